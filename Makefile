@@ -1,0 +1,203 @@
+# ktpsync — one GNU Makefile, no configure step.
+#   make            build the three binaries under build/bin/
+#   make check      install missing Debian packages, build, run unit and system tests
+#   make demo       start a hub and regency nodes locally and show sync and reports
+#   make bench      print `bench: NAME VALUE UNIT` figures
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS under ASan+UBSan
+#   make install    PREFIX=/usr/local, DESTDIR honoured
+#   V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san/.
+
+PKG_CONFIG ?= pkg-config
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+FUZZ_SECONDS ?= 60
+
+PKGS      := libcurl sqlite3 libsodium libmicrohttpd libzstd jansson inih libsystemd
+TEST_PKGS := cmocka
+
+# Debian packages: the libraries, then what the tests and tools use.
+DEB_LIBS  := pkg-config libcurl4-openssl-dev libsqlite3-dev libsodium-dev libcmocka-dev \
+	     libmicrohttpd-dev libzstd-dev libjansson-dev libinih-dev libsystemd-dev
+DEB_TESTS := curl sqlite3 faketime clang libclang-rt-14-dev valgrind iproute2 procps \
+	     systemd e2fsprogs
+DEB_ALL   := $(DEB_LIBS) $(DEB_TESTS)
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/san
+else
+BUILD ?= build
+endif
+
+WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wpointer-arith -Wformat=2 -Wsign-compare -Wvla
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
+INCS   := -Iprotocol -Iconf -Idaemon/common -Idaemon/node -Idaemon/hub -Idaemon/ctl
+
+ifeq ($(SANITIZE),1)
+HARDEN  := -fstack-protector-strong
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP $(INCS) $(PKG_CFLAGS)
+LDFLAGS += -Wl,-z,relro -Wl,-z,now $(SANFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm -lpthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Layers. Every .c basename is unique in the tree, so objects mirror the sources.
+PROTO_SRCS  := $(wildcard protocol/*.c)
+CONF_SRCS   := $(wildcard conf/*.c)
+COMMON_SRCS := $(wildcard daemon/common/*.c)
+NODE_SRCS   := $(filter-out daemon/node/ktpsyncd.c,$(wildcard daemon/node/*.c))
+HUB_SRCS    := $(filter-out daemon/hub/ktphubd.c,$(wildcard daemon/hub/*.c))
+CTL_SRCS    := $(filter-out daemon/ctl/ktpctl.c,$(wildcard daemon/ctl/*.c))
+
+objs = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB_OBJS  := $(call objs,$(PROTO_SRCS) $(CONF_SRCS) $(COMMON_SRCS))
+NODE_OBJS := $(call objs,$(NODE_SRCS))
+HUB_OBJS  := $(call objs,$(HUB_SRCS))
+CTL_OBJS  := $(call objs,$(CTL_SRCS))
+
+BINS := $(BUILD)/bin/ktpsyncd $(BUILD)/bin/ktphubd $(BUILD)/bin/ktpctl
+
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCHES   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+
+# Each unit test names the sources it links in tests/unit/unit.mk as
+# test_<module>_DEPS, so a test binary holds only the module and what it needs.
+-include tests/unit/unit.mk
+
+.PHONY: all check unit system bench fuzz demo install clean deps tools
+.DEFAULT_GOAL := all
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/ktpsyncd: $(BUILD)/daemon/node/ktpsyncd.o $(NODE_OBJS) $(LIB_OBJS)
+$(BUILD)/bin/ktphubd: $(BUILD)/daemon/hub/ktphubd.o $(HUB_OBJS) $(LIB_OBJS)
+$(BUILD)/bin/ktpctl: $(BUILD)/daemon/ctl/ktpctl.o $(CTL_OBJS) $(LIB_OBJS)
+$(BINS):
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB_OBJS) $(NODE_OBJS) $(HUB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.SECONDEXPANSION:
+$(UNITS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(call objs,$$($$*_DEPS))
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+tools: $(TOOLS)
+
+# The unit tests run from the tree root; each gets its own temporary directory.
+unit: $(UNITS)
+	$(Q)fails=0; for t in $(UNITS); do \
+		KTP_TEST_DATA=tests/data $$t || fails=$$((fails + 1)); \
+	done; \
+	if [ $$fails -ne 0 ]; then echo "unit: $$fails test binaries failed"; exit 1; fi
+
+system: $(BINS) $(TOOLS)
+	$(Q)KTP_BUILD=$(BUILD) tests/system/run
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all tools
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory system
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all tools $(BENCHES)
+	$(Q)KTP_BUILD=$(BUILD) tests/bench/bench.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all tools
+	$(Q)KTP_BUILD=$(BUILD) tests/demo.sh
+
+# libFuzzer targets are built with clang, ASan and UBSan, from the pure
+# protocol sources only: they take no I/O and need no daemon.
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(INCS)
+FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs libsodium libzstd jansson)
+
+build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libzstd jansson) \
+		-o $@ $^ $(FUZZ_LIBS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do \
+		n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+		    -artifact_prefix=build/fuzz/$$n- \
+		    build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+# `make deps`: quiet when every package is present; as root it installs what is
+# missing, otherwise it prints the exact apt-get line and fails.
+deps:
+	$(Q)missing=$$(for p in $(DEB_ALL); do \
+		dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; \
+	done | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "deps: installing $$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+		else \
+			echo "deps: missing packages; run as root:"; \
+			echo "  apt-get install -y $$missing"; exit 1; \
+		fi; \
+	fi
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/bin/ktpsyncd $(BUILD)/bin/ktphubd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/bin/ktpctl $(DESTDIR)$(BINDIR)/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: ISC */
+/* ctlsock — the daemons' Unix control socket: listen, peer credentials, dispatch table.
+ * One thread per connection (bounded in total and per uid) so a long import or a
+ * `sync` that waits never stalls the daemon's loop; handlers lock what they share. */
+#ifndef KTP_CTLSOCK_H
+#define KTP_CTLSOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "ctlmsg.h"
+
+struct ktp_err;
+struct ctlsock;
+struct ctlconn;
+
+#define CTL_RO		0x0	/* anyone who can connect */
+#define CTL_RW		0x1	/* root, the daemon's uid, or [ctl] admin_group */
+
+/* A handler answers with exactly one ctlconn_reply* call (it may stream a
+ * payload before or after, as its command defines). Its return value is 0
+ * or -errno for the log only. */
+struct ctl_cmd {
+	const char	*name;
+	int		(*fn)(struct ctlconn *c, json_t *req, void *ctx);
+	unsigned	flags;
+};
+
+struct ctlsock_opts {
+	const char	*path;
+	const char	*group;		/* socket group, NULL = the daemon's primary group */
+	const char	*admin_group;	/* may run CTL_RW commands, NULL = none */
+	unsigned	max_conns;	/* default 16 */
+	unsigned	max_conns_per_uid;	/* default 4 */
+	unsigned	io_timeout_s;	/* per read/write, default 30 */
+};
+
+/* Refuses when a live daemon answers on path (-EADDRINUSE), else removes a stale
+ * file, binds under umask 0117 (mode 0660), starts the accept thread. */
+int	ctlsock_start(const struct ctlsock_opts *o, const struct ctl_cmd *cmds, size_t n_cmds,
+		      void *ctx, struct ctlsock **ret, struct ktp_err *err);
+/* Stops accepting, waits for running handlers, removes the socket file. */
+void	ctlsock_stop(struct ctlsock *s);		/* NULL is a no-op */
+
+/* For handlers. */
+uid_t	ctlconn_uid(const struct ctlconn *c);
+pid_t	ctlconn_pid(const struct ctlconn *c);
+/* Sends reply (adds nothing) and takes ownership of it (json_decref). */
+int	ctlconn_reply(struct ctlconn *c, json_t *reply);
+int	ctlconn_reply_error(struct ctlconn *c, enum ctl_status status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Payload stream: reads the next chunk into a buffer valid until the next call;
+ * *ret_len == 0 at the end of the stream. */
+int	ctlconn_read_chunk(struct ctlconn *c, const uint8_t **ret_data, size_t *ret_len,
+			   struct ktp_err *err);
+int	ctlconn_write_chunk(struct ctlconn *c, const void *data, size_t len, struct ktp_err *err);
+int	ctlconn_end_stream(struct ctlconn *c, struct ktp_err *err);	/* the 0 chunk */
+/* True once the peer hung up (for long waits such as `sync`). */
+bool	ctlconn_peer_gone(struct ctlconn *c);
+
+#endif

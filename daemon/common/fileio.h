@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: ISC */
+/* fileio — durable small-file I/O: atomic replace, capped reads, the state-dir lock.
+ * Atomic write is tmp file, fsync, rename, fsync of the directory (STYLE A15).
+ * Never logs; errors name the path and the cause. */
+#ifndef KTP_FILEIO_H
+#define KTP_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ktp_err;
+
+int	fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			    struct ktp_err *err);
+/* Reads a whole file of at most max bytes into a new NUL-terminated buffer (free()). */
+int	fileio_read_all(const char *path, size_t max, uint8_t **ret_data, size_t *ret_len,
+			struct ktp_err *err);
+/* Takes an exclusive flock on DIR/lock, held until fileio_unlock. -EBUSY
+ * "DIR/lock: held by another process (pid N)" when a second daemon tries. */
+int	fileio_lock_dir(const char *dir, int *ret_fd, struct ktp_err *err);
+void	fileio_unlock(int fd);				/* -1 is a no-op */
+/* mkdir -p with mode for missing components. */
+int	fileio_mkdirs(const char *path, mode_t mode, struct ktp_err *err);
+
+#endif

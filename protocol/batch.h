@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: ISC */
+/* batch — a self-contained sealed run of journal versions first..last from one node.
+ * Plain header (the AEAD's associated data), zstd-compressed length-prefixed versions, seal.
+ * Pure: no I/O; sizes and the declared decompressed length are checked before any work. */
+#ifndef KTP_BATCH_H
+#define KTP_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct ktp_err;
+
+#define BATCH_HEADER_LEN 76
+
+/* All integers big endian on the wire; PROTOCOL.md gives the offsets. */
+struct batch_header {
+	uint16_t	node_id;	/* 4-digit regency code, e.g. 3201 */
+	uint32_t	hub_key_id;	/* keytext_hub_key_id of the hub key it is sealed to */
+	uint64_t	first;		/* seq of the first version */
+	uint64_t	last;		/* seq of the last; last - first + 1 == count */
+	uint32_t	count;
+	uint32_t	plain_len;	/* declared decompressed payload size */
+	uint64_t	head;		/* the node's journal head when sealed (pending = head - acked) */
+	uint8_t		prev_chain[KTP_HASH_LEN];	/* chain hash at first - 1 */
+};
+
+struct batch_hub_key {
+	uint32_t	id;
+	uint8_t		sk[KTP_X25519_SK_LEN];
+};
+
+/* Collects encoded versions in journal order. */
+struct batch_builder;
+
+int	batch_builder_new(struct batch_builder **ret);
+/* Copies enc; -EMSGSIZE past KTP_BATCH_MAX_VERSIONS or KTP_BATCH_MAX_PLAIN. */
+int	batch_builder_add(struct batch_builder *b, const uint8_t *enc, size_t len,
+			  struct ktp_err *err);
+uint32_t batch_builder_count(const struct batch_builder *b);
+size_t	batch_builder_plain_len(const struct batch_builder *b);
+void	batch_builder_reset(struct batch_builder *b);
+void	batch_builder_free(struct batch_builder *b);	/* NULL is a no-op */
+
+/* Compresses (zstd level 3) and seals. The caller sets node_id, hub_key_id,
+ * first, last, head and prev_chain; count and plain_len are filled in.
+ * Returns a new wire buffer the caller frees with free(). */
+int	batch_seal(const struct batch_builder *b, struct batch_header *hdr,
+		   const uint8_t node_sk[static KTP_ED25519_SK_LEN],
+		   const uint8_t hub_pk[static KTP_X25519_PK_LEN],
+		   const uint8_t eph_sk[static KTP_X25519_SK_LEN],
+		   const uint8_t nonce[static KTP_NONCE_LEN],
+		   uint8_t **ret_wire, size_t *ret_len, struct ktp_err *err);
+
+/* Parses the plain header only (to find the node's key): length limits, magic,
+ * version, count and range consistency. No crypto. -EPROTO / -EMSGSIZE. */
+int	batch_parse_header(const uint8_t *wire, size_t len, struct batch_header *ret,
+			   struct ktp_err *err);
+/* Verifies the signature with node_pk (-EBADMSG), picks the hub key by id
+ * (-ENOKEY), decrypts, decompresses into exactly plain_len bytes and checks the
+ * framing holds exactly count versions (-EPROTO). The payload buffer is new;
+ * free() it. Nothing is decrypted before the signature verifies. */
+int	batch_open(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED25519_PK_LEN],
+		   const struct batch_hub_key *keys, size_t n_keys,
+		   struct batch_header *ret_hdr, uint8_t **ret_plain, size_t *ret_plain_len,
+		   struct ktp_err *err);
+
+/* Walks an opened payload: each call yields the next encoded version, borrowed
+ * from the payload. -EPROTO on bad framing. */
+struct batch_reader {
+	const uint8_t	*plain;
+	size_t		len;
+	size_t		off;
+};
+void	batch_reader_init(struct batch_reader *r, const uint8_t *plain, size_t len);
+int	batch_reader_next(struct batch_reader *r, const uint8_t **ret_enc, size_t *ret_len,
+			  struct ktp_err *err);
+
+/* Offline bundle: KTP_BUNDLE_MAGIC then, per batch, a 4-byte big-endian length
+ * and the batch wire. batch_bundle_next yields each wire, borrowed from buf;
+ * *off starts at 0 and the magic is checked on the first call.
+ * Sets *ret_wire = NULL at the clean end. */
+int	batch_bundle_next(const uint8_t *buf, size_t len, size_t *off,
+			  const uint8_t **ret_wire, size_t *ret_len, struct ktp_err *err);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: ISC */
+/* err — the caller-owned error detail every library layer fills (STYLE A5, A6).
+ * Holds a negative errno and one message shaped `WHERE: WHAT: WHY`.
+ * Never logs and never allocates; the caller decides where the text goes. */
+#ifndef KTP_ERR_H
+#define KTP_ERR_H
+
+#define KTP_ERR_MSG_LEN 256
+
+struct ktp_err {
+	int	code;			/* 0, or a negative errno */
+	char	msg[KTP_ERR_MSG_LEN];	/* "" when code == 0 */
+};
+
+/* Sets code and message and returns code, for `return ktp_err_set(...)`.
+ * err may be NULL. The message is truncated, never overflowed. */
+int	ktp_err_set(struct ktp_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Puts "PREFIX: " in front of the existing message (e.g. a file name or a
+ * batch range added by an outer layer). Returns err->code. */
+int	ktp_err_prefix(struct ktp_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void	ktp_err_clear(struct ktp_err *err);
+
+#endif

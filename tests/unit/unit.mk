@@ -1,0 +1,4 @@
+# Sources each unit test binary links (beyond its own test_<module>.c).
+# A test that #includes its module's .c to reach statics must not list it here.
+
+test_err_DEPS := protocol/err.c
