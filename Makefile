@@ -35,7 +35,7 @@ endif
 WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wformat=2 -Wsign-compare -Wvla
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
-INCS   := -Iprotocol -Iconf -Idaemon/common -Idaemon/node -Idaemon/hub -Idaemon/ctl
+INCS   := -Itests/synth -Iprotocol -Iconf -Idaemon/common -Idaemon/node -Idaemon/hub -Idaemon/ctl
 
 ifeq ($(SANITIZE),1)
 HARDEN  := -fstack-protector-strong
@@ -75,6 +75,9 @@ CTL_OBJS  := $(call objs,$(CTL_SRCS))
 
 BINS := $(BUILD)/bin/ktpsyncd $(BUILD)/bin/ktphubd $(BUILD)/bin/ktpctl
 
+# Synthetic realistic data (names, NIKs, statuses) for tools and benchmarks.
+SYNTH_OBJS := $(call objs,$(wildcard tests/synth/*.c))
+
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS     := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
@@ -110,12 +113,12 @@ $(BINS):
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB_OBJS)
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(SYNTH_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB_OBJS) $(NODE_OBJS) $(HUB_OBJS)
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(SYNTH_OBJS) $(LIB_OBJS) $(NODE_OBJS) $(HUB_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

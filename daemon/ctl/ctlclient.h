@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: ISC */
+/* ctlclient — ktpctl's side of the control socket: connect, request, reply, payload streams.
+ * Finds the socket (-s, else ktpsyncd's, else ktphubd's default path) and speaks ctlmsg.
+ * Prints nothing itself; commands print from the replies. */
+#ifndef KTP_CTLCLIENT_H
+#define KTP_CTLCLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct ktp_err;
+struct ctlclient;
+
+#define CTL_DEFAULT_NODE_SOCKET	"/run/ktpsync/ktpsyncd.sock"
+#define CTL_DEFAULT_HUB_SOCKET	"/run/ktpsync/ktphubd.sock"
+
+/* Global options of ktpctl, parsed before the subcommand. */
+struct ctl_opts {
+	const char	*socket;	/* -s; NULL = the defaults above, in that order */
+	bool		json;		/* --json: print the daemon's reply unchanged */
+};
+
+/* "cannot connect to PATH: No such file or directory (is ktpsyncd running?)" */
+int	ctlclient_connect(const struct ctl_opts *o, struct ctlclient **ret, struct ktp_err *err);
+void	ctlclient_close(struct ctlclient *c);		/* NULL is a no-op */
+/* Sends req (borrowed) and reads one reply line; *ret_reply is a new reference. */
+int	ctlclient_request(struct ctlclient *c, const json_t *req, struct ktp_err *err);
+int	ctlclient_read_reply(struct ctlclient *c, json_t **ret_reply, int *ret_status,
+			     struct ktp_err *err);
+int	ctlclient_call(struct ctlclient *c, const json_t *req, json_t **ret_reply, int *ret_status,
+		       struct ktp_err *err);
+int	ctlclient_write_chunk(struct ctlclient *c, const void *data, size_t len, struct ktp_err *err);
+int	ctlclient_end_stream(struct ctlclient *c, struct ktp_err *err);
+/* Streams a whole fd (a file or stdin) as chunks, then the end chunk. */
+int	ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err);
+/* Reads a chunk into a buffer valid until the next call; *ret_len 0 at the end. */
+int	ctlclient_read_chunk(struct ctlclient *c, const uint8_t **ret_data, size_t *ret_len,
+			     struct ktp_err *err);
+
+/* The common shape of a simple command: build {"cmd":cmd}+args, call, print
+ * --json or the "error" text, map status to the exit code (0 ok, 1 the daemon
+ * said no). args is stolen (may be NULL). On success *ret_reply (if non-NULL)
+ * gets the reply for the caller to print in human form. */
+int	ctlclient_simple(const struct ctl_opts *o, const char *cmd, json_t *args,
+			 json_t **ret_reply);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: ISC */
+/* journal — the node's SQLite state: current persons, the append-only version journal
+ * (seq without gaps, HLC, chain hash, encoded version) and the sync state (acked, paused...).
+ * One writer; every write is committed with synchronous=FULL before it returns. Never logs. */
+#ifndef KTP_JOURNAL_H
+#define KTP_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "proto.h"
+
+struct ktp_err;
+struct journal;
+struct record;
+struct batch_builder;
+
+struct journal_head {
+	uint64_t	seq;				/* last appended seq, 0 = empty */
+	uint8_t		chain[KTP_HASH_LEN];		/* chain hash at seq */
+	uint64_t	acked;				/* highest seq the hub acked */
+	uint8_t		acked_chain[KTP_HASH_LEN];
+	int64_t		oldest_pending_ms;		/* HLC wall time of acked+1, 0 = none */
+};
+
+/* Opens or creates STATE_DIR/node.db (migrating it); node_id stamps nothing
+ * in the rows but is checked against the stored one (-EINVAL if it changed). */
+int	journal_open(const char *state_dir, uint16_t node_id, struct journal **ret,
+		     struct ktp_err *err);
+void	journal_close(struct journal *j);		/* NULL is a no-op */
+sqlite3	*journal_db(struct journal *j);			/* borrowed, for ingest */
+
+int	journal_head(struct journal *j, struct journal_head *ret, struct ktp_err *err);
+
+/* Transactions for ingest: all of a file in one. */
+int	journal_begin(struct journal *j, struct ktp_err *err);
+int	journal_commit(struct journal *j, struct ktp_err *err);
+void	journal_rollback(struct journal *j);
+
+/* Current row of a NIK; -ENOENT when unknown. */
+int	journal_get(struct journal *j, const char *nik, struct record *ret, struct ktp_err *err);
+/* Inside a transaction: stamps r->hlc from wall_ms, appends a version if r
+ * differs from the current row (identical values create none: *ret_seq = 0),
+ * updates the current row and the chain. */
+int	journal_put(struct journal *j, struct record *r, uint64_t wall_ms, uint64_t *ret_seq,
+		    struct ktp_err *err);
+
+/* Adds versions first.. (up to max_versions and about max_bytes of encoded
+ * data) to b; *ret_last is the last seq added (first - 1 if none). */
+int	journal_read(struct journal *j, uint64_t first, uint32_t max_versions, size_t max_bytes,
+		     struct batch_builder *b, uint64_t *ret_last, struct ktp_err *err);
+/* Chain hash at seq (0 gives 32 zero bytes). */
+int	journal_chain_at(struct journal *j, uint64_t seq, uint8_t ret[static KTP_HASH_LEN],
+			 struct ktp_err *err);
+/* Moves acked forward only (a smaller seq is ignored); -EPROTO if the hub's
+ * chain at seq differs from ours (the journal diverged). */
+int	journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static KTP_HASH_LEN],
+			   struct ktp_err *err);
+
+/* Small persisted key/value sync state ("paused", "diverged", ...). */
+int	journal_state_get(struct journal *j, const char *key, char *buf, size_t cap,
+			  struct ktp_err *err);	/* -ENOENT when unset */
+int	journal_state_set(struct journal *j, const char *key, const char *value,
+			  struct ktp_err *err);	/* value NULL deletes */
+
+#endif
