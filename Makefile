@@ -23,7 +23,7 @@ TEST_PKGS := cmocka
 DEB_LIBS  := pkg-config libcurl4-openssl-dev libsqlite3-dev libsodium-dev libcmocka-dev \
 	     libmicrohttpd-dev libzstd-dev libjansson-dev libinih-dev libsystemd-dev
 DEB_TESTS := curl sqlite3 faketime clang libclang-rt-14-dev valgrind iproute2 procps \
-	     systemd e2fsprogs
+	     systemd e2fsprogs man-db
 DEB_ALL   := $(DEB_LIBS) $(DEB_TESTS)
 
 ifeq ($(SANITIZE),1)
@@ -195,10 +195,29 @@ deps:
 		fi; \
 	fi
 
+# Man pages sit next to the code they describe, in roff.
+MAN8 := daemon/node/ktpsyncd.8 daemon/hub/ktphubd.8 daemon/ctl/ktpctl.8
+MAN5 := conf/ktpsync.conf.5
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(PREFIX)/share/doc/ktpsync/examples
 	install -m 0755 $(BUILD)/bin/ktpsyncd $(BUILD)/bin/ktphubd $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/bin/ktpctl $(DESTDIR)$(BINDIR)/
+	for u in ktpsyncd ktphubd; do \
+		sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/etc/ktpsync|$(SYSCONFDIR)/ktpsync|g' \
+			systemd/$$u.service > $(DESTDIR)$(UNITDIR)/$$u.service; \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service; \
+	done
+	install -m 0644 systemd/ktpsync.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ktpsync.conf
+	install -m 0644 systemd/ktpsync.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/ktpsync.conf
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 conf/ktpsyncd.conf.example conf/ktphubd.conf.example \
+		$(DESTDIR)$(PREFIX)/share/doc/ktpsync/examples/
 
 clean:
 	rm -rf build
