@@ -2,3 +2,4 @@
 # A test that #includes its module's .c to reach statics must not list it here.
 
 test_err_DEPS := protocol/err.c
+test_metrics_DEPS := daemon/hub/metrics.c

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: ISC */
+/* metrics — the hub's counters and their Prometheus text exposition (GET /metrics).
+ * Owns push counts by HTTP status, versions applied, bytes, the apply latency histogram.
+ * Knows no store: per-node gauges are passed in by the caller at render time. */
+#ifndef KTP_METRICS_H
+#define KTP_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct metrics;
+
+/* Upper bounds of the apply latency buckets, in microseconds (+Inf is implied). */
+#define METRICS_LATENCY_BUCKETS 10
+extern const uint64_t metrics_latency_bounds_us[METRICS_LATENCY_BUCKETS];
+
+/* One enrolled node's progress as /metrics shows it. */
+struct metrics_node {
+	uint16_t	code;
+	uint64_t	acked;
+	int64_t		last_push;	/* Unix seconds, 0 = never */
+};
+
+/* Returns NULL with errno set when out of memory. */
+struct metrics *metrics_new(void);
+void	metrics_free(struct metrics *m);		/* NULL is a no-op */
+/* Thread-safe. An HTTP status not in the fixed list counts as "other". */
+void	metrics_count_push(struct metrics *m, unsigned http_status, uint64_t bytes);
+void	metrics_count_apply(struct metrics *m, uint64_t versions, uint64_t latency_us);
+uint64_t metrics_pushes(struct metrics *m, unsigned http_status);
+/* The whole exposition as a new NUL-terminated buffer (free()); -ENOMEM. */
+int	metrics_render(struct metrics *m, const struct metrics_node *nodes, size_t n_nodes,
+		       char **ret, size_t *ret_len);
+
+#endif

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+
+#include "unit.h"
+#include "metrics.h"
+
+static const char expected_text[] =
+	"# HELP ktphubd_pushes_total Pushes answered, by HTTP status.\n"
+	"# TYPE ktphubd_pushes_total counter\n"
+	"ktphubd_pushes_total{status=\"200\"} 2\n"
+	"ktphubd_pushes_total{status=\"400\"} 0\n"
+	"ktphubd_pushes_total{status=\"401\"} 0\n"
+	"ktphubd_pushes_total{status=\"403\"} 1\n"
+	"ktphubd_pushes_total{status=\"409\"} 0\n"
+	"ktphubd_pushes_total{status=\"413\"} 0\n"
+	"ktphubd_pushes_total{status=\"500\"} 0\n"
+	"ktphubd_pushes_total{status=\"503\"} 0\n"
+	"ktphubd_pushes_total{status=\"other\"} 1\n"
+	"# HELP ktphubd_push_bytes_total Sealed batch bytes received.\n"
+	"# TYPE ktphubd_push_bytes_total counter\n"
+	"ktphubd_push_bytes_total 1700\n"
+	"# HELP ktphubd_versions_applied_total Versions newly applied.\n"
+	"# TYPE ktphubd_versions_applied_total counter\n"
+	"ktphubd_versions_applied_total 350\n"
+	"# HELP ktphubd_apply_seconds Time to verify, open and apply one batch.\n"
+	"# TYPE ktphubd_apply_seconds histogram\n"
+	"ktphubd_apply_seconds_bucket{le=\"0.001000\"} 0\n"
+	"ktphubd_apply_seconds_bucket{le=\"0.005000\"} 1\n"
+	"ktphubd_apply_seconds_bucket{le=\"0.010000\"} 1\n"
+	"ktphubd_apply_seconds_bucket{le=\"0.025000\"} 1\n"
+	"ktphubd_apply_seconds_bucket{le=\"0.050000\"} 1\n"
+	"ktphubd_apply_seconds_bucket{le=\"0.100000\"} 1\n"
+	"ktphubd_apply_seconds_bucket{le=\"0.250000\"} 1\n"
+	"ktphubd_apply_seconds_bucket{le=\"0.500000\"} 1\n"
+	"ktphubd_apply_seconds_bucket{le=\"1.000000\"} 1\n"
+	"ktphubd_apply_seconds_bucket{le=\"5.000000\"} 2\n"
+	"ktphubd_apply_seconds_bucket{le=\"+Inf\"} 3\n"
+	"ktphubd_apply_seconds_sum 10.005000\n"
+	"ktphubd_apply_seconds_count 3\n"
+	"# HELP ktphubd_node_acked Highest journal seq applied, per node.\n"
+	"# TYPE ktphubd_node_acked gauge\n"
+	"ktphubd_node_acked{node=\"3201\"} 300\n"
+	"ktphubd_node_acked{node=\"3202\"} 0\n"
+	"# HELP ktphubd_node_last_push_seconds Unix time of the last applied push, "
+	"per node (0 = never).\n"
+	"# TYPE ktphubd_node_last_push_seconds gauge\n"
+	"ktphubd_node_last_push_seconds{node=\"3201\"} 1767225600\n"
+	"ktphubd_node_last_push_seconds{node=\"3202\"} 0\n";
+
+static void
+test_metrics_render_gives_exact_prometheus_text(void **state)
+{
+	const struct metrics_node nodes[] = {
+		{ .code = 3201, .acked = 300, .last_push = 1767225600 },
+		{ .code = 3202, .acked = 0, .last_push = 0 },
+	};
+	struct metrics *m = metrics_new();
+	char *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_non_null(m);
+	metrics_count_push(m, 200, 1000);
+	metrics_count_push(m, 200, 500);
+	metrics_count_push(m, 403, 200);
+	metrics_count_push(m, 418, 0);
+	metrics_count_apply(m, 300, 5000);		/* exactly on a bound: counted in it */
+	metrics_count_apply(m, 50, 4000000);
+	metrics_count_apply(m, 0, 6000000);		/* past the last bound: +Inf only */
+	assert_int_equal(metrics_render(m, nodes, 2, &text, &len), 0);
+	assert_string_equal(text, expected_text);
+	assert_int_equal(len, strlen(expected_text));
+	free(text);
+	metrics_free(m);
+}
+
+static void
+test_metrics_pushes_counts_by_status(void **state)
+{
+	struct metrics *m = metrics_new();
+
+	(void)state;
+	metrics_count_push(m, 409, 10);
+	metrics_count_push(m, 409, 10);
+	metrics_count_push(m, 599, 10);
+	metrics_count_push(m, 598, 10);
+	assert_int_equal(metrics_pushes(m, 409), 2);
+	assert_int_equal(metrics_pushes(m, 200), 0);
+	assert_int_equal(metrics_pushes(m, 599), 2);	/* both unknown ones are "other" */
+	metrics_free(m);
+}
+
+static void
+test_metrics_render_with_no_nodes_has_empty_gauges(void **state)
+{
+	struct metrics *m = metrics_new();
+	char *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(metrics_render(m, NULL, 0, &text, &len), 0);
+	assert_non_null(strstr(text, "ktphubd_apply_seconds_sum 0.000000\n"));
+	assert_null(strstr(text, "node=\""));
+	assert_int_equal(strlen(text), len);
+	free(text);
+	metrics_free(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metrics_render_gives_exact_prometheus_text),
+		cmocka_unit_test(test_metrics_pushes_counts_by_status),
+		cmocka_unit_test(test_metrics_render_with_no_nodes_has_empty_gauges),
+	};
+
+	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}
