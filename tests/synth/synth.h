@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: ISC */
+/* synth — deterministic synthetic residents of one regency for tools, benchmarks and the demo.
+ * Indonesian names, valid NIKs (real birth dates, +40 for women, serials), kecamatan and desa
+ * spread, voter-roll flags, recording statuses and events. Test support only; no I/O. */
+#ifndef KTP_SYNTH_H
+#define KTP_SYNTH_H
+
+#include <stdint.h>
+
+struct record;
+struct synth;
+
+/* Kecamatan codes (PPRRKK) of the regency: synth_new picks 10..25 of them. */
+#define SYNTH_KECAMATAN_MAX 25
+
+/* A generator for regency PPRR (e.g. 3201; the province must be a real one).
+ * Same seed and regency: same persons and events, in the same order.
+ * Trivial allocator: NULL with errno (EINVAL bad regency, ENOMEM). */
+struct synth *synth_new(uint64_t seed, uint16_t regency);
+void	synth_free(struct synth *s);			/* NULL is a no-op */
+
+/* A new person as first imported at `now` (Unix seconds UTC): a unique
+ * valid NIK of this regency, name (1-4 words), sex, birth date (age 0-90),
+ * kecamatan, desa, on_dpt (most adults of 17+), status (most recorded, a
+ * few percent unrecorded), recorded_at over the last ~12 months (more
+ * recent activity weighs more), site, operator; removed is NONE. out->hlc
+ * comes from the generator's own clock, which never runs behind now. */
+void	synth_person(struct synth *s, struct record *out, int64_t now);
+
+/* A recording event for a person made earlier: the next status
+ * (unrecorded -> recorded -> printed -> issued) with recorded_at near now,
+ * site and operator; everything else as that person's last version.
+ * Unrecorded persons are picked first. -ENOENT before any synth_person. */
+int	synth_update(struct synth *s, struct record *out, int64_t now);
+
+/* The next version of a node journal in a realistic order: an import of
+ * new persons in runs, interleaved with recording events (about one in
+ * five versions once persons exist). */
+void	synth_journal_next(struct synth *s, struct record *out, int64_t now);
+
+/* Number of persons made so far, and the last version of person i
+ * (0-based, in creation order). -ENOENT when i >= synth_count. */
+uint64_t synth_count(const struct synth *s);
+int	synth_person_get(const struct synth *s, uint64_t i, struct record *out);
+
+/* The regency's kecamatan codes; returns how many (10..25). */
+unsigned synth_kecamatans(const struct synth *s, uint32_t *out, unsigned cap);
+
+/* The generator's pseudo-random stream (splitmix64), for callers that
+ * want more choices from the same seed. */
+uint64_t synth_rand(struct synth *s);
+
+#endif
