@@ -4,3 +4,4 @@
 test_err_DEPS := protocol/err.c
 test_metrics_DEPS := daemon/hub/metrics.c
 test_backoff_DEPS := daemon/node/backoff.c
+test_enroll_DEPS := daemon/hub/enroll.c protocol/err.c
