@@ -5,3 +5,7 @@ test_err_DEPS := protocol/err.c
 test_metrics_DEPS := daemon/hub/metrics.c
 test_backoff_DEPS := daemon/node/backoff.c
 test_enroll_DEPS := daemon/hub/enroll.c protocol/err.c
+test_db_DEPS := daemon/common/db.c protocol/err.c
+test_fileio_DEPS := daemon/common/fileio.c protocol/err.c
+test_evloop_DEPS := daemon/common/evloop.c protocol/err.c
+test_sysd_DEPS := daemon/common/sysd.c
