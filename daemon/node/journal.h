@@ -34,8 +34,12 @@ void	journal_close(struct journal *j);		/* NULL is a no-op */
 sqlite3	*journal_db(struct journal *j);			/* borrowed, for ingest */
 
 int	journal_head(struct journal *j, struct journal_head *ret, struct ktp_err *err);
+/* Committed versions the hub has not acked yet (head - acked). */
+uint64_t journal_pending_count(struct journal *j);
 
-/* Transactions for ingest: all of a file in one. */
+/* Transactions for ingest: all of a file in one. Not thread-safe: one thread calls the
+ * journal. While a transaction is open, journal_head/read/chain_at/pending_count see only
+ * committed versions, and state written meanwhile (acked, paused) survives a rollback. */
 int	journal_begin(struct journal *j, struct ktp_err *err);
 int	journal_commit(struct journal *j, struct ktp_err *err);
 void	journal_rollback(struct journal *j);
