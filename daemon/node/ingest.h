@@ -39,4 +39,11 @@ int	ingest_finish(struct ingest *in, struct ingest_result *ret, struct ktp_err *
 void	ingest_abort(struct ingest *in);		/* rollback + free; NULL is a no-op */
 void	ingest_result_done(struct ingest_result *r);
 
+/* `ktpctl remove NIK --reason died|moved|duplicate`: appends a version of the known
+ * person with removed set, committed before it returns (*ret_seq = 0 if it already
+ * was). Errors "nik: unknown" (-ENOENT), nik_parse's texts, "removed: 'x' is not
+ * died, moved or duplicate" (-EINVAL). JSON lines may also carry "removed". */
+int	ingest_remove(struct journal *j, const char *nik, const char *reason, uint64_t wall_ms,
+		      uint64_t *ret_seq, struct ktp_err *err);
+
 #endif

@@ -17,6 +17,7 @@ struct ktp_err;
 struct journal;
 struct record;
 struct batch_builder;
+struct json_t;
 
 struct journal_head {
 	uint64_t	seq;				/* last appended seq, 0 = empty */
@@ -46,9 +47,9 @@ void	journal_rollback(struct journal *j);
 
 /* Current row of a NIK; -ENOENT when unknown. */
 int	journal_get(struct journal *j, const char *nik, struct record *ret, struct ktp_err *err);
-/* Inside a transaction: stamps r->hlc from wall_ms, appends a version if r
- * differs from the current row (identical values create none: *ret_seq = 0),
- * updates the current row and the chain. */
+/* Stamps r->hlc from wall_ms, appends a version if r differs from the current
+ * row (identical values create none: *ret_seq = 0, r->hlc = the current stamp),
+ * updates the current row and the chain. Outside a transaction it commits its own. */
 int	journal_put(struct journal *j, struct record *r, uint64_t wall_ms, uint64_t *ret_seq,
 		    struct ktp_err *err);
 
@@ -62,6 +63,19 @@ int	journal_chain_at(struct journal *j, uint64_t seq, uint8_t ret[static KTP_HAS
 /* Moves acked forward only (a smaller seq is ignored); -EPROTO if the hub's
  * chain at seq differs from ours (the journal diverged). */
 int	journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static KTP_HASH_LEN],
+			   struct ktp_err *err);
+
+/* This node's report from the current rows, per kecamatan and in total, with the fields of
+ * the hub's report: {"node":3201,"persons":..,"wajib_ktp":..,"on_dpt":..,"recorded":..,
+ * "dpt_unrecorded":..,"recorded_30d":..,"rate_per_day":..,"projected_completion":YYYYMMDD|0,
+ * "on_track":bool,"kecamatan":[{"code":320101,...same fields}]}. Removed persons are not
+ * counted. now is Unix seconds; election_date YYYYMMDD (0 = none). New object, json_decref. */
+int	journal_report_json(struct journal *j, uint32_t election_date, int64_t now,
+			    struct json_t **ret, struct ktp_err *err);
+/* CSV "nik,name,kecamatan,desa" (header line first) of voters on the roll who are not
+ * recorded and not removed, ordered by kecamatan, desa, name; kecamatan 0 = all.
+ * New NUL-terminated buffer the caller frees with free(). */
+int	journal_unrecorded(struct journal *j, uint32_t kecamatan, char **ret_csv, size_t *ret_len,
 			   struct ktp_err *err);
 
 /* Small persisted key/value sync state ("paused", "diverged", ...). */
