@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "err.h"
+#include "keys.h"
+
+/* Secret bytes and their text form, both in sodium_malloc memory (guarded
+ * pages, wiped by sodium_free) rather than on the stack. */
+struct secret {
+	uint8_t		sk[KTP_ED25519_SK_LEN];
+	char		text[KEYTEXT_FILE_MAX + 1];
+	size_t		sk_len;
+	size_t		text_len;
+};
+
+static int
+errno_set(struct ktp_err *err, const char *path, const char *what)
+{
+	int r = -errno;
+
+	return ktp_err_set(err, r, "%s: %s: %s", path, what, strerror(-r));
+}
+
+static int
+secret_new(struct secret **ret, struct ktp_err *err)
+{
+	if (sodium_init() < 0)
+		return ktp_err_set(err, -EIO, "keys: libsodium failed to initialise");
+	if ((*ret = sodium_malloc(sizeof(**ret))) == NULL)
+		return ktp_err_set(err, -ENOMEM, "keys: out of locked memory");
+	sodium_memzero(*ret, sizeof(**ret));
+	return 0;
+}
+
+static void
+secret_free(struct secret *s)
+{
+	if (s != NULL)
+		sodium_free(s);
+}
+
+static int
+write_full(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* path is shorter than PATH_MAX: the caller built "PATH.tmp.XXXXXX" in a
+ * PATH_MAX buffer first. */
+static int
+fsync_dir_of(const char *path, struct ktp_err *err)
+{
+	char dir[PATH_MAX] = ".";
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int fd, r = 0;
+
+	if (slash != NULL) {
+		n = slash == path ? 1 : (size_t)(slash - path);
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return errno_set(err, dir, "open directory");
+	if (fsync(fd) < 0)
+		r = errno_set(err, dir, "fsync directory");
+	close(fd);
+	return r;
+}
+
+/* tmp file (mkstemp: O_EXCL, 0600), write, fsync, then link(2) to the final
+ * name and fsync the directory. link rather than rename: like rename it makes
+ * the complete file appear at once, but it fails with EEXIST instead of
+ * replacing a key file that appeared meanwhile, so a key is never lost. */
+static int
+write_new_file(const char *path, const char *data, size_t len, struct ktp_err *err)
+{
+	char tmp[PATH_MAX];
+	int fd = -1, r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return ktp_err_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	if ((fd = mkstemp(tmp)) < 0)
+		return errno_set(err, tmp, "create");
+	if (fchmod(fd, 0600) < 0 || (r = write_full(fd, data, len)) < 0 || fsync(fd) < 0) {
+		r = errno_set(err, tmp, "write");
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		r = errno_set(err, tmp, "close");
+		goto fail;
+	}
+	fd = -1;
+	if (link(tmp, path) < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			ktp_err_set(err, r, "%s: exists; refusing to overwrite a key file", path);
+		else
+			ktp_err_set(err, r, "%s: %s", path, strerror(-r));
+		goto fail;
+	}
+	unlink(tmp);
+	return fsync_dir_of(path, err);
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return r;
+}
+
+static void
+generate_pair(enum keytext_type type, struct secret *s, uint8_t pk[static 32])
+{
+	if (type == KEYTEXT_NODE_SECRET) {
+		crypto_sign_keypair(pk, s->sk);
+		s->sk_len = KTP_ED25519_SK_LEN;
+	} else {
+		crypto_box_keypair(pk, s->sk);
+		s->sk_len = KTP_X25519_SK_LEN;
+	}
+}
+
+int
+keys_generate(enum keytext_type type, const char *path, uint8_t ret_pk[static 32],
+	      struct ktp_err *err)
+{
+	struct secret *s = NULL;
+	uint8_t pk[32];
+	struct stat st;
+	int r;
+
+	if (lstat(path, &st) == 0)
+		return ktp_err_set(err, -EEXIST, "%s: exists; refusing to overwrite a key file",
+				   path);
+	if ((r = secret_new(&s, err)) < 0)
+		return r;
+	generate_pair(type, s, pk);
+	r = keytext_format_secret(type, s->sk, s->sk_len, s->text, sizeof(s->text),
+				  &s->text_len, err);
+	if (r == 0)
+		r = write_new_file(path, s->text, s->text_len, err);
+	secret_free(s);
+	if (r == 0)
+		memcpy(ret_pk, pk, 32);
+	return r;
+}
+
+static int
+check_mode(int fd, const char *path, struct ktp_err *err)
+{
+	struct stat st;
+	unsigned mode;
+
+	if (fstat(fd, &st) < 0)
+		return errno_set(err, path, "stat");
+	if (!S_ISREG(st.st_mode))
+		return ktp_err_set(err, -EINVAL, "%s: not a regular file", path);
+	mode = st.st_mode & 07777;
+	if (mode & 077)
+		return ktp_err_set(err, -EACCES, "%s: mode %04o, must be 0600 (chmod 600 %s)",
+				   path, mode, path);
+	return 0;
+}
+
+static int
+read_text(int fd, const char *path, struct secret *s, struct ktp_err *err)
+{
+	ssize_t n;
+
+	s->text_len = 0;
+	for (;;) {
+		n = read(fd, s->text + s->text_len, sizeof(s->text) - s->text_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno_set(err, path, "read");
+		if (n == 0)
+			return 0;
+		s->text_len += (size_t)n;
+		if (s->text_len == sizeof(s->text))
+			return ktp_err_set(err, -EINVAL, "%s: larger than %d bytes", path,
+					   KEYTEXT_FILE_MAX);
+	}
+}
+
+/* Opens, checks the mode and parses a key file into s. */
+static int
+load_secret(const char *path, struct secret *s, enum keytext_type *ret_type,
+	    struct ktp_err *err)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return errno_set(err, path, "open");
+	if ((r = check_mode(fd, path, err)) == 0)
+		r = read_text(fd, path, s, err);
+	close(fd);
+	if (r < 0)
+		return r;
+	r = keytext_parse_secret(s->text, s->text_len, ret_type, s->sk, sizeof(s->sk),
+				 &s->sk_len, err);
+	if (r < 0)
+		ktp_err_prefix(err, "%s", path);
+	return r;
+}
+
+/* An Ed25519 secret key is seed || public key; the public half must be the
+ * one the seed yields, or signatures would not verify under the key that an
+ * operator enrolled from `ktpctl pubkey`. */
+static int
+public_of(enum keytext_type type, const char *path, struct secret *s, uint8_t pk[static 32],
+	  struct ktp_err *err)
+{
+	uint8_t check[KTP_ED25519_SK_LEN];
+	int bad;
+
+	if (type == KEYTEXT_HUB_SECRET) {
+		crypto_scalarmult_base(pk, s->sk);
+		return 0;
+	}
+	crypto_sign_seed_keypair(pk, check, s->sk);
+	sodium_memzero(check, sizeof(check));
+	bad = sodium_memcmp(pk, s->sk + 32, 32) != 0;
+	if (bad)
+		return ktp_err_set(err, -EINVAL, "%s: public half does not match the seed", path);
+	return 0;
+}
+
+static int
+load_typed(const char *path, enum keytext_type want, struct secret **ret_s,
+	   uint8_t pk[static 32], struct ktp_err *err)
+{
+	enum keytext_type type;
+	struct secret *s = NULL;
+	int r;
+
+	if ((r = secret_new(&s, err)) < 0)
+		return r;
+	if ((r = load_secret(path, s, &type, err)) < 0)
+		goto fail;
+	if (type != want) {
+		r = ktp_err_set(err, -EINVAL, "%s: a %s key, need a %s key", path,
+				type == KEYTEXT_NODE_SECRET ? "node" : "hub",
+				want == KEYTEXT_NODE_SECRET ? "node" : "hub");
+		goto fail;
+	}
+	if ((r = public_of(type, path, s, pk, err)) < 0)
+		goto fail;
+	*ret_s = s;
+	return 0;
+fail:
+	secret_free(s);
+	return r;
+}
+
+int
+keys_load_node(const char *path, struct node_keys **ret, struct ktp_err *err)
+{
+	struct secret *s = NULL;
+	struct node_keys *k;
+	uint8_t pk[32];
+	int r;
+
+	if ((r = load_typed(path, KEYTEXT_NODE_SECRET, &s, pk, err)) < 0)
+		return r;
+	if ((k = sodium_malloc(sizeof(*k))) == NULL) {
+		secret_free(s);
+		return ktp_err_set(err, -ENOMEM, "keys: out of locked memory");
+	}
+	memcpy(k->sk, s->sk, sizeof(k->sk));
+	memcpy(k->pk, pk, sizeof(k->pk));
+	secret_free(s);
+	*ret = k;
+	return 0;
+}
+
+int
+keys_load_hub(const char *path, struct hub_keys **ret, struct ktp_err *err)
+{
+	struct secret *s = NULL;
+	struct hub_keys *k;
+	uint8_t pk[32];
+	int r;
+
+	if ((r = load_typed(path, KEYTEXT_HUB_SECRET, &s, pk, err)) < 0)
+		return r;
+	if ((k = sodium_malloc(sizeof(*k))) == NULL) {
+		secret_free(s);
+		return ktp_err_set(err, -ENOMEM, "keys: out of locked memory");
+	}
+	memcpy(k->sk, s->sk, sizeof(k->sk));
+	memcpy(k->pk, pk, sizeof(k->pk));
+	k->id = keytext_hub_key_id(pk);
+	secret_free(s);
+	*ret = k;
+	return 0;
+}
+
+int
+keys_load_public(const char *path, enum keytext_type *ret_type, uint8_t ret_pk[static 32],
+		 struct ktp_err *err)
+{
+	enum keytext_type type;
+	struct secret *s = NULL;
+	int r;
+
+	if ((r = secret_new(&s, err)) < 0)
+		return r;
+	if ((r = load_secret(path, s, &type, err)) == 0)
+		r = public_of(type, path, s, ret_pk, err);
+	secret_free(s);
+	if (r == 0)
+		*ret_type = type;
+	return r;
+}
+
+void
+keys_node_free(struct node_keys *k)
+{
+	if (k != NULL)
+		sodium_free(k);
+}
+
+void
+keys_hub_free(struct hub_keys *k)
+{
+	if (k != NULL)
+		sodium_free(k);
+}
