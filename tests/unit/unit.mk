@@ -9,3 +9,5 @@ test_db_DEPS := daemon/common/db.c protocol/err.c
 test_fileio_DEPS := daemon/common/fileio.c protocol/err.c
 test_evloop_DEPS := daemon/common/evloop.c protocol/err.c
 test_sysd_DEPS := daemon/common/sysd.c
+test_pusher_DEPS := daemon/node/pusher.c protocol/chain.c protocol/err.c
+test_dashboard_DEPS := daemon/hub/dashboard.c protocol/err.c

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: ISC */
+/* dashboard — the provincial web pages ktphubd serves at / : province, regency, login.
+ * Renders HTML (tables that work without JavaScript, server-drawn SVG) from the report JSON,
+ * in Indonesian by default or English; owns its CSS and JS. Does no I/O and reads no store. */
+#ifndef KTP_DASHBOARD_H
+#define KTP_DASHBOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct ktp_err;
+
+enum dashboard_lang { DASHBOARD_LANG_ID, DASHBOARD_LANG_EN };
+
+struct dashboard_view {
+	const json_t	*report;	/* report_json() of the province or of one regency */
+	const json_t	*nodes;		/* store_nodes_json(); may be NULL */
+	const json_t	*weekly;	/* [{week_start, recorded}] for the regency page; may be NULL */
+	uint32_t	election_date;	/* YYYYMMDD */
+	int64_t		now;		/* Unix seconds */
+	enum dashboard_lang lang;
+};
+
+/* "?lang=en" selects English; anything else Indonesian. */
+enum dashboard_lang dashboard_lang_from_query(const char *lang);
+
+/* Each returns a new NUL-terminated HTML buffer the caller free()s. */
+int	dashboard_province(const struct dashboard_view *v, char **ret, size_t *ret_len,
+			   struct ktp_err *err);
+/* -ENOENT when the report holds no regency with that code. */
+int	dashboard_regency(const struct dashboard_view *v, uint16_t code, char **ret,
+			  size_t *ret_len, struct ktp_err *err);
+int	dashboard_login(enum dashboard_lang lang, bool failed, char **ret, size_t *ret_len,
+			struct ktp_err *err);
+
+/* Static assets by path ("/static/dashboard.css"); NULL when unknown.
+ * Borrowed, valid for the life of the process. */
+const char *dashboard_asset(const char *path, const char **ret_type, size_t *ret_len);
+
+#endif
