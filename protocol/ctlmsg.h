@@ -24,12 +24,15 @@ enum ctl_status {
 };
 
 #define CTLMSG_CHUNK_MAX (1u << 20)	/* largest payload chunk */
+/* A request line is capped at KTP_CTL_MAX_LINE (proto.h); replies carry
+ * reports and node lists, so ktpctl accepts longer lines from a daemon. */
+#define CTLMSG_REPLY_MAX (16u << 20)
 
 /* New request {"v":1,"cmd":cmd}; the caller adds arguments and json_decref()s it. */
 json_t	*ctlmsg_request(const char *cmd);
 /* Parses one request line (without the newline). Checks JSON, object, "v",
  * "cmd". On success *ret_req is a new reference. On failure *ret_status says
- * which reply to send and err has the text ("ctl: version 2, this daemon speaks 1"). */
+ * which reply to send and err has the text ("ctl: protocol version 2, this daemon speaks 1"). */
 int	ctlmsg_parse_request(const char *line, size_t len, json_t **ret_req,
 			     enum ctl_status *ret_status, struct ktp_err *err);
 /* New reply {"v":1,"status":status,"error":text-or-""}; data fields are added by the caller. */

@@ -20,6 +20,12 @@ struct ctlconn;
 
 #define CTL_RO		0x0	/* anyone who can connect */
 #define CTL_RW		0x1	/* root, the daemon's uid, or [ctl] admin_group */
+/* The request line is followed by a payload stream from the client (import).
+ * The handler reads it with ctlconn_read_chunk; when a request is refused
+ * before its handler runs, or the handler returns before the end chunk,
+ * ctlsock closes the connection after the reply, because the rest of the
+ * stream cannot be told apart from the next request. */
+#define CTL_STREAM	0x2
 
 /* A handler answers with exactly one ctlconn_reply* call (it may stream a
  * payload before or after, as its command defines). Its return value is 0

@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctlio.h"
+#include "ctlsock.h"
+#include "err.h"
+#include "log.h"
+#include "proto.h"
+
+/*
+ * Threads: one accept thread, and one thread per admitted connection. The
+ * accept thread joins connection threads that have finished; ctlsock_stop
+ * joins the rest. All shared fields below `lock` are read and written under it.
+ *
+ * A connection serves requests one after another until the peer closes, a
+ * read times out, or the framing is lost (an oversize line, or a payload
+ * stream a handler did not read to its end).
+ */
+
+#define CTL_MAX_GROUPS	256	/* supplementary groups read from a peer */
+#define CTL_BACKLOG	64
+
+struct ctlconn {
+	struct ctlsock	*s;
+	struct ctlio	io;
+	int		fd;		/* -1 once closed; guarded by s->lock */
+	pid_t		pid;
+	uid_t		uid;
+	gid_t		gid;
+	gid_t		groups[CTL_MAX_GROUPS];
+	size_t		n_groups;
+	pthread_t	thread;
+	bool		done;		/* the thread returned; join it */
+	unsigned	n_replies;	/* replies sent for the current request */
+	bool		stream_open;	/* a CTL_STREAM payload not read to its end */
+	struct ctlconn	*next;
+};
+
+struct ctlsock {
+	int			fd;
+	char			*path;
+	const struct ctl_cmd	*cmds;
+	size_t			n_cmds;
+	void			*ctx;
+	unsigned		max_conns;
+	unsigned		max_per_uid;
+	unsigned		io_timeout_s;
+	uid_t			euid;
+	bool			has_admin;
+	gid_t			admin_gid;
+	char			*admin_group;
+	bool			bound;		/* path is our socket file */
+	pthread_t		accept_thread;
+	bool			accepting;	/* accept_thread was started */
+
+	pthread_mutex_t		lock;
+	pthread_cond_t		cond;
+	struct ctlconn		*conns;
+	unsigned		n_live;
+	bool			stopping;
+};
+
+/* --- credentials --- */
+
+static int
+lookup_group(const char *name, gid_t *ret_gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	int r;
+
+	r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	if (r != 0)
+		return -r;
+	if (res == NULL)
+		return -ENOENT;
+	*ret_gid = gr.gr_gid;
+	return 0;
+}
+
+/* SO_PEERGROUPS (Linux 4.13) gives the groups the peer had when it
+ * connected; the group database is only a fallback, because it says what
+ * a user may have, not what the process holds. */
+static void
+read_peer_groups_db(struct ctlconn *c)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	int n = CTL_MAX_GROUPS;
+
+	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return;
+	if (getgrouplist(pw.pw_name, c->gid, c->groups, &n) < 0)
+		n = CTL_MAX_GROUPS;
+	c->n_groups = (size_t)n;
+}
+
+static int
+read_peer_creds(struct ctlconn *c)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return -errno;
+	c->pid = uc.pid;
+	c->uid = uc.uid;
+	c->gid = uc.gid;
+	len = sizeof(c->groups);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, c->groups, &len) == 0)
+		c->n_groups = len / sizeof(gid_t);
+	else
+		read_peer_groups_db(c);
+	return 0;
+}
+
+static bool
+peer_may_write(const struct ctlsock *s, const struct ctlconn *c)
+{
+	size_t i;
+
+	if (c->uid == 0 || c->uid == s->euid)
+		return true;
+	if (!s->has_admin)
+		return false;
+	if (c->gid == s->admin_gid)
+		return true;
+	for (i = 0; i < c->n_groups; i++)
+		if (c->groups[i] == s->admin_gid)
+			return true;
+	return false;
+}
+
+static int
+reply_denied(struct ctlconn *c, const char *name)
+{
+	const struct ctlsock *s = c->s;
+
+	if (s->euid == 0 && s->has_admin)
+		return ctlconn_reply_error(c, CTL_STATUS_DENIED, "ctl: '%s' needs root or group %s",
+					   name, s->admin_group);
+	if (s->euid == 0)
+		return ctlconn_reply_error(c, CTL_STATUS_DENIED, "ctl: '%s' needs root", name);
+	if (s->has_admin)
+		return ctlconn_reply_error(c, CTL_STATUS_DENIED,
+					   "ctl: '%s' needs root, uid %u or group %s", name,
+					   (unsigned)s->euid, s->admin_group);
+	return ctlconn_reply_error(c, CTL_STATUS_DENIED, "ctl: '%s' needs root or uid %u", name,
+				   (unsigned)s->euid);
+}
+
+/* --- one connection --- */
+
+static const struct ctl_cmd *
+find_cmd(const struct ctlsock *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_cmds; i++)
+		if (strcmp(s->cmds[i].name, name) == 0)
+			return &s->cmds[i];
+	return NULL;
+}
+
+/* Returns false when the connection must close after this request. */
+static bool
+run_cmd(struct ctlconn *c, const struct ctl_cmd *cmd, json_t *req)
+{
+	int r;
+
+	if ((cmd->flags & CTL_RW) && !peer_may_write(c->s, c)) {
+		reply_denied(c, cmd->name);
+		return !(cmd->flags & CTL_STREAM);
+	}
+	c->stream_open = (cmd->flags & CTL_STREAM) != 0;
+	c->io.in_stream = false;
+	r = cmd->fn(c, req, c->s->ctx);
+	if (r < 0)
+		log_debug("ctl: '%s' from uid %u: %s", cmd->name, (unsigned)c->uid, strerror(-r));
+	if (c->n_replies == 0) {
+		log_warn("ctl: '%s' sent no reply, closing the connection", cmd->name);
+		ctlconn_reply_error(c, CTL_STATUS_FAILED, "ctl: '%s' failed", cmd->name);
+		return false;
+	}
+	return !c->stream_open && !c->io.in_stream;
+}
+
+static bool
+serve_request(struct ctlconn *c, const char *line, size_t len)
+{
+	const struct ctl_cmd *cmd;
+	struct ktp_err err = {0};
+	enum ctl_status st;
+	json_t *req = NULL;
+	const char *name;
+	bool keep;
+
+	c->n_replies = 0;
+	if (ctlmsg_parse_request(line, len, &req, &st, &err) < 0) {
+		ctlconn_reply_error(c, st, "%s", err.msg);
+		return true;
+	}
+	name = json_string_value(json_object_get(req, "cmd"));
+	cmd = find_cmd(c->s, name);
+	if (cmd == NULL) {
+		/* A payload may follow a command this daemon does not know, so
+		 * the framing is lost: close after the reply. */
+		ctlconn_reply_error(c, CTL_STATUS_UNKNOWN_CMD, "ctl: unknown command '%.64s'", name);
+		keep = false;
+	} else {
+		keep = run_cmd(c, cmd, req);
+	}
+	json_decref(req);
+	return keep;
+}
+
+static void
+serve(struct ctlconn *c)
+{
+	struct ktp_err err = {0};
+	size_t len;
+	char *line;
+	int r;
+
+	for (;;) {
+		r = ctlio_read_line(&c->io, &line, &len, &err);
+		if (r == -EMSGSIZE) {
+			ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST,
+					    "ctl: request longer than %u bytes", KTP_CTL_MAX_LINE);
+			return;
+		}
+		if (r < 0)
+			return;
+		if (!serve_request(c, line, len))
+			return;
+	}
+}
+
+static void *
+conn_main(void *arg)
+{
+	struct ctlconn *c = arg;
+	struct ctlsock *s = c->s;
+
+	serve(c);
+	pthread_mutex_lock(&s->lock);
+	close(c->fd);
+	c->fd = -1;
+	c->done = true;
+	s->n_live--;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* --- accepting --- */
+
+static void
+set_timeouts(int fd, unsigned seconds)
+{
+	struct timeval tv = { .tv_sec = seconds, .tv_usec = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static unsigned
+count_uid(const struct ctlsock *s, uid_t uid)
+{
+	const struct ctlconn *c;
+	unsigned n = 0;
+
+	for (c = s->conns; c != NULL; c = c->next)
+		if (!c->done && c->uid == uid)
+			n++;
+	return n;
+}
+
+/* Joins the threads that have returned. Called with s->lock held. */
+static void
+reap(struct ctlsock *s)
+{
+	struct ctlconn **pp = &s->conns, *c;
+
+	while ((c = *pp) != NULL) {
+		if (!c->done) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		pthread_join(c->thread, NULL);
+		ctlio_done(&c->io);
+		free(c);
+	}
+}
+
+/* The refusal is written without reading the request: the reply is small
+ * and lands in an empty socket buffer, so it cannot block the accept thread. */
+static void
+refuse_busy(struct ctlconn *c, const char *why)
+{
+	json_t *reply = ctlmsg_reply(CTL_STATUS_BUSY, why);
+
+	if (reply != NULL)
+		ctlio_write_msg(&c->io, reply, NULL);
+	json_decref(reply);
+}
+
+/* Decides under the lock whether c may run, and starts its thread.
+ * Returns false when c was refused (the caller closes and frees it). */
+static bool
+admit(struct ctlsock *s, struct ctlconn *c)
+{
+	char why[128] = "";
+
+	pthread_mutex_lock(&s->lock);
+	reap(s);
+	if (s->stopping)
+		snprintf(why, sizeof(why), "ctl: the daemon is stopping");
+	else if (s->n_live >= s->max_conns)
+		snprintf(why, sizeof(why), "ctl: %u connections open, the limit; try again",
+			 s->n_live);
+	else if (count_uid(s, c->uid) >= s->max_per_uid)
+		snprintf(why, sizeof(why), "ctl: uid %u has %u connections open, the limit; "
+			 "try again", (unsigned)c->uid, s->max_per_uid);
+	else if (pthread_create(&c->thread, NULL, conn_main, c) != 0)
+		snprintf(why, sizeof(why), "ctl: cannot start a thread; try again");
+	if (why[0] == '\0') {
+		c->next = s->conns;
+		s->conns = c;
+		s->n_live++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (why[0] != '\0')
+		refuse_busy(c, why);
+	return why[0] == '\0';
+}
+
+static void
+accept_one(struct ctlsock *s, int fd)
+{
+	struct ctlconn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->s = s;
+	c->fd = fd;
+	ctlio_init(&c->io, fd, KTP_CTL_MAX_LINE);
+	set_timeouts(fd, s->io_timeout_s);
+	if (read_peer_creds(c) < 0 || !admit(s, c)) {
+		close(fd);
+		ctlio_done(&c->io);
+		free(c);
+	}
+}
+
+static bool
+is_stopping(struct ctlsock *s)
+{
+	bool stopping;
+
+	pthread_mutex_lock(&s->lock);
+	stopping = s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	return stopping;
+}
+
+static void *
+accept_main(void *arg)
+{
+	struct ctlsock *s = arg;
+	int fd;
+
+	for (;;) {
+		fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			accept_one(s, fd);
+			continue;
+		}
+		if (is_stopping(s))
+			return NULL;
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		/* Out of descriptors: wait for connections to finish rather
+		 * than spin on a listener that stays readable. */
+		log_warn("ctl: accept: %s, retrying in 100 ms", strerror(errno));
+		usleep(100 * 1000);
+	}
+}
+
+/* --- the listening socket --- */
+
+static int
+fill_addr(const char *path, struct sockaddr_un *sun, struct ktp_err *err)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path))
+		return ktp_err_set(err, -ENAMETOOLONG, "%s: path longer than %zu bytes", path,
+				   sizeof(sun->sun_path) - 1);
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* A socket file another daemon still answers on must not be taken over; a
+ * file nobody answers on is left from a crash and is removed. */
+static int
+clear_stale(const char *path, const struct sockaddr_un *sun, struct ktp_err *err)
+{
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ktp_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return ktp_err_set(err, -EEXIST, "%s: exists and is not a socket", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ktp_err_set(err, -errno, "%s: socket: %s", path, strerror(errno));
+	r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (r == 0)
+		return ktp_err_set(err, -EADDRINUSE, "%s: another daemon is listening", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return ktp_err_set(err, -errno, "%s: cannot remove stale socket: %s", path,
+				   strerror(errno));
+	return 0;
+}
+
+/* The umask covers the moment between bind and chmod; chmod then sets
+ * 0660 whatever the process umask was. umask is process-wide, which is
+ * acceptable because the socket is created once, at startup. */
+static int
+bind_socket(struct ctlsock *s, const struct sockaddr_un *sun, int gid, struct ktp_err *err)
+{
+	const char *path = s->path;
+	int fd = s->fd, r;
+	mode_t old;
+
+	old = umask(0117);
+	r = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	umask(old);
+	if (r < 0)
+		return ktp_err_set(err, -errno, "%s: bind: %s", path, strerror(errno));
+	s->bound = true;
+	if (chmod(path, 0660) < 0)
+		return ktp_err_set(err, -errno, "%s: chmod: %s", path, strerror(errno));
+	if (gid >= 0 && chown(path, (uid_t)-1, (gid_t)gid) < 0)
+		return ktp_err_set(err, -errno, "%s: chown: %s", path, strerror(errno));
+	if (listen(fd, CTL_BACKLOG) < 0)
+		return ktp_err_set(err, -errno, "%s: listen: %s", path, strerror(errno));
+	return 0;
+}
+
+static int
+open_listener(struct ctlsock *s, const char *group, struct ktp_err *err)
+{
+	struct sockaddr_un sun;
+	gid_t g;
+	int gid = -1, r;
+
+	if (group != NULL) {
+		if ((r = lookup_group(group, &g)) < 0)
+			return ktp_err_set(err, r, "%s: group '%s': %s", s->path, group,
+					   r == -ENOENT ? "no such group" : strerror(-r));
+		gid = (int)g;
+	}
+	if ((r = fill_addr(s->path, &sun, err)) < 0 || (r = clear_stale(s->path, &sun, err)) < 0)
+		return r;
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return ktp_err_set(err, -errno, "%s: socket: %s", s->path, strerror(errno));
+	return bind_socket(s, &sun, gid, err);
+}
+
+static int
+init_sock(struct ctlsock *s, const struct ctlsock_opts *o, struct ktp_err *err)
+{
+	int r;
+
+	s->fd = -1;
+	s->max_conns = o->max_conns ? o->max_conns : 16;
+	s->max_per_uid = o->max_conns_per_uid ? o->max_conns_per_uid : 4;
+	s->io_timeout_s = o->io_timeout_s ? o->io_timeout_s : 30;
+	s->euid = geteuid();
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	s->path = strdup(o->path);
+	if (s->path == NULL)
+		return ktp_err_set(err, -ENOMEM, "ctl: out of memory");
+	if (o->admin_group == NULL)
+		return 0;
+	if ((r = lookup_group(o->admin_group, &s->admin_gid)) < 0)
+		return ktp_err_set(err, r, "ctl: admin_group '%s': %s", o->admin_group,
+				   r == -ENOENT ? "no such group" : strerror(-r));
+	s->admin_group = strdup(o->admin_group);
+	if (s->admin_group == NULL)
+		return ktp_err_set(err, -ENOMEM, "ctl: out of memory");
+	s->has_admin = true;
+	return 0;
+}
+
+/* The file is removed only if this ctlsock bound it: a refused start must
+ * not remove a live daemon's socket. */
+static void
+free_sock(struct ctlsock *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->bound)
+		unlink(s->path);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s->path);
+	free(s->admin_group);
+	free(s);
+}
+
+int
+ctlsock_start(const struct ctlsock_opts *o, const struct ctl_cmd *cmds, size_t n_cmds,
+	      void *ctx, struct ctlsock **ret, struct ktp_err *err)
+{
+	struct ctlsock *s;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return ktp_err_set(err, -ENOMEM, "ctl: out of memory");
+	s->cmds = cmds;
+	s->n_cmds = n_cmds;
+	s->ctx = ctx;
+	if ((r = init_sock(s, o, err)) < 0 || (r = open_listener(s, o->group, err)) < 0)
+		goto fail;
+	if ((r = -pthread_create(&s->accept_thread, NULL, accept_main, s)) < 0) {
+		ktp_err_set(err, r, "ctl: cannot start the accept thread: %s", strerror(-r));
+		goto fail;
+	}
+	s->accepting = true;
+	*ret = s;
+	return 0;
+fail:
+	free_sock(s);
+	return r;
+}
+
+/* Shutting down the read side wakes handlers blocked on the next request
+ * or inside a payload; they may still write their reply. */
+static void
+stop_conns(struct ctlsock *s)
+{
+	struct ctlconn *c;
+
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	for (c = s->conns; c != NULL; c = c->next)
+		if (c->fd >= 0)
+			shutdown(c->fd, SHUT_RD);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+ctlsock_stop(struct ctlsock *s)
+{
+	if (s == NULL)
+		return;
+	stop_conns(s);
+	/* shutdown() on a listening socket makes a blocked accept() return,
+	 * which close() from another thread does not guarantee. */
+	shutdown(s->fd, SHUT_RDWR);
+	if (s->accepting)
+		pthread_join(s->accept_thread, NULL);
+	/* Connections admitted after stop_conns ran saw `stopping` in admit
+	 * and were refused, so every live one has had its read side shut. */
+	pthread_mutex_lock(&s->lock);
+	while (s->n_live > 0)
+		pthread_cond_wait(&s->cond, &s->lock);
+	reap(s);
+	pthread_mutex_unlock(&s->lock);
+	free_sock(s);
+}
+
+/* --- for handlers --- */
+
+uid_t
+ctlconn_uid(const struct ctlconn *c)
+{
+	return c->uid;
+}
+
+pid_t
+ctlconn_pid(const struct ctlconn *c)
+{
+	return c->pid;
+}
+
+int
+ctlconn_reply(struct ctlconn *c, json_t *reply)
+{
+	struct ktp_err err = {0};
+	int r;
+
+	if (reply == NULL)
+		return -ENOMEM;
+	c->n_replies++;
+	r = ctlio_write_msg(&c->io, reply, &err);
+	json_decref(reply);
+	return r;
+}
+
+int
+ctlconn_reply_error(struct ctlconn *c, enum ctl_status status, const char *fmt, ...)
+{
+	char text[KTP_ERR_MSG_LEN * 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return ctlconn_reply(c, ctlmsg_reply(status, text));
+}
+
+int
+ctlconn_read_chunk(struct ctlconn *c, const uint8_t **ret_data, size_t *ret_len,
+		   struct ktp_err *err)
+{
+	int r = ctlio_read_chunk(&c->io, ret_data, ret_len, err);
+
+	if (r == 0 && *ret_len == 0)
+		c->stream_open = false;
+	return r;
+}
+
+int
+ctlconn_write_chunk(struct ctlconn *c, const void *data, size_t len, struct ktp_err *err)
+{
+	return ctlio_write_chunk(&c->io, data, len, err);
+}
+
+int
+ctlconn_end_stream(struct ctlconn *c, struct ktp_err *err)
+{
+	return ctlio_write_end(&c->io, err);
+}
+
+bool
+ctlconn_peer_gone(struct ctlconn *c)
+{
+	struct pollfd p = { .fd = c->io.fd, .events = POLLRDHUP };
+
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	return (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
