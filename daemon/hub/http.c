@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: ISC */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "proto.h"
+
+/* The request flow for POST /v1/push, in libmicrohttpd's calls to on_request:
+ *
+ *   headers --Content-Length > max_body--> 413 at once, body never read  [begin_push]
+ *   headers --else--> collect                                              [begin_push]
+ *   collect --chunk within max_body--> collect                             [collect_body]
+ *   collect --chunk past max_body--> connection closed, nothing kept       [collect_body]
+ *   collect --end of body--> handler, reply                                [finish_push]
+ *
+ * libmicrohttpd cannot queue a reply while it is handing over body data, so
+ * a chunked body without Content-Length that passes the limit is cut off
+ * rather than read to its end: the limit is on memory and on time both. */
+
+struct http_server {
+	struct MHD_Daemon	*mhd;
+	struct http_handlers	h;
+	uint64_t		max_body;
+	uint16_t		port;
+	pthread_mutex_t		token_lock;
+	bool			has_token;
+	uint8_t			token_hash[crypto_generichash_BYTES];
+};
+
+struct request {
+	uint8_t		*buf;
+	size_t		len;
+	size_t		cap;
+	size_t		expect;		/* Content-Length, 0 when absent */
+};
+
+enum route {
+	ROUTE_PUSH,
+	ROUTE_REPORT,
+	ROUTE_REPORT_CSV,
+	ROUTE_NODES,
+	ROUTE_METRICS,
+	ROUTE_HEALTHZ,
+	ROUTE_NONE,
+};
+
+static const struct {
+	const char	*path;
+	enum route	route;
+} routes[] = {
+	{ KTP_HTTP_PUSH_PATH,	ROUTE_PUSH },
+	{ "/v1/report",		ROUTE_REPORT },
+	{ "/v1/report.csv",	ROUTE_REPORT_CSV },
+	{ "/v1/nodes",		ROUTE_NODES },
+	{ "/metrics",		ROUTE_METRICS },
+	{ "/healthz",		ROUTE_HEALTHZ },
+};
+
+static const char oom_body[] = "{\"error\":\"out of memory\"}";
+
+void
+http_reply_take(struct http_reply *r, unsigned status, const char *content_type,
+		char *body, size_t len)
+{
+	r->status = status;
+	r->content_type = content_type;
+	r->body = body;
+	r->len = len;
+}
+
+void
+http_reply_json(struct http_reply *r, unsigned status, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	http_reply_take(r, text ? status : 500, NULL, text, text ? strlen(text) : 0);
+}
+
+void
+http_reply_error(struct http_reply *r, unsigned status, const char *fmt, ...)
+{
+	char msg[KTP_ERR_MSG_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	http_reply_json(r, status, json_pack("{s:s}", "error", msg));
+}
+
+static enum route
+find_route(const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(url, routes[i].path) == 0)
+			return routes[i].route;
+	return ROUTE_NONE;
+}
+
+static enum MHD_Result
+send_reply(struct MHD_Connection *conn, struct http_reply *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ok;
+	char secs[16];
+
+	if (r->body == NULL) {
+		r->status = 500;
+		resp = MHD_create_response_from_buffer(sizeof(oom_body) - 1, (void *)oom_body,
+						       MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+	}
+	if (resp == NULL) {
+		free(r->body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "application/json");
+	if (r->retry_after > 0) {
+		snprintf(secs, sizeof(secs), "%u", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
+	if (r->status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (r->status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+					"GET, HEAD (POST for " KTP_HTTP_PUSH_PATH ")");
+	ok = MHD_queue_response(conn, r->status, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *conn, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum MHD_Result
+send_error(struct MHD_Connection *conn, unsigned status, const char *fmt, ...)
+{
+	struct http_reply r = {0};
+	char msg[KTP_ERR_MSG_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	http_reply_json(&r, status, json_pack("{s:s}", "error", msg));
+	return send_reply(conn, &r);
+}
+
+static void
+hash_token(const char *token, uint8_t out[static crypto_generichash_BYTES])
+{
+	crypto_generichash(out, crypto_generichash_BYTES, (const uint8_t *)token,
+			   strlen(token), NULL, 0);
+}
+
+int
+http_set_token(struct http_server *s, const char *token, struct ktp_err *err)
+{
+	(void)err;
+	pthread_mutex_lock(&s->token_lock);
+	s->has_token = token != NULL && token[0] != '\0';
+	if (s->has_token)
+		hash_token(token, s->token_hash);
+	pthread_mutex_unlock(&s->token_lock);
+	return 0;
+}
+
+/* Compares digests, not the texts, so the time taken says nothing about
+ * how much of a guessed token was right. */
+static bool
+token_is_valid(struct http_server *s, struct MHD_Connection *conn)
+{
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	uint8_t given[crypto_generichash_BYTES];
+	bool ok;
+
+	pthread_mutex_lock(&s->token_lock);
+	if (!s->has_token) {
+		pthread_mutex_unlock(&s->token_lock);
+		return true;
+	}
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0) {
+		pthread_mutex_unlock(&s->token_lock);
+		return false;
+	}
+	hash_token(auth + 7, given);
+	ok = sodium_memcmp(given, s->token_hash, sizeof(given)) == 0;
+	pthread_mutex_unlock(&s->token_lock);
+	return ok;
+}
+
+static enum MHD_Result
+answer_get(struct http_server *s, struct MHD_Connection *conn, enum route route)
+{
+	const char *regency = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "regency");
+	struct http_reply r = {0};
+
+	if (route == ROUTE_HEALTHZ) {
+		http_reply_json(&r, 200, json_pack("{s:s}", "status", "ok"));
+		return send_reply(conn, &r);
+	}
+	if (!token_is_valid(s, conn))
+		return send_error(conn, 401, "missing or wrong bearer token (report_token)");
+	switch (route) {
+	case ROUTE_REPORT:
+		s->h.report(s->h.ctx, regency, &r);
+		break;
+	case ROUTE_REPORT_CSV:
+		s->h.report_csv(s->h.ctx, regency, &r);
+		break;
+	case ROUTE_NODES:
+		s->h.nodes(s->h.ctx, &r);
+		break;
+	default:
+		s->h.metrics(s->h.ctx, &r);
+		break;
+	}
+	return send_reply(conn, &r);
+}
+
+static bool
+parse_length(const char *text, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (text == NULL || *text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*ret = v;
+	return true;
+}
+
+static enum MHD_Result
+begin_push(struct http_server *s, struct MHD_Connection *conn, void **con_cls)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct request *req;
+	uint64_t len = 0;
+
+	if (cl != NULL && !parse_length(cl, &len))
+		return send_error(conn, 400, "Content-Length: '%.32s' is not a number", cl);
+	if (len > s->max_body)
+		return send_error(conn, 413, "batch of %llu bytes, limit %llu (max_batch_bytes)",
+				  (unsigned long long)len, (unsigned long long)s->max_body);
+	if ((req = calloc(1, sizeof(*req))) == NULL)
+		return MHD_NO;
+	req->expect = (size_t)len;
+	*con_cls = req;
+	return MHD_YES;
+}
+
+/* Grows to the declared length at most (or doubling when there is none),
+ * so a client that announces 8 MB and sends 10 bytes costs 10 bytes. */
+static int
+reserve(struct request *req, size_t add, uint64_t max)
+{
+	size_t need = req->len + add, cap;
+	uint8_t *b;
+
+	if (need <= req->cap)
+		return 0;
+	cap = req->cap ? req->cap : 64 * 1024;
+	while (cap < need)
+		cap *= 2;
+	if (req->expect >= need && cap > req->expect)
+		cap = req->expect;
+	if (cap > max)
+		cap = (size_t)max;
+	if ((b = realloc(req->buf, cap)) == NULL)
+		return -ENOMEM;
+	req->buf = b;
+	req->cap = cap;
+	return 0;
+}
+
+static enum MHD_Result
+collect_body(struct http_server *s, struct request *req, const char *data, size_t *size)
+{
+	if (*size > s->max_body - req->len) {
+		log_warn("http: push body passed %llu bytes (max_batch_bytes), connection closed",
+			 (unsigned long long)s->max_body);
+		return MHD_NO;
+	}
+	if (reserve(req, *size, s->max_body) < 0)
+		return MHD_NO;
+	memcpy(req->buf + req->len, data, *size);
+	req->len += *size;
+	*size = 0;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+finish_push(struct http_server *s, struct MHD_Connection *conn, struct request *req)
+{
+	struct http_reply r = {0};
+
+	s->h.push(s->h.ctx, req->buf, req->len, &r);
+	return send_reply(conn, &r);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	   const char *version, const char *upload_data, size_t *upload_data_size,
+	   void **con_cls)
+{
+	struct http_server *s = cls;
+	struct request *req = *con_cls;
+	enum route route;
+
+	(void)version;
+	if (req != NULL) {
+		if (*upload_data_size > 0)
+			return collect_body(s, req, upload_data, upload_data_size);
+		return finish_push(s, conn, req);
+	}
+	route = find_route(url);
+	if (route == ROUTE_NONE)
+		return send_error(conn, 404, "no such path '%.64s'", url);
+	if (route == ROUTE_PUSH) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+			return send_error(conn, 405, "%.16s: push takes POST", method);
+		return begin_push(s, conn, con_cls);
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_error(conn, 405, "%.16s: '%.64s' takes GET", method, url);
+	return answer_get(s, conn, route);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	struct request *req = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (req == NULL)
+		return;
+	free(req->buf);
+	free(req);
+	*con_cls = NULL;
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[KTP_ERR_MSG_LEN];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("http: %s", msg);
+}
+
+static int
+parse_addr(const struct http_opts *o, struct sockaddr_storage *ss, bool *ret_v6,
+	   struct ktp_err *err)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, o->host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(o->port);
+		*ret_v6 = false;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, o->host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(o->port);
+		*ret_v6 = true;
+		return 0;
+	}
+	return ktp_err_set(err, -EINVAL, "http: listen: '%s' is not a numeric address", o->host);
+}
+
+static struct MHD_Daemon *
+start_mhd(struct http_server *s, const struct http_opts *o, struct sockaddr_storage *ss,
+	  bool v6)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	bool tls = o->tls_cert_pem != NULL && o->tls_key_pem != NULL;
+
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	if (tls)
+		flags |= MHD_USE_TLS;
+	/* Without TLS the option list ends before the certificate options. */
+	return MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 4),
+		MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
+		MHD_OPTION_END);
+}
+
+int
+http_start(const struct http_opts *o, const struct http_handlers *h,
+	   struct http_server **ret, struct ktp_err *err)
+{
+	struct http_server *s = NULL;
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	bool v6 = false;
+	int r;
+
+	if ((r = parse_addr(o, &ss, &v6, err)) < 0)
+		return r;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ktp_err_set(err, -ENOMEM, "http: out of memory");
+	s->h = *h;
+	s->max_body = o->max_body;
+	pthread_mutex_init(&s->token_lock, NULL);
+	http_set_token(s, o->token, err);
+	if ((s->mhd = start_mhd(s, o, &ss, v6)) == NULL) {
+		r = errno ? -errno : -EADDRINUSE;
+		ktp_err_set(err, r, "http: %s:%u: cannot listen: %s", o->host, o->port,
+			    strerror(-r));
+		pthread_mutex_destroy(&s->token_lock);
+		free(s);
+		return r;
+	}
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : o->port;
+	*ret = s;
+	return 0;
+}
+
+uint16_t
+http_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void
+http_quiesce(struct http_server *s)
+{
+	MHD_socket fd;
+
+	if (s == NULL || s->mhd == NULL)
+		return;
+	fd = MHD_quiesce_daemon(s->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+void
+http_stop(struct http_server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->mhd != NULL)
+		MHD_stop_daemon(s->mhd);
+	pthread_mutex_destroy(&s->token_lock);
+	sodium_memzero(s->token_hash, sizeof(s->token_hash));
+	free(s);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: ISC */
+/* http — the hub's HTTP server on libmicrohttpd: routes, size and time limits, bearer token.
+ * Reads request bodies within max_body (413 from Content-Length before reading), answers JSON errors.
+ * Knows nothing of batches or the store: the hub supplies one handler per route. */
+#ifndef KTP_HTTP_H
+#define KTP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct ktp_err;
+struct http_server;
+
+/* What a handler answers. body is malloc()ed and handed over to the server. */
+struct http_reply {
+	unsigned	status;
+	char		*body;
+	size_t		len;
+	const char	*content_type;	/* static; NULL = application/json */
+	unsigned	retry_after;	/* seconds; 0 = no Retry-After header */
+};
+
+/* Handlers run on the server's threads, several at once; each fills ret
+ * completely (the http_reply_* helpers do). regency is the ?regency= value
+ * or NULL. */
+struct http_handlers {
+	void	(*push)(void *ctx, const uint8_t *wire, size_t len, struct http_reply *ret);
+	void	(*report)(void *ctx, const char *regency, struct http_reply *ret);
+	void	(*report_csv)(void *ctx, const char *regency, struct http_reply *ret);
+	void	(*nodes)(void *ctx, struct http_reply *ret);
+	void	(*metrics)(void *ctx, struct http_reply *ret);
+	void	*ctx;
+};
+
+struct http_opts {
+	const char	*host;		/* numeric IPv4 or IPv6 address */
+	uint16_t	port;		/* 0 = any free port, see http_port() */
+	uint64_t	max_body;	/* max_batch_bytes */
+	unsigned	max_conns;
+	unsigned	max_conns_per_ip;
+	unsigned	timeout_s;	/* an idle connection is closed after this */
+	unsigned	threads;	/* polling threads, 0 = 4 */
+	const char	*tls_cert_pem;	/* both PEM texts, or both NULL for plain HTTP */
+	const char	*tls_key_pem;
+	const char	*token;		/* report_token; NULL = read endpoints are open */
+};
+
+/* Binds and starts serving; -EADDRINUSE "http: 127.0.0.1:8470: cannot listen: ...". */
+int	http_start(const struct http_opts *o, const struct http_handlers *h,
+		   struct http_server **ret, struct ktp_err *err);
+uint16_t http_port(const struct http_server *s);
+/* Replaces the bearer token (SIGHUP); NULL opens the read endpoints. Thread-safe. */
+int	http_set_token(struct http_server *s, const char *token, struct ktp_err *err);
+/* Stops accepting new connections; requests in flight go on. */
+void	http_quiesce(struct http_server *s);
+/* Waits for the requests in flight (so an apply that began is answered), then frees. */
+void	http_stop(struct http_server *s);		/* NULL is a no-op */
+
+/* Helpers for handlers; on allocation failure they fall back to a static 500. */
+void	http_reply_json(struct http_reply *r, unsigned status, json_t *body);	/* steals body */
+void	http_reply_error(struct http_reply *r, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Takes a malloc()ed buffer. */
+void	http_reply_take(struct http_reply *r, unsigned status, const char *content_type,
+			char *body, size_t len);
+
+#endif

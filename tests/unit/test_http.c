@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: ISC */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "unit.h"
+#include "err.h"
+#include "http.h"
+
+/* The server is real (libmicrohttpd on 127.0.0.1) and so is the client
+ * (libcurl); the handlers stand in for the hub and count their calls. */
+struct fixture {
+	struct http_server	*srv;
+	atomic_uint		pushes;
+	atomic_uint		gets;
+	size_t			last_len;
+	unsigned		push_status;
+	unsigned		retry_after;
+	unsigned		delay_ms;
+};
+
+struct answer {
+	long	status;
+	char	body[4096];
+	size_t	len;
+	char	retry_after[32];
+	CURLcode rc;
+};
+
+static void
+on_push(void *ctx, const uint8_t *wire, size_t len, struct http_reply *ret)
+{
+	struct fixture *f = ctx;
+	struct timespec ts = { f->delay_ms / 1000, (long)(f->delay_ms % 1000) * 1000000 };
+
+	if (f->delay_ms)
+		nanosleep(&ts, NULL);
+	f->pushes++;
+	f->last_len = len;
+	if (f->push_status != 200) {
+		http_reply_error(ret, f->push_status, "store busy");
+		ret->retry_after = f->retry_after;
+		return;
+	}
+	http_reply_json(ret, 200, json_pack("{s:I,s:i}", "len", (json_int_t)len,
+					    "first", len ? wire[0] : -1));
+}
+
+static void
+on_report(void *ctx, const char *regency, struct http_reply *ret)
+{
+	struct fixture *f = ctx;
+
+	f->gets++;
+	http_reply_json(ret, 200, json_pack("{s:s?}", "regency", regency));
+}
+
+static void
+on_text(void *ctx, const char *regency, struct http_reply *ret)
+{
+	(void)regency;
+	((struct fixture *)ctx)->gets++;
+	http_reply_take(ret, 200, "text/csv", strdup("level,code\n"), 11);
+}
+
+static void
+on_plain(void *ctx, struct http_reply *ret)
+{
+	((struct fixture *)ctx)->gets++;
+	http_reply_take(ret, 200, "text/plain; version=0.0.4", strdup("m 1\n"), 4);
+}
+
+static int
+start_server(struct fixture *f, uint64_t max_body, unsigned timeout_s, const char *token)
+{
+	const struct http_handlers h = {
+		.push = on_push, .report = on_report, .report_csv = on_text,
+		.nodes = on_plain, .metrics = on_plain, .ctx = f,
+	};
+	const struct http_opts o = {
+		.host = "127.0.0.1", .port = 0, .max_body = max_body, .max_conns = 200,
+		.max_conns_per_ip = 100, .timeout_s = timeout_s, .threads = 2, .token = token,
+	};
+	struct ktp_err err = {0};
+
+	f->push_status = 200;
+	return http_start(&o, &h, &f->srv, &err);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || start_server(f, 1024 * 1024, 2, NULL) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+setup_token(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || start_server(f, 1024 * 1024, 2, "s3cret") != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	http_stop(f->srv);
+	free(f);
+	return 0;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct answer *a = arg;
+	size_t len = size * n, room = sizeof(a->body) - 1 - a->len;
+
+	memcpy(a->body + a->len, data, len < room ? len : room);
+	a->len += len < room ? len : room;
+	a->body[a->len] = '\0';
+	return len;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct answer *a = arg;
+	size_t len = size * n;
+
+	if (len > 13 && strncasecmp(data, "Retry-After: ", 13) == 0)
+		snprintf(a->retry_after, sizeof(a->retry_after), "%.*s", (int)(len - 15), data + 13);
+	return len;
+}
+
+static CURL *
+new_easy(struct fixture *f, const char *path, struct answer *a)
+{
+	CURL *c = curl_easy_init();
+	char url[128];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", http_port(f->srv), path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	return c;
+}
+
+static void
+perform(CURL *c, struct answer *a)
+{
+	a->rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
+	curl_easy_cleanup(c);
+}
+
+static void
+post(struct fixture *f, const void *body, size_t len, struct answer *a)
+{
+	CURL *c = new_easy(f, "/v1/push", a);
+
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	perform(c, a);
+}
+
+static void
+get(struct fixture *f, const char *path, const char *auth, struct answer *a)
+{
+	CURL *c = new_easy(f, path, a);
+	struct curl_slist *hdrs = NULL;
+
+	if (auth != NULL) {
+		hdrs = curl_slist_append(hdrs, auth);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
+	perform(c, a);
+	curl_slist_free_all(hdrs);
+}
+
+static void
+test_http_push_hands_whole_body_to_handler(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0};
+	uint8_t *body = malloc(300000);
+
+	memset(body, 0x4b, 300000);
+	post(f, body, 300000, &a);
+	assert_int_equal(a.rc, CURLE_OK);
+	assert_int_equal(a.status, 200);
+	assert_string_equal(a.body, "{\"len\":300000,\"first\":75}");
+	assert_int_equal(f->pushes, 1);
+	free(body);
+}
+
+static void
+test_http_push_over_content_length_limit_is_413_without_handler(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0};
+	size_t len = 1024 * 1024 + 1;
+	uint8_t *body = calloc(1, len);
+
+	post(f, body, len, &a);
+	assert_int_equal(a.status, 413);
+	assert_string_equal(a.body,
+			    "{\"error\":\"batch of 1048577 bytes, limit 1048576 (max_batch_bytes)\"}");
+	assert_int_equal(f->pushes, 0);
+	free(body);
+}
+
+static void
+test_http_push_exactly_at_limit_is_accepted(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0};
+	size_t len = 1024 * 1024;
+	uint8_t *body = calloc(1, len);
+
+	post(f, body, len, &a);
+	assert_int_equal(a.status, 200);
+	assert_int_equal(f->last_len, len);
+	free(body);
+}
+
+struct chunked {
+	size_t	left;
+};
+
+static size_t
+on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct chunked *ch = arg;
+	size_t len = size * n < ch->left ? size * n : ch->left;
+
+	memset(buf, 'z', len);
+	ch->left -= len;
+	return len;
+}
+
+static void
+test_http_chunked_push_past_limit_is_cut_without_handler(void **state)
+{
+	struct fixture *f = *state;
+	struct chunked ch = { .left = 3 * 1024 * 1024 };
+	struct answer a = {0};
+	struct curl_slist *hdrs = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+	CURL *c = new_easy(f, "/v1/push", &a);
+
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &ch);
+	perform(c, &a);
+	curl_slist_free_all(hdrs);
+	assert_int_not_equal(a.rc, CURLE_OK);
+	assert_true(a.status < 200);	/* at most "100 Continue", never a final answer */
+	assert_int_equal(f->pushes, 0);
+}
+
+static void
+test_http_chunked_push_within_limit_is_read_whole(void **state)
+{
+	struct fixture *f = *state;
+	struct chunked ch = { .left = 200000 };
+	struct answer a = {0};
+	struct curl_slist *hdrs = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+	CURL *c = new_easy(f, "/v1/push", &a);
+
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &ch);
+	perform(c, &a);
+	curl_slist_free_all(hdrs);
+	assert_int_equal(a.status, 200);
+	assert_string_equal(a.body, "{\"len\":200000,\"first\":122}");
+}
+
+static void
+test_http_handler_retry_after_reaches_client(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0};
+
+	f->push_status = 503;
+	f->retry_after = 7;
+	post(f, "x", 1, &a);
+	assert_int_equal(a.status, 503);
+	assert_string_equal(a.body, "{\"error\":\"store busy\"}");
+	assert_string_equal(a.retry_after, "7");
+}
+
+static void
+test_http_unknown_path_and_wrong_method_are_json_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0}, b = {0}, c = {0};
+
+	get(f, "/v2/push", NULL, &a);
+	assert_int_equal(a.status, 404);
+	assert_string_equal(a.body, "{\"error\":\"no such path '/v2/push'\"}");
+	get(f, "/v1/push", NULL, &b);
+	assert_int_equal(b.status, 405);
+	assert_string_equal(b.body, "{\"error\":\"GET: push takes POST\"}");
+	get(f, "/", NULL, &c);
+	assert_int_equal(c.status, 404);
+	assert_int_equal(f->pushes, 0);
+}
+
+static void
+test_http_report_passes_regency_argument(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0}, b = {0}, c = {0};
+
+	get(f, "/v1/report?regency=3201", NULL, &a);
+	assert_int_equal(a.status, 200);
+	assert_string_equal(a.body, "{\"regency\":\"3201\"}");
+	get(f, "/v1/report", NULL, &b);
+	assert_string_equal(b.body, "{\"regency\":null}");
+	get(f, "/healthz", NULL, &c);
+	assert_string_equal(c.body, "{\"status\":\"ok\"}");
+}
+
+static void
+test_http_token_guards_read_endpoints_but_not_healthz(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0}, b = {0}, c = {0}, d = {0}, e = {0};
+	struct ktp_err err = {0};
+
+	get(f, "/v1/nodes", NULL, &a);
+	assert_int_equal(a.status, 401);
+	assert_string_equal(a.body,
+			    "{\"error\":\"missing or wrong bearer token (report_token)\"}");
+	get(f, "/metrics", "Authorization: Bearer s3cre", &b);
+	assert_int_equal(b.status, 401);
+	get(f, "/healthz", NULL, &c);
+	assert_int_equal(c.status, 200);
+	assert_int_equal(f->gets, 0);
+	get(f, "/v1/report.csv", "Authorization: Bearer s3cret", &d);
+	assert_int_equal(d.status, 200);
+	assert_string_equal(d.body, "level,code\n");
+	assert_int_equal(http_set_token(f->srv, NULL, &err), 0);
+	get(f, "/v1/nodes", NULL, &e);
+	assert_int_equal(e.status, 200);
+	assert_int_equal(f->gets, 2);
+}
+
+static int
+connect_raw(struct fixture *f)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(http_port(f->srv)) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A client that sends half its headers and stalls is closed after the
+ * connection timeout (2 s here), and others are served meanwhile. */
+static void
+test_http_slow_client_times_out_while_others_are_served(void **state)
+{
+	struct fixture *f = *state;
+	const char partial[] = "POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Le";
+	struct pollfd pfd;
+	struct answer a = {0};
+	char buf[64];
+	int fd = connect_raw(f);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, partial, sizeof(partial) - 1), (ssize_t)(sizeof(partial) - 1));
+	post(f, "abc", 3, &a);
+	assert_int_equal(a.status, 200);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 6000), 1);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 0);	/* closed, nothing sent */
+	close(fd);
+}
+
+/* 64 pushes at once, each handler sleeping 50 ms: every one gets its 200. */
+static void
+test_http_serves_64_concurrent_pushes(void **state)
+{
+	struct fixture *f = *state;
+	struct answer *a = calloc(64, sizeof(*a));
+	CURLM *m = curl_multi_init();
+	CURL *c[64];
+	int running = 1, i, loops = 0;
+
+	f->delay_ms = 50;
+	for (i = 0; i < 64; i++) {
+		c[i] = new_easy(f, "/v1/push", &a[i]);
+		curl_easy_setopt(c[i], CURLOPT_POSTFIELDS, "0123456789");
+		curl_multi_add_handle(m, c[i]);
+	}
+	while (running && loops++ < 20000) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	for (i = 0; i < 64; i++) {
+		curl_easy_getinfo(c[i], CURLINFO_RESPONSE_CODE, &a[i].status);
+		assert_int_equal(a[i].status, 200);
+		curl_multi_remove_handle(m, c[i]);
+		curl_easy_cleanup(c[i]);
+	}
+	assert_int_equal(f->pushes, 64);
+	curl_multi_cleanup(m);
+	free(a);
+}
+
+static void
+test_http_start_on_busy_port_names_address(void **state)
+{
+	struct fixture *f = *state;
+	const struct http_handlers h = { .push = on_push, .ctx = f };
+	struct http_opts o = { .host = "127.0.0.1", .port = http_port(f->srv), .max_body = 10,
+			       .max_conns = 10, .max_conns_per_ip = 10, .timeout_s = 1 };
+	struct http_server *s = NULL;
+	struct ktp_err err = {0};
+	char want[128];
+
+	assert_int_equal(http_start(&o, &h, &s, &err), -EADDRINUSE);
+	snprintf(want, sizeof(want), "http: 127.0.0.1:%u: cannot listen: Address already in use",
+		 o.port);
+	assert_string_equal(err.msg, want);
+	o.host = "localhost";
+	assert_int_equal(http_start(&o, &h, &s, &err), -EINVAL);
+	assert_string_equal(err.msg, "http: listen: 'localhost' is not a numeric address");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_http_push_hands_whole_body_to_handler,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_push_over_content_length_limit_is_413_without_handler,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_push_exactly_at_limit_is_accepted,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_chunked_push_past_limit_is_cut_without_handler, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_chunked_push_within_limit_is_read_whole,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_handler_retry_after_reaches_client,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_unknown_path_and_wrong_method_are_json_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_report_passes_regency_argument,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_token_guards_read_endpoints_but_not_healthz, setup_token, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_slow_client_times_out_while_others_are_served, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_serves_64_concurrent_pushes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_start_on_busy_port_names_address,
+						setup, teardown),
+	};
+	int r;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	r = cmocka_run_group_tests_name("http", tests, NULL, NULL);
+	curl_global_cleanup();
+	return r;
+}
