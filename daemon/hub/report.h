@@ -23,10 +23,24 @@ struct report_opts {
 
 /* {"province":{...,"regencies":[{...,"kecamatan":[{...}]}]}} as PROTOCOL.md shows. */
 int	report_json(struct store *s, const struct report_opts *o, json_t **ret, struct ktp_err *err);
-/* One row per regency and per kecamatan: level,code,name,<the fields>. New buffer (free()). */
+/* The CSV's first line; then one province row, and each regency followed by
+ * its kecamatan rows. CRLF line ends (RFC 4180). */
+#define REPORT_CSV_HEADER "level,code,name,persons,wajib_ktp,on_dpt,recorded,dpt_unrecorded," \
+	"recorded_30d,rate_per_day,projected_completion,on_track,last_sync,acked,pending"
+/* rate_per_day is rounded to 2 decimals; dump with this precision so it
+ * prints as 3.33, not 3.3300000000000001. */
+#define REPORT_JSON_REAL_PRECISION 10
+
+/* Province row, then per regency its row and its kecamatan rows:
+ * level,code,name,<the fields>. New buffer (free()). */
 int	report_csv(struct store *s, const struct report_opts *o, char **ret, size_t *ret_len,
 		   struct ktp_err *err);
 /* YYYYMMDD on which remaining reaches zero at rate_per_day from today, 0 when rate is 0. */
 uint32_t report_projected_completion(uint64_t remaining, double rate_per_day, int64_t now);
+/* Recordings per week (weeks start on Monday, UTC), oldest first, the last one
+ * being the current week: [{"week_start":"YYYY-MM-DD","recorded":N}].
+ * o->regency 0 = the whole province. weeks in 1..520. */
+int	report_weekly_json(struct store *s, const struct report_opts *o, unsigned weeks,
+			   json_t **ret, struct ktp_err *err);
 
 #endif

@@ -42,4 +42,39 @@ int	store_nodes_json(struct store *s, json_t **ret, struct ktp_err *err);
 /* [{nik_masked, winner_node, loser_node, winner_hlc, loser_hlc, at}] newest first, at most limit. */
 int	store_conflicts_json(struct store *s, unsigned limit, json_t **ret, struct ktp_err *err);
 
+/* wajib_ktp counts persons 17 or older on the election date. The aggregates
+ * keep that count for one cutoff (election date minus 17 years), so a report
+ * needs no scan; a changed date recounts every aggregate from the person rows
+ * once, in one transaction. Call after store_open with the configured date;
+ * until then the date is the one last set (0 on a new store: nobody with a
+ * known birth date counts). */
+int	store_set_election_date(struct store *s, uint32_t yyyymmdd, struct ktp_err *err);
+uint32_t store_election_date(const struct store *s);
+/* YYYYMMDD born on or before it is wajib_ktp; 0 when no date is set. */
+uint32_t store_wajib_cutoff(const struct store *s);
+
+/* --- For apply.c and aggregate.c: they run inside one store transaction. --- */
+
+struct record;
+struct aggregate;
+struct aggregate_person;
+
+/* The row as apply needs it (no name, no operator): 1 found, 0 absent, or
+ * -errno. nik is the 16 digits as an integer; ret_agg may be NULL. */
+int	store_person_get(struct store *s, uint64_t nik, uint64_t *ret_hlc, uint16_t *ret_node,
+			 struct aggregate_person *ret_agg, struct ktp_err *err);
+int	store_person_put(struct store *s, uint64_t nik, const struct record *r, uint16_t node,
+			 struct ktp_err *err);
+int	store_conflict_add(struct store *s, uint64_t nik, uint16_t winner, uint64_t winner_hlc,
+			   uint16_t loser, uint64_t loser_hlc, int64_t at, struct ktp_err *err);
+/* Sets the cursor after an apply: acked, chain, head, last_seen and last_push
+ * = now, versions += applied, bytes += bytes. */
+int	store_node_advance(struct store *s, const struct store_node *n, uint64_t applied,
+			   uint64_t bytes, int64_t now, struct ktp_err *err);
+/* A push that changed nothing (replay, gap, divergence): head, last_seen, bytes. */
+int	store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t bytes,
+			 int64_t now, struct ktp_err *err);
+/* The aggregate delta the current transaction accumulates into. */
+struct aggregate *store_aggregate(struct store *s);
+
 #endif

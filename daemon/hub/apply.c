@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "apply.h"
+#include "batch.h"
+#include "chain.h"
+#include "db.h"
+#include "err.h"
+#include "hlc.h"
+#include "record.h"
+#include "store.h"
+
+/*
+ * The exactly-once rule, for a node whose hub cursor is (acked, chain):
+ *
+ *   last <= acked ............ REPLAY: nothing to do, APPLY_OK at acked  [apply_replay]
+ *   first > acked + 1 ........ GAP: APPLY_GAP, the node resumes at acked  [apply_batch]
+ *   first <= acked+1 <= last . walk the versions from prev_chain:          [apply_walk]
+ *       seq <  acked+1: hash only; at seq == acked (or at first-1 when
+ *                       first == acked+1) the hash must equal the stored
+ *                       chain, else DIVERGED: the node's journal is not
+ *                       the one the hub applied (rewound or forked).
+ *       seq >= acked+1: decode, last-writer-wins by (HLC, node), conflict
+ *                       row when the stored version is another node's,
+ *                       aggregate delta; a bad version is APPLY_BAD.
+ *   then aggregates, cursor (acked = last, chain at last), COMMIT         [apply_commit]
+ *
+ * Everything after BEGIN is one transaction, so APPLY_BAD, DIVERGED and a
+ * failed commit (disk full) leave the store exactly as it was; the result
+ * is filled only after the commit returned.
+ */
+
+struct walk {
+	struct store	*s;
+	const struct batch_header *hdr;
+	struct store_node node;		/* cursor before, then after */
+	uint8_t		chain[KTP_HASH_LEN];
+	uint64_t	applied;
+	uint64_t	skipped;
+	int64_t		now;
+	uint32_t	cutoff;
+};
+
+static uint64_t
+nik_number(const char *nik)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		n = n * 10 + (uint64_t)(nik[i] - '0');
+	return n;
+}
+
+static int
+record_conflict(struct walk *w, uint64_t nik, const struct record *rec, uint64_t old_hlc,
+		uint16_t old_node, bool wins, struct ktp_err *err)
+{
+	uint16_t node = w->hdr->node_id;
+
+	if (wins)
+		return store_conflict_add(w->s, nik, node, rec->hlc, old_node, old_hlc, w->now,
+					  err);
+	return store_conflict_add(w->s, nik, old_node, old_hlc, node, rec->hlc, w->now, err);
+}
+
+/* Last-writer-wins for one decoded version. */
+static int
+apply_version(struct walk *w, const struct record *rec, struct ktp_err *err)
+{
+	struct aggregate *agg = store_aggregate(w->s);
+	struct aggregate_person old, neu;
+	uint16_t node = w->hdr->node_id, old_node = 0;
+	uint64_t nik = nik_number(rec->nik), old_hlc = 0;
+	bool wins = true;
+	int r;
+
+	if ((r = store_person_get(w->s, nik, &old_hlc, &old_node, &old, err)) < 0)
+		return r;
+	if (r == 1) {
+		wins = hlc_cmp(rec->hlc, node, old_hlc, old_node) > 0;
+		if (old_node != node &&
+		    (r = record_conflict(w, nik, rec, old_hlc, old_node, wins, err)) < 0)
+			return r;
+		if (wins && (r = aggregate_add(agg, &old, -1, w->cutoff)) < 0)
+			return ktp_err_set(err, r, "apply: aggregate: out of memory");
+	}
+	if (!wins)
+		return 0;
+	aggregate_person_from_record(rec, &neu);
+	if ((r = aggregate_add(agg, &neu, +1, w->cutoff)) < 0)
+		return ktp_err_set(err, r, "apply: aggregate: out of memory");
+	return store_person_put(w->s, nik, rec, node, err);
+}
+
+/* A version the batch could not deliver: APPLY_BAD, with the place in front. */
+static int
+bad_version(struct walk *w, uint64_t seq, enum apply_outcome *outcome, struct ktp_err *err)
+{
+	*outcome = APPLY_BAD;
+	ktp_err_prefix(err, "batch %llu..%llu: seq %llu", (unsigned long long)w->hdr->first,
+		       (unsigned long long)w->hdr->last, (unsigned long long)seq);
+	return 0;
+}
+
+/* Walks every version; returns 0 with *outcome set, or -errno. Versions up
+ * to acked are hashed only, the rest decoded and applied. */
+static int
+apply_walk(struct walk *w, const uint8_t *plain, size_t plain_len,
+	   enum apply_outcome *outcome, struct ktp_err *err)
+{
+	struct batch_reader rd;
+	struct record rec;
+	const uint8_t *enc;
+	size_t len;
+	uint64_t seq;
+	int r;
+
+	*outcome = APPLY_OK;
+	memcpy(w->chain, w->hdr->prev_chain, KTP_HASH_LEN);
+	if (w->hdr->first == w->node.acked + 1 &&
+	    memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0) {
+		*outcome = APPLY_DIVERGED;
+		return 0;
+	}
+	batch_reader_init(&rd, plain, plain_len);
+	for (seq = w->hdr->first; seq <= w->hdr->last; seq++) {
+		if (batch_reader_next(&rd, &enc, &len, err) < 0)
+			return bad_version(w, seq, outcome, err);
+		chain_next(w->chain, enc, len, w->chain);
+		if (seq < w->node.acked) {
+			w->skipped++;
+			continue;
+		}
+		if (seq == w->node.acked) {
+			w->skipped++;
+			if (memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0) {
+				*outcome = APPLY_DIVERGED;
+				return 0;
+			}
+			continue;
+		}
+		if (record_decode(enc, len, &rec, err) < 0)
+			return bad_version(w, seq, outcome, err);
+		if ((r = apply_version(w, &rec, err)) < 0)
+			return r;
+		w->applied++;
+	}
+	if (rd.off != rd.len) {
+		*outcome = APPLY_BAD;
+		ktp_err_set(err, -EPROTO, "batch %llu..%llu: %zu bytes after the last version",
+			    (unsigned long long)w->hdr->first, (unsigned long long)w->hdr->last,
+			    rd.len - rd.off);
+	}
+	return 0;
+}
+
+static int
+apply_commit(struct walk *w, size_t wire_len, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = aggregate_flush(store_aggregate(w->s), err)) < 0)
+		return r;
+	w->node.acked = w->hdr->last;
+	memcpy(w->node.chain, w->chain, KTP_HASH_LEN);
+	w->node.head = w->hdr->head > w->hdr->last ? w->hdr->head : w->hdr->last;
+	if ((r = store_node_advance(w->s, &w->node, w->applied, wire_len, w->now, err)) < 0)
+		return r;
+	return db_commit(store_db(w->s), err);
+}
+
+/* A batch that is entirely applied already: harmless, acked unchanged. When
+ * it ends exactly at acked its chain must still match, so a rewound journal
+ * that resends its last versions with other contents is caught too. */
+static int
+apply_replay(struct walk *w, const uint8_t *plain, size_t plain_len, size_t wire_len,
+	     struct apply_result *ret, struct ktp_err *err)
+{
+	struct batch_reader rd;
+	const uint8_t *enc;
+	size_t len;
+	uint64_t seq;
+	int r;
+
+	/* ret->acked and ret->chain already hold the cursor. */
+	if (w->hdr->last == w->node.acked) {
+		memcpy(w->chain, w->hdr->prev_chain, KTP_HASH_LEN);
+		batch_reader_init(&rd, plain, plain_len);
+		for (seq = w->hdr->first; seq <= w->hdr->last; seq++) {
+			if (batch_reader_next(&rd, &enc, &len, err) < 0) {
+				ret->outcome = APPLY_BAD;
+				return 0;
+			}
+			chain_next(w->chain, enc, len, w->chain);
+		}
+		if (memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0) {
+			ret->outcome = APPLY_DIVERGED;
+			return 0;
+		}
+	}
+	if ((r = store_node_touch(w->s, w->hdr->node_id, w->hdr->head, wire_len, w->now,
+				  err)) < 0)
+		return r;
+	ret->outcome = APPLY_OK;
+	ret->skipped = w->hdr->last - w->hdr->first + 1;
+	return 0;
+}
+
+static int
+check_header(const struct batch_header *hdr, struct ktp_err *err)
+{
+	if (hdr->first == 0 || hdr->last < hdr->first ||
+	    hdr->last - hdr->first + 1 != hdr->count)
+		return ktp_err_set(err, -EPROTO, "batch %llu..%llu: count %u does not match the range",
+				   (unsigned long long)hdr->first, (unsigned long long)hdr->last,
+				   hdr->count);
+	return 0;
+}
+
+int
+apply_batch(struct store *s, const struct batch_header *hdr, const uint8_t *plain,
+	    size_t plain_len, size_t wire_len, int64_t now, struct apply_result *ret,
+	    struct ktp_err *err)
+{
+	struct walk w = { .s = s, .hdr = hdr, .now = now, .cutoff = store_wajib_cutoff(s) };
+	enum apply_outcome outcome;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (check_header(hdr, err) < 0) {
+		ret->outcome = APPLY_BAD;
+		return 0;
+	}
+	if ((r = store_node_get(s, hdr->node_id, &w.node, err)) < 0)
+		return r;
+	ret->acked = w.node.acked;
+	memcpy(ret->chain, w.node.chain, KTP_HASH_LEN);
+	if (hdr->first > w.node.acked + 1) {
+		ret->outcome = APPLY_GAP;
+		return 0;
+	}
+	if (hdr->last <= w.node.acked)
+		return apply_replay(&w, plain, plain_len, wire_len, ret, err);
+	if ((r = db_begin(store_db(s), err)) < 0)
+		return r;
+	if ((r = apply_walk(&w, plain, plain_len, &outcome, err)) < 0 || outcome != APPLY_OK ||
+	    (r = apply_commit(&w, wire_len, err)) < 0) {
+		db_rollback(store_db(s));
+		aggregate_reset(store_aggregate(s));
+		if (r < 0)
+			return r;
+		ret->outcome = outcome;
+		return 0;
+	}
+	ret->outcome = APPLY_OK;
+	ret->acked = w.node.acked;
+	memcpy(ret->chain, w.node.chain, KTP_HASH_LEN);
+	ret->applied = w.applied;
+	ret->skipped = w.skipped;
+	return 0;
+}

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aggregate.h"
+#include "chain.h"
+#include "db.h"
+#include "err.h"
+#include "record.h"
+#include "store.h"
+
+/*
+ * Schema (PRAGMA user_version 1):
+ *   persons     one row per NIK (INTEGER, so the table is its own B-tree on
+ *               the key and needs no second index), the whole latest version,
+ *               its HLC and the node that wrote it.
+ *   nodes       per node cursor: acked and the chain hash at acked.
+ *   conflicts   one row each time a NIK is written by a node other than the
+ *               one whose version is stored, whichever wins.
+ *   aggregates  per kecamatan counters; rec_daily recordings per (day,
+ *               kecamatan). Keyed by day first, so the last 30 days or 26
+ *               weeks are one range scan.
+ *   settings    the election date the wajib_ktp counters were computed for.
+ */
+static const char *const MIGRATIONS[] = {
+	"CREATE TABLE persons ("
+	" nik INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, node INTEGER NOT NULL,"
+	" name TEXT NOT NULL, sex INTEGER NOT NULL, birth_date INTEGER NOT NULL,"
+	" kecamatan INTEGER NOT NULL, desa INTEGER NOT NULL, on_dpt INTEGER NOT NULL,"
+	" status INTEGER NOT NULL, recorded_at INTEGER NOT NULL, site INTEGER NOT NULL,"
+	" operator TEXT NOT NULL, removed INTEGER NOT NULL);"
+	"CREATE TABLE nodes ("
+	" code INTEGER PRIMARY KEY, acked INTEGER NOT NULL DEFAULT 0,"
+	" chain BLOB NOT NULL DEFAULT (zeroblob(32)), head INTEGER NOT NULL DEFAULT 0,"
+	" last_seen INTEGER NOT NULL DEFAULT 0, last_push INTEGER NOT NULL DEFAULT 0,"
+	" versions INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT NOT NULL DEFAULT '', last_error_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE conflicts ("
+	" id INTEGER PRIMARY KEY, nik INTEGER NOT NULL, winner_node INTEGER NOT NULL,"
+	" winner_hlc INTEGER NOT NULL, loser_node INTEGER NOT NULL,"
+	" loser_hlc INTEGER NOT NULL, at INTEGER NOT NULL);"
+	"CREATE TABLE aggregates ("
+	" kecamatan INTEGER PRIMARY KEY, persons INTEGER NOT NULL, wajib_ktp INTEGER NOT NULL,"
+	" on_dpt INTEGER NOT NULL, recorded INTEGER NOT NULL, dpt_unrecorded INTEGER NOT NULL);"
+	"CREATE TABLE rec_daily ("
+	" day INTEGER NOT NULL, kecamatan INTEGER NOT NULL, n INTEGER NOT NULL,"
+	" PRIMARY KEY (day, kecamatan)) WITHOUT ROWID;"
+	"CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" election_date INTEGER NOT NULL);"
+	"INSERT INTO settings VALUES (1, 0);",
+};
+
+enum stmt_id {
+	ST_PERSON_GET,
+	ST_PERSON_PUT,
+	ST_CONFLICT_ADD,
+	ST_NODE_GET,
+	ST_NODE_ADVANCE,
+	ST_NODE_TOUCH,
+	ST_NODE_ERROR,
+	ST_COUNT
+};
+
+static const char *const STMT_SQL[ST_COUNT] = {
+	[ST_PERSON_GET] = "SELECT hlc, node, kecamatan, birth_date, on_dpt, status, recorded_at,"
+			  " removed FROM persons WHERE nik = ?1",
+	[ST_PERSON_PUT] = "INSERT OR REPLACE INTO persons(nik, hlc, node, name, sex, birth_date,"
+			  " kecamatan, desa, on_dpt, status, recorded_at, site, operator, removed)"
+			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[ST_CONFLICT_ADD] = "INSERT INTO conflicts(nik, winner_node, winner_hlc, loser_node,"
+			    " loser_hlc, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_NODE_GET] = "SELECT acked, chain, head, last_seen, last_push, versions, bytes,"
+			" last_error FROM nodes WHERE code = ?1",
+	[ST_NODE_ADVANCE] = "INSERT INTO nodes(code, acked, chain, head, last_seen, last_push,"
+			    " versions, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)"
+			    " ON CONFLICT(code) DO UPDATE SET acked = ?2, chain = ?3, head = ?4,"
+			    " last_seen = ?5, last_push = ?5, versions = versions + ?6,"
+			    " bytes = bytes + ?7",
+	[ST_NODE_TOUCH] = "INSERT INTO nodes(code, head, last_seen, bytes) VALUES(?1, ?2, ?3, ?4)"
+			  " ON CONFLICT(code) DO UPDATE SET head = max(head, ?2), last_seen = ?3,"
+			  " bytes = bytes + ?4",
+	[ST_NODE_ERROR] = "INSERT INTO nodes(code, last_seen, last_error, last_error_at)"
+			  " VALUES(?1, ?2, ?3, ?2) ON CONFLICT(code) DO UPDATE SET"
+			  " last_seen = ?2, last_error = ?3, last_error_at = ?2",
+};
+
+struct store {
+	sqlite3			*db;
+	sqlite3_stmt		*st[ST_COUNT];
+	struct aggregate	*agg;
+	uint32_t		election_date;
+};
+
+/* Durability is db_open's synchronous=FULL (invariant 1); these only trade
+ * memory for speed. 64 MiB of page cache holds the upper B-tree levels of a
+ * 5-million-person table; a larger WAL between checkpoints means fewer,
+ * longer checkpoints during a stream of batches. */
+static const char PRAGMAS[] =
+	"PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
+	" PRAGMA wal_autocheckpoint = 8192";
+
+static int
+read_settings(struct store *s, struct ktp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = db_prepare(s->db, "SELECT election_date FROM settings WHERE id = 1", &st,
+			    err)) < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s->election_date = (uint32_t)sqlite3_column_int64(st, 0);
+		r = 0;
+	} else {
+		r = db_err(s->db, rc, "store: settings", err);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+prepare_all(struct store *s, struct ktp_err *err)
+{
+	int i, r;
+
+	for (i = 0; i < ST_COUNT; i++)
+		if ((r = db_prepare(s->db, STMT_SQL[i], &s->st[i], err)) < 0)
+			return r;
+	return aggregate_new(s->db, &s->agg, err);
+}
+
+int
+store_open(const char *state_dir, struct store **ret, struct ktp_err *err)
+{
+	struct store *s = NULL;
+	char path[PATH_MAX];
+	int r;
+
+	if (snprintf(path, sizeof(path), "%s/hub.db", state_dir) >= (int)sizeof(path))
+		return ktp_err_set(err, -ENAMETOOLONG, "%s: state_dir: path too long", state_dir);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ktp_err_set(err, -ENOMEM, "store: out of memory");
+	if ((r = db_open(path, 5000, &s->db, err)) < 0)
+		goto fail;
+	if ((r = db_exec(s->db, PRAGMAS, err)) < 0)
+		goto fail;
+	if ((r = db_migrate(s->db, MIGRATIONS, sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]),
+			    err)) < 0)
+		goto fail;
+	if ((r = read_settings(s, err)) < 0 || (r = prepare_all(s, err)) < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	store_close(s);
+	return r;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	aggregate_free(s->agg);
+	db_close(s->db);
+	free(s);
+}
+
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+struct aggregate *
+store_aggregate(struct store *s)
+{
+	return s->agg;
+}
+
+uint32_t
+store_election_date(const struct store *s)
+{
+	return s->election_date;
+}
+
+uint32_t
+store_wajib_cutoff(const struct store *s)
+{
+	return aggregate_wajib_cutoff(s->election_date);
+}
+
+int
+store_set_election_date(struct store *s, uint32_t yyyymmdd, struct ktp_err *err)
+{
+	char sql[64];
+	int r;
+
+	if (yyyymmdd == s->election_date)
+		return 0;
+	if ((r = db_begin(s->db, err)) < 0)
+		return r;
+	snprintf(sql, sizeof(sql), "UPDATE settings SET election_date = %u", yyyymmdd);
+	if ((r = db_exec(s->db, sql, err)) < 0 ||
+	    (r = aggregate_recount(s->db, aggregate_wajib_cutoff(yyyymmdd), err)) < 0 ||
+	    (r = db_commit(s->db, err)) < 0) {
+		db_rollback(s->db);
+		return r;
+	}
+	s->election_date = yyyymmdd;
+	return 0;
+}
+
+/* Steps a statement that returns no row, then resets it for the next use. */
+static int
+step_done(struct store *s, sqlite3_stmt *st, const char *what, struct ktp_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s->db, rc, what, err);
+	return 0;
+}
+
+int
+store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct ktp_err *err)
+{
+	sqlite3_stmt *st = s->st[ST_NODE_GET];
+	int rc, r = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->code = code;
+	sqlite3_bind_int(st, 1, code);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ret->acked = (uint64_t)sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) == KTP_HASH_LEN)
+			memcpy(ret->chain, sqlite3_column_blob(st, 1), KTP_HASH_LEN);
+		ret->head = (uint64_t)sqlite3_column_int64(st, 2);
+		ret->last_seen = sqlite3_column_int64(st, 3);
+		ret->last_push = sqlite3_column_int64(st, 4);
+		ret->versions = (uint64_t)sqlite3_column_int64(st, 5);
+		ret->bytes = (uint64_t)sqlite3_column_int64(st, 6);
+		snprintf(ret->last_error, sizeof(ret->last_error), "%s",
+			 (const char *)sqlite3_column_text(st, 7));
+	} else if (rc != SQLITE_DONE) {
+		r = db_err(s->db, rc, "store: node", err);
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+store_node_note_error(struct store *s, uint16_t code, int64_t now, const char *reason,
+		      struct ktp_err *err)
+{
+	sqlite3_stmt *st = s->st[ST_NODE_ERROR];
+
+	sqlite3_bind_int(st, 1, code);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
+	return step_done(s, st, "store: node error", err);
+}
+
+int
+store_node_advance(struct store *s, const struct store_node *n, uint64_t applied,
+		   uint64_t bytes, int64_t now, struct ktp_err *err)
+{
+	sqlite3_stmt *st = s->st[ST_NODE_ADVANCE];
+
+	sqlite3_bind_int(st, 1, n->code);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)n->acked);
+	sqlite3_bind_blob(st, 3, n->chain, KTP_HASH_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)n->head);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)applied);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)bytes);
+	return step_done(s, st, "store: node cursor", err);
+}
+
+int
+store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t bytes, int64_t now,
+		 struct ktp_err *err)
+{
+	sqlite3_stmt *st = s->st[ST_NODE_TOUCH];
+
+	sqlite3_bind_int(st, 1, code);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)bytes);
+	return step_done(s, st, "store: node", err);
+}
+
+int
+store_person_get(struct store *s, uint64_t nik, uint64_t *ret_hlc, uint16_t *ret_node,
+		 struct aggregate_person *ret_agg, struct ktp_err *err)
+{
+	sqlite3_stmt *st = s->st[ST_PERSON_GET];
+	int rc, r = 0;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)nik);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_hlc = (uint64_t)sqlite3_column_int64(st, 0);
+		*ret_node = (uint16_t)sqlite3_column_int(st, 1);
+		if (ret_agg != NULL) {
+			ret_agg->kecamatan = (uint32_t)sqlite3_column_int64(st, 2);
+			ret_agg->birth_date = (uint32_t)sqlite3_column_int64(st, 3);
+			ret_agg->on_dpt = sqlite3_column_int(st, 4) != 0;
+			ret_agg->status = (uint8_t)sqlite3_column_int(st, 5);
+			ret_agg->recorded_at = sqlite3_column_int64(st, 6);
+			ret_agg->removed = (uint8_t)sqlite3_column_int(st, 7);
+		}
+		r = 1;
+	} else if (rc != SQLITE_DONE) {
+		r = db_err(s->db, rc, "store: person", err);
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+store_person_put(struct store *s, uint64_t nik, const struct record *rec, uint16_t node,
+		 struct ktp_err *err)
+{
+	sqlite3_stmt *st = s->st[ST_PERSON_PUT];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)nik);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)rec->hlc);
+	sqlite3_bind_int(st, 3, node);
+	sqlite3_bind_text(st, 4, rec->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, rec->sex);
+	sqlite3_bind_int64(st, 6, rec->birth_date);
+	sqlite3_bind_int64(st, 7, rec->kecamatan);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)rec->desa);
+	sqlite3_bind_int(st, 9, rec->on_dpt);
+	sqlite3_bind_int(st, 10, rec->status);
+	sqlite3_bind_int64(st, 11, rec->recorded_at);
+	sqlite3_bind_int(st, 12, rec->site);
+	sqlite3_bind_text(st, 13, rec->operator_, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 14, rec->removed);
+	return step_done(s, st, "store: person", err);
+}
+
+int
+store_conflict_add(struct store *s, uint64_t nik, uint16_t winner, uint64_t winner_hlc,
+		   uint16_t loser, uint64_t loser_hlc, int64_t at, struct ktp_err *err)
+{
+	sqlite3_stmt *st = s->st[ST_CONFLICT_ADD];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)nik);
+	sqlite3_bind_int(st, 2, winner);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)winner_hlc);
+	sqlite3_bind_int(st, 4, loser);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)loser_hlc);
+	sqlite3_bind_int64(st, 6, at);
+	return step_done(s, st, "store: conflict", err);
+}
+
+/* ISO 8601 UTC ("2026-11-22T13:05:00Z") or JSON null for 0 (never). */
+static json_t *
+json_time(int64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *
+node_row_json(sqlite3_stmt *st)
+{
+	char code[8], hex[2 * KTP_HASH_LEN + 1];
+	const char *last_error = (const char *)sqlite3_column_text(st, 8);
+	uint64_t acked = (uint64_t)sqlite3_column_int64(st, 1);
+	uint64_t head = (uint64_t)sqlite3_column_int64(st, 3);
+	uint8_t chain[KTP_HASH_LEN] = {0};
+
+	snprintf(code, sizeof(code), "%04d", sqlite3_column_int(st, 0));
+	if (sqlite3_column_bytes(st, 2) == KTP_HASH_LEN)
+		memcpy(chain, sqlite3_column_blob(st, 2), KTP_HASH_LEN);
+	chain_to_hex(chain, hex);
+	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:o, s:I, s:I, s:o, s:o}",
+			 "code", code, "acked", (json_int_t)acked, "chain", hex,
+			 "head", (json_int_t)head, "pending", (json_int_t)(head > acked ? head - acked : 0),
+			 "last_seen", json_time(sqlite3_column_int64(st, 4)),
+			 "last_push", json_time(sqlite3_column_int64(st, 5)),
+			 "versions", (json_int_t)sqlite3_column_int64(st, 6),
+			 "bytes", (json_int_t)sqlite3_column_int64(st, 7),
+			 "last_error", last_error[0] ? json_string(last_error) : json_null(),
+			 "last_error_at", json_time(sqlite3_column_int64(st, 9)));
+}
+
+/* Runs a query and appends one JSON object per row, made by fn. */
+static int
+rows_json(struct store *s, const char *sql, int64_t bind1, json_t *(*fn)(sqlite3_stmt *),
+	  json_t **ret, struct ktp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array(), *o;
+	int rc, r;
+
+	if (arr == NULL)
+		return ktp_err_set(err, -ENOMEM, "store: out of memory");
+	if ((r = db_prepare(s->db, sql, &st, err)) < 0)
+		goto fail;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, bind1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((o = fn(st)) == NULL || json_array_append_new(arr, o) < 0) {
+			r = ktp_err_set(err, -ENOMEM, "store: out of memory");
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(s->db, rc, "store: query", err);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	*ret = arr;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	json_decref(arr);
+	return r;
+}
+
+int
+store_nodes_json(struct store *s, json_t **ret, struct ktp_err *err)
+{
+	return rows_json(s, "SELECT code, acked, chain, head, last_seen, last_push, versions,"
+			 " bytes, last_error, last_error_at FROM nodes ORDER BY code", 0,
+			 node_row_json, ret, err);
+}
+
+/* Region and serial stay visible, the birth date (digits 7..12) does not. */
+static void
+mask_nik(uint64_t nik, char out[17])
+{
+	char digits[24];
+
+	snprintf(digits, sizeof(digits), "%016llu", (unsigned long long)nik);
+	snprintf(out, 17, "%.6s******%.4s", digits, digits + 12);
+}
+
+static json_t *
+conflict_row_json(sqlite3_stmt *st)
+{
+	char masked[17], winner[8], loser[8];
+
+	mask_nik((uint64_t)sqlite3_column_int64(st, 0), masked);
+	snprintf(winner, sizeof(winner), "%04d", sqlite3_column_int(st, 1));
+	snprintf(loser, sizeof(loser), "%04d", sqlite3_column_int(st, 3));
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "nik_masked", masked,
+			 "winner_node", winner, "loser_node", loser,
+			 "winner_hlc", (json_int_t)sqlite3_column_int64(st, 2),
+			 "loser_hlc", (json_int_t)sqlite3_column_int64(st, 4),
+			 "at", json_time(sqlite3_column_int64(st, 5)));
+}
+
+int
+store_conflicts_json(struct store *s, unsigned limit, json_t **ret, struct ktp_err *err)
+{
+	return rows_json(s, "SELECT nik, winner_node, winner_hlc, loser_node, loser_hlc, at"
+			 " FROM conflicts ORDER BY id DESC LIMIT ?1", limit, conflict_row_json,
+			 ret, err);
+}
