@@ -1,0 +1,1077 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Design notes.
+ *
+ * Input arrives in chunks cut at arbitrary bytes, so both parsers are byte
+ * state machines that keep everything they need in struct ingest: a row or
+ * a UTF-8 sequence split across chunks simply continues in the next call.
+ * Fields are only checked once the whole row is there.
+ *
+ *   CSV (RFC 4180, plus bare CR line ends):
+ *   FIELD_START --'"'--> QUOTED --'"'--> QUOTE --'"'--> QUOTED (a doubled quote)
+ *   FIELD_START/UNQUOTED/QUOTE --','--> FIELD_START        [end_field]
+ *   FIELD_START/UNQUOTED/QUOTE --CR/LF--> FIELD_START      [end_row]
+ *   (a CR moves to AFTER_CR, which swallows the LF of a CRLF)
+ *
+ * One file is one journal transaction: rows are applied as they come, so a
+ * later row sees the persons an earlier row created, and a bad row anywhere
+ * rolls the whole file back. Rows after the first error are still checked
+ * (and applied, to be rolled back) so that the operator gets every error of
+ * the file at once, not one per attempt.
+ *
+ * The same NIK twice in one file is not an error: the later row updates the
+ * person the earlier one wrote, exactly as two files imported in that order.
+ *
+ * No allocation per row: a row's fields live in fixed buffers of struct
+ * ingest; a field longer than INGEST_FIELD_CAP is counted, not stored, and
+ * fails its length check (every field's limit is below the cap).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "ingest.h"
+#include "journal.h"
+#include "nik.h"
+#include "proto.h"
+#include "record.h"
+
+#define INGEST_FIELD_CAP	1024		/* bytes kept of one field */
+#define INGEST_MAX_COLS		32		/* columns of a CSV header */
+#define INGEST_LINE_CAP		KTP_CTL_MAX_LINE	/* one JSON line */
+#define INGEST_FUTURE_SLACK_S	86400		/* recorded_at may lead our clock by a day */
+
+enum field {
+	F_NIK,
+	F_NAME,
+	F_SEX,
+	F_BIRTH_DATE,
+	F_KECAMATAN,
+	F_DESA,
+	F_ON_DPT,
+	F_STATUS,
+	F_RECORDED_AT,
+	F_SITE,
+	F_OPERATOR,
+	F_REMOVED,		/* JSON lines only: removal is not a column of a CSV file */
+	F_COUNT
+};
+
+#define F_CSV_COUNT F_REMOVED
+
+static const char *const field_names[F_COUNT] = {
+	"nik", "name", "sex", "birth_date", "kecamatan", "desa", "on_dpt", "status",
+	"recorded_at", "site", "operator", "removed",
+};
+
+enum csv_state { CSV_FIELD_START, CSV_UNQUOTED, CSV_QUOTED, CSV_QUOTE, CSV_AFTER_CR };
+
+/* One row, whichever format it came in: text values, NUL-terminated. */
+struct row {
+	const char	*val[F_COUNT];
+	size_t		len[F_COUNT];		/* true length, may exceed what is stored */
+};
+
+struct ingest {
+	struct journal	*j;
+	uint16_t	node_id;
+	enum ingest_format fmt;
+	char		name[256];
+	uint64_t	wall_ms;
+	unsigned	ref_year;
+	int		fatal;			/* a journal failure: nothing more is done */
+	struct ktp_err	fatal_err;
+	/* A leading UTF-8 byte order mark is dropped; up to 3 bytes wait here. */
+	uint8_t		bom[3];
+	size_t		n_bom;
+	bool		bom_done;
+	/* Position: physical line now, and the line the current row began on. */
+	uint64_t	line;
+	uint64_t	row_line;
+	bool		row_started;
+	/* CSV */
+	enum csv_state	cs;
+	bool		header_done;
+	bool		header_bad;
+	size_t		n_cols;
+	int8_t		col_field[INGEST_MAX_COLS];
+	size_t		nf;			/* fields of the current row so far */
+	size_t		flen[INGEST_MAX_COLS];
+	int		bad_quote_col;		/* -1, or the column with text after a quote */
+	char		fbuf[INGEST_MAX_COLS][INGEST_FIELD_CAP + 1];
+	/* JSON lines */
+	char		*lbuf;
+	size_t		llen;			/* true length, may exceed INGEST_LINE_CAP */
+	/* Outcome */
+	struct ingest_result res;
+};
+
+/* ---- errors ---- */
+
+static void
+row_error(struct ingest *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+row_error(struct ingest *in, const char *fmt, ...)
+{
+	char what[KTP_ERR_MSG_LEN], *msg;
+	va_list ap;
+
+	in->res.errors++;
+	if (in->res.n_msgs >= INGEST_MAX_ERRORS || in->res.msgs == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (asprintf(&msg, "%s:%" PRIu64 ": %s", in->name, in->row_line, what) < 0)
+		return;		/* still counted in errors */
+	in->res.msgs[in->res.n_msgs++] = msg;
+}
+
+static void
+set_fatal(struct ingest *in, int r, const struct ktp_err *e)
+{
+	in->fatal = r;
+	in->fatal_err = *e;
+	ktp_err_prefix(&in->fatal_err, "%s:%" PRIu64, in->name, in->row_line);
+}
+
+/* ---- field parsers: each fills rec or reports "field: reason" ---- */
+
+static bool
+is_digits(const char *s, size_t len, size_t want)
+{
+	size_t i;
+
+	if (len != want)
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static uint64_t
+digits_value(const char *s, size_t len)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	return v;
+}
+
+static bool
+has_control(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/* Text fields: name (required, non-empty) and operator. */
+static bool
+check_text(struct ingest *in, enum field f, const char *v, size_t len, size_t max)
+{
+	if (len > max) {
+		row_error(in, "%s: %zu bytes, limit %zu", field_names[f], len, max);
+		return false;
+	}
+	if (has_control(v, len)) {
+		row_error(in, "%s: control character", field_names[f]);
+		return false;
+	}
+	return true;
+}
+
+static void
+parse_name(struct ingest *in, const char *v, size_t len, struct record *rec)
+{
+	if (len == 0) {
+		row_error(in, "name: empty");
+		return;
+	}
+	if (check_text(in, F_NAME, v, len, KTP_NAME_MAX))
+		memcpy(rec->name, v, len + 1);
+}
+
+static void
+parse_operator(struct ingest *in, const char *v, size_t len, struct record *rec)
+{
+	if (check_text(in, F_OPERATOR, v, len, KTP_OPERATOR_MAX))
+		memcpy(rec->operator_, v, len + 1);
+}
+
+/* The NIK already says the sex; the column may only agree with it. */
+static void
+parse_sex(struct ingest *in, const char *v, size_t len, const struct nik *n)
+{
+	bool female;
+
+	if (len == 0)
+		return;
+	if (len == 1 && strchr("LlMm", v[0]) != NULL)
+		female = false;
+	else if (len == 1 && strchr("PpFf", v[0]) != NULL)
+		female = true;
+	else {
+		row_error(in, "sex: '%.32s' is not L or P", v);
+		return;
+	}
+	if (female != n->female)
+		row_error(in, "sex: '%s' does not match the nik (%c)", v, n->female ? 'P' : 'L');
+}
+
+/* "YYYY-MM-DD" to YYYYMMDD, 0 if malformed or not a real date. */
+static uint32_t
+date_value(const char *v, size_t len)
+{
+	uint32_t d;
+
+	if (len != 10 || v[4] != '-' || v[7] != '-' || !is_digits(v, 4, 4) ||
+	    !is_digits(v + 5, 2, 2) || !is_digits(v + 8, 2, 2))
+		return 0;
+	d = (uint32_t)(digits_value(v, 4) * 10000 + digits_value(v + 5, 2) * 100 +
+		       digits_value(v + 8, 2));
+	return nik_date_is_valid(d) ? d : 0;
+}
+
+/* The NIK holds only YYMMDD; the column may give the century the NIK cannot. */
+static void
+parse_birth_date(struct ingest *in, const char *v, size_t len, const struct nik *n,
+		 struct record *rec)
+{
+	uint32_t d;
+
+	if (len == 0)
+		return;
+	if ((d = date_value(v, len)) == 0) {
+		row_error(in, "birth_date: '%.32s' is not a date (YYYY-MM-DD)", v);
+		return;
+	}
+	if (d % 1000000 != n->birth_date % 1000000) {
+		row_error(in, "birth_date: '%s' does not match the nik (%04u-%02u-%02u)", v,
+			  n->birth_date / 10000, n->birth_date / 100 % 100, n->birth_date % 100);
+		return;
+	}
+	rec->birth_date = d;
+}
+
+static void
+parse_kecamatan(struct ingest *in, const char *v, size_t len, struct record *rec)
+{
+	uint32_t k;
+
+	if (!is_digits(v, len, 6)) {
+		row_error(in, "kecamatan: '%.32s' is not 6 digits", v);
+		return;
+	}
+	k = (uint32_t)digits_value(v, len);
+	if (k / 100 != in->node_id) {
+		row_error(in, "kecamatan: '%s' is not in regency %04u", v, in->node_id);
+		return;
+	}
+	if (k % 100 == 0) {
+		row_error(in, "kecamatan: '%s' has code 00", v);
+		return;
+	}
+	rec->kecamatan = k;
+}
+
+/* Checked after kecamatan, against the row's final kecamatan. */
+static void
+parse_desa(struct ingest *in, const char *v, size_t len, struct record *rec)
+{
+	uint64_t d;
+
+	if (len == 0) {
+		rec->desa = 0;
+		return;
+	}
+	if (!is_digits(v, len, 10)) {
+		row_error(in, "desa: '%.32s' is not 10 digits", v);
+		return;
+	}
+	d = digits_value(v, len);
+	if (d / 10000 != rec->kecamatan) {
+		row_error(in, "desa: '%s' is not in kecamatan %06" PRIu32, v, rec->kecamatan);
+		return;
+	}
+	rec->desa = d;
+}
+
+static void
+parse_on_dpt(struct ingest *in, const char *v, struct record *rec)
+{
+	if (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "ya") == 0)
+		rec->on_dpt = true;
+	else if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 ||
+		 strcasecmp(v, "tidak") == 0)
+		rec->on_dpt = false;
+	else
+		row_error(in, "on_dpt: '%.32s' is not 1, 0, true, false, ya or tidak", v);
+}
+
+static void
+parse_status(struct ingest *in, const char *v, struct record *rec)
+{
+	int s = record_status_from_name(v);
+
+	if (s < 0)
+		row_error(in, "status: '%.32s' is not unrecorded, recorded, printed or issued", v);
+	else
+		rec->status = (uint8_t)s;
+}
+
+static void
+parse_site(struct ingest *in, const char *v, size_t len, struct record *rec)
+{
+	int s;
+
+	if (len == 0) {
+		rec->site = RECORD_SITE_NONE;
+		return;
+	}
+	s = record_site_from_name(v);
+	if (s <= RECORD_SITE_NONE)
+		row_error(in, "site: '%.32s' is not office, school, pesantren, prison, door or "
+			  "mobile", v);
+	else
+		rec->site = (uint8_t)s;
+}
+
+/* "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds; -1 if bad. */
+static int64_t
+time_value(const char *v, size_t len)
+{
+	struct tm tm = {0};
+	uint32_t d;
+	unsigned h, m, s;
+
+	if (len != 10 && len != 20)
+		return -1;
+	if ((d = date_value(v, 10)) == 0)
+		return -1;
+	if (len == 20) {
+		if (v[10] != 'T' || v[13] != ':' || v[16] != ':' || v[19] != 'Z' ||
+		    !is_digits(v + 11, 2, 2) || !is_digits(v + 14, 2, 2) ||
+		    !is_digits(v + 17, 2, 2))
+			return -1;
+		h = (unsigned)digits_value(v + 11, 2);
+		m = (unsigned)digits_value(v + 14, 2);
+		s = (unsigned)digits_value(v + 17, 2);
+		if (h > 23 || m > 59 || s > 59)
+			return -1;
+		tm.tm_hour = (int)h;
+		tm.tm_min = (int)m;
+		tm.tm_sec = (int)s;
+	}
+	tm.tm_year = (int)(d / 10000) - 1900;
+	tm.tm_mon = (int)(d / 100 % 100) - 1;
+	tm.tm_mday = (int)(d % 100);
+	return (int64_t)timegm(&tm);
+}
+
+static void
+parse_recorded_at(struct ingest *in, const char *v, size_t len, struct record *rec)
+{
+	int64_t t;
+
+	if (len == 0) {
+		rec->recorded_at = 0;
+		return;
+	}
+	if ((t = time_value(v, len)) < 0) {
+		row_error(in, "recorded_at: '%.32s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", v);
+		return;
+	}
+	if (t > (int64_t)(in->wall_ms / 1000) + INGEST_FUTURE_SLACK_S) {
+		row_error(in, "recorded_at: '%s' is in the future", v);
+		return;
+	}
+	rec->recorded_at = t;
+}
+
+static int
+removed_value(const char *v, size_t len, struct ktp_err *err)
+{
+	int r;
+
+	if (len == 0)
+		return RECORD_REMOVED_NONE;
+	r = record_removed_from_name(v);
+	if (r <= RECORD_REMOVED_NONE)
+		return ktp_err_set(err, -EINVAL, "removed: '%.32s' is not died, moved or duplicate",
+				   v);
+	return r;
+}
+
+static void
+parse_removed(struct ingest *in, const char *v, size_t len, struct record *rec)
+{
+	struct ktp_err e = {0};
+	int r = removed_value(v, len, &e);
+
+	if (r < 0)
+		row_error(in, "%s", e.msg);
+	else
+		rec->removed = (uint8_t)r;
+}
+
+/* ---- one row ---- */
+
+static void
+new_person(struct record *rec, const struct nik *n)
+{
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->nik, n->digits, sizeof(rec->nik));
+	rec->sex = n->female ? RECORD_SEX_FEMALE : RECORD_SEX_MALE;
+	rec->birth_date = n->birth_date;
+	rec->status = RECORD_STATUS_UNRECORDED;
+	rec->site = RECORD_SITE_NONE;
+	rec->removed = RECORD_REMOVED_NONE;
+}
+
+/* Looks the person up; false (with the error recorded) if the row cannot go on. */
+static bool
+load_person(struct ingest *in, const struct row *rw, const struct nik *n, struct record *rec)
+{
+	struct ktp_err e = {0};
+	int r;
+
+	r = journal_get(in->j, n->digits, rec, &e);
+	if (r == 0)
+		return true;
+	if (r != -ENOENT) {
+		set_fatal(in, r, &e);
+		return false;
+	}
+	new_person(rec, n);
+	if (rw->val[F_NAME] == NULL)
+		row_error(in, "name: required for a new nik");
+	if (rw->val[F_KECAMATAN] == NULL)
+		row_error(in, "kecamatan: required for a new nik");
+	return rw->val[F_NAME] != NULL && rw->val[F_KECAMATAN] != NULL;
+}
+
+static bool
+check_utf8(struct ingest *in, const struct row *rw)
+{
+	bool ok = true;
+	size_t f;
+
+	for (f = 0; f < F_COUNT; f++) {
+		if (rw->val[f] == NULL || rw->len[f] > INGEST_FIELD_CAP)
+			continue;
+		if (!record_utf8_is_valid(rw->val[f], rw->len[f])) {
+			row_error(in, "%s: invalid UTF-8", field_names[f]);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static void
+apply_fields(struct ingest *in, const struct row *rw, const struct nik *n, struct record *rec)
+{
+	uint32_t old_kec = rec->kecamatan;
+
+	if (rw->val[F_NAME])
+		parse_name(in, rw->val[F_NAME], rw->len[F_NAME], rec);
+	if (rw->val[F_SEX])
+		parse_sex(in, rw->val[F_SEX], rw->len[F_SEX], n);
+	if (rw->val[F_BIRTH_DATE])
+		parse_birth_date(in, rw->val[F_BIRTH_DATE], rw->len[F_BIRTH_DATE], n, rec);
+	if (rw->val[F_KECAMATAN])
+		parse_kecamatan(in, rw->val[F_KECAMATAN], rw->len[F_KECAMATAN], rec);
+	if (rw->val[F_DESA])
+		parse_desa(in, rw->val[F_DESA], rw->len[F_DESA], rec);
+	else if (rec->kecamatan != old_kec && rec->desa / 10000 != rec->kecamatan)
+		rec->desa = 0;	/* moved to another kecamatan: the old desa no longer holds */
+	if (rw->val[F_ON_DPT])
+		parse_on_dpt(in, rw->val[F_ON_DPT], rec);
+	if (rw->val[F_STATUS])
+		parse_status(in, rw->val[F_STATUS], rec);
+	if (rw->val[F_RECORDED_AT])
+		parse_recorded_at(in, rw->val[F_RECORDED_AT], rw->len[F_RECORDED_AT], rec);
+	if (rw->val[F_SITE])
+		parse_site(in, rw->val[F_SITE], rw->len[F_SITE], rec);
+	if (rw->val[F_OPERATOR])
+		parse_operator(in, rw->val[F_OPERATOR], rw->len[F_OPERATOR], rec);
+	if (rw->val[F_REMOVED])
+		parse_removed(in, rw->val[F_REMOVED], rw->len[F_REMOVED], rec);
+}
+
+static void
+put_person(struct ingest *in, struct record *rec)
+{
+	struct ktp_err e = {0};
+	uint64_t seq;
+	int r;
+
+	if ((r = journal_put(in->j, rec, in->wall_ms, &seq, &e)) < 0) {
+		/* record_encode refusing what the checks let through is a bad row;
+		 * anything else is the journal failing. */
+		if (r == -EINVAL)
+			row_error(in, "%s", e.msg);
+		else
+			set_fatal(in, r, &e);
+		return;
+	}
+	if (seq == 0) {
+		in->res.unchanged++;
+		return;
+	}
+	if (in->res.first_seq == 0)
+		in->res.first_seq = seq;
+	in->res.last_seq = seq;
+	in->res.versions++;
+}
+
+static void
+process_row(struct ingest *in, const struct row *rw)
+{
+	struct ktp_err e = {0};
+	struct record rec;
+	struct nik n;
+	uint64_t errors = in->res.errors;
+
+	in->res.rows++;
+	if (!check_utf8(in, rw))
+		return;
+	if (rw->val[F_NIK] == NULL) {
+		row_error(in, "nik: missing");
+		return;
+	}
+	if (nik_parse(rw->val[F_NIK], in->ref_year, &n, &e) < 0) {
+		row_error(in, "%s", e.msg);
+		return;
+	}
+	if (!load_person(in, rw, &n, &rec))
+		return;
+	apply_fields(in, rw, &n, &rec);
+	if (in->res.errors == errors)
+		put_person(in, &rec);
+}
+
+/* ---- CSV ---- */
+
+static enum field
+field_by_name(const char *s, size_t n_fields)
+{
+	size_t f;
+
+	for (f = 0; f < n_fields; f++)
+		if (strcmp(s, field_names[f]) == 0)
+			return (enum field)f;
+	return F_COUNT;
+}
+
+static void
+parse_header(struct ingest *in)
+{
+	bool seen[F_COUNT] = {false};
+	enum field f;
+	size_t i;
+
+	in->header_done = true;
+	if (in->nf > INGEST_MAX_COLS) {
+		row_error(in, "header: %zu columns, limit %d", in->nf, INGEST_MAX_COLS);
+		in->header_bad = true;
+		return;
+	}
+	in->n_cols = in->nf;
+	for (i = 0; i < in->nf; i++) {
+		f = field_by_name(in->fbuf[i], F_CSV_COUNT);
+		if (f == F_COUNT) {
+			row_error(in, "header: unknown column '%.32s'", in->fbuf[i]);
+			in->header_bad = true;
+		} else if (seen[f]) {
+			row_error(in, "header: duplicate column '%s'", field_names[f]);
+			in->header_bad = true;
+		}
+		if (f != F_COUNT)
+			seen[f] = true;
+		in->col_field[i] = (int8_t)f;
+	}
+	if (!seen[F_NIK] && !in->header_bad) {
+		row_error(in, "header: no 'nik' column");
+		in->header_bad = true;
+	}
+}
+
+static void
+csv_row(struct ingest *in)
+{
+	struct row rw = {{NULL}, {0}};
+	size_t i;
+
+	if (!in->header_done) {
+		parse_header(in);
+		return;
+	}
+	if (in->header_bad)
+		return;
+	if (in->nf != in->n_cols) {
+		in->res.rows++;
+		row_error(in, "row: %zu fields, header has %zu", in->nf, in->n_cols);
+		return;
+	}
+	if (in->bad_quote_col >= 0) {
+		in->res.rows++;
+		row_error(in, "%s: text after a closing quote",
+			  field_names[in->col_field[in->bad_quote_col]]);
+		return;
+	}
+	for (i = 0; i < in->n_cols; i++) {
+		rw.val[in->col_field[i]] = in->fbuf[i];
+		rw.len[in->col_field[i]] = in->flen[i];
+	}
+	process_row(in, &rw);
+}
+
+static void
+csv_end_field(struct ingest *in)
+{
+	if (in->nf < INGEST_MAX_COLS) {
+		in->fbuf[in->nf][in->flen[in->nf] < INGEST_FIELD_CAP ? in->flen[in->nf]
+								   : INGEST_FIELD_CAP] = '\0';
+	}
+	in->nf++;
+	if (in->nf < INGEST_MAX_COLS)
+		in->flen[in->nf] = 0;
+}
+
+static void
+csv_end_row(struct ingest *in)
+{
+	csv_end_field(in);
+	/* A blank line is one empty field: skipped, as spreadsheets write them. */
+	if (!(in->nf == 1 && in->flen[0] == 0 && !in->row_started) && in->fatal == 0)
+		csv_row(in);
+	in->nf = 0;
+	in->flen[0] = 0;
+	in->bad_quote_col = -1;
+	in->row_started = false;
+	in->line++;
+	in->row_line = in->line;
+}
+
+static inline void
+csv_add(struct ingest *in, uint8_t c)
+{
+	size_t *len;
+
+	if (in->nf >= INGEST_MAX_COLS)
+		return;
+	len = &in->flen[in->nf];
+	if (*len < INGEST_FIELD_CAP)
+		in->fbuf[in->nf][*len] = (char)c;
+	(*len)++;
+}
+
+/* The state machine drawn at the top of the file: a flat switch of
+ * one-line cases, kept together so each transition is visible. */
+static void
+csv_byte(struct ingest *in, uint8_t c)
+{
+	switch (in->cs) {
+	case CSV_AFTER_CR:
+		in->cs = CSV_FIELD_START;
+		if (c == '\n')
+			return;
+		/* FALLTHROUGH */
+	case CSV_FIELD_START:
+		if (c == '"') {
+			in->cs = CSV_QUOTED;
+			in->row_started = true;
+			return;
+		}
+		/* FALLTHROUGH */
+	case CSV_UNQUOTED:
+		if (c == ',') {
+			csv_end_field(in);
+			in->cs = CSV_FIELD_START;
+			in->row_started = true;
+		} else if (c == '\n' || c == '\r') {
+			csv_end_row(in);
+			in->cs = c == '\r' ? CSV_AFTER_CR : CSV_FIELD_START;
+		} else {
+			csv_add(in, c);
+			in->cs = CSV_UNQUOTED;
+		}
+		return;
+	case CSV_QUOTED:
+		if (c == '"')
+			in->cs = CSV_QUOTE;
+		else {
+			if (c == '\n')
+				in->line++;
+			csv_add(in, c);
+		}
+		return;
+	case CSV_QUOTE:
+		if (c == '"') {
+			csv_add(in, c);
+			in->cs = CSV_QUOTED;
+		} else if (c == ',' || c == '\n' || c == '\r') {
+			in->cs = CSV_UNQUOTED;
+			csv_byte(in, c);
+		} else {
+			if (in->bad_quote_col < 0 && in->nf < INGEST_MAX_COLS)
+				in->bad_quote_col = (int)in->nf;
+			csv_add(in, c);
+			in->cs = CSV_UNQUOTED;
+		}
+		return;
+	}
+}
+
+static void
+csv_feed(struct ingest *in, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && in->fatal == 0; i++)
+		csv_byte(in, p[i]);
+}
+
+static void
+csv_finish(struct ingest *in)
+{
+	if (in->cs == CSV_QUOTED) {
+		in->res.rows += in->header_done;
+		row_error(in, "row: unterminated quoted field");
+		return;
+	}
+	if (in->cs != CSV_AFTER_CR && (in->nf > 0 || in->flen[0] > 0 || in->row_started))
+		csv_end_row(in);
+	if (!in->header_done) {
+		in->row_line = 1;
+		row_error(in, "header: missing");
+	}
+}
+
+/* ---- JSON lines ---- */
+
+/* JSON values as the text a CSV cell would hold, so one set of checks serves both. */
+static int
+json_text(json_t *v, char *buf, size_t cap, size_t *ret_len)
+{
+	int n;
+
+	/* jansson refuses \u0000 unless JSON_ALLOW_NUL, so strings hold no NUL. */
+	if (json_is_string(v)) {
+		if (json_string_length(v) >= cap)
+			n = (int)cap;	/* too long: only the length is kept, to fail its check */
+		else
+			n = snprintf(buf, cap, "%s", json_string_value(v));
+	} else if (json_is_integer(v))
+		n = snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_boolean(v))
+		n = snprintf(buf, cap, "%s", json_is_true(v) ? "true" : "false");
+	else if (json_is_null(v))
+		n = snprintf(buf, cap, "%s", "");
+	else
+		return -EINVAL;
+	if (n < 0 || (size_t)n >= cap) {
+		buf[0] = '\0';
+		*ret_len = json_is_string(v) ? json_string_length(v) : cap;
+		return 0;
+	}
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+static void
+json_row(struct ingest *in, json_t *obj)
+{
+	struct row rw = {{NULL}, {0}};
+	const char *key;
+	json_t *v;
+	enum field f;
+	bool bad = false;
+
+	json_object_foreach(obj, key, v) {
+		f = field_by_name(key, F_COUNT);
+		if (f == F_COUNT) {
+			row_error(in, "%.32s: unknown field", key);
+			bad = true;
+			continue;
+		}
+		if (json_text(v, in->fbuf[f], sizeof(in->fbuf[f]), &rw.len[f]) < 0) {
+			row_error(in, "%s: not a string, number or boolean", field_names[f]);
+			bad = true;
+			continue;
+		}
+		rw.val[f] = in->fbuf[f];
+	}
+	if (bad)
+		in->res.rows++;
+	else
+		process_row(in, &rw);
+}
+
+static void
+json_line(struct ingest *in)
+{
+	json_error_t je;
+	json_t *obj;
+	size_t len = in->llen;
+
+	if (len > 0 && in->lbuf[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return;
+	if (in->llen > INGEST_LINE_CAP) {
+		in->res.rows++;
+		row_error(in, "row: %zu bytes, limit %u", in->llen, INGEST_LINE_CAP);
+		return;
+	}
+	obj = json_loadb(in->lbuf, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &je);
+	if (obj == NULL || !json_is_object(obj)) {
+		in->res.rows++;
+		if (obj == NULL)
+			row_error(in, "row: invalid JSON: %s", je.text);
+		else
+			row_error(in, "row: not a JSON object");
+		json_decref(obj);
+		return;
+	}
+	json_row(in, obj);
+	json_decref(obj);
+}
+
+static void
+jsonl_feed(struct ingest *in, const uint8_t *p, size_t len)
+{
+	const uint8_t *nl;
+	size_t n;
+
+	while (len > 0 && in->fatal == 0) {
+		nl = memchr(p, '\n', len);
+		n = nl ? (size_t)(nl - p) : len;
+		if (in->llen + n <= INGEST_LINE_CAP)
+			memcpy(in->lbuf + in->llen, p, n);
+		in->llen += n;
+		p += n;
+		len -= n;
+		if (nl == NULL)
+			return;
+		json_line(in);
+		in->llen = 0;
+		in->line++;
+		in->row_line = in->line;
+		p++;
+		len--;
+	}
+}
+
+/* ---- the stream ---- */
+
+static void
+feed_bytes(struct ingest *in, const uint8_t *p, size_t len)
+{
+	if (in->fmt == INGEST_CSV)
+		csv_feed(in, p, len);
+	else
+		jsonl_feed(in, p, len);
+}
+
+/* Holds back up to three leading bytes until it is clear whether they are a BOM. */
+static void
+feed_bom(struct ingest *in, const uint8_t **p, size_t *len)
+{
+	static const uint8_t bom[3] = {0xef, 0xbb, 0xbf};
+
+	while (*len > 0 && in->n_bom < 3 && (*p)[0] == bom[in->n_bom]) {
+		in->bom[in->n_bom++] = (*p)[0];
+		(*p)++;
+		(*len)--;
+	}
+	if (in->n_bom == 3) {
+		in->bom_done = true;
+		return;
+	}
+	if (*len == 0)
+		return;		/* still undecided */
+	in->bom_done = true;
+	feed_bytes(in, in->bom, in->n_bom);
+}
+
+static unsigned
+year_of(uint64_t wall_ms)
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return 2026;
+	return (unsigned)tm.tm_year + 1900;
+}
+
+int
+ingest_begin(struct journal *j, uint16_t node_id, enum ingest_format fmt, const char *name,
+	     uint64_t wall_ms, struct ingest **ret, struct ktp_err *err)
+{
+	struct ingest *in;
+	int r;
+
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return ktp_err_set(err, -ENOMEM, "import: out of memory");
+	in->res.msgs = calloc(INGEST_MAX_ERRORS, sizeof(char *));
+	if (fmt == INGEST_JSONL)
+		in->lbuf = malloc(INGEST_LINE_CAP);
+	if (in->res.msgs == NULL || (fmt == INGEST_JSONL && in->lbuf == NULL)) {
+		r = ktp_err_set(err, -ENOMEM, "import: out of memory");
+		goto fail;
+	}
+	in->j = j;
+	in->node_id = node_id;
+	in->fmt = fmt;
+	snprintf(in->name, sizeof(in->name), "%s", name);
+	in->wall_ms = wall_ms;
+	in->ref_year = year_of(wall_ms);
+	in->line = in->row_line = 1;
+	in->bad_quote_col = -1;
+	if ((r = journal_begin(j, err)) < 0)
+		goto fail;
+	*ret = in;
+	return 0;
+fail:
+	free(in->lbuf);
+	free(in->res.msgs);
+	free(in);
+	return r;
+}
+
+int
+ingest_feed(struct ingest *in, const uint8_t *data, size_t len, struct ktp_err *err)
+{
+	if (in->fatal == 0 && !in->bom_done)
+		feed_bom(in, &data, &len);
+	if (in->fatal == 0 && in->bom_done)
+		feed_bytes(in, data, len);
+	if (in->fatal != 0) {
+		if (err != NULL)
+			*err = in->fatal_err;
+		return in->fatal;
+	}
+	return 0;
+}
+
+static void
+finish_input(struct ingest *in)
+{
+	if (!in->bom_done) {
+		in->bom_done = true;
+		if (in->n_bom < 3)
+			feed_bytes(in, in->bom, in->n_bom);
+	}
+	if (in->fatal != 0)
+		return;
+	if (in->fmt == INGEST_CSV) {
+		csv_finish(in);
+	} else if (in->llen > 0) {
+		json_line(in);
+		in->llen = 0;
+	}
+}
+
+static void
+free_ingest(struct ingest *in)
+{
+	free(in->lbuf);
+	free(in);
+}
+
+int
+ingest_finish(struct ingest *in, struct ingest_result *ret, struct ktp_err *err)
+{
+	int r = 0;
+
+	finish_input(in);
+	if (in->fatal == 0 && in->res.errors == 0 && (r = journal_commit(in->j, err)) == 0) {
+		*ret = in->res;
+		free_ingest(in);
+		return 0;
+	}
+	journal_rollback(in->j);
+	if (in->fatal != 0) {
+		r = in->fatal;
+		if (err != NULL)
+			*err = in->fatal_err;
+	} else if (in->res.errors > 0) {
+		r = -EINVAL;
+		if (in->res.errors > in->res.n_msgs)
+			ktp_err_set(err, r, "%s: %" PRIu64 " errors (%" PRIu64 " more not shown), "
+				    "nothing imported", in->name, in->res.errors,
+				    in->res.errors - in->res.n_msgs);
+		else
+			ktp_err_set(err, r, "%s: %" PRIu64 " error%s, nothing imported", in->name,
+				    in->res.errors, in->res.errors == 1 ? "" : "s");
+	}
+	in->res.versions = in->res.unchanged = in->res.first_seq = in->res.last_seq = 0;
+	*ret = in->res;
+	free_ingest(in);
+	return r;
+}
+
+void
+ingest_abort(struct ingest *in)
+{
+	if (in == NULL)
+		return;
+	journal_rollback(in->j);
+	ingest_result_done(&in->res);
+	free_ingest(in);
+}
+
+void
+ingest_result_done(struct ingest_result *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n_msgs; i++)
+		free(r->msgs[i]);
+	free(r->msgs);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+ingest_remove(struct journal *j, const char *nik, const char *reason, uint64_t wall_ms,
+	      uint64_t *ret_seq, struct ktp_err *err)
+{
+	struct record rec;
+	struct nik n;
+	int r, removed;
+
+	if ((r = nik_parse(nik, year_of(wall_ms), &n, err)) < 0)
+		return r;
+	if ((removed = removed_value(reason, strlen(reason), err)) < 0)
+		return removed;
+	if (removed == RECORD_REMOVED_NONE)
+		return ktp_err_set(err, -EINVAL, "removed: '' is not died, moved or duplicate");
+	if ((r = journal_get(j, n.digits, &rec, err)) < 0) {
+		if (r == -ENOENT)
+			ktp_err_set(err, r, "nik: unknown");
+		return r;
+	}
+	rec.removed = (uint8_t)removed;
+	return journal_put(j, &rec, wall_ms, ret_seq, err);
+}
