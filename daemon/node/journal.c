@@ -27,9 +27,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <jansson.h>
 
 #include "batch.h"
 #include "chain.h"
@@ -789,4 +793,261 @@ journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static K
 	j->acked = seq;
 	memcpy(j->acked_chain, chain, KTP_HASH_LEN);
 	return 0;
+}
+
+/* ---- local report and the unrecorded list ---- */
+
+struct report_counts {
+	uint64_t	persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded, recorded_30d;
+};
+
+#define REPORT_WAJIB_AGE	17	/* years: the age from which an e-KTP is required */
+#define REPORT_RATE_DAYS	30
+
+static uint32_t
+day_of(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL)
+		return 0;
+	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+/* The day remaining reaches zero at rate from now; 0 when it never does. */
+static uint32_t
+projected_day(uint64_t remaining, double rate, int64_t now)
+{
+	if (remaining == 0)
+		return day_of(now);
+	if (rate <= 0)
+		return 0;
+	return day_of(now + (int64_t)ceil((double)remaining / rate) * 86400);
+}
+
+static json_t *
+counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
+{
+	double rate = (double)c->recorded_30d / REPORT_RATE_DAYS;
+	uint32_t done = projected_day(c->dpt_unrecorded, rate, now);
+
+	return json_pack("{sI sI sI sI sI sI sf sI sb}",
+			 "persons", (json_int_t)c->persons,
+			 "wajib_ktp", (json_int_t)c->wajib_ktp,
+			 "on_dpt", (json_int_t)c->on_dpt,
+			 "recorded", (json_int_t)c->recorded,
+			 "dpt_unrecorded", (json_int_t)c->dpt_unrecorded,
+			 "recorded_30d", (json_int_t)c->recorded_30d,
+			 "rate_per_day", rate,
+			 "projected_completion", (json_int_t)done,
+			 "on_track", done != 0 && (election_date == 0 || done <= election_date));
+}
+
+static void
+add_counts(struct report_counts *sum, const struct report_counts *c)
+{
+	sum->persons += c->persons;
+	sum->wajib_ktp += c->wajib_ktp;
+	sum->on_dpt += c->on_dpt;
+	sum->recorded += c->recorded;
+	sum->dpt_unrecorded += c->dpt_unrecorded;
+	sum->recorded_30d += c->recorded_30d;
+}
+
+static int
+report_rows(struct journal *j, sqlite3_stmt *s, uint32_t election_date, int64_t now,
+	    json_t *list, struct report_counts *total, struct ktp_err *err)
+{
+	struct report_counts c;
+	json_t *o;
+	int rc, i;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		uint64_t *v[] = { &c.persons, &c.wajib_ktp, &c.on_dpt, &c.recorded,
+				  &c.dpt_unrecorded, &c.recorded_30d };
+
+		for (i = 0; i < 6; i++)
+			*v[i] = (uint64_t)sqlite3_column_int64(s, i + 1);
+		add_counts(total, &c);
+		o = counts_json(&c, election_date, now);
+		if (o == NULL || json_object_set_new(o, "code",
+				json_integer(sqlite3_column_int64(s, 0))) < 0 ||
+		    json_array_append_new(list, o) < 0)
+			return ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
+	}
+	if (rc != SQLITE_DONE)
+		return db_err(j->db, rc, "journal: report", err);
+	return 0;
+}
+
+int
+journal_report_json(struct journal *j, uint32_t election_date, int64_t now, struct json_t **ret,
+		    struct ktp_err *err)
+{
+	static const char sql[] =
+		"SELECT kecamatan, count(*), sum(birth_date > 0 AND birth_date <= ?1),"
+		" sum(on_dpt), sum(recorded), sum(on_dpt AND NOT recorded),"
+		" sum(recorded AND recorded_at >= ?2)"
+		" FROM persons WHERE removed = 0 GROUP BY kecamatan ORDER BY kecamatan";
+	struct report_counts total = {0};
+	sqlite3_stmt *s = NULL;
+	json_t *list = NULL, *o = NULL;
+	int r;
+
+	if ((r = db_prepare(j->db, sql, &s, err)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, day_of(now) - REPORT_WAJIB_AGE * 10000);
+	sqlite3_bind_int64(s, 2, now - REPORT_RATE_DAYS * 86400);
+	if ((list = json_array()) == NULL) {
+		r = ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
+		goto fail;
+	}
+	if ((r = report_rows(j, s, election_date, now, list, &total, err)) < 0)
+		goto fail;
+	o = counts_json(&total, election_date, now);
+	if (o == NULL || json_object_set_new(o, "node", json_integer(j->node_id)) < 0 ||
+	    json_object_set_new(o, "kecamatan", list) < 0) {
+		list = NULL;	/* json_object_set_new released it */
+		r = ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	*ret = o;
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	json_decref(list);
+	json_decref(o);
+	return r;
+}
+
+struct unrecorded_row {
+	uint32_t	kecamatan;
+	uint64_t	desa;
+	char		nik[17];
+	char		name[KTP_NAME_MAX + 1];
+};
+
+static int
+cmp_unrecorded(const void *pa, const void *pb)
+{
+	const struct unrecorded_row *a = pa, *b = pb;
+
+	if (a->kecamatan != b->kecamatan)
+		return a->kecamatan < b->kecamatan ? -1 : 1;
+	if (a->desa != b->desa)
+		return a->desa < b->desa ? -1 : 1;
+	return strcmp(a->name, b->name) != 0 ? strcmp(a->name, b->name) : strcmp(a->nik, b->nik);
+}
+
+static int
+collect_unrecorded(struct journal *j, sqlite3_stmt *s, struct unrecorded_row **ret_rows,
+		   size_t *ret_n, struct ktp_err *err)
+{
+	struct unrecorded_row *rows = NULL, *tmp;
+	struct record rec;
+	size_t n = 0, cap = 0;
+	int r = 0, rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r = record_decode(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+				  &rec, err);
+		if (r < 0)
+			goto fail;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((tmp = realloc(rows, cap * sizeof(*rows))) == NULL) {
+				r = ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
+				goto fail;
+			}
+			rows = tmp;
+		}
+		rows[n].kecamatan = rec.kecamatan;
+		rows[n].desa = rec.desa;
+		memcpy(rows[n].nik, rec.nik, sizeof(rows[n].nik));
+		memcpy(rows[n].name, rec.name, sizeof(rows[n].name));
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(j->db, rc, "journal: unrecorded", err);
+		goto fail;
+	}
+	*ret_rows = rows;
+	*ret_n = n;
+	return 0;
+fail:
+	free(rows);
+	return r;
+}
+
+/* RFC 4180: a name with a comma, quote or line break is quoted, quotes doubled. */
+static void
+put_csv_text(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static int
+write_unrecorded(const struct unrecorded_row *rows, size_t n, char **ret, size_t *ret_len,
+		 struct ktp_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
+	fputs("nik,name,kecamatan,desa\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s,", rows[i].nik);
+		put_csv_text(f, rows[i].name);
+		fprintf(f, ",%06" PRIu32 ",", rows[i].kecamatan);
+		if (rows[i].desa != 0)
+			fprintf(f, "%010" PRIu64, rows[i].desa);
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
+	}
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int
+journal_unrecorded(struct journal *j, uint32_t kecamatan, char **ret_csv, size_t *ret_len,
+		   struct ktp_err *err)
+{
+	static const char sql[] =
+		"SELECT enc FROM persons WHERE on_dpt = 1 AND recorded = 0 AND removed = 0"
+		" AND (?1 = 0 OR kecamatan = ?1)";
+	struct unrecorded_row *rows = NULL;
+	sqlite3_stmt *s = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = db_prepare(j->db, sql, &s, err)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, kecamatan);
+	r = collect_unrecorded(j, s, &rows, &n, err);
+	sqlite3_finalize(s);
+	if (r < 0)
+		return r;
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_unrecorded);
+	r = write_unrecorded(rows, n, ret_csv, ret_len, err);
+	free(rows);
+	return r;
 }
