@@ -129,6 +129,10 @@ apply_walk(struct walk *w, const uint8_t *plain, size_t plain_len,
 	for (seq = w->hdr->first; seq <= w->hdr->last; seq++) {
 		if (batch_reader_next(&rd, &enc, &len, err) < 0)
 			return bad_version(w, seq, outcome, err);
+		if (enc == NULL) {
+			ktp_err_set(err, -EPROTO, "payload ends before this version");
+			return bad_version(w, seq, outcome, err);
+		}
 		chain_next(w->chain, enc, len, w->chain);
 		if (seq < w->node.acked) {
 			w->skipped++;
@@ -190,9 +194,11 @@ apply_replay(struct walk *w, const uint8_t *plain, size_t plain_len, size_t wire
 		memcpy(w->chain, w->hdr->prev_chain, KTP_HASH_LEN);
 		batch_reader_init(&rd, plain, plain_len);
 		for (seq = w->hdr->first; seq <= w->hdr->last; seq++) {
-			if (batch_reader_next(&rd, &enc, &len, err) < 0) {
+			if (batch_reader_next(&rd, &enc, &len, err) < 0 || enc == NULL) {
 				ret->outcome = APPLY_BAD;
-				return 0;
+				return ktp_err_set(err, -EPROTO, "batch %llu..%llu: bad framing",
+						   (unsigned long long)w->hdr->first,
+						   (unsigned long long)w->hdr->last), 0;
 			}
 			chain_next(w->chain, enc, len, w->chain);
 		}

@@ -22,3 +22,14 @@ test_batch_DEPS := protocol/seal.c protocol/varint.c protocol/keytext.c protocol
 test_keytext_DEPS := protocol/keytext.c protocol/err.c
 test_keys_DEPS := daemon/common/keys.c protocol/keytext.c protocol/err.c
 test_http_DEPS := daemon/hub/http.c protocol/err.c daemon/common/log.c
+test_ctlmsg_DEPS := protocol/ctlmsg.c protocol/err.c
+test_output_DEPS := daemon/ctl/output.c
+test_ctlsock_DEPS := daemon/common/ctlsock.c daemon/common/ctlio.c daemon/ctl/ctlclient.c \
+	protocol/ctlmsg.c protocol/err.c daemon/common/log.c
+HUBCORE_TEST_DEPS := daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c \
+	daemon/hub/report.c daemon/common/db.c protocol/err.c protocol/record.c protocol/varint.c \
+	protocol/nik.c protocol/chain.c protocol/hlc.c protocol/batch.c protocol/seal.c
+test_apply_DEPS := $(HUBCORE_TEST_DEPS)
+test_store_DEPS := $(HUBCORE_TEST_DEPS)
+test_aggregate_DEPS := $(HUBCORE_TEST_DEPS)
+test_report_DEPS := $(HUBCORE_TEST_DEPS)
