@@ -100,7 +100,7 @@ write_new_file(const char *path, const char *data, size_t len, struct ktp_err *e
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return ktp_err_set(err, -ENAMETOOLONG, "%s: path too long", path);
 	if ((fd = mkstemp(tmp)) < 0)
-		return errno_set(err, tmp, "create");
+		return errno_set(err, path, "create temporary file");
 	if (fchmod(fd, 0600) < 0 || (r = write_full(fd, data, len)) < 0 || fsync(fd) < 0) {
 		r = errno_set(err, tmp, "write");
 		goto fail;
