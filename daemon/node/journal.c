@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -815,22 +814,29 @@ day_of(int64_t t)
 	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
 }
 
-/* The day remaining reaches zero at rate from now; 0 when it never does. */
+/* The day remaining reaches zero at the pace of the last REPORT_RATE_DAYS days;
+ * 0 when nothing was recorded then. Whole days in integers, so no rounding error
+ * moves the date. */
 static uint32_t
-projected_day(uint64_t remaining, double rate, int64_t now)
+projected_day(uint64_t remaining, uint64_t recent, int64_t now)
 {
+	uint64_t days;
+
 	if (remaining == 0)
 		return day_of(now);
-	if (rate <= 0)
+	if (recent == 0)
 		return 0;
-	return day_of(now + (int64_t)ceil((double)remaining / rate) * 86400);
+	days = (remaining * REPORT_RATE_DAYS + recent - 1) / recent;
+	if (days > 100 * 366)
+		days = 100 * 366;	/* beyond any election; keeps time_t in range */
+	return day_of(now + (int64_t)days * 86400);
 }
 
 static json_t *
 counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
 {
 	double rate = (double)c->recorded_30d / REPORT_RATE_DAYS;
-	uint32_t done = projected_day(c->dpt_unrecorded, rate, now);
+	uint32_t done = projected_day(c->dpt_unrecorded, c->recorded_30d, now);
 
 	return json_pack("{sI sI sI sI sI sI sf sI sb}",
 			 "persons", (json_int_t)c->persons,

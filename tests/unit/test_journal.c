@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <inttypes.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "unit.h"
+#include "batch.h"
+#include "chain.h"
+#include "err.h"
+#include "hlc.h"
+#include "journal.h"
+#include "record.h"
+
+#define NODE 3201
+#define T0_MS 1763800000000ull		/* 2025-11-22 */
+
+static void
+make_person(struct record *r, const char *nik, const char *name)
+{
+	unsigned dd = (unsigned)((nik[6] - '0') * 10 + nik[7] - '0') % 40;
+	unsigned mm = (unsigned)((nik[8] - '0') * 10 + nik[9] - '0');
+	unsigned yy = (unsigned)((nik[10] - '0') * 10 + nik[11] - '0');
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->nik, sizeof(r->nik), "%s", nik);
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->sex = nik[6] >= '4' ? RECORD_SEX_FEMALE : RECORD_SEX_MALE;
+	r->birth_date = (yy > 26 ? 1900 + yy : 2000 + yy) * 10000 + mm * 100 + dd;
+	r->kecamatan = 320101;
+	r->desa = 3201010003;
+	r->on_dpt = true;
+	r->status = RECORD_STATUS_UNRECORDED;
+}
+
+static struct journal *
+open_j(void **state)
+{
+	struct journal *j = NULL;
+	struct ktp_err err = {0};
+
+	assert_int_equal(journal_open(*state, NODE, &j, &err), 0);
+	assert_non_null(j);
+	return j;
+}
+
+static uint64_t
+put(struct journal *j, struct record *r, uint64_t wall_ms)
+{
+	struct ktp_err err = {0};
+	uint64_t seq = 99;
+
+	assert_int_equal(journal_put(j, r, wall_ms, &seq, &err), 0);
+	return seq;
+}
+
+/* Four versions: three persons, then an update of the first. */
+static void
+put_four(struct journal *j)
+{
+	struct record r;
+
+	make_person(&r, "3201010101900001", "Budi Santoso");
+	assert_int_equal(put(j, &r, T0_MS), 1);
+	make_person(&r, "3201014202850002", "Siti Aminah");
+	assert_int_equal(put(j, &r, T0_MS), 2);
+	make_person(&r, "3201010303770003", "Agus, \"Gus\" Salim");
+	r.on_dpt = false;
+	assert_int_equal(put(j, &r, T0_MS + 1), 3);
+	make_person(&r, "3201010101900001", "Budi Santoso");
+	r.status = RECORD_STATUS_RECORDED;
+	r.site = RECORD_SITE_SCHOOL;
+	r.recorded_at = (int64_t)(T0_MS / 1000) - 86400;
+	assert_int_equal(put(j, &r, T0_MS + 2), 4);
+}
+
+static int64_t
+query_int(struct journal *j, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(journal_db(j), sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void
+test_journal_put_numbers_versions_without_gaps(void **state)
+{
+	struct journal *j = open_j(state);
+	struct journal_head h;
+	struct ktp_err err = {0};
+
+	put_four(j);
+	assert_int_equal(journal_head(j, &h, &err), 0);
+	assert_int_equal(h.seq, 4);
+	assert_int_equal(h.acked, 0);
+	assert_int_equal(h.oldest_pending_ms, (int64_t)T0_MS);
+	assert_int_equal(journal_pending_count(j), 4);
+	assert_int_equal(query_int(j, "SELECT count(*) FROM journal"), 4);
+	assert_int_equal(query_int(j, "SELECT min(seq) FROM journal"), 1);
+	assert_int_equal(query_int(j, "SELECT max(seq) FROM journal"), 4);
+	assert_int_equal(query_int(j, "SELECT count(*) FROM persons"), 3);
+	journal_close(j);
+}
+
+static void
+test_journal_chain_matches_recomputation(void **state)
+{
+	struct journal *j = open_j(state);
+	uint8_t h[KTP_HASH_LEN] = {0}, at[KTP_HASH_LEN];
+	struct journal_head head;
+	struct ktp_err err = {0};
+	sqlite3_stmt *s;
+	uint64_t seq = 0;
+
+	put_four(j);
+	assert_int_equal(sqlite3_prepare_v2(journal_db(j),
+		"SELECT seq, chain, enc FROM journal ORDER BY seq", -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		assert_int_equal(sqlite3_column_int64(s, 0), (int64_t)++seq);
+		chain_next(h, sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2), h);
+		assert_int_equal(sqlite3_column_bytes(s, 1), KTP_HASH_LEN);
+		assert_memory_equal(sqlite3_column_blob(s, 1), h, KTP_HASH_LEN);
+		assert_int_equal(journal_chain_at(j, seq, at, &err), 0);
+		assert_memory_equal(at, h, KTP_HASH_LEN);
+	}
+	sqlite3_finalize(s);
+	assert_int_equal(seq, 4);
+	assert_int_equal(journal_head(j, &head, &err), 0);
+	assert_memory_equal(head.chain, h, KTP_HASH_LEN);
+	assert_int_equal(journal_chain_at(j, 0, at, &err), 0);
+	memset(h, 0, sizeof(h));
+	assert_memory_equal(at, h, KTP_HASH_LEN);
+	assert_int_equal(journal_chain_at(j, 5, at, &err), -ENOENT);
+	assert_string_equal(err.msg, "journal: seq 5 beyond head 4");
+	journal_close(j);
+}
+
+static void
+test_journal_identical_put_creates_no_version(void **state)
+{
+	struct journal *j = open_j(state);
+	struct record r, got;
+	struct ktp_err err = {0};
+	uint64_t first_hlc;
+
+	make_person(&r, "3201010101900001", "Budi Santoso");
+	assert_int_equal(put(j, &r, T0_MS), 1);
+	first_hlc = r.hlc;
+	make_person(&r, "3201010101900001", "Budi Santoso");
+	assert_int_equal(put(j, &r, T0_MS + 1000), 0);
+	assert_int_equal(r.hlc, first_hlc);
+	r.on_dpt = false;
+	assert_int_equal(put(j, &r, T0_MS + 2000), 2);
+	assert_int_equal(journal_get(j, "3201010101900001", &got, &err), 0);
+	assert_false(got.on_dpt);
+	assert_string_equal(got.name, "Budi Santoso");
+	assert_int_equal(got.hlc, r.hlc);
+	assert_int_equal(journal_get(j, "3201010101900009", &got, &err), -ENOENT);
+	journal_close(j);
+}
+
+static void
+test_journal_rollback_restores_head_and_keeps_state(void **state)
+{
+	struct journal *j = open_j(state);
+	uint8_t c2[KTP_HASH_LEN];
+	struct journal_head h;
+	struct ktp_err err = {0};
+	struct batch_builder *b = NULL;
+	struct record r;
+	char buf[16];
+	uint64_t last;
+
+	put_four(j);
+	assert_int_equal(journal_chain_at(j, 2, c2, &err), 0);
+	assert_int_equal(journal_begin(j, &err), 0);
+	make_person(&r, "3201014505950004", "Dewi Lestari");
+	assert_int_equal(put(j, &r, T0_MS + 10), 5);
+	/* Readers see only what is committed while the import is open. */
+	assert_int_equal(journal_head(j, &h, &err), 0);
+	assert_int_equal(h.seq, 4);
+	assert_int_equal(batch_builder_new(&b), 0);
+	assert_int_equal(journal_read(j, 5, 100, 1 << 20, b, &last, &err), 0);
+	assert_int_equal(last, 4);
+	assert_int_equal(batch_builder_count(b), 0);
+	assert_int_equal(journal_state_set(j, "paused", "1", &err), 0);
+	assert_int_equal(journal_mark_acked(j, 2, c2, &err), 0);
+	journal_rollback(j);
+	assert_int_equal(journal_head(j, &h, &err), 0);
+	assert_int_equal(h.seq, 4);
+	assert_int_equal(h.acked, 2);
+	assert_int_equal(query_int(j, "SELECT count(*) FROM journal"), 4);
+	assert_int_equal(journal_get(j, "3201014505950004", &r, &err), -ENOENT);
+	make_person(&r, "3201014505950004", "Dewi Lestari");
+	assert_int_equal(put(j, &r, T0_MS + 11), 5);
+	batch_builder_free(b);
+	journal_close(j);
+	j = open_j(state);
+	assert_int_equal(journal_state_get(j, "paused", buf, sizeof(buf), &err), 0);
+	assert_string_equal(buf, "1");
+	assert_int_equal(journal_head(j, &h, &err), 0);
+	assert_int_equal(h.seq, 5);
+	assert_int_equal(h.acked, 2);
+	assert_memory_equal(h.acked_chain, c2, KTP_HASH_LEN);
+	journal_close(j);
+}
+
+static void
+test_journal_acked_moves_only_forward(void **state)
+{
+	struct journal *j = open_j(state);
+	uint8_t c1[KTP_HASH_LEN], c3[KTP_HASH_LEN];
+	struct journal_head h;
+	struct ktp_err err = {0};
+
+	put_four(j);
+	assert_int_equal(journal_chain_at(j, 1, c1, &err), 0);
+	assert_int_equal(journal_chain_at(j, 3, c3, &err), 0);
+	assert_int_equal(journal_mark_acked(j, 3, c3, &err), 0);
+	assert_int_equal(journal_pending_count(j), 1);
+	assert_int_equal(journal_mark_acked(j, 1, c1, &err), 0);
+	assert_int_equal(journal_head(j, &h, &err), 0);
+	assert_int_equal(h.acked, 3);
+	assert_memory_equal(h.acked_chain, c3, KTP_HASH_LEN);
+	assert_int_equal(h.oldest_pending_ms, (int64_t)T0_MS + 2);
+	journal_close(j);
+	j = open_j(state);
+	assert_int_equal(journal_head(j, &h, &err), 0);
+	assert_int_equal(h.acked, 3);
+	assert_int_equal(journal_pending_count(j), 1);
+	journal_close(j);
+}
+
+static void
+test_journal_mark_acked_detects_diverged_chain(void **state)
+{
+	struct journal *j = open_j(state);
+	uint8_t c[KTP_HASH_LEN];
+	struct journal_head h;
+	struct ktp_err err = {0};
+
+	put_four(j);
+	assert_int_equal(journal_chain_at(j, 2, c, &err), 0);
+	c[7] ^= 1;
+	assert_int_equal(journal_mark_acked(j, 2, c, &err), -EPROTO);
+	assert_string_equal(err.msg, "journal: chain at seq 2 differs from the hub's");
+	assert_int_equal(journal_mark_acked(j, 9, c, &err), -EPROTO);
+	assert_string_equal(err.msg, "journal: hub acked seq 9 beyond our head 4");
+	assert_int_equal(journal_head(j, &h, &err), 0);
+	assert_int_equal(h.acked, 0);
+	journal_close(j);
+}
+
+static void
+test_journal_hlc_monotonic_across_reopen_and_clock_step(void **state)
+{
+	struct journal *j = open_j(state);
+	struct record r;
+	uint64_t a, b, c;
+
+	make_person(&r, "3201010101900001", "Budi Santoso");
+	put(j, &r, T0_MS);
+	a = r.hlc;
+	assert_int_equal(hlc_wall_ms(a), T0_MS);
+	r.on_dpt = false;
+	put(j, &r, T0_MS);
+	b = r.hlc;
+	assert_true(b > a);
+	journal_close(j);
+	j = open_j(state);
+	r.on_dpt = true;
+	put(j, &r, T0_MS - 3600 * 1000);	/* the wall clock stepped back an hour */
+	c = r.hlc;
+	assert_true(c > b);
+	assert_int_equal(hlc_wall_ms(c), T0_MS);
+	journal_close(j);
+}
+
+static void
+test_journal_open_refuses_other_node_id(void **state)
+{
+	struct journal *j = open_j(state);
+	struct ktp_err err = {0};
+
+	journal_close(j);
+	j = NULL;
+	assert_int_equal(journal_open(*state, 3202, &j, &err), -EINVAL);
+	assert_null(j);
+	assert_string_equal(err.msg, "journal: node.db belongs to node 3201, not 3202");
+}
+
+static void
+test_journal_read_respects_version_and_byte_limits(void **state)
+{
+	struct journal *j = open_j(state);
+	struct batch_builder *b = NULL;
+	struct ktp_err err = {0};
+	uint64_t last;
+	size_t one;
+
+	put_four(j);
+	assert_int_equal(batch_builder_new(&b), 0);
+	assert_int_equal(journal_read(j, 1, 100, 1 << 20, b, &last, &err), 0);
+	assert_int_equal(last, 4);
+	assert_int_equal(batch_builder_count(b), 4);
+	batch_builder_reset(b);
+	assert_int_equal(journal_read(j, 2, 2, 1 << 20, b, &last, &err), 0);
+	assert_int_equal(last, 3);
+	assert_int_equal(batch_builder_count(b), 2);
+	batch_builder_reset(b);
+	/* A byte limit below one version still yields that version. */
+	assert_int_equal(journal_read(j, 1, 100, 1, b, &last, &err), 0);
+	assert_int_equal(last, 1);
+	assert_int_equal(batch_builder_count(b), 1);
+	one = (size_t)query_int(j, "SELECT length(enc) FROM journal WHERE seq = 1") +
+	      (size_t)query_int(j, "SELECT length(enc) FROM journal WHERE seq = 2");
+	batch_builder_reset(b);
+	assert_int_equal(journal_read(j, 1, 100, one, b, &last, &err), 0);
+	assert_int_equal(last, 2);
+	batch_builder_reset(b);
+	assert_int_equal(journal_read(j, 5, 100, 1 << 20, b, &last, &err), 0);
+	assert_int_equal(last, 4);
+	assert_int_equal(batch_builder_count(b), 0);
+	batch_builder_free(b);
+	journal_close(j);
+}
+
+static void
+test_journal_state_set_get_delete(void **state)
+{
+	struct journal *j = open_j(state);
+	struct ktp_err err = {0};
+	char buf[32];
+
+	assert_int_equal(journal_state_get(j, "diverged", buf, sizeof(buf), &err), -ENOENT);
+	assert_int_equal(journal_state_set(j, "diverged", "seq 12", &err), 0);
+	assert_int_equal(journal_state_get(j, "diverged", buf, sizeof(buf), &err), 0);
+	assert_string_equal(buf, "seq 12");
+	assert_int_equal(journal_state_get(j, "diverged", buf, 4, &err), -ENOBUFS);
+	assert_int_equal(journal_state_set(j, "diverged", NULL, &err), 0);
+	assert_int_equal(journal_state_get(j, "diverged", buf, sizeof(buf), &err), -ENOENT);
+	journal_close(j);
+}
+
+static void
+test_journal_unrecorded_lists_voters_by_name(void **state)
+{
+	struct journal *j = open_j(state);
+	struct ktp_err err = {0};
+	struct record r;
+	size_t len;
+	char *csv = NULL;
+
+	put_four(j);
+	make_person(&r, "3201020101900005", "Ani");
+	r.kecamatan = 320102;
+	r.desa = 0;
+	put(j, &r, T0_MS + 5);
+	make_person(&r, "3201014202850006", "Rudi");
+	r.removed = RECORD_REMOVED_DIED;
+	put(j, &r, T0_MS + 6);
+	assert_int_equal(journal_unrecorded(j, 0, &csv, &len, &err), 0);
+	assert_string_equal(csv, "nik,name,kecamatan,desa\n"
+				 "3201014202850002,Siti Aminah,320101,3201010003\n"
+				 "3201020101900005,Ani,320102,\n");
+	assert_int_equal(len, strlen(csv));
+	free(csv);
+	assert_int_equal(journal_unrecorded(j, 320102, &csv, &len, &err), 0);
+	assert_string_equal(csv, "nik,name,kecamatan,desa\n3201020101900005,Ani,320102,\n");
+	free(csv);
+	journal_close(j);
+}
+
+static void
+test_journal_report_counts_per_kecamatan(void **state)
+{
+	struct journal *j = open_j(state);
+	struct ktp_err err = {0};
+	struct record r;
+	json_t *rep = NULL, *k;
+	char *txt;
+
+	put_four(j);
+	make_person(&r, "3201024101150005", "Ani Kecil");		/* born 2015: not wajib */
+	r.kecamatan = 320102;
+	r.desa = 0;
+	r.on_dpt = false;
+	put(j, &r, T0_MS + 5);
+	assert_int_equal(journal_report_json(j, 20261231, (int64_t)(T0_MS / 1000), &rep, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(rep, "node")), NODE);
+	assert_int_equal(json_integer_value(json_object_get(rep, "persons")), 4);
+	assert_int_equal(json_integer_value(json_object_get(rep, "wajib_ktp")), 3);
+	assert_int_equal(json_integer_value(json_object_get(rep, "on_dpt")), 2);
+	assert_int_equal(json_integer_value(json_object_get(rep, "recorded")), 1);
+	assert_int_equal(json_integer_value(json_object_get(rep, "dpt_unrecorded")), 1);
+	assert_int_equal(json_integer_value(json_object_get(rep, "recorded_30d")), 1);
+	/* 1 remaining at 1/30 a day: 30 days after 2025-11-22. */
+	assert_int_equal(json_integer_value(json_object_get(rep, "projected_completion")),
+			 20251222);
+	assert_true(json_is_true(json_object_get(rep, "on_track")));
+	assert_int_equal(json_array_size(json_object_get(rep, "kecamatan")), 2);
+	k = json_array_get(json_object_get(rep, "kecamatan"), 1);
+	txt = json_dumps(k, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(txt, "{\"code\":320102,\"dpt_unrecorded\":0,\"on_dpt\":0,"
+			    "\"on_track\":true,\"persons\":1,\"projected_completion\":20251122,"
+			    "\"rate_per_day\":0.0,\"recorded\":0,\"recorded_30d\":0,\"wajib_ktp\":0}");
+	free(txt);
+	json_decref(rep);
+	journal_close(j);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, unit_tmpdir_setup, unit_tmpdir_teardown)
+		T(test_journal_put_numbers_versions_without_gaps),
+		T(test_journal_chain_matches_recomputation),
+		T(test_journal_identical_put_creates_no_version),
+		T(test_journal_rollback_restores_head_and_keeps_state),
+		T(test_journal_acked_moves_only_forward),
+		T(test_journal_mark_acked_detects_diverged_chain),
+		T(test_journal_hlc_monotonic_across_reopen_and_clock_step),
+		T(test_journal_open_refuses_other_node_id),
+		T(test_journal_read_respects_version_and_byte_limits),
+		T(test_journal_state_set_get_delete),
+		T(test_journal_unrecorded_lists_voters_by_name),
+		T(test_journal_report_counts_per_kecamatan),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("journal", tests, NULL, NULL);
+}
