@@ -33,3 +33,6 @@ test_apply_DEPS := $(HUBCORE_TEST_DEPS)
 test_store_DEPS := $(HUBCORE_TEST_DEPS)
 test_aggregate_DEPS := $(HUBCORE_TEST_DEPS)
 test_report_DEPS := $(HUBCORE_TEST_DEPS)
+test_journal_DEPS := daemon/node/journal.c daemon/common/db.c protocol/record.c protocol/varint.c \
+	protocol/nik.c protocol/hlc.c protocol/chain.c protocol/batch.c protocol/seal.c \
+	protocol/keytext.c protocol/err.c
