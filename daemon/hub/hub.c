@@ -1,0 +1,909 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "apply.h"
+#include "batch.h"
+#include "chain.h"
+#include "conf.h"
+#include "conf_hub.h"
+#include "ctl_hub.h"
+#include "ctlsock.h"
+#include "enroll.h"
+#include "fileio.h"
+#include "http.h"
+#include "hub.h"
+#include "keys.h"
+#include "log.h"
+#include "metrics.h"
+#include "report.h"
+#include "store.h"
+
+/*
+ * Locks, always taken in this order and never the other way round:
+ *   enroll_lock (rwlock) — the enrolled list; pushes and reports read it,
+ *                          hub_reload swaps it whole.
+ *   store_lock (mutex)   — the one SQLite connection. SQLite has one writer,
+ *                          and a report must not read half an apply, so every
+ *                          store call holds it. A push that cannot get it
+ *                          within STORE_WAIT_S answers 503 instead of piling up.
+ * Fields below store_lock are read and written under it.
+ */
+
+#define STORE_WAIT_S		10
+#define RETRY_BUSY_S		2
+#define RETRY_DISK_FULL_S	60
+#define CONFLICTS_MAX		1000
+
+struct hub {
+	char			*conf_path;
+	struct hub_conf		conf;
+	struct hub_keys		*key;
+	struct hub_keys		*prev_key;
+	struct batch_hub_key	*bkeys;		/* sodium_malloc: secret keys */
+	size_t			n_bkeys;
+	int			lock_fd;
+	struct metrics		*metrics;
+	struct http_server	*http;
+	struct ctlsock		*ctl;
+	int64_t			started;
+
+	pthread_rwlock_t	enroll_lock;
+	struct enroll		*enroll;
+
+	pthread_mutex_t		store_lock;
+	struct store		*store;
+	int64_t			last_apply;
+	uint16_t		last_apply_node;
+	uint64_t		pushes_applied;
+};
+
+static int64_t
+now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* --- Opening ---------------------------------------------------------- */
+
+static int
+load_keys(struct hub *h, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = keys_load_hub(h->conf.key_file, &h->key, err)) < 0)
+		return r;
+	if (h->conf.previous_key_file != NULL &&
+	    (r = keys_load_hub(h->conf.previous_key_file, &h->prev_key, err)) < 0)
+		return r;
+	h->bkeys = sodium_allocarray(2, sizeof(*h->bkeys));
+	if (h->bkeys == NULL)
+		return ktp_err_set(err, -ENOMEM, "keys: out of memory");
+	h->bkeys[0].id = h->key->id;
+	memcpy(h->bkeys[0].sk, h->key->sk, KTP_X25519_SK_LEN);
+	h->n_bkeys = 1;
+	if (h->prev_key != NULL) {
+		h->bkeys[1].id = h->prev_key->id;
+		memcpy(h->bkeys[1].sk, h->prev_key->sk, KTP_X25519_SK_LEN);
+		h->n_bkeys = 2;
+	}
+	return 0;
+}
+
+static int
+open_state(struct hub *h, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = fileio_mkdirs(h->conf.state_dir, 0750, err)) < 0)
+		return r;
+	if ((r = fileio_lock_dir(h->conf.state_dir, &h->lock_fd, err)) < 0)
+		return r;
+	if ((r = store_open(h->conf.state_dir, &h->store, err)) < 0)
+		return r;
+	return store_set_election_date(h->store, h->conf.election_date, err);
+}
+
+int
+hub_open(const char *conf_path, struct hub_conf *conf, struct hub **ret, struct ktp_err *err)
+{
+	struct hub *h = calloc(1, sizeof(*h));
+	int r;
+
+	if (h == NULL || (h->conf_path = strdup(conf_path)) == NULL) {
+		free(h);
+		return ktp_err_set(err, -ENOMEM, "hub: out of memory");
+	}
+	h->conf = *conf;
+	memset(conf, 0, sizeof(*conf));
+	h->lock_fd = -1;
+	h->started = now_s();
+	pthread_rwlock_init(&h->enroll_lock, NULL);
+	pthread_mutex_init(&h->store_lock, NULL);
+	if ((h->metrics = metrics_new()) == NULL) {
+		r = ktp_err_set(err, -ENOMEM, "hub: out of memory");
+		goto fail;
+	}
+	if ((r = enroll_from_conf(&h->conf, &h->enroll, err)) < 0 ||
+	    (r = load_keys(h, err)) < 0 || (r = open_state(h, err)) < 0)
+		goto fail;
+	*ret = h;
+	return 0;
+fail:
+	hub_free(h);
+	return r;
+}
+
+static int
+read_pem(const char *path, char **ret, struct ktp_err *err)
+{
+	uint8_t *data = NULL;
+	size_t len;
+	int r;
+
+	if ((r = fileio_read_all(path, 1024 * 1024, &data, &len, err)) < 0)
+		return r;
+	*ret = (char *)data;
+	return 0;
+}
+
+static void http_push(void *ctx, const uint8_t *wire, size_t len, struct http_reply *ret);
+static void http_report(void *ctx, const char *regency, struct http_reply *ret);
+static void http_report_csv(void *ctx, const char *regency, struct http_reply *ret);
+static void http_nodes(void *ctx, struct http_reply *ret);
+static void http_metrics(void *ctx, struct http_reply *ret);
+
+static int
+start_http(struct hub *h, struct ktp_err *err)
+{
+	const struct http_handlers hh = {
+		.push = http_push, .report = http_report, .report_csv = http_report_csv,
+		.nodes = http_nodes, .metrics = http_metrics, .ctx = h,
+	};
+	struct http_opts o = {
+		.host = h->conf.listen_host, .port = h->conf.listen_port,
+		.max_body = h->conf.max_batch_bytes, .max_conns = h->conf.max_connections,
+		.max_conns_per_ip = h->conf.max_connections_per_ip,
+		.timeout_s = h->conf.connection_timeout_s, .token = h->conf.report_token,
+	};
+	char *cert = NULL, *key = NULL;
+	int r = 0;
+
+	if (h->conf.tls_cert != NULL && ((r = read_pem(h->conf.tls_cert, &cert, err)) < 0 ||
+					 (r = read_pem(h->conf.tls_key, &key, err)) < 0))
+		goto out;
+	o.tls_cert_pem = cert;
+	o.tls_key_pem = key;
+	r = http_start(&o, &hh, &h->http, err);
+out:
+	free(cert);
+	if (key != NULL)
+		sodium_memzero(key, strlen(key));
+	free(key);
+	return r;
+}
+
+int
+hub_start(struct hub *h, struct ktp_err *err)
+{
+	const struct ctlsock_opts co = {
+		.path = h->conf.control_socket, .admin_group = h->conf.admin_group,
+	};
+	int r;
+
+	if ((r = start_http(h, err)) < 0)
+		return r;
+	return ctlsock_start(&co, ctl_hub_cmds, ctl_hub_n_cmds, h, &h->ctl, err);
+}
+
+void
+hub_stop(struct hub *h)
+{
+	if (h == NULL)
+		return;
+	/* Quiesce first, so no new push starts while the ones in flight finish;
+	 * http_stop then joins them, each answered after its commit. */
+	http_quiesce(h->http);
+	ctlsock_stop(h->ctl);
+	h->ctl = NULL;
+	http_stop(h->http);
+	h->http = NULL;
+}
+
+void
+hub_free(struct hub *h)
+{
+	if (h == NULL)
+		return;
+	hub_stop(h);
+	store_close(h->store);
+	fileio_unlock(h->lock_fd);
+	enroll_free(h->enroll);
+	metrics_free(h->metrics);
+	if (h->bkeys != NULL)
+		sodium_free(h->bkeys);
+	keys_hub_free(h->key);
+	keys_hub_free(h->prev_key);
+	conf_hub_done(&h->conf);
+	pthread_rwlock_destroy(&h->enroll_lock);
+	pthread_mutex_destroy(&h->store_lock);
+	free(h->conf_path);
+	free(h);
+}
+
+/* --- Reload ----------------------------------------------------------- */
+
+static int
+load_conf(const char *path, struct hub_conf *ret, struct ktp_err *err)
+{
+	struct conf_errors *errs = calloc(1, sizeof(*errs));
+	size_t i;
+	int r;
+
+	if (errs == NULL)
+		return ktp_err_set(err, -ENOMEM, "reload: out of memory");
+	r = conf_hub_load(path, ret, errs);
+	if (r < 0 || errs->n > 0) {
+		for (i = 0; i < errs->n && i < CONF_MAX_ERRORS; i++)
+			log_err("conf: %s", errs->msg[i]);
+		r = ktp_err_set(err, r < 0 ? r : -EINVAL, "%s: %zu errors, old settings kept",
+				path, errs->n);
+	}
+	free(errs);
+	return r;
+}
+
+int
+hub_reload(struct hub *h, struct ktp_err *err)
+{
+	struct hub_conf c = {0};
+	struct enroll *e = NULL, *old;
+	int r;
+
+	if ((r = load_conf(h->conf_path, &c, err)) < 0)
+		goto out;
+	if ((r = enroll_from_conf(&c, &e, err)) < 0)
+		goto out;
+	http_set_token(h->http, c.report_token, err);
+	pthread_rwlock_wrlock(&h->enroll_lock);
+	old = h->enroll;
+	h->enroll = e;
+	pthread_rwlock_unlock(&h->enroll_lock);
+	enroll_free(old);
+	log_info("reload: %zu nodes enrolled, report token %s", enroll_count(e),
+		 c.report_token != NULL ? "set" : "not set");
+out:
+	conf_hub_done(&c);
+	return r;
+}
+
+/* --- The push path ------------------------------------------------------ */
+
+static int
+refuse(struct hub_push_result *r, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+refuse(struct hub_push_result *r, unsigned status, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->http_status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+check_header(struct hub *h, const uint8_t *wire, size_t len, struct batch_header *hdr,
+	     struct hub_push_result *ret)
+{
+	struct ktp_err err = {0};
+	int r;
+
+	if (len == 0)
+		return refuse(ret, 400, "empty body: expected one sealed batch");
+	if (len > h->conf.max_batch_bytes)
+		return refuse(ret, 413, "batch of %zu bytes, limit %" PRIu64 " (max_batch_bytes)",
+			      len, h->conf.max_batch_bytes);
+	if ((r = batch_parse_header(wire, len, hdr, &err)) < 0)
+		return refuse(ret, r == -EMSGSIZE ? 413 : 400, "%s", err.msg);
+	ret->node = hdr->node_id;
+	ret->first = hdr->first;
+	ret->last = hdr->last;
+	return 0;
+}
+
+/* Copies the node's key out under the lock, so a reload may free the list
+ * while the signature is being checked. */
+static int
+find_key(struct hub *h, uint16_t node, uint8_t pk[static KTP_ED25519_PK_LEN],
+	 struct hub_push_result *ret)
+{
+	const struct enroll_node *n;
+	int r = 0;
+
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	if ((n = enroll_find(h->enroll, node)) != NULL)
+		memcpy(pk, n->public_key, KTP_ED25519_PK_LEN);
+	else
+		r = refuse(ret, 401, "node %04u is not enrolled at this hub", node);
+	pthread_rwlock_unlock(&h->enroll_lock);
+	return r;
+}
+
+static int
+open_sealed(struct hub *h, const uint8_t *wire, size_t len, const uint8_t pk[static 32],
+	    struct batch_header *hdr, uint8_t **plain, size_t *plain_len,
+	    struct hub_push_result *ret)
+{
+	struct ktp_err err = {0};
+	int r;
+
+	r = batch_open(wire, len, pk, h->bkeys, h->n_bkeys, hdr, plain, plain_len, &err);
+	if (r == 0)
+		return 0;
+	if (r == -EBADMSG)
+		return refuse(ret, 403, "%s (checked against node %04u's enrolled key)", err.msg,
+			      hdr->node_id);
+	if (r == -ENOMEM)
+		return refuse(ret, 503, "%s", err.msg);
+	return refuse(ret, r == -EMSGSIZE ? 413 : 400, "%s", err.msg);
+}
+
+static int
+lock_store(struct hub *h)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += STORE_WAIT_S;
+	return -pthread_mutex_timedlock(&h->store_lock, &until);
+}
+
+static void
+take_outcome(const struct apply_result *a, const struct ktp_err *err,
+	     struct hub_push_result *ret)
+{
+	ret->has_acked = a->outcome != APPLY_BAD;
+	ret->acked = a->acked;
+	memcpy(ret->chain, a->chain, KTP_HASH_LEN);
+	ret->applied = a->applied;
+	switch (a->outcome) {
+	case APPLY_OK:
+		ret->http_status = 200;
+		break;
+	case APPLY_GAP:
+		refuse(ret, 409, "gap: batch starts at %" PRIu64 ", hub has acked %" PRIu64,
+		       ret->first, a->acked);
+		break;
+	case APPLY_DIVERGED:
+		ret->diverged = true;
+		refuse(ret, 409, "%s", err->msg[0] ? err->msg : "chain mismatch");
+		break;
+	default:
+		refuse(ret, 400, "%s", err->msg);
+		break;
+	}
+}
+
+static void
+apply_store_error(int r, const struct ktp_err *err, struct hub_push_result *ret)
+{
+	if (r == -ENOSPC) {
+		refuse(ret, 503, "disk full on the hub: %s", err->msg);
+		ret->retry_after = RETRY_DISK_FULL_S;
+	} else if (r == -EBUSY) {
+		refuse(ret, 503, "store busy: %s", err->msg);
+		ret->retry_after = RETRY_BUSY_S;
+	} else {
+		refuse(ret, 500, "%s", err->msg);
+	}
+}
+
+static void
+apply_locked(struct hub *h, const struct batch_header *hdr, const uint8_t *plain,
+	     size_t plain_len, size_t wire_len, struct hub_push_result *ret)
+{
+	struct apply_result a = {0};
+	struct ktp_err err = {0};
+	int64_t now = now_s();
+	int r;
+
+	if (lock_store(h) != 0) {
+		refuse(ret, 503, "store busy: another apply held it for %d s", STORE_WAIT_S);
+		ret->retry_after = RETRY_BUSY_S;
+		return;
+	}
+	r = apply_batch(h->store, hdr, plain, plain_len, wire_len, now, &a, &err);
+	if (r < 0) {
+		apply_store_error(r, &err, ret);
+	} else {
+		take_outcome(&a, &err, ret);
+		if (a.outcome == APPLY_OK && a.applied > 0) {
+			h->last_apply = now;
+			h->last_apply_node = hdr->node_id;
+			h->pushes_applied++;
+		}
+	}
+	pthread_mutex_unlock(&h->store_lock);
+}
+
+/* A refused push is kept in the node's last_error for `ktpctl nodes`. Not for
+ * unknown nodes (anyone could fill the table) nor a full disk (it would fail). */
+static void
+note_refusal(struct hub *h, const struct hub_push_result *ret)
+{
+	struct ktp_err err = {0};
+
+	if (ret->http_status == 200 || ret->http_status == 401 || ret->http_status == 503 ||
+	    ret->node == 0)
+		return;
+	if (lock_store(h) != 0)
+		return;
+	if (store_node_note_error(h->store, ret->node, now_s(), ret->error, &err) < 0)
+		log_warn("push: node %04u: cannot record the refusal: %s, ignoring", ret->node,
+			 err.msg);
+	pthread_mutex_unlock(&h->store_lock);
+}
+
+static void
+log_push(const struct hub_push_result *r, size_t len, uint64_t us)
+{
+	if (r->http_status == 200)
+		log_info("push: node %04u: batch %" PRIu64 "..%" PRIu64 ": %" PRIu64
+			 " applied, acked %" PRIu64 " (%zu bytes, %" PRIu64 " ms)", r->node,
+			 r->first, r->last, r->applied, r->acked, len, us / 1000);
+	else if (r->node != 0)
+		log_warn("push: node %04u: batch %" PRIu64 "..%" PRIu64 ": %u %s", r->node,
+			 r->first, r->last, r->http_status, r->error);
+	else
+		log_warn("push: %u %s", r->http_status, r->error);
+}
+
+void
+hub_push(struct hub *h, const uint8_t *wire, size_t len, struct hub_push_result *ret)
+{
+	struct batch_header hdr;
+	uint8_t pk[KTP_ED25519_PK_LEN];
+	uint8_t *plain = NULL;
+	size_t plain_len = 0;
+	uint64_t t0 = mono_us(), us;
+
+	memset(ret, 0, sizeof(*ret));
+	if (check_header(h, wire, len, &hdr, ret) == 0 &&
+	    find_key(h, hdr.node_id, pk, ret) == 0 &&
+	    open_sealed(h, wire, len, pk, &hdr, &plain, &plain_len, ret) == 0)
+		apply_locked(h, &hdr, plain, plain_len, len, ret);
+	free(plain);
+	us = mono_us() - t0;
+	metrics_count_push(h->metrics, ret->http_status, len);
+	if (ret->http_status == 200)
+		metrics_count_apply(h->metrics, ret->applied, us);
+	note_refusal(h, ret);
+	log_push(ret, len, us);
+}
+
+json_t *
+hub_push_json(const struct hub_push_result *r)
+{
+	char hex[2 * KTP_HASH_LEN + 1];
+
+	if (r->http_status == 200) {
+		chain_to_hex(r->chain, hex);
+		return json_pack("{s:I,s:s}", "acked", (json_int_t)r->acked, "chain", hex);
+	}
+	if (r->diverged)
+		return json_pack("{s:s,s:I,s:s}", "error", "diverged", "acked",
+				 (json_int_t)r->acked, "detail", r->error);
+	if (r->has_acked)
+		return json_pack("{s:s,s:I}", "error", r->error, "acked", (json_int_t)r->acked);
+	return json_pack("{s:s}", "error", r->error);
+}
+
+/* --- Read side ---------------------------------------------------------- */
+
+static const char *
+regency_name(uint16_t code, void *arg)
+{
+	const struct enroll_node *n = enroll_find(arg, code);
+
+	return n != NULL ? n->name : NULL;
+}
+
+int
+hub_parse_regency(const struct hub *h, const char *text, uint16_t *ret, struct ktp_err *err)
+{
+	unsigned v = 0;
+	size_t i;
+
+	for (i = 0; text[i] != '\0' && i < 5; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			break;
+		v = v * 10 + (unsigned)(text[i] - '0');
+	}
+	if (i != 4 || text[i] != '\0')
+		return ktp_err_set(err, -EINVAL, "regency: '%.16s' is not a 4-digit code", text);
+	if (v / 100 != h->conf.province)
+		return ktp_err_set(err, -EINVAL, "regency: '%s' is not in province %02u", text,
+				   h->conf.province);
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+static void
+report_opts(struct hub *h, uint16_t regency, struct report_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->province = h->conf.province;
+	o->election_date = h->conf.election_date;
+	o->now = now_s();
+	o->regency = regency;
+	o->regency_name = regency_name;
+	o->arg = h->enroll;
+}
+
+int
+hub_report_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err)
+{
+	struct report_opts o;
+	int r;
+
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	report_opts(h, regency, &o);
+	pthread_mutex_lock(&h->store_lock);
+	r = report_json(h->store, &o, ret, err);
+	pthread_mutex_unlock(&h->store_lock);
+	pthread_rwlock_unlock(&h->enroll_lock);
+	return r;
+}
+
+int
+hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
+	       struct ktp_err *err)
+{
+	struct report_opts o;
+	int r;
+
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	report_opts(h, regency, &o);
+	pthread_mutex_lock(&h->store_lock);
+	r = report_csv(h->store, &o, ret, ret_len, err);
+	pthread_mutex_unlock(&h->store_lock);
+	pthread_rwlock_unlock(&h->enroll_lock);
+	return r;
+}
+
+static json_t *
+find_row(json_t *rows, uint16_t code)
+{
+	char want[8];
+	size_t i;
+	json_t *row;
+
+	snprintf(want, sizeof(want), "%04u", code);
+	json_array_foreach(rows, i, row)
+		if (strcmp(json_string_value(json_object_get(row, "code")) ?: "", want) == 0)
+			return row;
+	return NULL;
+}
+
+/* An enrolled node that never pushed still gets a row, at acked 0. */
+static int
+add_enrolled(struct hub *h, json_t *rows)
+{
+	char code[8], zero[2 * KTP_HASH_LEN + 1];
+	const uint8_t none[KTP_HASH_LEN] = {0};
+	size_t i;
+	json_t *row;
+
+	chain_to_hex(none, zero);
+	for (i = 0; i < enroll_count(h->enroll); i++) {
+		const struct enroll_node *n = enroll_at(h->enroll, i);
+
+		if ((row = find_row(rows, n->code)) != NULL) {
+			json_object_set_new(row, "name", json_string(n->name));
+			continue;
+		}
+		snprintf(code, sizeof(code), "%04u", n->code);
+		row = json_pack("{s:s,s:s,s:i,s:s,s:i,s:i,s:n,s:n,s:i,s:i,s:n,s:n}", "code", code,
+				"name", n->name, "acked", 0, "chain", zero, "head", 0,
+				"pending", 0, "last_seen", "last_push", "versions", 0, "bytes", 0,
+				"last_error", "last_error_at");
+		if (row == NULL || json_array_append_new(rows, row) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+cmp_code(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "code"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "code"));
+
+	return strcmp(x ?: "", y ?: "");
+}
+
+static int
+sort_rows(json_t *rows, json_t **ret)
+{
+	size_t n = json_array_size(rows), i;
+	json_t **v = calloc(n ? n : 1, sizeof(*v)), *out = json_array();
+
+	if (v == NULL || out == NULL) {
+		free(v);
+		json_decref(out);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(rows, i);
+	qsort(v, n, sizeof(*v), cmp_code);
+	for (i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	*ret = out;
+	return 0;
+}
+
+int
+hub_nodes_json(struct hub *h, json_t **ret, struct ktp_err *err)
+{
+	json_t *rows = NULL;
+	int r;
+
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	pthread_mutex_lock(&h->store_lock);
+	r = store_nodes_json(h->store, &rows, err);
+	pthread_mutex_unlock(&h->store_lock);
+	if (r == 0 && ((r = add_enrolled(h, rows)) < 0 || (r = sort_rows(rows, ret)) < 0))
+		ktp_err_set(err, r, "nodes: out of memory");
+	pthread_rwlock_unlock(&h->enroll_lock);
+	json_decref(rows);
+	return r;
+}
+
+int
+hub_conflicts_json(struct hub *h, unsigned limit, json_t **ret, struct ktp_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&h->store_lock);
+	r = store_conflicts_json(h->store, limit ? limit : CONFLICTS_MAX, ret, err);
+	pthread_mutex_unlock(&h->store_lock);
+	return r;
+}
+
+static json_t *
+iso_time(int64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static uint64_t
+sum_versions(const json_t *rows)
+{
+	uint64_t n = 0;
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(rows, i, row)
+		n += (uint64_t)json_integer_value(json_object_get(row, "versions"));
+	return n;
+}
+
+int
+hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err)
+{
+	char listen[300];
+	json_t *rows = NULL, *j;
+	int64_t last;
+	uint16_t last_node;
+	int r;
+
+	if ((r = hub_nodes_json(h, &rows, err)) < 0)
+		return r;
+	pthread_mutex_lock(&h->store_lock);
+	last = h->last_apply;
+	last_node = h->last_apply_node;
+	pthread_mutex_unlock(&h->store_lock);
+	snprintf(listen, sizeof(listen), "%s:%u", h->conf.listen_host, hub_http_port(h));
+	j = json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "daemon", "ktphubd",
+		      "listen", listen, "province", (json_int_t)h->conf.province,
+		      "nodes", (json_int_t)json_array_size(rows), "last_apply", iso_time(last),
+		      "last_apply_node", last_node ? json_sprintf("%04u", last_node) : json_null(),
+		      "versions", (json_int_t)sum_versions(rows),
+		      "pushes_ok", (json_int_t)metrics_pushes(h->metrics, 200),
+		      "uptime", (json_int_t)(now_s() - h->started), "started", iso_time(h->started));
+	json_decref(rows);
+	if (j == NULL)
+		return ktp_err_set(err, -ENOMEM, "status: out of memory");
+	*ret = j;
+	return 0;
+}
+
+void
+hub_status_line(struct hub *h, char *buf, size_t cap)
+{
+	char when[32] = "never";
+	int64_t last;
+	uint16_t node;
+	size_t n;
+	struct tm tm;
+	time_t tt;
+
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	n = enroll_count(h->enroll);
+	pthread_rwlock_unlock(&h->enroll_lock);
+	pthread_mutex_lock(&h->store_lock);
+	last = h->last_apply;
+	node = h->last_apply_node;
+	pthread_mutex_unlock(&h->store_lock);
+	tt = (time_t)last;
+	if (last > 0 && gmtime_r(&tt, &tm) != NULL)
+		strftime(when, sizeof(when), "%H:%M:%S UTC", &tm);
+	if (last > 0)
+		snprintf(buf, cap, "%zu nodes enrolled, last apply node %04u at %s", n, node, when);
+	else
+		snprintf(buf, cap, "%zu nodes enrolled, no apply yet", n);
+}
+
+uint16_t
+hub_http_port(const struct hub *h)
+{
+	return h->http != NULL ? http_port(h->http) : h->conf.listen_port;
+}
+
+/* --- HTTP handlers ------------------------------------------------------ */
+
+static void
+http_push(void *ctx, const uint8_t *wire, size_t len, struct http_reply *ret)
+{
+	struct hub_push_result r;
+
+	hub_push(ctx, wire, len, &r);
+	http_reply_json(ret, r.http_status, hub_push_json(&r));
+	ret->retry_after = r.retry_after;
+}
+
+static unsigned
+read_status(int r)
+{
+	if (r == -EBUSY)
+		return 503;
+	if (r == -ENOENT)
+		return 404;
+	return r == -EINVAL ? 400 : 500;
+}
+
+static bool
+get_regency(struct hub *h, const char *text, uint16_t *code, struct http_reply *ret)
+{
+	struct ktp_err err = {0};
+
+	*code = 0;
+	if (text == NULL)
+		return true;
+	if (hub_parse_regency(h, text, code, &err) == 0)
+		return true;
+	http_reply_error(ret, 400, "%s", err.msg);
+	return false;
+}
+
+static void
+http_report(void *ctx, const char *regency, struct http_reply *ret)
+{
+	struct ktp_err err = {0};
+	uint16_t code;
+	json_t *j = NULL;
+	int r;
+
+	if (!get_regency(ctx, regency, &code, ret))
+		return;
+	if ((r = hub_report_json(ctx, code, &j, &err)) < 0)
+		http_reply_error(ret, read_status(r), "report: %s", err.msg);
+	else
+		http_reply_json(ret, 200, j);
+}
+
+static void
+http_report_csv(void *ctx, const char *regency, struct http_reply *ret)
+{
+	struct ktp_err err = {0};
+	uint16_t code;
+	char *csv = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!get_regency(ctx, regency, &code, ret))
+		return;
+	if ((r = hub_report_csv(ctx, code, &csv, &len, &err)) < 0)
+		http_reply_error(ret, read_status(r), "report: %s", err.msg);
+	else
+		http_reply_take(ret, 200, "text/csv; charset=utf-8", csv, len);
+}
+
+static void
+http_nodes(void *ctx, struct http_reply *ret)
+{
+	struct ktp_err err = {0};
+	json_t *j = NULL;
+	int r;
+
+	if ((r = hub_nodes_json(ctx, &j, &err)) < 0)
+		http_reply_error(ret, read_status(r), "nodes: %s", err.msg);
+	else
+		http_reply_json(ret, 200, j);
+}
+
+static int
+metrics_nodes(struct hub *h, struct metrics_node **ret, size_t *ret_n)
+{
+	struct metrics_node *v;
+	struct store_node sn;
+	struct ktp_err err = {0};
+	size_t n, i;
+
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	n = enroll_count(h->enroll);
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL) {
+		pthread_rwlock_unlock(&h->enroll_lock);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&h->store_lock);
+	for (i = 0; i < n; i++) {
+		v[i].code = enroll_at(h->enroll, i)->code;
+		if (store_node_get(h->store, v[i].code, &sn, &err) == 0) {
+			v[i].acked = sn.acked;
+			v[i].last_push = sn.last_push;
+		}
+	}
+	pthread_mutex_unlock(&h->store_lock);
+	pthread_rwlock_unlock(&h->enroll_lock);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static void
+http_metrics(void *ctx, struct http_reply *ret)
+{
+	struct hub *h = ctx;
+	struct metrics_node *nodes = NULL;
+	char *text = NULL;
+	size_t n = 0, len = 0;
+
+	if (metrics_nodes(h, &nodes, &n) < 0 ||
+	    metrics_render(h->metrics, nodes, n, &text, &len) < 0) {
+		free(nodes);
+		http_reply_error(ret, 500, "metrics: out of memory");
+		return;
+	}
+	free(nodes);
+	http_reply_take(ret, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}

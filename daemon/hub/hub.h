@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: ISC */
+/* hub — ktphubd's subsystems together: config, keys, store, enrolled nodes, HTTP, control socket.
+ * Owns the one push path (HTTP and import-bundle alike), the store lock, reload and shutdown.
+ * Has no event loop of its own: ktphubd.c drives signals, timers and sd_notify. */
+#ifndef KTP_HUB_H
+#define KTP_HUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "proto.h"
+
+struct hub;
+struct hub_conf;
+
+/* What one push came to, for the HTTP answer and the import-bundle reply. */
+struct hub_push_result {
+	unsigned	http_status;		/* 200 400 401 403 409 413 500 503 */
+	unsigned	retry_after;		/* seconds, with 503 */
+	bool		diverged;		/* 409 for a chain mismatch */
+	bool		has_acked;		/* acked (and chain with 200) are meaningful */
+	uint16_t	node;			/* 0 when the header did not parse */
+	uint64_t	first;
+	uint64_t	last;
+	uint64_t	acked;
+	uint8_t		chain[KTP_HASH_LEN];
+	uint64_t	applied;		/* versions newly applied */
+	char		error[KTP_ERR_MSG_LEN];	/* "" with 200 */
+};
+
+/* Takes over *conf (zeroed on success; conf_hub_done at hub_free). Loads the
+ * keys, locks and opens the state directory's store. conf_path is kept for
+ * hub_reload. Starts nothing. */
+int	hub_open(const char *conf_path, struct hub_conf *conf, struct hub **ret,
+		 struct ktp_err *err);
+/* Starts the HTTP server and the control socket. */
+int	hub_start(struct hub *h, struct ktp_err *err);
+/* Stops accepting (HTTP and control), waits for applies in flight. */
+void	hub_stop(struct hub *h);
+void	hub_free(struct hub *h);			/* NULL is a no-op; stops first */
+/* Re-reads the config file: enrolled nodes and report_token. Everything else
+ * needs a restart (a changed value is logged and ignored). On any error the
+ * old list stays in force. */
+int	hub_reload(struct hub *h, struct ktp_err *err);
+
+/* The push path: size, header, enrolled node, signature, open, apply under
+ * the store lock, answer after commit. Thread-safe. */
+void	hub_push(struct hub *h, const uint8_t *wire, size_t len, struct hub_push_result *ret);
+/* The HTTP body for a result: {"acked","chain"} / {"acked"} / {"error",...}. */
+json_t	*hub_push_json(const struct hub_push_result *r);
+
+/* Read side, for HTTP and the control handlers; each result is a new reference. */
+int	hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err);
+int	hub_nodes_json(struct hub *h, json_t **ret, struct ktp_err *err);
+int	hub_report_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err);
+int	hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
+		       struct ktp_err *err);
+int	hub_conflicts_json(struct hub *h, unsigned limit, json_t **ret, struct ktp_err *err);
+/* "21 nodes, last apply 3201 at 13:05:00, 1204332 versions" for sd_notify STATUS=. */
+void	hub_status_line(struct hub *h, char *buf, size_t cap);
+uint16_t hub_http_port(const struct hub *h);
+/* Parses "3201" as a regency code of this hub's province; -EINVAL otherwise. */
+int	hub_parse_regency(const struct hub *h, const char *text, uint16_t *ret,
+			  struct ktp_err *err);
+
+#endif

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: ISC */
+/* ktphubd — the provincial hub: receives sealed batches over HTTP, applies them exactly once,
+ * keeps aggregates and serves reports. main: options, init in order, loop, teardown. */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "conf.h"
+#include "conf_hub.h"
+#include "err.h"
+#include "evloop.h"
+#include "hub.h"
+#include "log.h"
+#include "sysd.h"
+
+#define DEFAULT_CONF	"/etc/ktpsync/ktphubd.conf"
+#define STATUS_EVERY_MS	10000
+
+struct opts {
+	const char	*conf;
+	bool		check;
+	bool		debug;
+};
+
+struct daemon {
+	struct evloop		*loop;
+	struct hub		*hub;
+	struct evloop_timer	*watchdog;
+	struct evloop_timer	*status;
+	uint64_t		watchdog_ms;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: ktphubd [-dn] [-f file]\n");
+	exit(2);
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	int ch;
+
+	o->conf = DEFAULT_CONF;
+	while ((ch = getopt(argc, argv, "df:nh")) != -1) {
+		switch (ch) {
+		case 'd':
+			o->debug = true;
+			break;
+		case 'f':
+			o->conf = optarg;
+			break;
+		case 'n':
+			o->check = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/* Prints every error of the file, each once, as "conf: FILE:LINE: ...". */
+static int
+load_conf(const char *path, struct hub_conf *c)
+{
+	struct conf_errors *errs = calloc(1, sizeof(*errs));
+	size_t i;
+	int r;
+
+	if (errs == NULL) {
+		fprintf(stderr, "ktphubd: out of memory\n");
+		return -ENOMEM;
+	}
+	r = conf_hub_load(path, c, errs);
+	for (i = 0; i < errs->n && i < CONF_MAX_ERRORS; i++)
+		fprintf(stderr, "conf: %s\n", errs->msg[i]);
+	if (errs->n > CONF_MAX_ERRORS)
+		fprintf(stderr, "conf: %s: %zu more errors\n", path, errs->n - CONF_MAX_ERRORS);
+	if (r == 0 && errs->n > 0)
+		r = -EINVAL;
+	free(errs);
+	return r;
+}
+
+static void
+on_stop(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("stopping: finishing the applies in flight");
+	sysd_stopping();
+	evloop_stop(d->loop);
+}
+
+static void
+on_reload(void *arg)
+{
+	struct daemon *d = arg;
+	struct ktp_err err = {0};
+
+	sysd_reloading();
+	if (hub_reload(d->hub, &err) < 0)
+		log_err("reload: %s", err.msg);
+	sysd_ready();
+}
+
+static void
+on_watchdog(void *arg)
+{
+	struct daemon *d = arg;
+
+	sysd_watchdog();
+	evloop_timer_arm(d->watchdog, d->watchdog_ms);
+}
+
+static void
+on_status(void *arg)
+{
+	struct daemon *d = arg;
+	char line[256];
+
+	hub_status_line(d->hub, line, sizeof(line));
+	sysd_status("%s", line);
+	evloop_timer_arm(d->status, STATUS_EVERY_MS);
+}
+
+/* Signals are blocked here, before any thread exists, so that every thread
+ * the hub starts inherits the mask and only the loop's signalfd sees them. */
+static int
+setup_loop(struct daemon *d, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = evloop_new(&d->loop, err)) < 0)
+		return r;
+	if ((r = evloop_add_signal(d->loop, SIGTERM, on_stop, d)) < 0 ||
+	    (r = evloop_add_signal(d->loop, SIGINT, on_stop, d)) < 0 ||
+	    (r = evloop_add_signal(d->loop, SIGHUP, on_reload, d)) < 0)
+		return ktp_err_set(err, r, "signals: %s", strerror(-r));
+	if ((r = evloop_timer_new(d->loop, on_status, d, &d->status)) < 0 ||
+	    (r = evloop_timer_new(d->loop, on_watchdog, d, &d->watchdog)) < 0)
+		return ktp_err_set(err, r, "timers: %s", strerror(-r));
+	d->watchdog_ms = sysd_watchdog_interval_us() / 1000;
+	if (d->watchdog_ms > 0)
+		evloop_timer_arm(d->watchdog, d->watchdog_ms);
+	return 0;
+}
+
+static int
+run(const char *conf_path, struct hub_conf *conf)
+{
+	struct daemon d = {0};
+	struct ktp_err err = {0};
+	char line[256];
+	int r;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((r = setup_loop(&d, &err)) < 0 ||
+	    (r = hub_open(conf_path, conf, &d.hub, &err)) < 0 ||
+	    (r = hub_start(d.hub, &err)) < 0) {
+		log_err("%s", err.msg);
+		goto out;
+	}
+	hub_status_line(d.hub, line, sizeof(line));
+	log_info("listening on port %u, %s", hub_http_port(d.hub), line);
+	sysd_ready();
+	on_status(&d);
+	if ((r = evloop_run(d.loop)) < 0)
+		log_err("event loop: %s", strerror(-r));
+out:
+	hub_free(d.hub);
+	evloop_timer_free(d.status);
+	evloop_timer_free(d.watchdog);
+	evloop_free(d.loop);
+	if (r == 0)
+		log_info("stopped");
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hub_conf conf = {0};
+	struct opts o = {0};
+	int r;
+
+	parse_opts(argc, argv, &o);
+	log_init("ktphubd", o.debug);
+	if (load_conf(o.conf, &conf) < 0) {
+		conf_hub_done(&conf);
+		return 1;
+	}
+	if (o.check) {
+		conf_hub_print(&conf, stdout);
+		printf("configuration OK\n");
+		conf_hub_done(&conf);
+		return 0;
+	}
+	if (sodium_init() < 0) {
+		log_err("libsodium: cannot initialise");
+		conf_hub_done(&conf);
+		return 1;
+	}
+	r = run(o.conf, &conf);
+	conf_hub_done(&conf);
+	return r < 0 ? 1 : 0;
+}
