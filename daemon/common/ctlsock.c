@@ -331,11 +331,11 @@ admit(struct ctlsock *s, struct ctlconn *c)
 	if (s->stopping)
 		snprintf(why, sizeof(why), "ctl: the daemon is stopping");
 	else if (s->n_live >= s->max_conns)
-		snprintf(why, sizeof(why), "ctl: %u connections open, the limit; try again",
-			 s->n_live);
+		snprintf(why, sizeof(why), "ctl: connection limit (%u) reached, try again",
+			 s->max_conns);
 	else if (count_uid(s, c->uid) >= s->max_per_uid)
-		snprintf(why, sizeof(why), "ctl: uid %u has %u connections open, the limit; "
-			 "try again", (unsigned)c->uid, s->max_per_uid);
+		snprintf(why, sizeof(why), "ctl: uid %u: connection limit (%u) reached, try again",
+			 (unsigned)c->uid, s->max_per_uid);
 	else if (pthread_create(&c->thread, NULL, conn_main, c) != 0)
 		snprintf(why, sizeof(why), "ctl: cannot start a thread; try again");
 	if (why[0] == '\0') {

@@ -17,7 +17,9 @@ struct ctlclient;
 #define CTL_DEFAULT_NODE_SOCKET	"/run/ktpsync/ktpsyncd.sock"
 #define CTL_DEFAULT_HUB_SOCKET	"/run/ktpsync/ktphubd.sock"
 
-/* Global options of ktpctl, parsed before the subcommand. */
+/* Global options of ktpctl, parsed before the subcommand. Each cmd_* function
+ * gets argc/argv from the command name on (argv[0] is "status", "import", ...),
+ * so it can parse its own options with getopt_long after setting optind = 0. */
 struct ctl_opts {
 	const char	*socket;	/* -s; NULL = the defaults above, in that order */
 	bool		json;		/* --json: print the daemon's reply unchanged */
@@ -26,7 +28,9 @@ struct ctl_opts {
 /* "cannot connect to PATH: No such file or directory (is ktpsyncd running?)" */
 int	ctlclient_connect(const struct ctl_opts *o, struct ctlclient **ret, struct ktp_err *err);
 void	ctlclient_close(struct ctlclient *c);		/* NULL is a no-op */
-/* Sends req (borrowed) and reads one reply line; *ret_reply is a new reference. */
+/* Sends req (borrowed) and reads one reply line; *ret_reply is a new reference.
+ * A write that fails with -EPIPE (the daemon refused and closed, e.g. during a
+ * payload stream) still leaves its reply readable with ctlclient_read_reply. */
 int	ctlclient_request(struct ctlclient *c, const json_t *req, struct ktp_err *err);
 int	ctlclient_read_reply(struct ctlclient *c, json_t **ret_reply, int *ret_status,
 			     struct ktp_err *err);
@@ -40,11 +44,21 @@ int	ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err);
 int	ctlclient_read_chunk(struct ctlclient *c, const uint8_t **ret_data, size_t *ret_len,
 			     struct ktp_err *err);
 
+/* The last reply line exactly as the daemon sent it (no newline), "" before
+ * any; borrowed, valid until the next read or ctlclient_close. */
+const char *ctlclient_last_reply(const struct ctlclient *c);
+
 /* The common shape of a simple command: build {"cmd":cmd}+args, call, print
  * --json or the "error" text, map status to the exit code (0 ok, 1 the daemon
  * said no). args is stolen (may be NULL). On success *ret_reply (if non-NULL)
- * gets the reply for the caller to print in human form. */
+ * gets the reply for the caller to print in human form; with --json the reply
+ * was already printed and *ret_reply is NULL. *ret_reply is NULL on failure. */
 int	ctlclient_simple(const struct ctl_opts *o, const char *cmd, json_t *args,
 			 json_t **ret_reply);
+/* The end of ctlclient_simple for commands that stream: with --json prints the
+ * last reply line unchanged to stdout, otherwise on a status other than OK
+ * prints "ktpctl: ERROR" to stderr. Returns the exit code, 0 or 1. */
+int	ctlclient_print_reply(const struct ctl_opts *o, const struct ctlclient *c,
+			      const json_t *reply, int status);
 
 #endif

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctlclient.h"
+#include "ctlio.h"
+#include "ctlmsg.h"
+#include "err.h"
+
+struct ctlclient {
+	int		fd;
+	struct ctlio	io;
+	char		*last_line;	/* the last reply exactly as received, for --json */
+	size_t		last_len;
+};
+
+/* The node's socket is tried first: a regency server runs ktpsyncd, and a
+ * hub machine only has ktphubd's socket. When neither exists the error
+ * names the node's path, the common case. */
+static const char *
+pick_socket(const struct ctl_opts *o)
+{
+	struct stat st;
+
+	if (o->socket != NULL)
+		return o->socket;
+	if (stat(CTL_DEFAULT_NODE_SOCKET, &st) == 0)
+		return CTL_DEFAULT_NODE_SOCKET;
+	if (stat(CTL_DEFAULT_HUB_SOCKET, &st) == 0)
+		return CTL_DEFAULT_HUB_SOCKET;
+	return CTL_DEFAULT_NODE_SOCKET;
+}
+
+static const char *
+daemon_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base != NULL ? base + 1 : path;
+	return strncmp(base, "ktphubd", 7) == 0 ? "ktphubd" : "ktpsyncd";
+}
+
+static int
+connect_path(const char *path, int *ret_fd, struct ktp_err *err)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return ktp_err_set(err, -ENAMETOOLONG, "cannot connect to %s: %s", path,
+				   strerror(ENAMETOOLONG));
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ktp_err_set(err, -errno, "socket: %s", strerror(errno));
+	if (connect(fd, (const struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		r = -errno;
+		close(fd);
+		return ktp_err_set(err, r, "cannot connect to %s: %s (is %s running?)", path,
+				   strerror(-r), daemon_name(path));
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int
+ctlclient_connect(const struct ctl_opts *o, struct ctlclient **ret, struct ktp_err *err)
+{
+	struct ctlclient *c;
+	int fd = -1, r;
+
+	if ((r = connect_path(pick_socket(o), &fd, err)) < 0)
+		return r;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return ktp_err_set(err, -ENOMEM, "out of memory");
+	}
+	c->fd = fd;
+	ctlio_init(&c->io, fd, CTLMSG_REPLY_MAX);
+	*ret = c;
+	return 0;
+}
+
+void
+ctlclient_close(struct ctlclient *c)
+{
+	if (c == NULL)
+		return;
+	ctlio_done(&c->io);
+	close(c->fd);
+	free(c->last_line);
+	free(c);
+}
+
+int
+ctlclient_request(struct ctlclient *c, const json_t *req, struct ktp_err *err)
+{
+	return ctlio_write_msg(&c->io, req, err);
+}
+
+static int
+keep_line(struct ctlclient *c, const char *line, size_t len, struct ktp_err *err)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy == NULL)
+		return ktp_err_set(err, -ENOMEM, "out of memory");
+	memcpy(copy, line, len + 1);
+	free(c->last_line);
+	c->last_line = copy;
+	c->last_len = len;
+	return 0;
+}
+
+int
+ctlclient_read_reply(struct ctlclient *c, json_t **ret_reply, int *ret_status,
+		     struct ktp_err *err)
+{
+	size_t len;
+	char *line;
+	int r;
+
+	/* A daemon that closes with our request unread resets the connection. */
+	r = ctlio_read_line(&c->io, &line, &len, err);
+	if (r == -ENODATA || r == -ECONNRESET)
+		return ktp_err_set(err, -EPIPE, "ctl: the daemon closed the connection "
+				   "without a reply");
+	if (r < 0)
+		return r;
+	if ((r = keep_line(c, line, len, err)) < 0)
+		return r;
+	return ctlmsg_parse_reply(line, len, ret_reply, ret_status, err);
+}
+
+int
+ctlclient_call(struct ctlclient *c, const json_t *req, json_t **ret_reply, int *ret_status,
+	       struct ktp_err *err)
+{
+	int r;
+
+	/* A daemon that refuses (busy, denied) may answer and close before it
+	 * reads the request, so its reply is read even when the write failed. */
+	r = ctlclient_request(c, req, err);
+	if (r < 0 && r != -EPIPE && r != -ECONNRESET)
+		return r;
+	return ctlclient_read_reply(c, ret_reply, ret_status, err);
+}
+
+int
+ctlclient_write_chunk(struct ctlclient *c, const void *data, size_t len, struct ktp_err *err)
+{
+	return ctlio_write_chunk(&c->io, data, len, err);
+}
+
+int
+ctlclient_end_stream(struct ctlclient *c, struct ktp_err *err)
+{
+	return ctlio_write_end(&c->io, err);
+}
+
+int
+ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err)
+{
+	uint8_t *buf;
+	ssize_t n;
+	int r = 0;
+
+	buf = malloc(CTLMSG_CHUNK_MAX);
+	if (buf == NULL)
+		return ktp_err_set(err, -ENOMEM, "out of memory");
+	for (;;) {
+		n = read(fd, buf, CTLMSG_CHUNK_MAX);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = ktp_err_set(err, -errno, "read: %s", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			r = ctlio_write_end(&c->io, err);
+			break;
+		}
+		if ((r = ctlio_write_chunk(&c->io, buf, (size_t)n, err)) < 0)
+			break;
+	}
+	free(buf);
+	return r;
+}
+
+int
+ctlclient_read_chunk(struct ctlclient *c, const uint8_t **ret_data, size_t *ret_len,
+		     struct ktp_err *err)
+{
+	return ctlio_read_chunk(&c->io, ret_data, ret_len, err);
+}
+
+const char *
+ctlclient_last_reply(const struct ctlclient *c)
+{
+	return c->last_line != NULL ? c->last_line : "";
+}
+
+static int
+call_once(const struct ctl_opts *o, json_t *req, struct ctlclient **ret_c, json_t **ret_reply,
+	  int *ret_status, struct ktp_err *err)
+{
+	struct ctlclient *c = NULL;
+	int r;
+
+	if ((r = ctlclient_connect(o, &c, err)) < 0)
+		return r;
+	if ((r = ctlclient_call(c, req, ret_reply, ret_status, err)) < 0) {
+		ctlclient_close(c);
+		return r;
+	}
+	*ret_c = c;
+	return 0;
+}
+
+int
+ctlclient_simple(const struct ctl_opts *o, const char *cmd, json_t *args, json_t **ret_reply)
+{
+	struct ctlclient *c = NULL;
+	struct ktp_err err = {0};
+	json_t *req, *reply = NULL;
+	int status = 0, r;
+
+	if (ret_reply != NULL)
+		*ret_reply = NULL;
+	req = ctlmsg_request(cmd);
+	if (req == NULL || (args != NULL && json_object_update_missing(req, args) < 0)) {
+		json_decref(args);
+		json_decref(req);
+		fprintf(stderr, "ktpctl: out of memory\n");
+		return 1;
+	}
+	json_decref(args);
+	r = call_once(o, req, &c, &reply, &status, &err);
+	json_decref(req);
+	if (r < 0) {
+		fprintf(stderr, "ktpctl: %s\n", err.msg);
+		return 1;
+	}
+	r = ctlclient_print_reply(o, c, reply, status);
+	ctlclient_close(c);
+	if (r == 0 && ret_reply != NULL && !o->json)
+		*ret_reply = reply;
+	else
+		json_decref(reply);
+	return r;
+}
+
+int
+ctlclient_print_reply(const struct ctl_opts *o, const struct ctlclient *c, const json_t *reply,
+		      int status)
+{
+	const char *text = json_string_value(json_object_get(reply, "error"));
+
+	if (o->json)
+		printf("%s\n", ctlclient_last_reply(c));
+	else if (status != CTL_STATUS_OK)
+		fprintf(stderr, "ktpctl: %s\n", text != NULL && text[0] != '\0' ? text :
+			"the daemon refused the request");
+	return status == CTL_STATUS_OK ? 0 : 1;
+}

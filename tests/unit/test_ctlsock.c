@@ -1,0 +1,1009 @@
+/* SPDX-License-Identifier: ISC */
+/* ctlsock and ctlclient end to end over a real Unix socket in a temporary
+ * directory. Credential cases fork children that drop to other uids, so
+ * this binary must run as root (make check does). */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "ctlclient.h"
+#include "ctlio.h"
+#include "ctlmsg.h"
+#include "ctlsock.h"
+#include "err.h"
+#include "proto.h"
+
+#define NOBODY		65534
+#define NOGROUP		65534
+#define DAEMON_UID	1		/* a third uid: neither root nor the server's */
+
+static atomic_int peer_gone_seen;
+
+/* --- handlers --- */
+
+static int
+h_status(struct ctlconn *c, json_t *req, void *ctx)
+{
+	json_t *reply = ctlmsg_reply(CTL_STATUS_OK, NULL);
+
+	(void)req;
+	(void)ctx;
+	json_object_set_new(reply, "state", json_string("idle"));
+	json_object_set_new(reply, "uid", json_integer(ctlconn_uid(c)));
+	json_object_set_new(reply, "pid", json_integer(ctlconn_pid(c)));
+	return ctlconn_reply(c, reply);
+}
+
+static int
+h_sync(struct ctlconn *c, json_t *req, void *ctx)
+{
+	(void)req;
+	(void)ctx;
+	return ctlconn_reply(c, ctlmsg_reply(CTL_STATUS_OK, NULL));
+}
+
+/* FNV-1a, so the test checks every byte's value and place, not only a count. */
+static uint64_t
+fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	while (n-- > 0)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+static int
+h_upload(struct ctlconn *c, json_t *req, void *ctx)
+{
+	uint64_t h = 0xcbf29ce484222325ull, total = 0, chunks = 0;
+	struct ktp_err err = {0};
+	const uint8_t *data;
+	json_t *reply;
+	size_t len;
+	int r;
+
+	(void)req;
+	(void)ctx;
+	for (;;) {
+		if ((r = ctlconn_read_chunk(c, &data, &len, &err)) < 0)
+			return ctlconn_reply_error(c, CTL_STATUS_FAILED, "upload: %s", err.msg);
+		if (len == 0)
+			break;
+		h = fnv(h, data, len);
+		total += len;
+		chunks++;
+	}
+	reply = ctlmsg_reply(CTL_STATUS_OK, NULL);
+	json_object_set_new(reply, "bytes", json_integer((json_int_t)total));
+	json_object_set_new(reply, "chunks", json_integer((json_int_t)chunks));
+	json_object_set_new(reply, "fnv", json_integer((json_int_t)(h >> 1)));
+	return ctlconn_reply(c, reply);
+}
+
+static uint8_t
+pattern(uint64_t i)
+{
+	return (uint8_t)(i * 31 + (i >> 9));
+}
+
+/* Streams "bytes" bytes of pattern() in chunks of odd sizes, then the end
+ * chunk, then the reply. */
+static int
+h_download(struct ctlconn *c, json_t *req, void *ctx)
+{
+	uint64_t n = (uint64_t)json_integer_value(json_object_get(req, "bytes")), i = 0;
+	static uint8_t buf[70001];
+	struct ktp_err err = {0};
+	size_t k, len;
+
+	(void)ctx;
+	while (i < n) {
+		len = n - i < sizeof(buf) ? (size_t)(n - i) : sizeof(buf);
+		for (k = 0; k < len; k++)
+			buf[k] = pattern(i + k);
+		if (ctlconn_write_chunk(c, buf, len, &err) < 0)
+			return -EPIPE;
+		i += len;
+	}
+	if (ctlconn_end_stream(c, &err) < 0)
+		return -EPIPE;
+	return ctlconn_reply(c, ctlmsg_reply(CTL_STATUS_OK, NULL));
+}
+
+/* Refuses after the first chunk, as an import does at its first bad row. */
+static int
+h_early(struct ctlconn *c, json_t *req, void *ctx)
+{
+	struct ktp_err err = {0};
+	const uint8_t *data;
+	size_t len;
+
+	(void)req;
+	(void)ctx;
+	ctlconn_read_chunk(c, &data, &len, &err);
+	return ctlconn_reply_error(c, CTL_STATUS_FAILED, "a.csv:2: nik: 15 digits, need 16");
+}
+
+static int
+h_noreply(struct ctlconn *c, json_t *req, void *ctx)
+{
+	(void)c;
+	(void)req;
+	(void)ctx;
+	return -EIO;
+}
+
+static int
+h_wait_gone(struct ctlconn *c, json_t *req, void *ctx)
+{
+	int i;
+
+	(void)req;
+	(void)ctx;
+	for (i = 0; i < 500; i++) {
+		if (ctlconn_peer_gone(c)) {
+			atomic_store(&peer_gone_seen, 1);
+			break;
+		}
+		usleep(10 * 1000);
+	}
+	return ctlconn_reply(c, ctlmsg_reply(CTL_STATUS_OK, NULL));
+}
+
+static const struct ctl_cmd cmds[] = {
+	{ "status",	h_status,	CTL_RO },
+	{ "sync",	h_sync,		CTL_RW },
+	{ "upload",	h_upload,	CTL_RW | CTL_STREAM },
+	{ "download",	h_download,	CTL_RO },
+	{ "early",	h_early,	CTL_RW | CTL_STREAM },
+	{ "noreply",	h_noreply,	CTL_RO },
+	{ "wait-gone",	h_wait_gone,	CTL_RO },
+};
+
+/* --- helpers --- */
+
+struct fixture {
+	char		*dir;
+	char		path[PATH_MAX];
+	struct ctl_opts	copts;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	void *dir = NULL;
+
+	if (f == NULL || unit_tmpdir_setup(&dir) < 0)
+		return -1;
+	f->dir = dir;
+	/* Children that drop to other uids must reach the socket. */
+	chmod(f->dir, 0755);
+	snprintf(f->path, sizeof(f->path), "%s/ktpsyncd.sock", f->dir);
+	f->copts.socket = f->path;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	void *dir = f->dir;
+	int r = unit_tmpdir_teardown(&dir);
+
+	free(f);
+	return r;
+}
+
+static struct ctlsock *
+start(struct fixture *f, struct ctlsock_opts *o)
+{
+	struct ktp_err err = {0};
+	struct ctlsock *s = NULL;
+	int r;
+
+	o->path = f->path;
+	r = ctlsock_start(o, cmds, sizeof(cmds) / sizeof(cmds[0]), NULL, &s, &err);
+	if (r < 0)
+		fail_msg("ctlsock_start: %s", err.msg);
+	return s;
+}
+
+static struct ctlclient *
+connect_ok(struct fixture *f)
+{
+	struct ktp_err err = {0};
+	struct ctlclient *c = NULL;
+
+	if (ctlclient_connect(&f->copts, &c, &err) < 0)
+		fail_msg("connect: %s", err.msg);
+	return c;
+}
+
+/* Sends {"v":1,"cmd":cmd}; returns the status and puts the error text in text. */
+static int
+call(struct ctlclient *c, const char *cmd, char *text, size_t cap)
+{
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request(cmd), *reply = NULL;
+	int st = -1, r;
+
+	r = ctlclient_call(c, req, &reply, &st, &err);
+	json_decref(req);
+	if (r < 0) {
+		snprintf(text, cap, "%s", err.msg);
+		return r;
+	}
+	snprintf(text, cap, "%s", json_string_value(json_object_get(reply, "error")));
+	json_decref(reply);
+	return st;
+}
+
+static int
+raw_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path) <
+		    (int)sizeof(sun.sun_path));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/* Sends raw bytes and reads one reply line with ctlio. */
+static int
+raw_exchange(const char *path, const char *data, size_t len, char *text, size_t cap)
+{
+	struct ktp_err err = {0};
+	struct ctlio io;
+	json_t *reply = NULL;
+	size_t n;
+	char *line;
+	int fd = raw_connect(path), st = -1;
+
+	ctlio_init(&io, fd, CTLMSG_REPLY_MAX);
+	ctlio_write(&io, data, len, &err);	/* may fail once the daemon has closed */
+	assert_int_equal(ctlio_read_line(&io, &line, &n, &err), 0);
+	assert_int_equal(ctlmsg_parse_reply(line, n, &reply, &st, &err), 0);
+	snprintf(text, cap, "%s", json_string_value(json_object_get(reply, "error")));
+	json_decref(reply);
+	ctlio_done(&io);
+	close(fd);
+	return st;
+}
+
+/* --- basic exchange --- */
+
+static void
+test_ctlsock_serves_several_requests_on_one_connection(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("status"), *reply = NULL;
+	int i, st = -1;
+
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(ctlclient_call(c, req, &reply, &st, &err), 0);
+		assert_int_equal(st, CTL_STATUS_OK);
+		assert_string_equal(json_string_value(json_object_get(reply, "state")), "idle");
+		assert_int_equal(json_integer_value(json_object_get(reply, "uid")), 0);
+		assert_int_equal(json_integer_value(json_object_get(reply, "pid")), getpid());
+		json_decref(reply);
+	}
+	assert_non_null(strstr(ctlclient_last_reply(c),
+				"{\"v\":1,\"status\":0,\"error\":\"\",\"state\":\"idle\",\"uid\":0,"));
+	json_decref(req);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_version_mismatch_is_answered_not_dropped(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	struct ktp_err err = {0};
+	json_t *req = json_pack("{s:i, s:s}", "v", 2, "cmd", "status"), *reply = NULL;
+	char text[256];
+	int st = -1;
+
+	assert_int_equal(ctlclient_call(c, req, &reply, &st, &err), 0);
+	assert_int_equal(st, CTL_STATUS_VERSION);
+	assert_string_equal(json_string_value(json_object_get(reply, "error")),
+			    "ctl: protocol version 2, this daemon speaks 1");
+	json_decref(reply);
+	json_decref(req);
+	/* The framing is intact, so the same connection still works. */
+	assert_int_equal(call(c, "status", text, sizeof(text)), CTL_STATUS_OK);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_unknown_command_gets_status_5(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	char text[256];
+
+	assert_int_equal(call(c, "frobnicate", text, sizeof(text)), CTL_STATUS_UNKNOWN_CMD);
+	assert_string_equal(text, "ctl: unknown command 'frobnicate'");
+	/* A payload might follow an unknown command: the daemon closed. */
+	assert_int_equal(call(c, "status", text, sizeof(text)), -EPIPE);
+	assert_string_equal(text, "ctl: the daemon closed the connection without a reply");
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_malformed_json_gets_bad_request(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	char text[256];
+
+	assert_int_equal(raw_exchange(f->path, "{\"v\":1,\n", 8, text, sizeof(text)),
+			 CTL_STATUS_BAD_REQUEST);
+	assert_string_equal(text, "ctl: request: invalid JSON at column 7: "
+			    "string or '}' expected near end of file");
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_handler_without_reply_gets_failed(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	char text[256];
+
+	assert_int_equal(call(c, "noreply", text, sizeof(text)), CTL_STATUS_FAILED);
+	assert_string_equal(text, "ctl: 'noreply' failed");
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+/* --- line limit --- */
+
+static char *
+request_of_length(size_t n)
+{
+	const char *head = "{\"v\":1,\"cmd\":\"status\",\"pad\":\"";
+	char *line = malloc(n + 2);
+
+	memset(line, 'x', n);
+	memcpy(line, head, strlen(head));
+	memcpy(line + n - 2, "\"}\n", 4);
+	return line;
+}
+
+static void
+test_ctlsock_request_of_max_line_is_served(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	char *line = request_of_length(KTP_CTL_MAX_LINE), text[256];
+
+	assert_int_equal(raw_exchange(f->path, line, KTP_CTL_MAX_LINE + 1, text, sizeof(text)),
+			 CTL_STATUS_OK);
+	free(line);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_oversize_line_gets_clear_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	char *line = request_of_length(KTP_CTL_MAX_LINE + 1), text[256];
+
+	assert_int_equal(raw_exchange(f->path, line, KTP_CTL_MAX_LINE + 2, text, sizeof(text)),
+			 CTL_STATUS_BAD_REQUEST);
+	assert_string_equal(text, "ctl: request longer than 65536 bytes");
+	free(line);
+	ctlsock_stop(s);
+}
+
+/* --- payload streams --- */
+
+static void
+test_ctlsock_upload_stream_round_trips_every_byte(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	size_t n = 3 * CTLMSG_CHUNK_MAX + 12345, i;
+	uint8_t *data = malloc(n);
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("upload"), *reply = NULL;
+	char path[PATH_MAX], text[256];
+	int fd, st = -1;
+
+	for (i = 0; i < n; i++)
+		data[i] = pattern(i);
+	snprintf(path, sizeof(path), "%s/payload", f->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	assert_int_equal(ctlclient_send_fd(c, fd, &err), 0);
+	assert_int_equal(ctlclient_read_reply(c, &reply, &st, &err), 0);
+	assert_int_equal(st, CTL_STATUS_OK);
+	assert_int_equal(json_integer_value(json_object_get(reply, "bytes")), n);
+	assert_int_equal(json_integer_value(json_object_get(reply, "chunks")), 4);
+	assert_int_equal(json_integer_value(json_object_get(reply, "fnv")),
+			 (json_int_t)(fnv(0xcbf29ce484222325ull, data, n) >> 1));
+	json_decref(reply);
+	/* The stream ended cleanly, so the connection goes on. */
+	assert_int_equal(call(c, "status", text, sizeof(text)), CTL_STATUS_OK);
+	close(fd);
+	free(data);
+	json_decref(req);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_download_stream_round_trips_every_byte(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	uint64_t want = 2 * CTLMSG_CHUNK_MAX + 777, got = 0, bad = 0;
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("download"), *reply = NULL;
+	const uint8_t *data;
+	size_t len, k;
+	int st = -1;
+
+	json_object_set_new(req, "bytes", json_integer((json_int_t)want));
+	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	for (;;) {
+		assert_int_equal(ctlclient_read_chunk(c, &data, &len, &err), 0);
+		if (len == 0)
+			break;
+		for (k = 0; k < len; k++)
+			bad += data[k] != pattern(got + k);
+		got += len;
+	}
+	assert_int_equal(got, want);
+	assert_int_equal(bad, 0);
+	assert_int_equal(ctlclient_read_reply(c, &reply, &st, &err), 0);
+	assert_int_equal(st, CTL_STATUS_OK);
+	json_decref(reply);
+	json_decref(req);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_stream_refused_midway_still_delivers_the_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	size_t n = 8u << 20;
+	uint8_t *data = calloc(1, n);
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("early"), *reply = NULL;
+	int st = -1, r;
+
+	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	r = ctlclient_write_chunk(c, data, n, &err);
+	assert_true(r == -EPIPE || r == -ECONNRESET);
+	assert_int_equal(ctlclient_read_reply(c, &reply, &st, &err), 0);
+	assert_int_equal(st, CTL_STATUS_FAILED);
+	assert_string_equal(json_string_value(json_object_get(reply, "error")),
+			    "a.csv:2: nik: 15 digits, need 16");
+	json_decref(reply);
+	json_decref(req);
+	free(data);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_oversize_chunk_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	const char *req = "{\"v\":1,\"cmd\":\"upload\"}\n";
+	char buf[64], text[256];
+	size_t n = strlen(req);
+
+	memcpy(buf, req, n);
+	ctlmsg_chunk_header(CTLMSG_CHUNK_MAX + 1, (uint8_t *)buf + n);
+	assert_int_equal(raw_exchange(f->path, buf, n + 4, text, sizeof(text)),
+			 CTL_STATUS_FAILED);
+	assert_string_equal(text, "upload: ctl: chunk of 1048577 bytes, limit 1048576");
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_handler_sees_peer_gone(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("wait-gone");
+	int i;
+
+	atomic_store(&peer_gone_seen, 0);
+	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	usleep(50 * 1000);
+	assert_int_equal(atomic_load(&peer_gone_seen), 0);
+	ctlclient_close(c);
+	for (i = 0; i < 300 && atomic_load(&peer_gone_seen) == 0; i++)
+		usleep(10 * 1000);
+	assert_int_equal(atomic_load(&peer_gone_seen), 1);
+	json_decref(req);
+	ctlsock_stop(s);
+}
+
+/* --- the socket file --- */
+
+static void
+test_ctlsock_socket_is_0660_with_the_given_group(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .group = "nogroup" };
+	struct ctlsock *s = start(f, &o);
+	struct stat st;
+
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_gid, NOGROUP);
+	ctlsock_stop(s);
+	assert_int_equal(stat(f->path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void
+test_ctlsock_unknown_group_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .path = f->path, .admin_group = "no-such-group-x" };
+	struct ktp_err err = {0};
+	struct ctlsock *s = NULL;
+
+	assert_int_equal(ctlsock_start(&o, cmds, 1, NULL, &s, &err), -ENOENT);
+	assert_string_equal(err.msg, "ctl: admin_group 'no-such-group-x': no such group");
+	o.admin_group = NULL;
+	o.group = "no-such-group-x";
+	assert_int_equal(ctlsock_start(&o, cmds, 1, NULL, &s, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "/ktpsyncd.sock: group 'no-such-group-x': no such group"));
+	assert_null(s);
+}
+
+static void
+test_ctlsock_stale_socket_is_replaced(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s;
+	struct ctlclient *c;
+	char text[256];
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	/* A bound socket nobody listens on is what a crashed daemon leaves. */
+	assert_true(snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->path) <
+		    (int)sizeof(sun.sun_path));
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	s = start(f, &o);
+	c = connect_ok(f);
+	assert_int_equal(call(c, "status", text, sizeof(text)), CTL_STATUS_OK);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_live_socket_is_refused_and_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o), *s2 = NULL;
+	struct ktp_err err = {0};
+	struct ctlclient *c;
+	char want[PATH_MAX + 64], text[256];
+
+	assert_int_equal(ctlsock_start(&o, cmds, 1, NULL, &s2, &err), -EADDRINUSE);
+	snprintf(want, sizeof(want), "%s: another daemon is listening", f->path);
+	assert_string_equal(err.msg, want);
+	assert_null(s2);
+	c = connect_ok(f);
+	assert_int_equal(call(c, "status", text, sizeof(text)), CTL_STATUS_OK);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_file_that_is_not_a_socket_is_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .path = f->path };
+	struct ktp_err err = {0};
+	struct ctlsock *s = NULL;
+	char want[PATH_MAX + 64];
+	struct stat st;
+	int fd = open(f->path, O_WRONLY | O_CREAT, 0600);
+
+	close(fd);
+	assert_int_equal(ctlsock_start(&o, cmds, 1, NULL, &s, &err), -EEXIST);
+	snprintf(want, sizeof(want), "%s: exists and is not a socket", f->path);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+}
+
+static void
+test_ctlsock_stop_returns_promptly_with_idle_clients(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .io_timeout_s = 60 };
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c1 = connect_ok(f), *c2 = connect_ok(f);
+	struct timespec t0, t1;
+	char text[256];
+
+	assert_int_equal(call(c1, "status", text, sizeof(text)), CTL_STATUS_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ctlsock_stop(s);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	assert_int_equal(access(f->path, F_OK), -1);
+	ctlclient_close(c1);
+	ctlclient_close(c2);
+}
+
+static void
+test_ctlsock_idle_connection_times_out(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .io_timeout_s = 1 };
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	char text[256];
+
+	sleep(2);
+	assert_int_equal(call(c, "status", text, sizeof(text)), -EPIPE);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+/* --- connection caps --- */
+
+static void
+test_ctlsock_total_cap_answers_busy(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .max_conns = 2, .max_conns_per_uid = 8 };
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c1 = connect_ok(f), *c2 = connect_ok(f), *c3;
+	char text[256];
+	int i, st = -1;
+
+	assert_int_equal(call(c1, "status", text, sizeof(text)), CTL_STATUS_OK);
+	assert_int_equal(call(c2, "status", text, sizeof(text)), CTL_STATUS_OK);
+	c3 = connect_ok(f);
+	assert_int_equal(call(c3, "status", text, sizeof(text)), CTL_STATUS_BUSY);
+	assert_string_equal(text, "ctl: connection limit (2) reached, try again");
+	ctlclient_close(c3);
+	ctlclient_close(c1);
+	/* The slot frees once c1's thread has seen the hang-up. */
+	for (i = 0; i < 200 && st != CTL_STATUS_OK; i++) {
+		c3 = connect_ok(f);
+		st = call(c3, "status", text, sizeof(text));
+		ctlclient_close(c3);
+		if (st != CTL_STATUS_OK)
+			usleep(10 * 1000);
+	}
+	assert_int_equal(st, CTL_STATUS_OK);
+	ctlclient_close(c2);
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_per_uid_cap_answers_busy(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .max_conns = 8, .max_conns_per_uid = 1 };
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c1 = connect_ok(f), *c2;
+	char text[256];
+
+	assert_int_equal(call(c1, "status", text, sizeof(text)), CTL_STATUS_OK);
+	c2 = connect_ok(f);
+	assert_int_equal(call(c2, "status", text, sizeof(text)), CTL_STATUS_BUSY);
+	assert_string_equal(text, "ctl: uid 0: connection limit (1) reached, try again");
+	ctlclient_close(c2);
+	ctlclient_close(c1);
+	ctlsock_stop(s);
+}
+
+/* --- credentials, with children that drop privileges --- */
+
+/* In the child: become uid/gid with the given supplementary groups, call cmd,
+ * and exit 0 only when the status and error text are as expected. */
+static void
+child_call(struct fixture *f, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
+	   const char *cmd, int want_st, const char *want_text)
+{
+	struct ktp_err err = {0};
+	struct ctlclient *c = NULL;
+	char text[256];
+	int st;
+
+	/* No cmocka assertion here: a failing one would jump back into the
+	 * test runner inside the child. */
+	if (setgroups(n_groups, groups) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+		_exit(10);
+	if (ctlclient_connect(&f->copts, &c, &err) < 0) {
+		fprintf(stderr, "child uid %u: %s\n", (unsigned)uid, err.msg);
+		_exit(11);
+	}
+	st = call(c, cmd, text, sizeof(text));
+	if (st != want_st || strcmp(text, want_text) != 0) {
+		fprintf(stderr, "child uid %u: status %d '%s', want %d '%s'\n", (unsigned)uid, st,
+			text, want_st, want_text);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+static void
+expect_child(struct fixture *f, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
+	     const char *cmd, int want_st, const char *want_text)
+{
+	int status = -1;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		child_call(f, uid, gid, groups, n_groups, cmd, want_st, want_text);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void
+test_ctlsock_read_write_needs_root_or_admin_group(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .group = "nogroup", .admin_group = "adm" };
+	struct ctlsock *s = start(f, &o);
+	const gid_t adm = 4, nogroup = NOGROUP;
+
+	expect_child(f, NOBODY, NOGROUP, NULL, 0, "status", CTL_STATUS_OK, "");
+	expect_child(f, NOBODY, NOGROUP, NULL, 0, "sync", CTL_STATUS_DENIED,
+		     "ctl: 'sync' needs root or group adm");
+	expect_child(f, NOBODY, NOGROUP, &adm, 1, "sync", CTL_STATUS_OK, "");
+	/* adm as the primary group; nogroup (the socket's) as a supplementary one. */
+	expect_child(f, NOBODY, adm, &nogroup, 1, "sync", CTL_STATUS_OK, "");
+	ctlsock_stop(s);
+}
+
+static void
+test_ctlsock_denied_stream_command_closes_after_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .group = "nogroup" };
+	struct ctlsock *s = start(f, &o);
+
+	expect_child(f, NOBODY, NOGROUP, NULL, 0, "upload", CTL_STATUS_DENIED,
+		     "ctl: 'upload' needs root");
+	ctlsock_stop(s);
+}
+
+/* The daemon itself runs as nobody here, so the text names its uid. */
+static void
+test_ctlsock_daemon_uid_may_write_and_others_are_told_who_may(void **state)
+{
+	struct fixture *f = *state;
+	int status = -1, pipefd[2], i;
+	pid_t server;
+	char c;
+
+	assert_int_equal(chown(f->dir, NOBODY, NOGROUP), 0);
+	assert_int_equal(pipe(pipefd), 0);
+	fflush(NULL);
+	server = fork();
+	assert_true(server >= 0);
+	if (server == 0) {
+		struct ctlsock_opts o = { .path = f->path, .admin_group = "staff" };
+		struct ktp_err err = {0};
+		struct ctlsock *s = NULL;
+
+		if (setgroups(0, NULL) < 0 || setgid(NOGROUP) < 0 || setuid(NOBODY) < 0)
+			_exit(10);
+		if (ctlsock_start(&o, cmds, sizeof(cmds) / sizeof(cmds[0]), NULL, &s, &err) < 0)
+			_exit(11);
+		if (write(pipefd[1], "r", 1) != 1)
+			_exit(13);
+		for (i = 0; i < 3000; i++)	/* killed by the parent; 30 s at most */
+			usleep(10 * 1000);
+		_exit(12);
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	expect_child(f, DAEMON_UID, NOGROUP, NULL, 0, "sync", CTL_STATUS_DENIED,
+		     "ctl: 'sync' needs root, uid 65534 or group staff");
+	expect_child(f, NOBODY, NOGROUP, NULL, 0, "sync", CTL_STATUS_OK, "");
+	expect_child(f, 0, 0, NULL, 0, "sync", CTL_STATUS_OK, "");
+	kill(server, SIGKILL);
+	assert_int_equal(waitpid(server, &status, 0), server);
+	assert_true(WIFSIGNALED(status));
+}
+
+/* --- the client's own errors --- */
+
+static void
+test_ctlclient_missing_socket_names_the_daemon(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	struct ctlclient *c = NULL;
+	char want[PATH_MAX + 128];
+
+	assert_int_equal(ctlclient_connect(&f->copts, &c, &err), -ENOENT);
+	snprintf(want, sizeof(want), "cannot connect to %s: No such file or directory "
+		 "(is ktpsyncd running?)", f->path);
+	assert_string_equal(err.msg, want);
+	snprintf(f->path, sizeof(f->path), "%s/ktphubd.sock", f->dir);
+	assert_int_equal(ctlclient_connect(&f->copts, &c, &err), -ENOENT);
+	snprintf(want, sizeof(want), "cannot connect to %s: No such file or directory "
+		 "(is ktphubd running?)", f->path);
+	assert_string_equal(err.msg, want);
+	assert_null(c);
+}
+
+/* Runs ctlclient_simple with stdout and stderr sent to files; returns its exit code. */
+static int
+run_simple(struct fixture *f, const struct ctl_opts *o, const char *cmd, json_t *args,
+	   json_t **ret_reply, char *out, char *errtext, size_t cap)
+{
+	char po[PATH_MAX], pe[PATH_MAX];
+	int so = dup(1), se = dup(2), fo, fe, rc;
+	ssize_t n;
+
+	snprintf(po, sizeof(po), "%s/out", f->dir);
+	snprintf(pe, sizeof(pe), "%s/err", f->dir);
+	fflush(NULL);
+	fo = open(po, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	fe = open(pe, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	dup2(fo, 1);
+	dup2(fe, 2);
+	rc = ctlclient_simple(o, cmd, args, ret_reply);
+	fflush(NULL);
+	dup2(so, 1);
+	dup2(se, 2);
+	close(so);
+	close(se);
+	n = pread(fo, out, cap - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	n = pread(fe, errtext, cap - 1, 0);
+	errtext[n > 0 ? n : 0] = '\0';
+	close(fo);
+	close(fe);
+	return rc;
+}
+
+static void
+test_ctlclient_simple_maps_status_to_exit_code(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .group = "nogroup" };
+	struct ctlsock *s = start(f, &o);
+	struct ctl_opts jo = { .socket = f->path, .json = true };
+	char out[1024], errtext[1024];
+	json_t *reply = NULL;
+
+	assert_int_equal(run_simple(f, &f->copts, "status", NULL, &reply, out, errtext,
+				    sizeof(out)), 0);
+	assert_non_null(reply);
+	assert_string_equal(json_string_value(json_object_get(reply, "state")), "idle");
+	assert_string_equal(out, "");
+	json_decref(reply);
+	assert_int_equal(run_simple(f, &f->copts, "nope", json_pack("{s:s}", "x", "y"), &reply,
+				    out, errtext, sizeof(out)), 1);
+	assert_null(reply);
+	assert_string_equal(errtext, "ktpctl: ctl: unknown command 'nope'\n");
+	ctlsock_stop(s);
+	assert_int_equal(run_simple(f, &jo, "status", NULL, &reply, out, errtext, sizeof(out)), 1);
+	assert_null(reply);
+	assert_non_null(strstr(errtext, "(is ktpsyncd running?)\n"));
+}
+
+static void
+test_ctlclient_json_prints_the_reply_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctl_opts jo = { .socket = f->path, .json = true };
+	char out[1024], errtext[1024], want[1024];
+	json_t *reply = NULL;
+
+	assert_int_equal(run_simple(f, &jo, "status", NULL, &reply, out, errtext, sizeof(out)), 0);
+	assert_null(reply);
+	snprintf(want, sizeof(want), "{\"v\":1,\"status\":0,\"error\":\"\",\"state\":\"idle\","
+		 "\"uid\":0,\"pid\":%d}\n", (int)getpid());
+	assert_string_equal(out, want);
+	assert_string_equal(errtext, "");
+	ctlsock_stop(s);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_ctlsock_serves_several_requests_on_one_connection),
+		T(test_ctlsock_version_mismatch_is_answered_not_dropped),
+		T(test_ctlsock_unknown_command_gets_status_5),
+		T(test_ctlsock_malformed_json_gets_bad_request),
+		T(test_ctlsock_handler_without_reply_gets_failed),
+		T(test_ctlsock_request_of_max_line_is_served),
+		T(test_ctlsock_oversize_line_gets_clear_reply),
+		T(test_ctlsock_upload_stream_round_trips_every_byte),
+		T(test_ctlsock_download_stream_round_trips_every_byte),
+		T(test_ctlsock_stream_refused_midway_still_delivers_the_reply),
+		T(test_ctlsock_oversize_chunk_is_refused),
+		T(test_ctlsock_handler_sees_peer_gone),
+		T(test_ctlsock_socket_is_0660_with_the_given_group),
+		T(test_ctlsock_unknown_group_is_refused),
+		T(test_ctlsock_stale_socket_is_replaced),
+		T(test_ctlsock_live_socket_is_refused_and_kept),
+		T(test_ctlsock_file_that_is_not_a_socket_is_kept),
+		T(test_ctlsock_stop_returns_promptly_with_idle_clients),
+		T(test_ctlsock_idle_connection_times_out),
+		T(test_ctlsock_total_cap_answers_busy),
+		T(test_ctlsock_per_uid_cap_answers_busy),
+		T(test_ctlsock_read_write_needs_root_or_admin_group),
+		T(test_ctlsock_denied_stream_command_closes_after_reply),
+		T(test_ctlsock_daemon_uid_may_write_and_others_are_told_who_may),
+		T(test_ctlclient_missing_socket_names_the_daemon),
+		T(test_ctlclient_simple_maps_status_to_exit_code),
+		T(test_ctlclient_json_prints_the_reply_unchanged),
+	};
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_ctlsock: needs root (credential cases change uid)\n");
+		return 1;
+	}
+	/* SIGPIPE keeps its default: a write without MSG_NOSIGNAL would kill the test. */
+	return cmocka_run_group_tests_name("ctlsock", tests, NULL, NULL);
+}
