@@ -12,7 +12,7 @@
 
 #include "keytext.h"
 
-/* The keys of PROTOCOL.md section 12: each byte is its index plus an offset. */
+/* The keys of PROTOCOL.md sections 12.5 and 12.6: each byte is its index plus an offset. */
 struct fixed {
 	uint8_t	node_pk[32], node_sk[64];
 	uint8_t	hub_pk[32];
@@ -23,7 +23,7 @@ struct fixed {
 /* Three opaque versions: batch framing does not look inside them. */
 static const char *const VERSIONS[] = { "alpha", "beta-2", "gamma-three" };
 
-/* The sealed batch of section 12.3, as lowercase hex. */
+/* The sealed batch of section 12.5, as lowercase hex. */
 static const char BATCH_VECTOR_HEX[] =
 	"4b54504201000c81f6a420b10000000000000029000000000000002b00000003"
 	"00000019000000000000002da0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3"

@@ -8,13 +8,19 @@
 #include "err.h"
 #include "keytext.h"
 
-/* Section 12.4 of PROTOCOL.md: the hub secret 0x20..0x3f and its forms. */
+/* PROTOCOL.md section 12.7: the hub secret 0x20..0x3f and its forms. */
 static const char HUB_FILE[] =
 	"ktpsync-hub-secret-v1\n"
 	"ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=\n";
 static const char HUB_PUBLIC[] = "NYBy1jZYgNGu6jKa35EhODhR7SGijjt16WXQ0s0WYlQ=";
 static const char HUB_FINGERPRINT[] = "f6a420b14a2d8975";
 static const uint32_t HUB_KEY_ID = 0xf6a420b1;
+/* The node key of the same section: Ed25519 seed 0x00..0x1f. */
+static const char NODE_FILE[] =
+	"ktpsync-node-secret-v1\n"
+	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8DoQe/884Qvh1w3RjnS8CZZ+TWMJulDV8d3IZkElUxuA==\n";
+static const char NODE_PUBLIC[] = "A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=";
+static const char NODE_FINGERPRINT[] = "9d24e2eeaf27c2a0";
 
 static void
 fill(uint8_t *p, size_t n, uint8_t base)
@@ -50,6 +56,26 @@ test_keytext_hub_vector_matches_protocol_md(void **state)
 	keytext_fingerprint(pk, fp);
 	assert_string_equal(fp, HUB_FINGERPRINT);
 	assert_int_equal(keytext_hub_key_id(pk), HUB_KEY_ID);
+}
+
+static void
+test_keytext_node_vector_matches_protocol_md(void **state)
+{
+	char text[KEYTEXT_FILE_MAX], pub[KEYTEXT_PUBLIC_LEN], fp[KTP_FINGERPRINT_LEN + 1];
+	struct ktp_err err = {0};
+	uint8_t seed[32], sk[64], pk[32];
+	size_t len;
+
+	(void)state;
+	fill(seed, 32, 0x00);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	assert_int_equal(keytext_format_secret(KEYTEXT_NODE_SECRET, sk, 64, text, sizeof(text),
+					       &len, &err), 0);
+	assert_string_equal(text, NODE_FILE);
+	keytext_public_to_text(pk, pub);
+	assert_string_equal(pub, NODE_PUBLIC);
+	keytext_fingerprint(pk, fp);
+	assert_string_equal(fp, NODE_FINGERPRINT);
 }
 
 static void
@@ -153,6 +179,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keytext_hub_vector_matches_protocol_md),
+		cmocka_unit_test(test_keytext_node_vector_matches_protocol_md),
 		cmocka_unit_test(test_keytext_node_secret_round_trips),
 		cmocka_unit_test(test_keytext_parse_rejects_bad_text),
 		cmocka_unit_test(test_keytext_format_refuses_wrong_length_and_small_buffer),

@@ -8,7 +8,7 @@
 #include "err.h"
 #include "seal.h"
 
-/* The keys and nonce of PROTOCOL.md section 12.2: every byte is its index
+/* The keys and nonce of PROTOCOL.md section 12.6: every byte is its index
  * plus a per-key offset, so a second implementation can rebuild them. */
 struct fixed {
 	uint8_t	node_pk[32], node_sk[64];
@@ -19,7 +19,7 @@ struct fixed {
 static const char AD[] = "KTPB-vector-ad";
 static const char PLAIN[] = "ktpsync seal test vector";
 
-/* The sealed wire of section 12.2, as lowercase hex. */
+/* The sealed wire of section 12.6, as lowercase hex. */
 static const char SEAL_VECTOR_HEX[] =
 	"4b5450422d766563746f722d616479a631eede1bf9c98f12032cdeadd0e7a079"
 	"398fc786b88cc846ec89af85a51a606162636465666768696a6b6c6d6e6f7071"
