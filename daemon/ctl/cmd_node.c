@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: ISC */
+/* Each command is argv[0] = its name, then its own options. Options are few
+ * and fixed, so a small matcher reads clearer than resetting getopt's global
+ * state after ktpctl's own pass. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd_hub.h"
+#include "cmd_node.h"
+#include "ctlclient.h"
+#include "ctlmsg.h"
+#include "err.h"
+#include "output.h"
+#include "proto.h"
+
+static int
+usage(const char *text)
+{
+	fprintf(stderr, "usage: ktpctl [-s socket] [--json] %s\n", text);
+	return 2;
+}
+
+static bool
+is_daemon(const json_t *reply, const char *name)
+{
+	const char *d = json_string_value(json_object_get(reply, "daemon"));
+
+	return d != NULL && strcmp(d, name) == 0;
+}
+
+static int64_t
+int_of(const json_t *o, const char *key)
+{
+	return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+/* --- status -------------------------------------------------------------- */
+
+static void
+line(FILE *out, const char *key, const char *value)
+{
+	fprintf(out, "%-17s %s\n", key, value);
+}
+
+static void
+print_times(FILE *out, const json_t *r, int64_t now)
+{
+	char a[64], b[64], buf[192];
+	const char *e = json_string_value(json_object_get(r, "last_error"));
+
+	output_duration(a, sizeof(a), int_of(r, "pending") > 0 ? int_of(r, "oldest_pending_s") : -1);
+	line(out, "oldest pending:", a);
+	output_time(a, sizeof(a), int_of(r, "last_success"));
+	output_age(b, sizeof(b), int_of(r, "last_success"), now);
+	snprintf(buf, sizeof(buf), "%s (%s)", a, b);
+	line(out, "last success:", int_of(r, "last_success") > 0 ? buf : "never");
+	output_age(b, sizeof(b), int_of(r, "last_error_at"), now);
+	snprintf(buf, sizeof(buf), "(%s)", b);
+	fprintf(out, "%-17s %s %s\n", "last error:", e != NULL ? e : "-", e != NULL ? buf : "");
+	output_age(a, sizeof(a), int_of(r, "next_attempt"), now);
+	line(out, "next attempt:", int_of(r, "next_attempt") > 0 ? a : "-");
+}
+
+static void
+print_node_status(FILE *out, const json_t *r)
+{
+	char a[64], b[64], buf[192];
+
+	line(out, "state:", json_string_value(json_object_get(r, "state")));
+	snprintf(buf, sizeof(buf), "%04" PRId64 " %s", int_of(r, "node"),
+		 json_string_value(json_object_get(r, "name")) ?: "");
+	line(out, "node:", buf);
+	line(out, "hub:", json_string_value(json_object_get(r, "hub")) ?: "-");
+	fprintf(out, "%-17s %" PRId64 "\n", "journal seq:", int_of(r, "journal_seq"));
+	fprintf(out, "%-17s %" PRId64 "\n", "acked:", int_of(r, "acked"));
+	fprintf(out, "%-17s %" PRId64 "\n", "pending:", int_of(r, "pending"));
+	print_times(out, r, (int64_t)time(NULL));
+	output_bytes(a, sizeof(a), (uint64_t)int_of(r, "bytes_sent"));
+	fprintf(out, "%-17s %" PRId64 " versions, %s\n", "sent:", int_of(r, "versions_sent"), a);
+	fprintf(out, "%-17s %" PRId64 " versions\n", "batch size:", int_of(r, "batch_size"));
+	output_bytes(b, sizeof(b), (uint64_t)int_of(r, "throughput_bps") / 8);
+	fprintf(out, "%-17s %s/s\n", "throughput:", b);
+}
+
+int
+cmd_status(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *reply = NULL;
+	int r;
+
+	(void)argv;
+	if (argc > 1)
+		return usage("status");
+	if ((r = ctlclient_simple(o, "status", NULL, &reply)) != 0 || reply == NULL)
+		return r;
+	if (is_daemon(reply, "ktphubd"))
+		cmd_hub_print_status(stdout, reply);
+	else
+		print_node_status(stdout, reply);
+	json_decref(reply);
+	return 0;
+}
+
+/* --- report -------------------------------------------------------------- */
+
+static const char *const report_cols[] = {
+	"code", "persons", "wajib_ktp", "on_dpt", "recorded", "dpt_unrecorded", "recorded_30d",
+	"rate_per_day", "projected_completion", "on_track",
+};
+#define N_REPORT_COLS (sizeof(report_cols) / sizeof(report_cols[0]))
+
+static void
+print_csv_row(FILE *out, const json_t *row)
+{
+	size_t i;
+	json_t *v;
+
+	for (i = 0; i < N_REPORT_COLS; i++) {
+		v = json_object_get(row, report_cols[i]);
+		if (json_is_integer(v))
+			fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		else if (json_is_real(v))
+			fprintf(out, "%.2f", json_real_value(v));
+		else if (json_is_boolean(v))
+			fputs(json_is_true(v) ? "true" : "false", out);
+		fputc(i + 1 < N_REPORT_COLS ? ',' : '\n', out);
+	}
+}
+
+static void
+print_node_report(FILE *out, const json_t *r, bool csv)
+{
+	const json_t *rows = json_object_get(r, "kecamatan");
+	json_t *total = json_deep_copy(r), *all = json_array();
+	size_t i;
+
+	json_object_del(total, "kecamatan");
+	json_object_set_new(total, "code", json_string("total"));
+	for (i = 0; i < json_array_size(rows); i++)
+		json_array_append(all, json_array_get(rows, i));
+	json_array_append(all, total);
+	if (csv) {
+		for (i = 0; i < N_REPORT_COLS; i++)
+			fprintf(out, "%s%c", report_cols[i], i + 1 < N_REPORT_COLS ? ',' : '\n');
+		for (i = 0; i < json_array_size(all); i++)
+			print_csv_row(out, json_array_get(all, i));
+	} else {
+		output_table(out, all, report_cols, N_REPORT_COLS);
+	}
+	json_decref(total);
+	json_decref(all);
+}
+
+int
+cmd_report(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *args = json_object(), *reply = NULL;
+	bool csv = false;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--csv") == 0)
+			csv = true;
+		else if (strcmp(argv[i], "--regency") == 0 && i + 1 < argc)
+			json_object_set_new(args, "regency", json_integer(atoi(argv[++i])));
+		else {
+			json_decref(args);
+			return usage("report [--regency CODE] [--csv]");
+		}
+	}
+	if (csv)
+		json_object_set_new(args, "csv", json_true());
+	if ((r = ctlclient_simple(o, "report", args, &reply)) != 0 || reply == NULL)
+		return r;
+	if (json_is_string(json_object_get(reply, "csv")))
+		fputs(json_string_value(json_object_get(reply, "csv")), stdout);
+	else if (is_daemon(reply, "ktphubd"))
+		cmd_hub_print_report(stdout, reply);
+	else
+		print_node_report(stdout, reply, csv);
+	json_decref(reply);
+	return 0;
+}
+
+/* --- sync, pause, resume, remove, metrics -------------------------------- */
+
+int
+cmd_sync(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *reply = NULL;
+	bool no_wait = argc == 2 && strcmp(argv[1], "--no-wait") == 0;
+	int r;
+
+	if (argc > 2 || (argc == 2 && !no_wait))
+		return usage("sync [--no-wait]");
+	r = ctlclient_simple(o, "sync", no_wait ? json_pack("{s:b}", "no_wait", 1) : NULL, &reply);
+	if (r != 0 || reply == NULL)
+		return r;
+	if (no_wait)
+		printf("sync: started\n");
+	else
+		printf("sync: hub acked seq %" PRId64 "\n", int_of(reply, "acked"));
+	json_decref(reply);
+	return 0;
+}
+
+int
+cmd_pause(const struct ctl_opts *o, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return usage("pause");
+	return ctlclient_simple(o, "pause", NULL, NULL);
+}
+
+int
+cmd_resume(const struct ctl_opts *o, int argc, char **argv)
+{
+	bool force = argc == 2 && strcmp(argv[1], "--force") == 0;
+
+	if (argc > 2 || (argc == 2 && !force))
+		return usage("resume [--force]");
+	return ctlclient_simple(o, "resume", force ? json_pack("{s:b}", "force", 1) : NULL, NULL);
+}
+
+int
+cmd_remove(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *reply = NULL;
+	int r;
+
+	if (argc != 4 || strcmp(argv[2], "--reason") != 0)
+		return usage("remove NIK --reason died|moved|duplicate");
+	r = ctlclient_simple(o, "remove", json_pack("{s:s,s:s}", "nik", argv[1], "reason", argv[3]),
+			     &reply);
+	if (r != 0 || reply == NULL)
+		return r;
+	if (int_of(reply, "seq") > 0)
+		printf("remove: journal seq %" PRId64 "\n", int_of(reply, "seq"));
+	else
+		printf("remove: already removed, nothing changed\n");
+	json_decref(reply);
+	return 0;
+}
+
+int
+cmd_metrics(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *reply = NULL;
+	int r;
+
+	(void)argv;
+	if (argc != 1)
+		return usage("metrics");
+	if ((r = ctlclient_simple(o, "metrics", NULL, &reply)) != 0 || reply == NULL)
+		return r;
+	fputs(json_string_value(json_object_get(reply, "metrics")) ?: "", stdout);
+	json_decref(reply);
+	return 0;
+}
+
+/* --- import and put: a payload stream to the daemon ---------------------- */
+
+static void
+print_import_errors(const json_t *reply)
+{
+	const json_t *msgs = json_object_get(reply, "errors");
+	size_t i;
+
+	for (i = 0; i < json_array_size(msgs); i++)
+		fprintf(stderr, "%s\n", json_string_value(json_array_get(msgs, i)));
+}
+
+static int
+print_import(const struct ctl_opts *o, struct ctlclient *c, const json_t *reply, int status,
+	     const char *name)
+{
+	int r;
+
+	if (!o->json && status != CTL_STATUS_OK)
+		print_import_errors(reply);
+	r = ctlclient_print_reply(o, c, reply, status);
+	if (r == 0 && !o->json)
+		printf("import: %s: %" PRId64 " rows, %" PRId64 " new versions, %" PRId64
+		       " unchanged\n", name, int_of(reply, "rows"), int_of(reply, "versions"),
+		       int_of(reply, "unchanged"));
+	return r;
+}
+
+/* Sends req then the fd's bytes, and reads the reply even when the daemon
+ * refused early and closed (the write then fails with EPIPE). */
+static int
+stream_fd(const struct ctl_opts *o, json_t *req, int fd, const char *name)
+{
+	struct ctlclient *c = NULL;
+	struct ktp_err err = {0}, werr = {0};
+	json_t *reply = NULL;
+	int status = 0, r;
+
+	if ((r = ctlclient_connect(o, &c, &err)) < 0)
+		goto fail;
+	if ((r = ctlclient_request(c, req, &err)) == 0)
+		ctlclient_send_fd(c, fd, &werr);
+	if (r < 0 || (r = ctlclient_read_reply(c, &reply, &status, &err)) < 0) {
+		if (werr.code != 0)
+			err = werr;
+		goto fail;
+	}
+	r = print_import(o, c, reply, status, name);
+	json_decref(reply);
+	ctlclient_close(c);
+	return r;
+fail:
+	fprintf(stderr, "ktpctl: %s\n", err.msg);
+	ctlclient_close(c);
+	return 1;
+}
+
+static const char *
+format_of(const char *path, const char *forced)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (forced != NULL)
+		return strcmp(forced, "csv") == 0 || strcmp(forced, "jsonl") == 0 ? forced : NULL;
+	if (dot != NULL && strcmp(dot, ".csv") == 0)
+		return "csv";
+	if (dot != NULL && strcmp(dot, ".jsonl") == 0)
+		return "jsonl";
+	return NULL;
+}
+
+int
+cmd_import(const struct ctl_opts *o, int argc, char **argv)
+{
+	const char *path = NULL, *forced = NULL, *fmt;
+	char copy[PATH_MAX];
+	json_t *req;
+	int i, fd, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			forced = argv[++i];
+		else if (path == NULL && argv[i][0] != '-')
+			path = argv[i];
+		else
+			return usage("import FILE.csv|FILE.jsonl [--format csv|jsonl]");
+	}
+	if (path == NULL || (fmt = format_of(path, forced)) == NULL)
+		return usage("import FILE.csv|FILE.jsonl [--format csv|jsonl]");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "ktpctl: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	snprintf(copy, sizeof(copy), "%s", path);
+	req = ctlmsg_request("import");
+	json_object_set_new(req, "name", json_string(basename(copy)));
+	json_object_set_new(req, "format", json_string(fmt));
+	r = stream_fd(o, req, fd, basename(copy));
+	json_decref(req);
+	close(fd);
+	return r;
+}
+
+int
+cmd_put(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *req;
+	int r;
+
+	(void)argv;
+	if (argc != 1)
+		return usage("put < FILE.jsonl");
+	req = ctlmsg_request("put");
+	json_object_set_new(req, "name", json_string("stdin"));
+	r = stream_fd(o, req, STDIN_FILENO, "stdin");
+	json_decref(req);
+	return r;
+}
+
+/* --- unrecorded and export: a payload stream from the daemon ------------- */
+
+static int
+write_all(int fd, const uint8_t *p, size_t len, struct ktp_err *err)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ktp_err_set(err, -errno, "write: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Copies the daemon's payload stream to fd, then reads the reply. */
+static int
+receive(const struct ctl_opts *o, json_t *req, int fd, struct ctlclient **ret_c,
+	json_t **ret_reply, int *ret_status, struct ktp_err *err)
+{
+	struct ctlclient *c = NULL;
+	const uint8_t *data;
+	size_t len = 1;
+	int r;
+
+	if ((r = ctlclient_connect(o, &c, err)) < 0)
+		return r;
+	r = ctlclient_request(c, req, err);
+	while (r == 0 && len > 0) {
+		if ((r = ctlclient_read_chunk(c, &data, &len, err)) == 0 && fd >= 0)
+			r = write_all(fd, data, len, err);
+	}
+	if (r == 0)
+		r = ctlclient_read_reply(c, ret_reply, ret_status, err);
+	if (r < 0) {
+		ctlclient_close(c);
+		return r;
+	}
+	*ret_c = c;
+	return 0;
+}
+
+int
+cmd_unrecorded(const struct ctl_opts *o, int argc, char **argv)
+{
+	struct ctlclient *c = NULL;
+	struct ktp_err err = {0};
+	json_t *req, *reply = NULL;
+	int status = 0, r;
+
+	if (argc != 1 && (argc != 3 || strcmp(argv[1], "--kecamatan") != 0))
+		return usage("unrecorded [--kecamatan CODE]");
+	req = ctlmsg_request("unrecorded");
+	if (argc == 3)
+		json_object_set_new(req, "kecamatan", json_integer(atoi(argv[2])));
+	r = receive(o, req, o->json ? -1 : STDOUT_FILENO, &c, &reply, &status, &err);
+	json_decref(req);
+	if (r < 0) {
+		fprintf(stderr, "ktpctl: %s\n", err.msg);
+		return 1;
+	}
+	r = ctlclient_print_reply(o, c, reply, status);
+	json_decref(reply);
+	ctlclient_close(c);
+	return r;
+}
+
+/* The bundle's directory must be synced too, or the rename may not survive a
+ * power cut (STYLE A15). */
+static int
+publish(int fd, const char *tmp, const char *path, struct ktp_err *err)
+{
+	char copy[PATH_MAX];
+	int dfd, r = 0;
+
+	if (fsync(fd) < 0)
+		return ktp_err_set(err, -errno, "%s: fsync: %s", tmp, strerror(errno));
+	if (rename(tmp, path) < 0)
+		return ktp_err_set(err, -errno, "%s: rename: %s", path, strerror(errno));
+	snprintf(copy, sizeof(copy), "%s", path);
+	if ((dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return ktp_err_set(err, -errno, "%s: %s", copy, strerror(errno));
+	if (fsync(dfd) < 0)
+		r = ktp_err_set(err, -errno, "%s: fsync: %s", copy, strerror(errno));
+	close(dfd);
+	return r;
+}
+
+static int
+export_to(const struct ctl_opts *o, const char *path, int fd, const char *tmp)
+{
+	struct ctlclient *c = NULL;
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("export"), *reply = NULL;
+	int status = 0, r;
+
+	r = receive(o, req, fd, &c, &reply, &status, &err);
+	json_decref(req);
+	if (r == 0 && status == CTL_STATUS_OK)
+		r = publish(fd, tmp, path, &err);
+	if (r < 0) {
+		fprintf(stderr, "ktpctl: %s\n", err.msg);
+		ctlclient_close(c);
+		json_decref(reply);
+		return 1;
+	}
+	if (ctlclient_print_reply(o, c, reply, status) == 0 && !o->json)
+		printf("export: %s: seq %" PRId64 "..%" PRId64 ", %" PRId64 " versions in %" PRId64
+		       " batches\n", path, int_of(reply, "first"), int_of(reply, "last"),
+		       int_of(reply, "versions"), int_of(reply, "batches"));
+	ctlclient_close(c);
+	json_decref(reply);
+	return status == CTL_STATUS_OK ? 0 : 1;
+}
+
+int
+cmd_export(const struct ctl_opts *o, int argc, char **argv)
+{
+	char tmp[PATH_MAX];
+	int fd, r;
+
+	if (argc != 2)
+		return usage("export FILE");
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", argv[1]) >= (int)sizeof(tmp))
+		return usage("export FILE");
+	if ((fd = mkstemp(tmp)) < 0) {
+		fprintf(stderr, "ktpctl: %s: %s\n", tmp, strerror(errno));
+		return 1;
+	}
+	/* A bundle holds only sealed batches, but it is still the office's data. */
+	fchmod(fd, 0600);
+	r = export_to(o, argv[1], fd, tmp);
+	close(fd);
+	if (r != 0)
+		unlink(tmp);
+	return r;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: ISC */
+/* ktpsyncd — the regency daemon: options, configuration, then node.c does the rest.
+ * Start-up order (config, state-dir lock, keys, journal, control socket, READY=1)
+ * and the reverse teardown are node_open and node_run's. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "conf.h"
+#include "conf_node.h"
+#include "err.h"
+#include "log.h"
+#include "node.h"
+
+#define DEFAULT_CONF "/etc/ktpsync/ktpsyncd.conf"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: ktpsyncd [-dn] [-f file]\n");
+	exit(2);
+}
+
+/* Prints every error of the file, as check mode and a failed start both do. */
+static int
+load_conf(const char *path, struct node_conf *c)
+{
+	struct conf_errors *errs = calloc(1, sizeof(*errs));
+	size_t i;
+	int r;
+
+	if (errs == NULL) {
+		fprintf(stderr, "conf: out of memory\n");
+		return -ENOMEM;
+	}
+	if ((r = conf_node_load(path, c, errs)) < 0) {
+		for (i = 0; i < errs->n && i < CONF_MAX_ERRORS; i++)
+			fprintf(stderr, "conf: %s\n", errs->msg[i]);
+		if (errs->n > CONF_MAX_ERRORS)
+			fprintf(stderr, "conf: %s: %zu more errors\n", path,
+				errs->n - CONF_MAX_ERRORS);
+	}
+	free(errs);
+	return r;
+}
+
+static int
+run(const char *path, struct node_conf *c)
+{
+	struct ktp_err err = {0};
+	struct node *n = NULL;
+	int r;
+
+	/* Both initialise global state and must run before any thread starts. */
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_err("cannot initialise libsodium or libcurl");
+		return 1;
+	}
+	if ((r = node_open(path, c, &n, &err)) < 0) {
+		log_err("%s", err.msg);
+		goto out;
+	}
+	if ((r = node_run(n, &err)) < 0)
+		log_err("%s", err.msg);
+out:
+	node_close(n);
+	curl_global_cleanup();
+	return r < 0 ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONF;
+	struct node_conf c = {0};
+	bool check = false, debug = false;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "df:n")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = true;
+			break;
+		case 'f':
+			path = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("ktpsyncd", debug);
+	if (load_conf(path, &c) < 0)
+		return 1;
+	if (check) {
+		conf_node_print(&c, stdout);
+		printf("configuration OK\n");
+		conf_node_done(&c);
+		return 0;
+	}
+	return run(path, &c);
+}

@@ -1,0 +1,1422 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The push state machine. One push thread runs it; triggers from the event
+ * loop (interval, new data, link up) and from control handlers (sync, pause,
+ * resume) only move `due_ms` and signal the condition variable.
+ *
+ *   IDLE --interval/new data (200 ms debounce)/sync/link up--> PUSHING  [push_once]
+ *   PUSHING --nothing pending------------------------------> IDLE      [finish_idle]
+ *   PUSHING --200, more pending----------------------------> PUSHING   [on_ok]
+ *   PUSHING --200, all acked-------------------------------> IDLE      [on_ok]
+ *   PUSHING --409 gap: resume from the hub's acked---------> PUSHING   [on_gap]
+ *   PUSHING --409 diverged, or the hub's chain != ours-----> DIVERGED  [diverge]
+ *   PUSHING --400/401/403, TLS or URL refused--------------> ERROR     [on_refused]
+ *   PUSHING --413: halve the batch and retry at once-------> PUSHING   [on_too_large]
+ *   PUSHING --503/5xx/timeout------------------------------> BACKOFF   [on_retry]
+ *   PUSHING --cannot connect, link cut---------------------> OFFLINE   [on_retry]
+ *   BACKOFF, OFFLINE, ERROR --next attempt, sync, link up--> PUSHING   [push_once]
+ *   any but DIVERGED --ktpctl pause------------------------> PAUSED    [node_pause]
+ *   PAUSED --ktpctl resume---------------------------------> IDLE      [node_resume]
+ *   DIVERGED --ktpctl resume --force-----------------------> IDLE      [node_resume]
+ *
+ * PAUSED and DIVERGED are stored in the journal's state table, so they
+ * survive a restart. New data never shortens a backoff (a hub that is down
+ * must not be hammered by every import); sync and link up do, because an
+ * operator or the kernel just told us something changed.
+ *
+ * Why a dedicated push thread rather than curl multi inside the event loop:
+ * sealing a 4 MiB batch (zstd + AEAD + signature) and reading it from SQLite
+ * take tens of milliseconds of CPU that would stall the loop's signals,
+ * watchdog and netlink handling; a blocking curl_easy_perform on one reused
+ * handle keeps the connection alive and the code linear. The loop stays
+ * responsive and SIGTERM cancels the transfer through curl's progress
+ * callback.
+ *
+ * Journal access: the journal is one SQLite connection and not thread-safe,
+ * so the push thread and the control handlers serialise every call on
+ * `jlock`, each call short (an import takes it per chunk, not per file).
+ * A second connection would not help: SQLite allows one writer, and the
+ * journal keeps its head in memory. Lock order: jlock before lock.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "backoff.h"
+#include "batch.h"
+#include "chain.h"
+#include "conf.h"
+#include "conf_node.h"
+#include "ctl_node.h"
+#include "ctlsock.h"
+#include "err.h"
+#include "evloop.h"
+#include "fileio.h"
+#include "journal.h"
+#include "keys.h"
+#include "keytext.h"
+#include "log.h"
+#include "netwatch.h"
+#include "node.h"
+#include "pusher.h"
+#include "sysd.h"
+
+#define NEVER			UINT64_MAX
+#define DEBOUNCE_MS		200
+#define CONNECT_TIMEOUT_S	15
+#define STOP_GRACE_MS		5000
+/* Three gap answers in a row that do not move us forward mean the hub and we
+ * disagree about something a retry will not fix soon. */
+#define MAX_GAPS		3
+
+struct node {
+	char			*conf_path;
+	struct node_conf	conf;
+	struct node_keys	*keys;
+	int			lock_fd;
+	struct journal		*jnl;
+	pthread_mutex_t		jlock;
+	pthread_mutex_t		wlock;
+
+	struct evloop		*loop;
+	struct evloop_timer	*watchdog;
+	struct ctlsock		*ctl;
+	struct netwatch		*nw;
+	pthread_t		thread;
+	bool			thread_started;
+
+	/* Everything below is under lock. */
+	pthread_mutex_t		lock;
+	pthread_cond_t		cond;
+	enum node_state		state;
+	bool			paused;
+	bool			diverged;
+	bool			stopping;
+	bool			reload;
+	uint64_t		stop_deadline_ms;
+	uint64_t		due_ms;			/* monotonic; NEVER = no attempt planned */
+	uint64_t		busy_since_ms;		/* 0 while the thread waits */
+	uint64_t		resume_from;		/* 0 = acked + 1 */
+	uint64_t		probe;			/* send only this seq (after an export) */
+	unsigned		gaps;
+	struct backoff		bo;
+	struct push_size	size;
+	struct pusher		*pusher;
+	uint8_t			hub_pk[KTP_X25519_PK_LEN];
+	/* Outcome of the most recent attempt, for `ktpctl sync` waiters. */
+	uint64_t		attempts;
+	bool			last_ok;
+	/* Status and metrics. */
+	int64_t			last_success;		/* Unix seconds, 0 = never */
+	int64_t			last_error_at;
+	char			last_error[2 * KTP_ERR_MSG_LEN];
+	uint64_t		versions_sent;
+	uint64_t		bytes_sent;
+	uint64_t		throughput_bps;
+	uint64_t		by_outcome[PUSH_CANCELLED + 1];
+};
+
+/* One sealed batch on its way. */
+struct push_job {
+	uint64_t	first;
+	uint64_t	last;
+	uint64_t	head;
+	bool		probe;
+	bool		full;
+	uint8_t		*wire;
+	size_t		len;
+};
+
+static const char *const state_names[] = {
+	[NODE_IDLE] = "idle", [NODE_PUSHING] = "pushing", [NODE_BACKOFF] = "backoff",
+	[NODE_OFFLINE] = "offline", [NODE_PAUSED] = "paused", [NODE_DIVERGED] = "diverged",
+	[NODE_ERROR] = "error",
+};
+
+const char *
+node_state_name(enum node_state s)
+{
+	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+}
+
+static int64_t
+wall_s(void)
+{
+	return (int64_t)(evloop_wall_ms() / 1000);
+}
+
+/* --- locks and small accessors ------------------------------------------ */
+
+struct journal *
+node_journal_lock(struct node *n)
+{
+	pthread_mutex_lock(&n->jlock);
+	return n->jnl;
+}
+
+void
+node_journal_unlock(struct node *n)
+{
+	pthread_mutex_unlock(&n->jlock);
+}
+
+void
+node_writer_lock(struct node *n)
+{
+	pthread_mutex_lock(&n->wlock);
+}
+
+void
+node_writer_unlock(struct node *n)
+{
+	pthread_mutex_unlock(&n->wlock);
+}
+
+uint16_t
+node_id(const struct node *n)
+{
+	return n->conf.id;
+}
+
+uint32_t
+node_election_date(struct node *n)
+{
+	uint32_t d;
+
+	pthread_mutex_lock(&n->lock);
+	d = n->conf.election_date;
+	pthread_mutex_unlock(&n->lock);
+	return d;
+}
+
+bool
+node_is_stopping(struct node *n)
+{
+	bool s;
+
+	pthread_mutex_lock(&n->lock);
+	s = n->stopping;
+	pthread_mutex_unlock(&n->lock);
+	return s;
+}
+
+/* Under lock: plans an attempt no later than at. */
+static void
+plan_locked(struct node *n, uint64_t at)
+{
+	if (at < n->due_ms) {
+		n->due_ms = at;
+		pthread_cond_broadcast(&n->cond);
+	}
+}
+
+static bool
+is_blocked(const struct node *n)
+{
+	return n->paused || n->diverged;
+}
+
+void
+node_data_changed(struct node *n)
+{
+	pthread_mutex_lock(&n->lock);
+	if (n->state == NODE_IDLE || n->state == NODE_PUSHING)
+		plan_locked(n, evloop_now_ms() + DEBOUNCE_MS);
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Sync and link up: right now, even inside a backoff. */
+static void
+push_now(struct node *n)
+{
+	pthread_mutex_lock(&n->lock);
+	plan_locked(n, evloop_now_ms());
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void
+set_error_locked(struct node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+set_error_locked(struct node *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(n->last_error, sizeof(n->last_error), fmt, ap);
+	va_end(ap);
+	n->last_error_at = wall_s();
+}
+
+static void
+notify_status(struct node *n)
+{
+	enum node_state st;
+	uint64_t pending;
+
+	pthread_mutex_lock(&n->jlock);
+	pending = journal_pending_count(n->jnl);
+	pthread_mutex_unlock(&n->jlock);
+	pthread_mutex_lock(&n->lock);
+	st = n->state;
+	pthread_mutex_unlock(&n->lock);
+	sysd_status("%s, %" PRIu64 " pending", node_state_name(st), pending);
+}
+
+/* --- building a batch ---------------------------------------------------- */
+
+/* Under jlock: reads first.. into b and seals it. */
+static int
+seal_range(struct node *n, struct batch_builder *b, uint64_t first, uint32_t max_v,
+	   uint64_t max_bytes, const uint8_t hub_pk[static KTP_X25519_PK_LEN],
+	   struct push_job *job, struct ktp_err *err)
+{
+	struct batch_header hdr = {0};
+	uint8_t eph[KTP_X25519_SK_LEN], nonce[KTP_NONCE_LEN];
+	int r;
+
+	batch_builder_reset(b);
+	if ((r = journal_read(n->jnl, first, max_v, (size_t)max_bytes, b, &job->last, err)) < 0)
+		return r;
+	if (job->last < first)
+		return 0;
+	hdr.node_id = n->conf.id;
+	hdr.hub_key_id = keytext_hub_key_id(hub_pk);
+	hdr.first = first;
+	hdr.last = job->last;
+	hdr.head = job->head;
+	if ((r = journal_chain_at(n->jnl, first - 1, hdr.prev_chain, err)) < 0)
+		return r;
+	/* A fresh ephemeral key and nonce per batch: forward secrecy for batches
+	 * stored at the hub or on a USB stick. */
+	randombytes_buf(eph, sizeof(eph));
+	randombytes_buf(nonce, sizeof(nonce));
+	r = batch_seal(b, &hdr, n->keys->sk, hub_pk, eph, nonce, &job->wire, &job->len, err);
+	sodium_memzero(eph, sizeof(eph));
+	return r;
+}
+
+/* Picks the range to send: a probe after an export, else from the hub's
+ * cursor as we know it. */
+static int
+build_job(struct node *n, struct batch_builder *b, struct push_job *job, struct ktp_err *err)
+{
+	struct journal_head h;
+	struct push_size size;
+	uint8_t hub_pk[KTP_X25519_PK_LEN];
+	uint64_t first, probe, resume;
+	int r;
+
+	pthread_mutex_lock(&n->lock);
+	size = n->size;
+	probe = n->probe;
+	resume = n->resume_from;
+	memcpy(hub_pk, n->hub_pk, sizeof(hub_pk));
+	pthread_mutex_unlock(&n->lock);
+
+	pthread_mutex_lock(&n->jlock);
+	if ((r = journal_head(n->jnl, &h, err)) < 0)
+		goto out;
+	memset(job, 0, sizeof(*job));
+	job->head = h.seq;
+	first = resume != 0 ? resume : h.acked + 1;
+	if (probe > h.acked && probe <= h.seq) {
+		first = probe;
+		size.versions = 1;
+		job->probe = true;
+	}
+	job->first = first;
+	job->last = first - 1;
+	if (first <= h.seq)
+		r = seal_range(n, b, first, size.versions, size.bytes, hub_pk, job, err);
+	job->full = job->last - job->first + 1 >= size.versions;
+out:
+	pthread_mutex_unlock(&n->jlock);
+	return r;
+}
+
+/* --- the answers --------------------------------------------------------- */
+
+static void
+diverge(struct node *n, const char *why)
+{
+	struct ktp_err err = {0};
+
+	log_err("push: diverged: %s; pushing stops until an operator acts (ktpctl resume --force)",
+		why);
+	pthread_mutex_lock(&n->jlock);
+	if (journal_state_set(n->jnl, "diverged", why, &err) < 0)
+		log_err("push: %s", err.msg);
+	pthread_mutex_unlock(&n->jlock);
+	pthread_mutex_lock(&n->lock);
+	n->diverged = true;
+	n->state = NODE_DIVERGED;
+	n->due_ms = NEVER;
+	set_error_locked(n, "diverged: %s", why);
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Under lock: the end of an attempt that leaves nothing to do now. */
+static void
+go_idle_locked(struct node *n)
+{
+	n->state = NODE_IDLE;
+	n->due_ms = evloop_now_ms() + (uint64_t)n->conf.push_interval_s * 1000;
+}
+
+static void
+on_retry(struct node *n, const struct push_answer *a, const struct push_job *job)
+{
+	uint64_t d;
+
+	pthread_mutex_lock(&n->lock);
+	d = backoff_next(&n->bo, randombytes_random(), a->retry_after_ms);
+	n->state = a->outcome == PUSH_OFFLINE ? NODE_OFFLINE : NODE_BACKOFF;
+	n->due_ms = evloop_now_ms() + d;
+	if (a->http_status != 0)
+		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
+				 job->first, job->last, a->http_status, a->reason);
+	else
+		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": %s", job->first, job->last,
+				 a->reason);
+	log_warn("push: %s, retrying in %" PRIu64 " ms", n->last_error, d);
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* The hub refused us: our key, its enrollment or our data. Slowly, so a key
+ * enrolled later is picked up without a restart. */
+static void
+on_refused(struct node *n, const struct push_answer *a, const struct push_job *job)
+{
+	pthread_mutex_lock(&n->lock);
+	n->state = NODE_ERROR;
+	n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_max_s * 1000;
+	if (a->http_status != 0)
+		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
+				 job->first, job->last, a->http_status, a->reason);
+	else
+		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": %s", job->first, job->last,
+				 a->reason);
+	log_err("push: %s, retrying in %" PRIu32 " s", n->last_error, n->conf.backoff_max_s);
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void
+on_too_large(struct node *n, const struct push_answer *a, const struct push_job *job)
+{
+	bool at_min;
+
+	pthread_mutex_lock(&n->lock);
+	at_min = pusher_size_is_min(&n->size) || job->first == job->last;
+	pthread_mutex_unlock(&n->lock);
+	if (at_min) {
+		on_refused(n, a, job);
+		return;
+	}
+	pthread_mutex_lock(&n->lock);
+	log_warn("push: batch %" PRIu64 "..%" PRIu64 " too large for the hub, halving to %" PRIu32
+		 " versions", job->first, job->last, n->size.versions);
+	n->due_ms = evloop_now_ms();
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Marks the hub's acked as ours when the hub is ahead; -EPROTO means the
+ * chains differ, i.e. diverged. */
+static int
+learn_acked(struct node *n, uint64_t acked, const uint8_t chain[static KTP_HASH_LEN],
+	    struct journal_head *ret_head, struct ktp_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_mark_acked(n->jnl, acked, chain, err);
+	if (r == 0)
+		r = journal_head(n->jnl, ret_head, err);
+	pthread_mutex_unlock(&n->jlock);
+	return r;
+}
+
+static void
+clear_probe(struct node *n)
+{
+	struct ktp_err err = {0};
+
+	pthread_mutex_lock(&n->jlock);
+	journal_state_set(n->jnl, "exported", NULL, &err);
+	pthread_mutex_unlock(&n->jlock);
+	pthread_mutex_lock(&n->lock);
+	n->probe = 0;
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void
+count_sent_locked(struct node *n, const struct push_job *job, uint64_t elapsed_ms)
+{
+	n->versions_sent += job->last - job->first + 1;
+	n->bytes_sent += job->len;
+	n->throughput_bps = job->len * 8000 / (elapsed_ms > 0 ? elapsed_ms : 1);
+}
+
+static void
+on_ok(struct node *n, const struct push_answer *a, const struct push_job *job,
+      uint64_t elapsed_ms)
+{
+	struct journal_head h;
+	struct ktp_err err = {0};
+	int r;
+
+	r = learn_acked(n, a->acked, a->chain, &h, &err);
+	if (r == -EPROTO) {
+		diverge(n, err.msg);
+		return;
+	}
+	if (job->probe)
+		clear_probe(n);
+	pthread_mutex_lock(&n->lock);
+	count_sent_locked(n, job, elapsed_ms);
+	n->gaps = 0;
+	if (r < 0) {
+		set_error_locked(n, "%s", err.msg);
+		log_err("push: %s", err.msg);
+		n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_min_s * 1000;
+		n->state = NODE_BACKOFF;
+		pthread_mutex_unlock(&n->lock);
+		return;
+	}
+	backoff_reset(&n->bo);
+	n->last_success = wall_s();
+	n->last_ok = true;
+	/* A hub behind our acked (restored from a backup) gets the rest again. */
+	n->resume_from = a->acked < h.acked ? a->acked + 1 : 0;
+	log_debug("push: hub acked seq %" PRIu64 " (%" PRIu64 " versions, %zu bytes, %" PRIu64
+		  " ms)", a->acked, job->last - job->first + 1, job->len, elapsed_ms);
+	if ((n->resume_from != 0 ? n->resume_from : h.acked + 1) <= h.seq) {
+		n->state = NODE_PUSHING;
+		n->due_ms = evloop_now_ms();
+	} else {
+		go_idle_locked(n);
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void
+on_gap(struct node *n, const struct push_answer *a, const struct push_job *job)
+{
+	struct journal_head h;
+	struct ktp_err err = {0};
+	char why[KTP_ERR_MSG_LEN];
+	int r = 0;
+
+	pthread_mutex_lock(&n->jlock);
+	journal_head(n->jnl, &h, &err);
+	pthread_mutex_unlock(&n->jlock);
+	if (a->acked > h.seq) {
+		snprintf(why, sizeof(why), "hub acked seq %" PRIu64 " beyond our journal head %"
+			 PRIu64 " (journal restored from an old backup?)", a->acked, h.seq);
+		diverge(n, why);
+		return;
+	}
+	if (a->has_chain && a->acked > h.acked)
+		r = learn_acked(n, a->acked, a->chain, &h, &err);
+	if (r == -EPROTO) {
+		diverge(n, err.msg);
+		return;
+	}
+	if (job->probe)
+		clear_probe(n);
+	pthread_mutex_lock(&n->lock);
+	if (a->acked < h.acked)
+		log_warn("push: hub has seq %" PRIu64 " only, below our acked %" PRIu64
+			 " (hub restored?), sending again from there", a->acked, h.acked);
+	n->resume_from = a->acked + 1;
+	/* Without a chain we cannot check a hub that is ahead; a batch ending
+	 * exactly at its acked makes it answer 200 with the chain (a replay). */
+	if (!a->has_chain && a->acked > h.acked && a->acked == h.seq)
+		n->probe = a->acked;
+	n->state = NODE_PUSHING;
+	n->due_ms = evloop_now_ms();
+	if (++n->gaps >= MAX_GAPS || a->acked + 1 == job->first) {
+		n->gaps = 0;
+		pthread_mutex_unlock(&n->lock);
+		struct push_answer busy = *a;
+		busy.outcome = PUSH_BUSY;
+		on_retry(n, &busy, job);
+		return;
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void
+handle_answer(struct node *n, const struct push_answer *a, const struct push_job *job,
+	      uint64_t elapsed_ms)
+{
+	char why[KTP_ERR_MSG_LEN];
+
+	pthread_mutex_lock(&n->lock);
+	n->by_outcome[a->outcome]++;
+	pusher_size_update(&n->size, a->outcome, job->full, elapsed_ms,
+			   (uint64_t)n->conf.timeout_s * 1000);
+	n->last_ok = false;
+	pthread_mutex_unlock(&n->lock);
+	switch (a->outcome) {
+	case PUSH_OK:
+		on_ok(n, a, job, elapsed_ms);
+		break;
+	case PUSH_GAP:
+		on_gap(n, a, job);
+		break;
+	case PUSH_DIVERGED:
+		snprintf(why, sizeof(why), "batch %" PRIu64 "..%" PRIu64
+			 ": hub answered 409 diverged at seq %" PRIu64, job->first, job->last, a->acked);
+		diverge(n, why);
+		break;
+	case PUSH_REFUSED:
+		on_refused(n, a, job);
+		break;
+	case PUSH_TOO_LARGE:
+		on_too_large(n, a, job);
+		break;
+	case PUSH_CANCELLED:
+		break;
+	default:
+		on_retry(n, a, job);
+		break;
+	}
+}
+
+/* --- the push thread ----------------------------------------------------- */
+
+static bool
+cancel_transfer(void *arg)
+{
+	struct node *n = arg;
+	bool c;
+
+	pthread_mutex_lock(&n->lock);
+	c = n->stopping && evloop_now_ms() >= n->stop_deadline_ms;
+	pthread_mutex_unlock(&n->lock);
+	return c;
+}
+
+/* Under lock: a new pusher after start or SIGHUP (URL, CA file, timeouts). */
+static int
+renew_pusher_locked(struct node *n, struct ktp_err *err)
+{
+	struct pusher_opts o = {
+		.hub_url = n->conf.hub_url,
+		.ca_file = n->conf.ca_file,
+		.timeout_s = n->conf.timeout_s,
+		.connect_timeout_s = n->conf.timeout_s < CONNECT_TIMEOUT_S ? n->conf.timeout_s :
+		    CONNECT_TIMEOUT_S,
+		.cancel = cancel_transfer,
+		.cancel_arg = n,
+	};
+	struct pusher *p;
+	int r;
+
+	if ((r = pusher_new(&o, &p, err)) < 0)
+		return r;
+	pusher_free(n->pusher);
+	n->pusher = p;
+	n->reload = false;
+	return 0;
+}
+
+static void
+finish_idle(struct node *n)
+{
+	pthread_mutex_lock(&n->lock);
+	n->last_ok = true;
+	go_idle_locked(n);
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void
+local_failure(struct node *n, const struct ktp_err *err)
+{
+	pthread_mutex_lock(&n->lock);
+	set_error_locked(n, "%s", err->msg);
+	n->state = NODE_BACKOFF;
+	n->due_ms = evloop_now_ms() + backoff_next(&n->bo, randombytes_random(), 0);
+	pthread_mutex_unlock(&n->lock);
+	log_err("push: %s", err->msg);
+}
+
+static void
+push_once(struct node *n, struct batch_builder *b)
+{
+	struct push_job job = {0};
+	struct push_answer a;
+	struct ktp_err err = {0};
+	uint64_t t0;
+	int r;
+
+	if ((r = build_job(n, b, &job, &err)) < 0) {
+		local_failure(n, &err);
+		goto out;
+	}
+	if (job.last < job.first) {
+		finish_idle(n);
+		goto out;
+	}
+	pthread_mutex_lock(&n->lock);
+	n->state = NODE_PUSHING;
+	pthread_mutex_unlock(&n->lock);
+	t0 = evloop_now_ms();
+	pusher_post(n->pusher, job.wire, job.len, &a, &err);
+	handle_answer(n, &a, &job, evloop_now_ms() - t0);
+out:
+	free(job.wire);
+	pthread_mutex_lock(&n->lock);
+	n->attempts++;
+	pthread_cond_broadcast(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+	notify_status(n);
+}
+
+/* Under lock: waits until an attempt is due, the node stops, or a trigger
+ * moves due_ms. Returns true when an attempt should run now. */
+static bool
+wait_due_locked(struct node *n)
+{
+	struct timespec ts;
+	uint64_t now = evloop_now_ms(), until;
+
+	if (n->stopping)
+		return false;
+	if (!is_blocked(n) && n->due_ms <= now)
+		return true;
+	n->busy_since_ms = 0;
+	if (is_blocked(n) || n->due_ms == NEVER) {
+		pthread_cond_wait(&n->cond, &n->lock);
+		return false;
+	}
+	until = n->due_ms;
+	ts.tv_sec = (time_t)(until / 1000);
+	ts.tv_nsec = (long)(until % 1000) * 1000000L;
+	pthread_cond_timedwait(&n->cond, &n->lock, &ts);
+	return false;
+}
+
+static void
+run_attempt(struct node *n, struct batch_builder *b)
+{
+	struct ktp_err err = {0};
+
+	n->busy_since_ms = evloop_now_ms();
+	if ((n->reload || n->pusher == NULL) && renew_pusher_locked(n, &err) < 0) {
+		set_error_locked(n, "%s", err.msg);
+		n->state = NODE_ERROR;
+		n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_max_s * 1000;
+		log_err("push: %s", err.msg);
+		return;
+	}
+	n->due_ms = NEVER;
+	pthread_mutex_unlock(&n->lock);
+	push_once(n, b);
+	pthread_mutex_lock(&n->lock);
+}
+
+static void *
+push_main(void *arg)
+{
+	struct node *n = arg;
+	struct batch_builder *b = NULL;
+
+	if (batch_builder_new(&b) < 0) {
+		log_err("push: out of memory, not pushing");
+		return NULL;
+	}
+	pthread_mutex_lock(&n->lock);
+	while (!n->stopping) {
+		if (wait_due_locked(n))
+			run_attempt(n, b);
+	}
+	pthread_mutex_unlock(&n->lock);
+	batch_builder_free(b);
+	return NULL;
+}
+
+/* --- control: pause, resume, sync ---------------------------------------- */
+
+int
+node_pause(struct node *n, struct ktp_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_state_set(n->jnl, "paused", "1", err);
+	pthread_mutex_unlock(&n->jlock);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&n->lock);
+	n->paused = true;
+	if (!n->diverged)
+		n->state = NODE_PAUSED;
+	pthread_cond_broadcast(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+	log_info("push: paused by an operator");
+	notify_status(n);
+	return 0;
+}
+
+static int
+clear_state_keys(struct node *n, bool force, struct ktp_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_state_set(n->jnl, "paused", NULL, err);
+	if (r == 0 && force)
+		r = journal_state_set(n->jnl, "diverged", NULL, err);
+	pthread_mutex_unlock(&n->jlock);
+	return r;
+}
+
+int
+node_resume(struct node *n, bool force, struct ktp_err *err)
+{
+	char why[2 * KTP_ERR_MSG_LEN];
+	int r;
+
+	pthread_mutex_lock(&n->lock);
+	snprintf(why, sizeof(why), "%s", n->last_error);
+	if (n->diverged && !force) {
+		pthread_mutex_unlock(&n->lock);
+		return ktp_err_set(err, -EPERM, "resume: node is diverged (%s); see the README, "
+				   "then 'ktpctl resume --force'", why);
+	}
+	pthread_mutex_unlock(&n->lock);
+	if ((r = clear_state_keys(n, force, err)) < 0)
+		return r;
+	pthread_mutex_lock(&n->lock);
+	n->paused = false;
+	if (force) {
+		n->diverged = false;
+		n->resume_from = 0;
+		n->probe = 0;
+		n->gaps = 0;
+	}
+	if (!n->diverged) {
+		n->state = NODE_IDLE;
+		backoff_reset(&n->bo);
+		plan_locked(n, evloop_now_ms());
+	}
+	pthread_mutex_unlock(&n->lock);
+	log_info("push: resumed by an operator%s", force ? " (forced)" : "");
+	notify_status(n);
+	return 0;
+}
+
+/* Under lock: why a sync cannot complete, or 0 while it still can. */
+static int
+sync_verdict_locked(struct node *n, uint64_t target, uint64_t acked, uint64_t attempts0,
+		    struct ktp_err *err)
+{
+	if (acked >= target)
+		return 1;
+	if (n->diverged)
+		return ktp_err_set(err, -EPROTO, "sync: %s", n->last_error);
+	if (n->paused)
+		return ktp_err_set(err, -EAGAIN, "sync: node is paused (ktpctl resume)");
+	if (n->stopping)
+		return ktp_err_set(err, -ESHUTDOWN, "sync: daemon is stopping");
+	if (n->attempts > attempts0 && !n->last_ok && n->state != NODE_PUSHING)
+		return ktp_err_set(err, -EAGAIN, "sync: %s", n->last_error);
+	return 0;
+}
+
+static uint64_t
+acked_now(struct node *n, uint64_t *ret_head)
+{
+	struct journal_head h = {0};
+
+	pthread_mutex_lock(&n->jlock);
+	journal_head(n->jnl, &h, NULL);
+	pthread_mutex_unlock(&n->jlock);
+	if (ret_head != NULL)
+		*ret_head = h.seq;
+	return h.acked;
+}
+
+int
+node_sync(struct node *n, bool wait, bool (*gone)(void *arg), void *arg, uint64_t *ret_acked,
+	  struct ktp_err *err)
+{
+	struct timespec ts;
+	uint64_t target, acked, attempts0;
+	int r;
+
+	acked = acked_now(n, &target);
+	pthread_mutex_lock(&n->lock);
+	attempts0 = n->attempts;
+	r = sync_verdict_locked(n, target, acked, attempts0, err);
+	if (r == 0)
+		plan_locked(n, evloop_now_ms());
+	while (wait && r == 0) {
+		/* Wake at least once a second to notice a ktpctl that went away. */
+		ts.tv_sec = (time_t)(evloop_now_ms() / 1000 + 1);
+		ts.tv_nsec = 0;
+		pthread_cond_timedwait(&n->cond, &n->lock, &ts);
+		pthread_mutex_unlock(&n->lock);
+		acked = acked_now(n, NULL);
+		if (gone != NULL && gone(arg))
+			return ktp_err_set(err, -ECONNRESET, "sync: client went away");
+		pthread_mutex_lock(&n->lock);
+		r = sync_verdict_locked(n, target, acked, attempts0, err);
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (r < 0)
+		return r;
+	*ret_acked = acked;
+	return 0;
+}
+
+/* --- status and metrics -------------------------------------------------- */
+
+static json_t *
+time_or_null(int64_t t)
+{
+	return t > 0 ? json_integer(t) : json_null();
+}
+
+static void
+add_push_fields_locked(struct node *n, json_t *o)
+{
+	uint64_t now = evloop_now_ms();
+	int64_t next = 0;
+
+	if (n->due_ms != NEVER && !is_blocked(n))
+		next = wall_s() + (int64_t)((n->due_ms > now ? n->due_ms - now : 0) / 1000);
+	json_object_set_new(o, "state", json_string(node_state_name(n->state)));
+	json_object_set_new(o, "paused", json_boolean(n->paused));
+	json_object_set_new(o, "last_success", time_or_null(n->last_success));
+	json_object_set_new(o, "last_error", n->last_error[0] != '\0' ?
+			    json_string(n->last_error) : json_null());
+	json_object_set_new(o, "last_error_at", time_or_null(n->last_error_at));
+	json_object_set_new(o, "next_attempt", time_or_null(next));
+	json_object_set_new(o, "versions_sent", json_integer((json_int_t)n->versions_sent));
+	json_object_set_new(o, "bytes_sent", json_integer((json_int_t)n->bytes_sent));
+	json_object_set_new(o, "batch_size", json_integer((json_int_t)n->size.versions));
+	json_object_set_new(o, "throughput_bps", json_integer((json_int_t)n->throughput_bps));
+	json_object_set_new(o, "hub", json_string(n->conf.hub_url));
+}
+
+static void
+add_journal_fields(json_t *o, const struct journal_head *h, uint16_t id, const char *name)
+{
+	int64_t age = 0;
+
+	if (h->oldest_pending_ms > 0 && (int64_t)(evloop_wall_ms()) > h->oldest_pending_ms)
+		age = ((int64_t)evloop_wall_ms() - h->oldest_pending_ms) / 1000;
+	json_object_set_new(o, "daemon", json_string("ktpsyncd"));
+	json_object_set_new(o, "node", json_integer(id));
+	json_object_set_new(o, "name", json_string(name != NULL ? name : ""));
+	json_object_set_new(o, "journal_seq", json_integer((json_int_t)h->seq));
+	json_object_set_new(o, "acked", json_integer((json_int_t)h->acked));
+	json_object_set_new(o, "pending", json_integer((json_int_t)(h->seq - h->acked)));
+	json_object_set_new(o, "oldest_pending_s", json_integer(h->seq > h->acked ? age : 0));
+}
+
+int
+node_status_json(struct node *n, json_t **ret, struct ktp_err *err)
+{
+	struct journal_head h;
+	json_t *o;
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_head(n->jnl, &h, err);
+	pthread_mutex_unlock(&n->jlock);
+	if (r < 0)
+		return r;
+	if ((o = json_object()) == NULL)
+		return ktp_err_set(err, -ENOMEM, "status: out of memory");
+	pthread_mutex_lock(&n->lock);
+	add_journal_fields(o, &h, n->conf.id, n->conf.name);
+	add_push_fields_locked(n, o);
+	pthread_mutex_unlock(&n->lock);
+	*ret = o;
+	return 0;
+}
+
+static void
+metrics_push_locked(struct node *n, FILE *f)
+{
+	enum push_outcome o;
+	unsigned s;
+
+	fprintf(f, "# HELP ktpsyncd_pushes_total Push attempts by outcome.\n"
+		"# TYPE ktpsyncd_pushes_total counter\n");
+	for (o = PUSH_OK; o <= PUSH_CANCELLED; o++)
+		fprintf(f, "ktpsyncd_pushes_total{outcome=\"%s\"} %" PRIu64 "\n",
+			pusher_outcome_name(o), n->by_outcome[o]);
+	fprintf(f, "# HELP ktpsyncd_state Current push state (1 for the current one).\n"
+		"# TYPE ktpsyncd_state gauge\n");
+	for (s = 0; s < sizeof(state_names) / sizeof(state_names[0]); s++)
+		fprintf(f, "ktpsyncd_state{state=\"%s\"} %d\n", state_names[s], n->state == s);
+	fprintf(f, "# TYPE ktpsyncd_versions_sent_total counter\n"
+		"ktpsyncd_versions_sent_total %" PRIu64 "\n"
+		"# TYPE ktpsyncd_bytes_sent_total counter\n"
+		"ktpsyncd_bytes_sent_total %" PRIu64 "\n"
+		"# TYPE ktpsyncd_batch_size_versions gauge\n"
+		"ktpsyncd_batch_size_versions %" PRIu32 "\n"
+		"# TYPE ktpsyncd_last_success_seconds gauge\n"
+		"ktpsyncd_last_success_seconds %" PRId64 "\n",
+		n->versions_sent, n->bytes_sent, n->size.versions, n->last_success);
+}
+
+int
+node_metrics_text(struct node *n, char **ret, size_t *ret_len, struct ktp_err *err)
+{
+	struct journal_head h;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_head(n->jnl, &h, err);
+	pthread_mutex_unlock(&n->jlock);
+	if (r < 0)
+		return r;
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return ktp_err_set(err, -ENOMEM, "metrics: out of memory");
+	fprintf(f, "# TYPE ktpsyncd_journal_seq gauge\nktpsyncd_journal_seq %" PRIu64 "\n"
+		"# TYPE ktpsyncd_acked_seq gauge\nktpsyncd_acked_seq %" PRIu64 "\n"
+		"# TYPE ktpsyncd_pending_versions gauge\nktpsyncd_pending_versions %" PRIu64 "\n",
+		h.seq, h.acked, h.seq - h.acked);
+	pthread_mutex_lock(&n->lock);
+	metrics_push_locked(n, f);
+	pthread_mutex_unlock(&n->lock);
+	if (fclose(f) != 0) {
+		free(buf);
+		return ktp_err_set(err, -ENOMEM, "metrics: out of memory");
+	}
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* --- export -------------------------------------------------------------- */
+
+static int
+emit_record(const struct push_job *job,
+	    int (*out)(void *arg, const void *data, size_t len, struct ktp_err *err),
+	    void *arg, struct ktp_err *err)
+{
+	uint8_t len4[4];
+	int r;
+
+	if (job->len > UINT32_MAX)
+		return ktp_err_set(err, -EMSGSIZE, "export: batch of %zu bytes", job->len);
+	len4[0] = (uint8_t)(job->len >> 24);
+	len4[1] = (uint8_t)(job->len >> 16);
+	len4[2] = (uint8_t)(job->len >> 8);
+	len4[3] = (uint8_t)job->len;
+	if ((r = out(arg, len4, sizeof(len4), err)) < 0)
+		return r;
+	return out(arg, job->wire, job->len, err);
+}
+
+/* Seals and emits pending versions in batches of at most the configured size;
+ * the journal lock is held per batch only, so pushing and status go on. */
+static int
+export_range(struct node *n, struct batch_builder *b, const struct journal_head *h,
+	     int (*out)(void *arg, const void *data, size_t len, struct ktp_err *err),
+	     void *arg, struct node_export *ex, struct ktp_err *err)
+{
+	struct push_job job = { .head = h->seq };
+	uint8_t hub_pk[KTP_X25519_PK_LEN];
+	uint64_t first = h->acked + 1;
+	int r = 0;
+
+	pthread_mutex_lock(&n->lock);
+	memcpy(hub_pk, n->hub_pk, sizeof(hub_pk));
+	pthread_mutex_unlock(&n->lock);
+	while (r == 0 && first <= h->seq) {
+		pthread_mutex_lock(&n->jlock);
+		r = seal_range(n, b, first, n->conf.batch_max_versions, n->conf.batch_max_bytes,
+			       hub_pk, &job, err);
+		pthread_mutex_unlock(&n->jlock);
+		if (r == 0 && job.last < first)
+			r = ktp_err_set(err, -EIO, "export: seq %" PRIu64 " unreadable", first);
+		if (r == 0 && (r = emit_record(&job, out, arg, err)) == 0) {
+			ex->batches++;
+			ex->bytes += job.len + 4;
+			first = job.last + 1;
+		}
+		free(job.wire);
+		job.wire = NULL;
+	}
+	return r;
+}
+
+int
+node_export(struct node *n, int (*out)(void *arg, const void *data, size_t len,
+				       struct ktp_err *err),
+	    void *arg, struct node_export *ret, struct ktp_err *err)
+{
+	struct batch_builder *b = NULL;
+	struct journal_head h;
+	struct node_export ex = {0};
+	char num[24];
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_head(n->jnl, &h, err);
+	pthread_mutex_unlock(&n->jlock);
+	if (r < 0)
+		return r;
+	if ((r = batch_builder_new(&b)) < 0)
+		return ktp_err_set(err, r, "export: out of memory");
+	ex.first = h.acked + 1;
+	ex.last = h.seq;
+	r = export_range(n, b, &h, out, arg, &ex, err);
+	batch_builder_free(b);
+	if (r < 0 || h.seq <= h.acked)
+		goto out;
+	/* The next contact probes with the last exported version only, so what
+	 * the bundle delivered is not sent again. */
+	snprintf(num, sizeof(num), "%" PRIu64, h.seq);
+	pthread_mutex_lock(&n->jlock);
+	r = journal_state_set(n->jnl, "exported", num, err);
+	pthread_mutex_unlock(&n->jlock);
+	pthread_mutex_lock(&n->lock);
+	n->probe = h.seq;
+	pthread_mutex_unlock(&n->lock);
+out:
+	if (r == 0)
+		*ret = ex;
+	return r;
+}
+
+/* --- lifecycle ----------------------------------------------------------- */
+
+static uint64_t
+state_u64(struct journal *j, const char *key)
+{
+	char buf[32];
+
+	if (journal_state_get(j, key, buf, sizeof(buf), NULL) < 0)
+		return 0;
+	return strtoull(buf, NULL, 10);
+}
+
+static void
+load_sync_state(struct node *n)
+{
+	char buf[KTP_ERR_MSG_LEN];
+
+	n->paused = journal_state_get(n->jnl, "paused", buf, sizeof(buf), NULL) == 0;
+	n->diverged = journal_state_get(n->jnl, "diverged", buf, sizeof(buf), NULL) == 0;
+	if (n->diverged) {
+		snprintf(n->last_error, sizeof(n->last_error), "diverged: %s", buf);
+		n->state = NODE_DIVERGED;
+	} else if (n->paused) {
+		n->state = NODE_PAUSED;
+	}
+	n->probe = state_u64(n->jnl, "exported");
+}
+
+static int
+init_sync(struct node *n, struct ktp_err *err)
+{
+	pthread_condattr_t ca;
+
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&n->cond, &ca) != 0)
+		return ktp_err_set(err, -ENOMEM, "node: cannot create a condition variable");
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_mutex_init(&n->jlock, NULL);
+	pthread_mutex_init(&n->wlock, NULL);
+	return 0;
+}
+
+static void
+apply_conf_locked(struct node *n)
+{
+	memcpy(n->hub_pk, n->conf.hub_public_key, sizeof(n->hub_pk));
+	backoff_init(&n->bo, (uint64_t)n->conf.backoff_min_s * 1000,
+		     (uint64_t)n->conf.backoff_max_s * 1000);
+	pusher_size_init(&n->size, n->conf.batch_max_versions, n->conf.batch_max_bytes);
+	n->reload = true;
+}
+
+/* The order the issue fixes: config (given), lock, keys, journal. */
+static int
+open_state(struct node *n, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = fileio_mkdirs(n->conf.state_dir, 0750, err)) < 0)
+		return r;
+	if ((r = fileio_lock_dir(n->conf.state_dir, &n->lock_fd, err)) < 0)
+		return r;
+	if ((r = keys_load_node(n->conf.key_file, &n->keys, err)) < 0)
+		return r;
+	if ((r = journal_open(n->conf.state_dir, n->conf.id, &n->jnl, err)) < 0)
+		return r;
+	load_sync_state(n);
+	return 0;
+}
+
+int
+node_open(const char *conf_path, struct node_conf *conf, struct node **ret,
+	  struct ktp_err *err)
+{
+	struct node *n;
+	int r;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return ktp_err_set(err, -ENOMEM, "node: out of memory");
+	n->lock_fd = -1;
+	n->conf = *conf;
+	memset(conf, 0, sizeof(*conf));
+	n->due_ms = 0;
+	if ((n->conf_path = strdup(conf_path)) == NULL) {
+		r = ktp_err_set(err, -ENOMEM, "node: out of memory");
+		goto fail;
+	}
+	if ((r = init_sync(n, err)) < 0 || (r = open_state(n, err)) < 0)
+		goto fail;
+	apply_conf_locked(n);
+	*ret = n;
+	return 0;
+fail:
+	node_close(n);
+	return r;
+}
+
+void
+node_close(struct node *n)
+{
+	if (n == NULL)
+		return;
+	pusher_free(n->pusher);
+	journal_close(n->jnl);
+	keys_node_free(n->keys);
+	fileio_unlock(n->lock_fd);
+	conf_node_done(&n->conf);
+	free(n->conf_path);
+	free(n);
+}
+
+/* --- the event loop side ------------------------------------------------- */
+
+static bool
+same_identity(const struct node_conf *a, const struct node_conf *b)
+{
+	return a->id == b->id && strcmp(a->state_dir, b->state_dir) == 0 &&
+	    strcmp(a->key_file, b->key_file) == 0 &&
+	    strcmp(a->control_socket, b->control_socket) == 0;
+}
+
+static void
+log_conf_errors(const struct conf_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n && i < CONF_MAX_ERRORS; i++)
+		log_err("conf: %s", e->msg[i]);
+}
+
+static void
+on_sighup(void *arg)
+{
+	struct node *n = arg;
+	struct conf_errors *errs = calloc(1, sizeof(*errs));
+	struct node_conf c = {0}, old;
+
+	sysd_reloading();
+	if (errs == NULL || conf_node_load(n->conf_path, &c, errs) < 0) {
+		if (errs != NULL)
+			log_conf_errors(errs);
+		log_warn("conf: %s: reload failed, keeping the running configuration",
+			 n->conf_path);
+		goto out;
+	}
+	if (!same_identity(&n->conf, &c)) {
+		log_warn("conf: %s: [node] id, state_dir, key_file or control_socket changed; "
+			 "they need a restart, keeping the running configuration", n->conf_path);
+		conf_node_done(&c);
+		goto out;
+	}
+	pthread_mutex_lock(&n->lock);
+	old = n->conf;
+	n->conf = c;
+	apply_conf_locked(n);
+	plan_locked(n, evloop_now_ms());
+	pthread_mutex_unlock(&n->lock);
+	conf_node_done(&old);
+	log_info("conf: %s reloaded", n->conf_path);
+out:
+	free(errs);
+	sysd_ready();
+	notify_status(n);
+}
+
+static void
+on_stop_signal(void *arg)
+{
+	struct node *n = arg;
+
+	log_info("stopping");
+	evloop_stop(n->loop);
+}
+
+static void
+on_netlink(int fd, uint32_t events, void *arg)
+{
+	struct node *n = arg;
+	struct ktp_err err = {0};
+	bool up = false;
+
+	(void)fd, (void)events;
+	if (netwatch_read(n->nw, &up, &err) < 0)
+		log_warn("%s, ignoring", err.msg);
+	if (up) {
+		log_debug("netwatch: a link or address came up, pushing now");
+		push_now(n);
+	}
+}
+
+/* WATCHDOG=1 only while both the loop (this timer runs) and the push thread
+ * make progress: a push may legitimately take the whole timeout, plus a
+ * minute of waiting for the journal behind a large import. */
+static void
+on_watchdog(void *arg)
+{
+	struct node *n = arg;
+	uint64_t busy, limit;
+
+	pthread_mutex_lock(&n->lock);
+	busy = n->busy_since_ms;
+	limit = ((uint64_t)n->conf.timeout_s + 60) * 1000 + STOP_GRACE_MS;
+	pthread_mutex_unlock(&n->lock);
+	if (busy == 0 || evloop_now_ms() - busy < limit)
+		sysd_watchdog();
+	else
+		log_err("watchdog: push thread stuck for %" PRIu64 " s", (evloop_now_ms() - busy) / 1000);
+	evloop_timer_arm(n->watchdog, sysd_watchdog_interval_us() / 1000);
+}
+
+static int
+start_loop(struct node *n, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = evloop_new(&n->loop, err)) < 0)
+		return r;
+	/* Signals first: blocked before any thread starts, every thread inherits the mask. */
+	if ((r = evloop_add_signal(n->loop, SIGTERM, on_stop_signal, n)) < 0 ||
+	    (r = evloop_add_signal(n->loop, SIGINT, on_stop_signal, n)) < 0 ||
+	    (r = evloop_add_signal(n->loop, SIGHUP, on_sighup, n)) < 0)
+		return ktp_err_set(err, r, "node: signals: %s", strerror(-r));
+	signal(SIGPIPE, SIG_IGN);
+	if (sysd_watchdog_interval_us() > 0) {
+		if ((r = evloop_timer_new(n->loop, on_watchdog, n, &n->watchdog)) < 0)
+			return ktp_err_set(err, r, "node: watchdog timer: %s", strerror(-r));
+		evloop_timer_arm(n->watchdog, sysd_watchdog_interval_us() / 1000);
+	}
+	return 0;
+}
+
+/* A host without rtnetlink (some containers) still pushes on the timer. */
+static void
+start_netwatch(struct node *n)
+{
+	struct ktp_err err = {0};
+
+	if (netwatch_open(&n->nw, &err) < 0) {
+		log_warn("%s, pushing on the timer only", err.msg);
+		return;
+	}
+	if (evloop_add_fd(n->loop, netwatch_fd(n->nw), EPOLLIN, on_netlink, n) < 0) {
+		log_warn("netwatch: cannot watch the socket, pushing on the timer only");
+		netwatch_close(n->nw);
+		n->nw = NULL;
+	}
+}
+
+static int
+start_ctl(struct node *n, struct ktp_err *err)
+{
+	struct ctlsock_opts o = {
+		.path = n->conf.control_socket,
+		.admin_group = n->conf.admin_group,
+	};
+	const struct ctl_cmd *cmds;
+	size_t n_cmds;
+
+	cmds = ctl_node_commands(&n_cmds);
+	return ctlsock_start(&o, cmds, n_cmds, n, &n->ctl, err);
+}
+
+static int
+start_push_thread(struct node *n, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = pthread_create(&n->thread, NULL, push_main, n)) != 0)
+		return ktp_err_set(err, -r, "node: push thread: %s", strerror(r));
+	n->thread_started = true;
+	return 0;
+}
+
+/* Stop taking input, give the push in flight STOP_GRACE_MS, then cancel it. */
+static void
+stop_all(struct node *n)
+{
+	sysd_stopping();
+	pthread_mutex_lock(&n->lock);
+	n->stopping = true;
+	n->stop_deadline_ms = evloop_now_ms() + STOP_GRACE_MS;
+	pthread_cond_broadcast(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+	ctlsock_stop(n->ctl);
+	n->ctl = NULL;
+	if (n->thread_started)
+		pthread_join(n->thread, NULL);
+	n->thread_started = false;
+	if (n->nw != NULL)
+		evloop_del_fd(n->loop, netwatch_fd(n->nw));
+	netwatch_close(n->nw);
+	n->nw = NULL;
+	evloop_timer_free(n->watchdog);
+	n->watchdog = NULL;
+	evloop_free(n->loop);
+	n->loop = NULL;
+}
+
+int
+node_run(struct node *n, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = start_loop(n, err)) < 0 || (r = start_ctl(n, err)) < 0)
+		goto out;
+	start_netwatch(n);
+	if ((r = start_push_thread(n, err)) < 0)
+		goto out;
+	sysd_ready();
+	notify_status(n);
+	log_info("node %04u started, pushing to %s", n->conf.id, n->conf.hub_url);
+	if ((r = evloop_run(n->loop)) < 0)
+		ktp_err_set(err, r, "node: event loop: %s", strerror(-r));
+out:
+	stop_all(n);
+	return r;
+}
