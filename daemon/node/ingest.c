@@ -485,9 +485,19 @@ check_utf8(struct ingest *in, const struct row *rw)
 }
 
 static void
+place_desa(struct ingest *in, const struct row *rw, uint32_t old_kec, struct record *rec)
+{
+	if (rw->val[F_DESA])
+		parse_desa(in, rw->val[F_DESA], rw->len[F_DESA], rec);
+	else if (rec->kecamatan != old_kec && rec->desa / 10000 != rec->kecamatan)
+		rec->desa = 0;	/* moved to another kecamatan: the old desa no longer holds */
+}
+
+static void
 apply_fields(struct ingest *in, const struct row *rw, const struct nik *n, struct record *rec)
 {
 	uint32_t old_kec = rec->kecamatan;
+	uint64_t errors;
 
 	if (rw->val[F_NAME])
 		parse_name(in, rw->val[F_NAME], rw->len[F_NAME], rec);
@@ -495,12 +505,12 @@ apply_fields(struct ingest *in, const struct row *rw, const struct nik *n, struc
 		parse_sex(in, rw->val[F_SEX], rw->len[F_SEX], n);
 	if (rw->val[F_BIRTH_DATE])
 		parse_birth_date(in, rw->val[F_BIRTH_DATE], rw->len[F_BIRTH_DATE], n, rec);
+	errors = in->res.errors;
 	if (rw->val[F_KECAMATAN])
 		parse_kecamatan(in, rw->val[F_KECAMATAN], rw->len[F_KECAMATAN], rec);
-	if (rw->val[F_DESA])
-		parse_desa(in, rw->val[F_DESA], rw->len[F_DESA], rec);
-	else if (rec->kecamatan != old_kec && rec->desa / 10000 != rec->kecamatan)
-		rec->desa = 0;	/* moved to another kecamatan: the old desa no longer holds */
+	/* A desa is checked against a good kecamatan only, so one mistake gives one error. */
+	if (in->res.errors == errors)
+		place_desa(in, rw, old_kec, rec);
 	if (rw->val[F_ON_DPT])
 		parse_on_dpt(in, rw->val[F_ON_DPT], rec);
 	if (rw->val[F_STATUS])

@@ -36,3 +36,4 @@ test_report_DEPS := $(HUBCORE_TEST_DEPS)
 test_journal_DEPS := daemon/node/journal.c daemon/common/db.c protocol/record.c protocol/varint.c \
 	protocol/nik.c protocol/hlc.c protocol/chain.c protocol/batch.c protocol/seal.c \
 	protocol/keytext.c protocol/err.c
+test_ingest_DEPS := daemon/node/ingest.c $(test_journal_DEPS)
