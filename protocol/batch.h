@@ -58,16 +58,19 @@ int	batch_seal(const struct batch_builder *b, struct batch_header *hdr,
 int	batch_parse_header(const uint8_t *wire, size_t len, struct batch_header *ret,
 			   struct ktp_err *err);
 /* Verifies the signature with node_pk (-EBADMSG), picks the hub key by id
- * (-ENOKEY), decrypts, decompresses into exactly plain_len bytes and checks the
- * framing holds exactly count versions (-EPROTO). The payload buffer is new;
- * free() it. Nothing is decrypted before the signature verifies. */
+ * (-ENOKEY), decrypts (-EBADMSG), decompresses into exactly plain_len bytes
+ * (-EPROTO; -EMSGSIZE if the frame declares more) and checks the framing holds
+ * exactly count versions (-EPROTO). The payload buffer is new; free() it.
+ * Nothing is decrypted before the signature verifies. Errors read
+ * "batch FIRST..LAST: what: why"; PROTOCOL.md 5.4 lists the checks in order. */
 int	batch_open(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED25519_PK_LEN],
 		   const struct batch_hub_key *keys, size_t n_keys,
 		   struct batch_header *ret_hdr, uint8_t **ret_plain, size_t *ret_plain_len,
 		   struct ktp_err *err);
 
 /* Walks an opened payload: each call yields the next encoded version, borrowed
- * from the payload. -EPROTO on bad framing. */
+ * from the payload, and sets *ret_enc = NULL at the clean end. -EPROTO on bad
+ * framing (a length outside 1..KTP_VERSION_MAX_BYTES or past the payload). */
 struct batch_reader {
 	const uint8_t	*plain;
 	size_t		len;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* seal — the batch envelope: X25519 ephemeral key agreement with the hub's static key,
  * XChaCha20-Poly1305 with the plain header as associated data, Ed25519 signature by the node.
- * Pure: the ephemeral secret and nonce are passed in; open verifies before it decrypts. */
+ * Pure: the ephemeral secret and nonce are passed in; open verifies before it decrypts.
+ * The daemons call sodium_init() once at start, before any of these. */
 #ifndef KTP_SEAL_H
 #define KTP_SEAL_H
 
