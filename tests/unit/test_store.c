@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: ISC */
+#include "unit.h"
+
+#include <errno.h>
+
+#include "aggregate.h"
+#include "apply.h"
+#include "hlc.h"
+#include "hub_fixture.h"
+#include "store.h"
+
+#define NOW 1795000000	/* 2026-11-18T11:06:40Z */
+#define T0_MS 1795000000000ULL
+
+static struct store *
+open_ok(void **state)
+{
+	struct store *s = NULL;
+	struct ktp_err err = { 0 };
+
+	assert_int_equal(store_open(*state, &s, &err), 0);
+	return s;
+}
+
+static int64_t
+q(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static char *
+dump(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	return s;
+}
+
+static void
+test_store_open_creates_schema_and_reopens(void **state)
+{
+	struct store *s = open_ok(state);
+	char path[PATH_MAX];
+
+	assert_int_equal(q(s, "PRAGMA user_version"), 1);
+	assert_int_equal(q(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 6);
+	assert_int_equal(q(s, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+	assert_int_equal(q(s, "PRAGMA synchronous"), 2);		/* FULL */
+	assert_int_equal(store_election_date(s), 0);
+	assert_int_equal(store_wajib_cutoff(s), 0);
+	store_close(s);
+	assert_int_equal(access(unit_path(state, "hub.db", path), F_OK), 0);
+	s = open_ok(state);
+	assert_int_equal(q(s, "PRAGMA user_version"), 1);
+	store_close(s);
+	store_close(NULL);
+}
+
+static void
+test_store_refuses_a_newer_schema(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+
+	assert_int_equal(q(s, "PRAGMA user_version = 7"), -1);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(store_open(*state, &s, &err), -EPROTO);
+	assert_string_equal(err.msg, "schema version 7 is newer than this program's 1");
+	assert_null(s);
+}
+
+static void
+test_store_open_in_missing_dir_fails(void **state)
+{
+	struct store *s = NULL;
+	struct ktp_err err = { 0 };
+	char path[PATH_MAX], want[PATH_MAX + 64];
+
+	unit_path(state, "nope", path);
+	assert_int_equal(store_open(path, &s, &err), -ENOENT);
+	snprintf(want, sizeof(want), "%s/hub.db: unable to open database file", path);
+	assert_string_equal(err.msg, want);
+}
+
+static void
+test_store_unknown_node_reads_as_zero(void **state)
+{
+	struct store *s = open_ok(state);
+	struct store_node n;
+	static const uint8_t zero[KTP_HASH_LEN];
+	struct ktp_err err = { 0 };
+
+	memset(&n, 0xaa, sizeof(n));
+	assert_int_equal(store_node_get(s, 3201, &n, &err), 0);
+	assert_int_equal(n.code, 3201);
+	assert_int_equal(n.acked, 0);
+	assert_memory_equal(n.chain, zero, KTP_HASH_LEN);
+	assert_int_equal(n.last_seen, 0);
+	assert_int_equal(n.versions, 0);
+	assert_string_equal(n.last_error, "");
+	store_close(s);
+}
+
+static void
+test_store_note_error_keeps_progress(void **state)
+{
+	struct store *s = open_ok(state);
+	struct fixnode *a = fixnode_new(3201);
+	struct apply_result res;
+	struct store_node n;
+	struct ktp_err err = { 0 };
+	struct fixbatch b;
+	struct record r;
+
+	assert_non_null(a);
+	fix_person(&r, "3201011505900001", hlc_make(T0_MS, 0), 320101);
+	fixnode_append(a, &r);
+	assert_int_equal(fixnode_batch(a, 1, 1, &b), 0);
+	assert_int_equal(apply_batch(s, &b.hdr, b.plain, b.len, 500, NOW - 10, &res, &err), 0);
+	fixbatch_done(&b);
+	assert_int_equal(store_node_note_error(s, 3201, NOW, "409 diverged at seq 1", &err), 0);
+	assert_int_equal(store_node_get(s, 3201, &n, &err), 0);
+	assert_int_equal(n.acked, 1);
+	assert_memory_equal(n.chain, a->chain[1], KTP_HASH_LEN);
+	assert_int_equal(n.last_seen, NOW);
+	assert_int_equal(n.last_push, NOW - 10);
+	assert_int_equal(n.versions, 1);
+	assert_int_equal(n.bytes, 500);
+	assert_string_equal(n.last_error, "409 diverged at seq 1");
+	free(a);
+	store_close(s);
+}
+
+static void
+test_store_nodes_json_lists_cursors(void **state)
+{
+	struct store *s = open_ok(state);
+	struct fixnode *a = fixnode_new(3201);
+	struct apply_result res;
+	struct ktp_err err = { 0 };
+	struct fixbatch b;
+	struct record r;
+	json_t *j = NULL;
+	char *got, hex[2 * KTP_HASH_LEN + 1], want[1024];
+
+	assert_non_null(a);
+	fix_person(&r, "3201011505900001", hlc_make(T0_MS, 0), 320101);
+	fixnode_append(a, &r);
+	r.hlc++;
+	fixnode_append(a, &r);
+	assert_int_equal(fixnode_batch(a, 1, 1, &b), 0);
+	b.hdr.head = 2;
+	assert_int_equal(apply_batch(s, &b.hdr, b.plain, b.len, 500, NOW, &res, &err), 0);
+	fixbatch_done(&b);
+	assert_int_equal(store_node_note_error(s, 3205, NOW + 1, "bad signature", &err), 0);
+	assert_int_equal(store_nodes_json(s, &j, &err), 0);
+	got = dump(j);
+	chain_to_hex(a->chain[1], hex);
+	snprintf(want, sizeof(want),
+		 "[{\"code\":\"3201\",\"acked\":1,\"chain\":\"%s\",\"head\":2,\"pending\":1,"
+		 "\"last_seen\":\"2026-11-18T11:06:40Z\",\"last_push\":\"2026-11-18T11:06:40Z\","
+		 "\"versions\":1,\"bytes\":500,\"last_error\":null,\"last_error_at\":null},"
+		 "{\"code\":\"3205\",\"acked\":0,\"chain\":\"%064d\",\"head\":0,\"pending\":0,"
+		 "\"last_seen\":\"2026-11-18T11:06:41Z\",\"last_push\":null,\"versions\":0,"
+		 "\"bytes\":0,\"last_error\":\"bad signature\","
+		 "\"last_error_at\":\"2026-11-18T11:06:41Z\"}]", hex, 0);
+	assert_string_equal(got, want);
+	free(got);
+	free(a);
+	store_close(s);
+}
+
+static void
+test_store_conflicts_json_masks_nik_newest_first(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	json_t *j = NULL;
+	char *got;
+
+	assert_int_equal(store_conflict_add(s, 3201011505900001ULL, 3202, 7, 3201, 5, NOW, &err), 0);
+	assert_int_equal(store_conflict_add(s, 3201014101850042ULL, 3201, 9, 3203, 8, NOW + 60,
+					    &err), 0);
+	assert_int_equal(store_conflicts_json(s, 10, &j, &err), 0);
+	got = dump(j);
+	assert_string_equal(got,
+		"[{\"nik_masked\":\"320101******0042\",\"winner_node\":\"3201\","
+		"\"loser_node\":\"3203\",\"winner_hlc\":9,\"loser_hlc\":8,"
+		"\"at\":\"2026-11-18T11:07:40Z\"},"
+		"{\"nik_masked\":\"320101******0001\",\"winner_node\":\"3202\","
+		"\"loser_node\":\"3201\",\"winner_hlc\":7,\"loser_hlc\":5,"
+		"\"at\":\"2026-11-18T11:06:40Z\"}]");
+	free(got);
+	assert_int_equal(store_conflicts_json(s, 1, &j, &err), 0);
+	assert_int_equal(json_array_size(j), 1);
+	json_decref(j);
+	store_close(s);
+}
+
+static void
+test_store_person_round_trip(void **state)
+{
+	struct store *s = open_ok(state);
+	struct aggregate_person p;
+	struct ktp_err err = { 0 };
+	struct record r;
+	uint64_t hlc = 0;
+	uint16_t node = 0;
+
+	assert_int_equal(store_person_get(s, 3201011505900001ULL, &hlc, &node, &p, &err), 0);
+	fix_person(&r, "3201011505900001", 77, 320102);
+	r.status = RECORD_STATUS_PRINTED;
+	r.recorded_at = NOW;
+	r.removed = RECORD_REMOVED_MOVED;
+	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3202, &err), 0);
+	assert_int_equal(store_person_get(s, 3201011505900001ULL, &hlc, &node, &p, &err), 1);
+	assert_int_equal(hlc, 77);
+	assert_int_equal(node, 3202);
+	assert_int_equal(p.kecamatan, 320102);
+	assert_int_equal(p.birth_date, 19900515);
+	assert_true(p.on_dpt);
+	assert_int_equal(p.status, RECORD_STATUS_PRINTED);
+	assert_int_equal(p.recorded_at, NOW);
+	assert_int_equal(p.removed, RECORD_REMOVED_MOVED);
+	assert_int_equal(q(s, "SELECT count(*) FROM persons WHERE name = 'Siti Aminah'"
+			   " AND operator = 'op1' AND desa = 3201020001"), 1);
+	store_close(s);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, unit_tmpdir_setup, unit_tmpdir_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_store_open_creates_schema_and_reopens),
+		T(test_store_refuses_a_newer_schema),
+		T(test_store_open_in_missing_dir_fails),
+		T(test_store_unknown_node_reads_as_zero),
+		T(test_store_note_error_keeps_progress),
+		T(test_store_nodes_json_lists_cursors),
+		T(test_store_conflicts_json_masks_nik_newest_first),
+		T(test_store_person_round_trip),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
