@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: ISC */
-/* Layout (PROTOCOL.md section 2 is normative):
+/* Layout (PROTOCOL.md section 2 is normative), in wire order:
  *
- *   flags      varint   bit layout below; bits 17 and up must be 0
- *   nik_area   varint   NIK digits 1-6, PPRRKK
- *   nik_date   varint   ((YY * 12 + MM - 1) * 31 + DAY - 1) * 2 + FEMALE
- *   nik_serial varint   1..9999
- *   [birth]    varint   days since 1900-01-01        when BIRTH_MODE == 3
- *   [kecamatan]varint   PPRRKK                       when KEC_OTHER
- *   [desa]     varint   DDDD, or the 10-digit code   when DESA_MODE == 1 or 2
- *   hlc_wall   varint   hlc >> 16
- *   [hlc_ctr]  varint   1..65535                     when HLC_COUNTER
- *   name       varint length 0..128, UTF-8 bytes
- *   [recorded] zigzag   hlc_wall / 1000 - recorded_at when RECORDED_AT
- *   [operator] varint length 1..64, UTF-8 bytes      when OPERATOR
+ *   flags       varint     bit layout below; bits 17 and up must be 0
+ *   nik_area    varint     NIK digits 1-6, PPRRKK
+ *   [kecamatan] varint     PPRRKK                         when KEC_OTHER
+ *   [desa]      varint     DDDD, or all 10 digits         when DESA_MODE is 1 or 2
+ *   nik_serial  varint     NIK digits 13-16, 1..9999
+ *   hlc_wall    6 bytes    hlc >> 16, big endian
+ *   [hlc_ctr]   varint     hlc & 0xffff, 1..65535         when HLC_COUNTER
+ *   [operator]  varint length 1..64, then UTF-8          when OPERATOR
+ *   nik_date    varint     ((YY * 12 + MM - 1) * 31 + DAY - 1) * 2 + FEMALE
+ *   [birth]     varint     days since 1900-01-01          when BIRTH_MODE is 3
+ *   name        varint length 0..128, then UTF-8
+ *   [recorded]  zigzag     hlc_wall / 1000 - recorded_at  when RECORDED_AT
+ *
+ * The order serves zstd at the batch layer: the fields that repeat from
+ * one version to the next (flags, area, desa, serial, the high bytes of
+ * the HLC, the operator) sit together so they match as one run of at
+ * least 5 bytes, zstd's shortest match at level 3.
  *
  * Every field has exactly one encoding, and decode rejects any other, so
  * encode(decode(x)) == x and the chain hash over encodings is well defined. */
@@ -47,9 +52,10 @@ enum { DESA_NONE, DESA_IN_KEC, DESA_EXPLICIT, DESA_INVALID };
 
 /* Upper bounds: 48 bits of HLC milliseconds; recorded_at up to
  * 9999-12-31T23:59:59Z so ISO 8601 text keeps four year digits. */
-#define HLC_WALL_MAX		((UINT64_C(1) << 48) - 1)
 #define RECORD_TIME_MAX		INT64_C(253402300799)
 #define DESA_MAX		UINT64_C(9999999999)
+#define HLC_WALL_LEN		6
+#define NIK_DATE_MAX		74399	/* YY 99, MM 12, DAY 31, female */
 #define DAYS_1900_2099		73049	/* 1900-01-01 .. 2099-12-31 */
 
 struct enc {
@@ -341,11 +347,6 @@ put_place(struct enc *e, const struct record *r, uint32_t f)
 	unsigned desa = f >> F_DESA_SHIFT & 3;
 	int rc;
 
-	if ((f >> F_BIRTH_SHIFT & 3) == BIRTH_EXPLICIT &&
-	    (rc = put(e, (uint64_t)days_from_civil(r->birth_date / 10000,
-						   r->birth_date / 100 % 100,
-						   r->birth_date % 100))) < 0)
-		return rc;
 	if ((f & F_KEC_OTHER) && (rc = put(e, r->kecamatan)) < 0)
 		return rc;
 	if (desa == DESA_IN_KEC)
@@ -353,6 +354,29 @@ put_place(struct enc *e, const struct record *r, uint32_t f)
 	if (desa == DESA_EXPLICIT)
 		return put(e, r->desa);
 	return 0;
+}
+
+/* Six bytes big endian, not a varint: consecutive versions share the
+ * leading bytes, which zstd then matches together with the fields before. */
+static int
+put_wall(struct enc *e, uint64_t wall)
+{
+	int i;
+
+	if (e->cap - e->off < HLC_WALL_LEN)
+		return -ENOBUFS;
+	for (i = 0; i < HLC_WALL_LEN; i++)
+		e->buf[e->off++] = (uint8_t)(wall >> (8 * (HLC_WALL_LEN - 1 - i)));
+	return 0;
+}
+
+static int
+put_birth(struct enc *e, const struct record *r, uint32_t f)
+{
+	if ((f >> F_BIRTH_SHIFT & 3) != BIRTH_EXPLICIT)
+		return 0;
+	return put(e, (uint64_t)days_from_civil(r->birth_date / 10000, r->birth_date / 100 % 100,
+						r->birth_date % 100));
 }
 
 static int
@@ -364,17 +388,20 @@ put_all(struct enc *e, const struct record *r, const struct nik *n, size_t name_
 	int rc;
 
 	if ((rc = put(e, f)) < 0 || (rc = put(e, nik_kecamatan_code(n))) < 0 ||
-	    (rc = put(e, nik_date_value(n))) < 0 || (rc = put(e, n->serial)) < 0 ||
-	    (rc = put_place(e, r, f)) < 0 || (rc = put(e, hlc_wall_ms(r->hlc))) < 0)
+	    (rc = put_place(e, r, f)) < 0 || (rc = put(e, n->serial)) < 0)
+		return rc;
+	if ((f & F_OPERATOR) && (rc = put_bytes(e, r->operator_, op_len)) < 0)
+		return rc;
+	if ((rc = put_wall(e, hlc_wall_ms(r->hlc))) < 0)
 		return rc;
 	if ((f & F_HLC_COUNTER) && (rc = put(e, hlc_counter(r->hlc))) < 0)
 		return rc;
-	if ((rc = put_bytes(e, r->name, name_len)) < 0)
+	if ((rc = put(e, nik_date_value(n))) < 0 || (rc = put_birth(e, r, f)) < 0)
 		return rc;
 	if ((f & F_RECORDED_AT) &&
 	    (rc = varint_put_signed(e->buf, e->cap, &e->off, wall_s - r->recorded_at)) < 0)
 		return rc;
-	if ((f & F_OPERATOR) && (rc = put_bytes(e, r->operator_, op_len)) < 0)
+	if ((rc = put_bytes(e, r->name, name_len)) < 0)
 		return rc;
 	return 0;
 }
@@ -475,28 +502,25 @@ put_digits(char *p, unsigned v, int n)
 	}
 }
 
+/* The NIK as read so far: its area comes first, its date after the HLC. */
+struct nik_parts {
+	uint64_t	area;
+	uint64_t	serial;
+	uint64_t	date;
+};
+
 /* Rebuilds the 16 NIK digits and validates them as record_encode does. */
 static int
-get_nik(struct dec *d, struct record *r, struct nik *n)
+build_nik(struct dec *d, const struct nik_parts *np, struct record *r, struct nik *n)
 {
-	uint64_t area, date, serial;
-	unsigned day, mon, yy, female;
+	unsigned female = (unsigned)(np->date & 1), rest = (unsigned)(np->date >> 1);
 	struct ktp_err e = { 0 };
-	int rc;
 
-	if ((rc = get_max(d, "nik_area", 0, 999999, &area)) < 0 ||
-	    (rc = get_max(d, "nik_date", 0, 74399, &date)) < 0 ||
-	    (rc = get_max(d, "nik_serial", 1, 9999, &serial)) < 0)
-		return rc;
-	female = (unsigned)(date & 1);
-	day = (unsigned)(date >> 1) % 31 + 1;
-	mon = (unsigned)(date >> 1) / 31 % 12 + 1;
-	yy = (unsigned)(date >> 1) / 31 / 12;
-	put_digits(r->nik, (unsigned)area, 6);
-	put_digits(r->nik + 6, day + 40 * female, 2);
-	put_digits(r->nik + 8, mon, 2);
-	put_digits(r->nik + 10, yy, 2);
-	put_digits(r->nik + 12, (unsigned)serial, 4);
+	put_digits(r->nik, (unsigned)np->area, 6);
+	put_digits(r->nik + 6, rest % 31 + 1 + 40 * female, 2);
+	put_digits(r->nik + 8, rest / 31 % 12 + 1, 2);
+	put_digits(r->nik + 10, rest / 31 / 12, 2);
+	put_digits(r->nik + 12, (unsigned)np->serial, 4);
 	r->nik[NIK_LEN] = '\0';
 	if (nik_parse(r->nik, 2099, n, &e) < 0)
 		return ktp_err_set(d->err, -EPROTO, "record: %s", e.msg);
@@ -531,12 +555,12 @@ get_birth(struct dec *d, struct record *r, const struct nik *n, unsigned mode)
 }
 
 static int
-get_kecamatan(struct dec *d, struct record *r, const struct nik *n, uint64_t f)
+get_kecamatan(struct dec *d, struct record *r, uint64_t area, uint64_t f)
 {
 	uint64_t v;
 	int rc;
 
-	r->kecamatan = nik_kecamatan_code(n);
+	r->kecamatan = (uint32_t)area;
 	if ((f & F_KEC_OTHER) == 0)
 		return 0;
 	if ((rc = get(d, "kecamatan", &v)) < 0)
@@ -544,7 +568,7 @@ get_kecamatan(struct dec *d, struct record *r, const struct nik *n, uint64_t f)
 	if (!kecamatan_is_valid(v))
 		return ktp_err_set(d->err, -EPROTO, "record: kecamatan: %06" PRIu64
 				   " not a kecamatan code", v);
-	if (v == r->kecamatan)
+	if (v == area)
 		return ktp_err_set(d->err, -EPROTO,
 				   "record: kecamatan: spelled out but the NIK implies it");
 	r->kecamatan = (uint32_t)v;
@@ -579,14 +603,16 @@ get_desa(struct dec *d, struct record *r, unsigned mode)
 static int
 get_hlc(struct dec *d, struct record *r, uint64_t f)
 {
-	uint64_t wall, ctr = 0;
-	int rc;
+	uint64_t wall = 0, ctr = 0;
+	int i, rc;
 
-	if ((rc = get_max(d, "hlc_wall", 0, HLC_WALL_MAX, &wall)) < 0)
-		return rc;
+	if (d->len - d->off < HLC_WALL_LEN)
+		return ktp_err_set(d->err, -EPROTO, "record: hlc_wall: truncated");
+	for (i = 0; i < HLC_WALL_LEN; i++)
+		wall = wall << 8 | d->buf[d->off++];
 	if ((f & F_HLC_COUNTER) && (rc = get_max(d, "hlc_counter", 1, 0xffff, &ctr)) < 0)
 		return rc;
-	r->hlc = hlc_make(wall, ctr);
+	r->hlc = hlc_make(wall, (uint32_t)ctr);
 	return 0;
 }
 
@@ -610,30 +636,42 @@ get_recorded_at(struct dec *d, struct record *r, uint64_t f)
 	return 0;
 }
 
+static void
+set_enums(struct record *r, uint64_t f, const struct nik *n)
+{
+	r->status = (uint8_t)(f >> F_STATUS_SHIFT & 3);
+	r->on_dpt = (f & F_ON_DPT) != 0;
+	r->site = (uint8_t)(f >> F_SITE_SHIFT & 7);
+	r->removed = (uint8_t)(f >> F_REMOVED_SHIFT & 3);
+	r->sex = (uint8_t)(n->female ^ ((f & F_SEX_OTHER) != 0));
+}
+
+/* Fields in wire order; see the layout at the top of this file. */
 static int
 get_all(struct dec *d, struct record *r)
 {
+	struct nik_parts np;
 	struct nik n;
 	uint64_t f;
 	int rc;
 
 	if ((rc = get(d, "flags", &f)) < 0 || (rc = check_flags(d, f)) < 0 ||
-	    (rc = get_nik(d, r, &n)) < 0 ||
-	    (rc = get_birth(d, r, &n, (unsigned)(f >> F_BIRTH_SHIFT & 3))) < 0 ||
-	    (rc = get_kecamatan(d, r, &n, f)) < 0 ||
+	    (rc = get_max(d, "nik_area", 0, 999999, &np.area)) < 0 ||
+	    (rc = get_kecamatan(d, r, np.area, f)) < 0 ||
 	    (rc = get_desa(d, r, (unsigned)(f >> F_DESA_SHIFT & 3))) < 0 ||
-	    (rc = get_hlc(d, r, f)) < 0 ||
-	    (rc = get_string(d, "name", 0, KTP_NAME_MAX, r->name)) < 0 ||
-	    (rc = get_recorded_at(d, r, f)) < 0)
+	    (rc = get_max(d, "nik_serial", 1, 9999, &np.serial)) < 0)
 		return rc;
 	if ((f & F_OPERATOR) &&
 	    (rc = get_string(d, "operator", 1, KTP_OPERATOR_MAX, r->operator_)) < 0)
 		return rc;
-	r->status = (uint8_t)(f >> F_STATUS_SHIFT & 3);
-	r->on_dpt = (f & F_ON_DPT) != 0;
-	r->site = (uint8_t)(f >> F_SITE_SHIFT & 7);
-	r->removed = (uint8_t)(f >> F_REMOVED_SHIFT & 3);
-	r->sex = (uint8_t)(n.female ^ ((f & F_SEX_OTHER) != 0));
+	if ((rc = get_hlc(d, r, f)) < 0 ||
+	    (rc = get_max(d, "nik_date", 0, NIK_DATE_MAX, &np.date)) < 0 ||
+	    (rc = build_nik(d, &np, r, &n)) < 0 ||
+	    (rc = get_birth(d, r, &n, (unsigned)(f >> F_BIRTH_SHIFT & 3))) < 0 ||
+	    (rc = get_recorded_at(d, r, f)) < 0 ||
+	    (rc = get_string(d, "name", 0, KTP_NAME_MAX, r->name)) < 0)
+		return rc;
+	set_enums(r, f, &n);
 	return 0;
 }
 
