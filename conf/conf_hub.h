@@ -46,7 +46,8 @@ struct hub_conf {
 int	conf_hub_load(const char *path, struct hub_conf *ret, struct conf_errors *errs);
 int	conf_hub_load_string(const char *text, const char *name, struct hub_conf *ret,
 			     struct conf_errors *errs);
-/* Normalised INI; report_token and key material are shown as "(set)". */
+/* Normalised INI; report_token is shown as "(set)". Public keys are printed
+ * in base64, being public, so an operator can compare them with ktpctl keygen. */
 void	conf_hub_print(const struct hub_conf *c, FILE *out);
 void	conf_hub_done(struct hub_conf *c);
 const struct hub_conf_node *conf_hub_find_node(const struct hub_conf *c, uint16_t code);

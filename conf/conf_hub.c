@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "conf.h"
+#include "conf_hub.h"
+
+#define OFF(f)		offsetof(struct hub_conf, f)
+#define NODE_OFF(f)	offsetof(struct hub_conf_node, f)
+#define SUN_PATH_MAX	107	/* sizeof(sockaddr_un.sun_path) - 1 */
+#define TOKEN_MIN	16	/* a shorter bearer token can be guessed */
+#define NODES_MAX	99	/* regencies in one province: two digits */
+
+/* What the schema's callbacks need besides the struct being filled. */
+struct hub_parse {
+	struct hub_conf	*c;
+	unsigned	lines[NODES_MAX + 1];	/* header line of each [node CODE] */
+};
+
+static conf_parse_fn parse_listen;
+
+static const struct conf_key hub_keys[] = {
+	{ "hub", "listen", parse_listen, 0, 0, 0, 0 },
+	{ "hub", "state_dir", conf_parse_path, OFF(state_dir), 0, 0, 0 },
+	{ "hub", "key_file", conf_parse_path, OFF(key_file), 0, 0, 0 },
+	{ "hub", "previous_key_file", conf_parse_path, OFF(previous_key_file), 0, 0, 0 },
+	{ "hub", "control_socket", conf_parse_path, OFF(control_socket), 0, SUN_PATH_MAX, 0 },
+	{ "hub", "province", conf_parse_province, OFF(province), 0, 0, CONF_REQUIRED },
+	{ "hub", "election_date", conf_parse_date, OFF(election_date), 0, 0, CONF_REQUIRED },
+	{ "hub", "max_batch_bytes", conf_parse_size, OFF(max_batch_bytes),
+	  64 * 1024, KTP_BATCH_MAX_BYTES, 0 },
+	{ "hub", "tls_cert", conf_parse_path, OFF(tls_cert), 0, 0, 0 },
+	{ "hub", "tls_key", conf_parse_path, OFF(tls_key), 0, 0, 0 },
+	{ "hub", "report_token", conf_parse_secret, OFF(report_token), TOKEN_MIN, 0, 0 },
+	{ "hub", "max_connections", conf_parse_uint32, OFF(max_connections), 1, 65536, 0 },
+	{ "hub", "max_connections_per_ip", conf_parse_uint32, OFF(max_connections_per_ip),
+	  1, 65536, 0 },
+	{ "hub", "connection_timeout", conf_parse_duration, OFF(connection_timeout_s),
+	  1, 3600, 0 },
+	{ "ctl", "admin_group", conf_parse_group, OFF(admin_group), 0, 0, 0 },
+	{ "node *", "name", conf_parse_string, NODE_OFF(name), 0, KTP_NAME_MAX, CONF_REQUIRED },
+	{ "node *", "public_key", conf_parse_key32, NODE_OFF(public_key), 0, 0, CONF_REQUIRED },
+};
+
+static void *open_node(void *user, const char *name, const char *arg, unsigned line,
+		       struct ktp_err *why);
+
+static const struct conf_schema hub_schema = {
+	hub_keys, sizeof(hub_keys) / sizeof(hub_keys[0]), open_node,
+};
+
+static int
+parse_listen(const struct conf_key *k, const char *text, void *base, struct ktp_err *why)
+{
+	struct hub_conf *c = base;
+	char *host = NULL;
+	uint16_t port = 0;
+	int r;
+
+	(void)k;
+	if ((r = conf_split_hostport(text, &host, &port, why)) < 0)
+		return r;
+	free(c->listen_host);
+	c->listen_host = host;
+	c->listen_port = port;
+	return 0;
+}
+
+static void *
+open_node(void *user, const char *name, const char *arg, unsigned line, struct ktp_err *why)
+{
+	static const struct conf_key code_key = { "node *", "CODE", conf_parse_regency, 0, 0, 0, 0 };
+	struct hub_parse *hp = user;
+	struct hub_conf *c = hp->c;
+	struct hub_conf_node *nodes;
+	struct ktp_err bad = {0};
+	uint16_t code = 0;
+	size_t i;
+
+	if (arg[0] == '\0') {
+		ktp_err_set(why, -EINVAL, "[%s] needs a regency code: [%s CODE]", name, name);
+		return NULL;
+	}
+	if (conf_parse_regency(&code_key, arg, &code, &bad) < 0) {
+		ktp_err_set(why, -EINVAL, "[%s %s]: %s", name, arg, bad.msg);
+		return NULL;
+	}
+	for (i = 0; i < c->n_nodes; i++)
+		if (c->nodes[i].code == code) {
+			ktp_err_set(why, -EINVAL, "duplicate section [%s %s] (first on line %u)",
+				    name, arg, hp->lines[i]);
+			return NULL;
+		}
+	if (c->n_nodes == NODES_MAX) {
+		ktp_err_set(why, -EINVAL, "more than %d [%s CODE] sections", NODES_MAX, name);
+		return NULL;
+	}
+	if ((nodes = realloc(c->nodes, (c->n_nodes + 1) * sizeof(*nodes))) == NULL) {
+		ktp_err_set(why, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->nodes = nodes;
+	memset(&nodes[c->n_nodes], 0, sizeof(*nodes));
+	nodes[c->n_nodes].code = code;
+	hp->lines[c->n_nodes] = line;
+	return &nodes[c->n_nodes++];
+}
+
+static int
+set_defaults(struct hub_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen_port = 8470;
+	c->max_batch_bytes = 8u << 20;
+	c->max_connections = 256;
+	c->max_connections_per_ip = 32;
+	c->connection_timeout_s = 30;
+	if (conf_set_string(&c->listen_host, "127.0.0.1") < 0 ||
+	    conf_set_string(&c->state_dir, "/var/lib/ktpsync") < 0 ||
+	    conf_set_string(&c->key_file, "/etc/ktpsync/hub.key") < 0 ||
+	    conf_set_string(&c->control_socket, "/run/ktpsync/ktphubd.sock") < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void
+check_nodes(const struct hub_parse *hp, const char *name, struct conf_errors *errs)
+{
+	const struct hub_conf *c = hp->c;
+	size_t i, j;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].code / 100 != c->province)
+			conf_errors_add(errs, "%s:%u: [node %04u]: regency is not in province %02u",
+					name, hp->lines[i], c->nodes[i].code, c->province);
+		for (j = 0; j < i; j++)
+			if (memcmp(c->nodes[i].public_key, c->nodes[j].public_key,
+				   KTP_ED25519_PK_LEN) == 0)
+				conf_errors_add(errs, "%s:%u: [node %04u]: same public_key as "
+						"[node %04u]", name, hp->lines[i],
+						c->nodes[i].code, c->nodes[j].code);
+	}
+}
+
+static void
+check_hub(const struct hub_parse *hp, const char *name, struct conf_errors *errs)
+{
+	const struct hub_conf *c = hp->c;
+
+	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
+		conf_errors_add(errs, "%s: hub.%s is set without hub.%s; set both or neither",
+				name, c->tls_cert ? "tls_cert" : "tls_key",
+				c->tls_cert ? "tls_key" : "tls_cert");
+	if (c->max_connections_per_ip > c->max_connections)
+		conf_errors_add(errs, "%s: hub.max_connections_per_ip (%u) is more than "
+				"hub.max_connections (%u)", name, c->max_connections_per_ip,
+				c->max_connections);
+	check_nodes(hp, name, errs);
+}
+
+int
+conf_hub_load_string(const char *text, const char *name, struct hub_conf *ret,
+		     struct conf_errors *errs)
+{
+	struct hub_parse hp = { .c = ret };
+
+	errs->n = 0;
+	if (set_defaults(ret) < 0) {
+		conf_errors_add(errs, "%s: out of memory", name);
+		conf_hub_done(ret);
+		return -ENOMEM;
+	}
+	conf_parse(&hub_schema, ret, &hp, text, strlen(text), name, errs);
+	if (errs->n == 0)
+		check_hub(&hp, name, errs);
+	if (errs->n == 0)
+		return 0;
+	conf_hub_done(ret);
+	return -EINVAL;
+}
+
+int
+conf_hub_load(const char *path, struct hub_conf *ret, struct conf_errors *errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	errs->n = 0;
+	memset(ret, 0, sizeof(*ret));
+	if ((r = conf_read_file(path, &text, &len, errs)) < 0)
+		return r;
+	if (strlen(text) != len) {
+		conf_errors_add(errs, "%s: contains a NUL byte; not a text file", path);
+		free(text);
+		return -EINVAL;
+	}
+	r = conf_hub_load_string(text, path, ret, errs);
+	free(text);
+	return r;
+}
+
+static void
+print_opt(FILE *out, const char *key, const char *v, const char *unset)
+{
+	if (v != NULL)
+		fprintf(out, "%s = %s\n", key, v);
+	else
+		fprintf(out, "# %s is not set (%s)\n", key, unset);
+}
+
+static void
+print_listen(const struct hub_conf *c, FILE *out)
+{
+	/* An IPv6 address needs its brackets back to parse again. */
+	if (strchr(c->listen_host, ':') != NULL)
+		fprintf(out, "listen = [%s]:%u\n", c->listen_host, c->listen_port);
+	else
+		fprintf(out, "listen = %s:%u\n", c->listen_host, c->listen_port);
+}
+
+static void
+print_nodes(const struct hub_conf *c, FILE *out)
+{
+	char b64[sodium_base64_ENCODED_LEN(KTP_ED25519_PK_LEN, sodium_base64_VARIANT_ORIGINAL)];
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		sodium_bin2base64(b64, sizeof(b64), c->nodes[i].public_key, KTP_ED25519_PK_LEN,
+				  sodium_base64_VARIANT_ORIGINAL);
+		fprintf(out, "\n[node %04u]\nname = %s\npublic_key = %s\n", c->nodes[i].code,
+			c->nodes[i].name, b64);
+	}
+}
+
+void
+conf_hub_print(const struct hub_conf *c, FILE *out)
+{
+	char buf[32];
+
+	fprintf(out, "[hub]\n");
+	print_listen(c, out);
+	fprintf(out, "state_dir = %s\nkey_file = %s\n", c->state_dir, c->key_file);
+	print_opt(out, "previous_key_file", c->previous_key_file, "no key rotation");
+	fprintf(out, "control_socket = %s\nprovince = %02u\n", c->control_socket, c->province);
+	conf_format_date(c->election_date, buf, sizeof(buf));
+	fprintf(out, "election_date = %s\n", buf);
+	conf_format_size(c->max_batch_bytes, buf, sizeof(buf));
+	fprintf(out, "max_batch_bytes = %s\n", buf);
+	print_opt(out, "tls_cert", c->tls_cert, "plain HTTP");
+	print_opt(out, "tls_key", c->tls_key, "plain HTTP");
+	/* The token is a secret: its presence is all an operator needs. */
+	print_opt(out, "report_token", c->report_token ? "(set)" : NULL, "reports are open");
+	fprintf(out, "max_connections = %u\nmax_connections_per_ip = %u\n",
+		c->max_connections, c->max_connections_per_ip);
+	conf_format_duration(c->connection_timeout_s, buf, sizeof(buf));
+	fprintf(out, "connection_timeout = %s\n\n[ctl]\n", buf);
+	print_opt(out, "admin_group", c->admin_group, "root and the daemon's user only");
+	print_nodes(c, out);
+}
+
+const struct hub_conf_node *
+conf_hub_find_node(const struct hub_conf *c, uint16_t code)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++)
+		if (c->nodes[i].code == code)
+			return &c->nodes[i];
+	return NULL;
+}
+
+void
+conf_hub_done(struct hub_conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	free(c->listen_host);
+	free(c->state_dir);
+	free(c->key_file);
+	free(c->previous_key_file);
+	free(c->control_socket);
+	free(c->tls_cert);
+	free(c->tls_key);
+	if (c->report_token != NULL)
+		sodium_memzero(c->report_token, strlen(c->report_token));
+	free(c->report_token);
+	free(c->admin_group);
+	for (i = 0; i < c->n_nodes; i++)
+		free(c->nodes[i].name);
+	free(c->nodes);
+	memset(c, 0, sizeof(*c));
+}

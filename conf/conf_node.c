@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "conf.h"
+#include "conf_node.h"
+
+#define OFF(f)	offsetof(struct node_conf, f)
+#define SUN_PATH_MAX 107	/* sizeof(sockaddr_un.sun_path) - 1 */
+
+static const struct conf_key node_keys[] = {
+	{ "node", "id", conf_parse_regency, OFF(id), 0, 0, CONF_REQUIRED },
+	{ "node", "name", conf_parse_string, OFF(name), 0, KTP_NAME_MAX, CONF_REQUIRED },
+	{ "node", "state_dir", conf_parse_path, OFF(state_dir), 0, 0, 0 },
+	{ "node", "key_file", conf_parse_path, OFF(key_file), 0, 0, 0 },
+	{ "node", "control_socket", conf_parse_path, OFF(control_socket), 0, SUN_PATH_MAX, 0 },
+	{ "node", "election_date", conf_parse_date, OFF(election_date), 0, 0, 0 },
+	{ "hub", "url", conf_parse_url, OFF(hub_url), 0, 0, CONF_REQUIRED },
+	{ "hub", "public_key", conf_parse_key32, OFF(hub_public_key), 0, 0, CONF_REQUIRED },
+	{ "hub", "ca_file", conf_parse_path, OFF(ca_file), 0, 0, 0 },
+	{ "push", "interval", conf_parse_duration, OFF(push_interval_s), 1, 86400, 0 },
+	{ "push", "backoff_min", conf_parse_duration, OFF(backoff_min_s), 1, 3600, 0 },
+	{ "push", "backoff_max", conf_parse_duration, OFF(backoff_max_s), 1, 86400, 0 },
+	{ "push", "batch_max_versions", conf_parse_uint32, OFF(batch_max_versions),
+	  1, KTP_BATCH_MAX_VERSIONS, 0 },
+	{ "push", "batch_max_bytes", conf_parse_size, OFF(batch_max_bytes),
+	  64 * 1024, KTP_BATCH_MAX_BYTES, 0 },
+	{ "push", "timeout", conf_parse_duration, OFF(timeout_s), 1, 3600, 0 },
+	{ "ctl", "admin_group", conf_parse_group, OFF(admin_group), 0, 0, 0 },
+};
+
+static const struct conf_schema node_schema = {
+	node_keys, sizeof(node_keys) / sizeof(node_keys[0]), NULL,
+};
+
+static int
+set_defaults(struct node_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->push_interval_s = 30;
+	c->backoff_min_s = 1;
+	c->backoff_max_s = 300;
+	c->batch_max_versions = 10000;
+	c->batch_max_bytes = 4u << 20;
+	c->timeout_s = 60;
+	if (conf_set_string(&c->state_dir, "/var/lib/ktpsync") < 0 ||
+	    conf_set_string(&c->key_file, "/etc/ktpsync/node.key") < 0 ||
+	    conf_set_string(&c->control_socket, "/run/ktpsync/ktpsyncd.sock") < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void
+check_node(const struct node_conf *c, const char *name, struct conf_errors *errs)
+{
+	char lo[32], hi[32];
+
+	if (c->backoff_min_s > c->backoff_max_s) {
+		conf_format_duration(c->backoff_min_s, lo, sizeof(lo));
+		conf_format_duration(c->backoff_max_s, hi, sizeof(hi));
+		conf_errors_add(errs, "%s: push.backoff_min (%s) is longer than "
+				"push.backoff_max (%s)", name, lo, hi);
+	}
+}
+
+int
+conf_node_load_string(const char *text, const char *name, struct node_conf *ret,
+		      struct conf_errors *errs)
+{
+	errs->n = 0;
+	if (set_defaults(ret) < 0) {
+		conf_errors_add(errs, "%s: out of memory", name);
+		conf_node_done(ret);
+		return -ENOMEM;
+	}
+	conf_parse(&node_schema, ret, NULL, text, strlen(text), name, errs);
+	if (errs->n == 0)
+		check_node(ret, name, errs);
+	if (errs->n == 0)
+		return 0;
+	conf_node_done(ret);
+	return -EINVAL;
+}
+
+int
+conf_node_load(const char *path, struct node_conf *ret, struct conf_errors *errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	errs->n = 0;
+	memset(ret, 0, sizeof(*ret));
+	if ((r = conf_read_file(path, &text, &len, errs)) < 0)
+		return r;
+	if (strlen(text) != len) {
+		conf_errors_add(errs, "%s: contains a NUL byte; not a text file", path);
+		free(text);
+		return -EINVAL;
+	}
+	r = conf_node_load_string(text, path, ret, errs);
+	free(text);
+	return r;
+}
+
+static void
+print_path(FILE *out, const char *key, const char *v, const char *unset)
+{
+	if (v != NULL)
+		fprintf(out, "%s = %s\n", key, v);
+	else
+		fprintf(out, "# %s is not set (%s)\n", key, unset);
+}
+
+void
+conf_node_print(const struct node_conf *c, FILE *out)
+{
+	char b64[sodium_base64_ENCODED_LEN(KTP_X25519_PK_LEN, sodium_base64_VARIANT_ORIGINAL)];
+	char buf[32];
+
+	fprintf(out, "[node]\nid = %04u\nname = %s\n", c->id, c->name);
+	fprintf(out, "state_dir = %s\nkey_file = %s\ncontrol_socket = %s\n",
+		c->state_dir, c->key_file, c->control_socket);
+	conf_format_date(c->election_date, buf, sizeof(buf));
+	print_path(out, "election_date", c->election_date ? buf : NULL, "no projection");
+	sodium_bin2base64(b64, sizeof(b64), c->hub_public_key, KTP_X25519_PK_LEN,
+			  sodium_base64_VARIANT_ORIGINAL);
+	fprintf(out, "\n[hub]\nurl = %s\npublic_key = %s\n", c->hub_url, b64);
+	print_path(out, "ca_file", c->ca_file, "system CA store");
+	conf_format_duration(c->push_interval_s, buf, sizeof(buf));
+	fprintf(out, "\n[push]\ninterval = %s\n", buf);
+	conf_format_duration(c->backoff_min_s, buf, sizeof(buf));
+	fprintf(out, "backoff_min = %s\n", buf);
+	conf_format_duration(c->backoff_max_s, buf, sizeof(buf));
+	fprintf(out, "backoff_max = %s\nbatch_max_versions = %u\n", buf, c->batch_max_versions);
+	conf_format_size(c->batch_max_bytes, buf, sizeof(buf));
+	fprintf(out, "batch_max_bytes = %s\n", buf);
+	conf_format_duration(c->timeout_s, buf, sizeof(buf));
+	fprintf(out, "timeout = %s\n\n[ctl]\n", buf);
+	print_path(out, "admin_group", c->admin_group, "root and the daemon's user only");
+}
+
+void
+conf_node_done(struct node_conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->name);
+	free(c->state_dir);
+	free(c->key_file);
+	free(c->control_socket);
+	free(c->hub_url);
+	free(c->ca_file);
+	free(c->admin_group);
+	memset(c, 0, sizeof(*c));
+}
