@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd_hub.h"
+#include "ctlclient.h"
+#include "ctlmsg.h"
+#include "err.h"
+#include "output.h"
+
+static int
+usage(const char *text)
+{
+	fprintf(stderr, "usage: ktpctl [-s socket] [--json] %s\n", text);
+	return 2;
+}
+
+/* --- nodes, conflicts ------------------------------------------------------ */
+
+static const char *const node_cols[] = {
+	"code", "name", "acked", "pending", "last_seen", "last_push", "versions", "bytes",
+	"last_error",
+};
+
+int
+cmd_nodes(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *reply = NULL;
+	int r;
+
+	(void)argv;
+	if (argc != 1)
+		return usage("nodes");
+	if ((r = ctlclient_simple(o, "nodes", NULL, &reply)) != 0 || reply == NULL)
+		return r;
+	output_table(stdout, json_object_get(reply, "nodes"), node_cols,
+		     sizeof(node_cols) / sizeof(node_cols[0]));
+	json_decref(reply);
+	return 0;
+}
+
+static const char *const conflict_cols[] = {
+	"at", "nik_masked", "winner_node", "loser_node", "winner_hlc", "loser_hlc",
+};
+
+int
+cmd_conflicts(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *args = NULL, *reply = NULL;
+	char *end;
+	long n;
+	int r;
+
+	if (argc == 3 && strcmp(argv[1], "--limit") == 0) {
+		n = strtol(argv[2], &end, 10);
+		if (*end != '\0' || n < 1 || n > 100000)
+			return usage("conflicts [--limit N]  (N in 1..100000)");
+		args = json_pack("{s:I}", "limit", (json_int_t)n);
+	} else if (argc != 1) {
+		return usage("conflicts [--limit N]");
+	}
+	if ((r = ctlclient_simple(o, "conflicts", args, &reply)) != 0 || reply == NULL)
+		return r;
+	if (json_array_size(json_object_get(reply, "conflicts")) == 0)
+		printf("no conflicts\n");
+	else
+		output_table(stdout, json_object_get(reply, "conflicts"), conflict_cols,
+			     sizeof(conflict_cols) / sizeof(conflict_cols[0]));
+	json_decref(reply);
+	return 0;
+}
+
+/* --- import-bundle ----------------------------------------------------------- */
+
+static int64_t
+int_of(const json_t *o, const char *key)
+{
+	return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+/* Only the refused batches are listed: a bundle may hold thousands. */
+static void
+print_refused(const json_t *reply)
+{
+	const json_t *oc;
+	size_t i;
+
+	json_array_foreach(json_object_get(reply, "outcomes"), i, oc) {
+		if (int_of(oc, "status") == 200)
+			continue;
+		fprintf(stderr, "import-bundle: batch %" PRId64 "..%" PRId64 " of node %s: %" PRId64
+			" %s\n", int_of(oc, "first"), int_of(oc, "last"),
+			json_string_value(json_object_get(oc, "node")) ?: "?", int_of(oc, "status"),
+			json_string_value(json_object_get(oc, "error")) ?: "");
+	}
+}
+
+static int
+print_bundle_reply(const struct ctl_opts *o, struct ctlclient *c, const json_t *reply,
+		   int status, const char *name)
+{
+	int r;
+
+	if (!o->json)
+		print_refused(reply);
+	r = ctlclient_print_reply(o, c, reply, status);
+	if (!o->json)
+		printf("import-bundle: %s: %" PRId64 " batches, %" PRId64 " accepted, %" PRId64
+		       " refused, %" PRId64 " versions applied\n", name, int_of(reply, "batches"),
+		       int_of(reply, "accepted"), int_of(reply, "refused"), int_of(reply, "applied"));
+	return r;
+}
+
+/* Reads the reply even when the hub stopped reading early (the write then
+ * fails with EPIPE), so the operator sees the hub's reason. */
+static int
+send_bundle(const struct ctl_opts *o, int fd, const char *name)
+{
+	struct ctlclient *c = NULL;
+	struct ktp_err err = {0}, werr = {0};
+	json_t *req = ctlmsg_request("import-bundle"), *reply = NULL;
+	int status = 0, r;
+
+	if (req == NULL || json_object_set_new(req, "name", json_string(name)) < 0) {
+		r = ktp_err_set(&err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((r = ctlclient_connect(o, &c, &err)) < 0)
+		goto fail;
+	if ((r = ctlclient_request(c, req, &err)) == 0)
+		ctlclient_send_fd(c, fd, &werr);
+	if (r < 0 || (r = ctlclient_read_reply(c, &reply, &status, &err)) < 0) {
+		if (werr.code != 0)
+			err = werr;
+		goto fail;
+	}
+	r = print_bundle_reply(o, c, reply, status, name);
+	json_decref(reply);
+	json_decref(req);
+	ctlclient_close(c);
+	return r;
+fail:
+	fprintf(stderr, "ktpctl: %s\n", err.msg);
+	json_decref(req);
+	ctlclient_close(c);
+	return 1;
+}
+
+int
+cmd_import_bundle(const struct ctl_opts *o, int argc, char **argv)
+{
+	char *copy;
+	int fd, r;
+
+	if (argc != 2)
+		return usage("import-bundle FILE");
+	if ((fd = open(argv[1], O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "ktpctl: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	if ((copy = strdup(argv[1])) == NULL) {
+		close(fd);
+		fprintf(stderr, "ktpctl: out of memory\n");
+		return 1;
+	}
+	r = send_bundle(o, fd, basename(copy));
+	free(copy);
+	close(fd);
+	return r;
+}
+
+/* --- printers for cmd_status and cmd_report ------------------------------------ */
+
+void
+cmd_hub_print_status(FILE *out, const json_t *reply)
+{
+	static const char *const keys[] = {
+		"daemon", "listen", "province", "nodes", "versions", "pushes_ok", "last_apply",
+		"last_apply_node", "started",
+	};
+	char up[64];
+
+	output_fields(out, reply, keys, sizeof(keys) / sizeof(keys[0]));
+	output_duration(up, sizeof(up), int_of(reply, "uptime"));
+	fprintf(out, "%-16s %s\n", "uptime:", up);
+}
+
+static const char *const report_cols[] = {
+	"code", "name", "persons", "wajib_ktp", "on_dpt", "recorded", "dpt_unrecorded",
+	"recorded_30d", "rate_per_day", "projected_completion", "on_track", "last_sync",
+};
+#define N_REPORT_COLS (sizeof(report_cols) / sizeof(report_cols[0]))
+
+/* Province first, then one row per regency; with one regency (report
+ * --regency CODE) its kecamatan follow in a second table. */
+void
+cmd_hub_print_report(FILE *out, const json_t *reply)
+{
+	const json_t *prov = json_object_get(json_object_get(reply, "report"), "province");
+	const json_t *regs = json_object_get(prov, "regencies"), *reg;
+	json_t *rows = json_array(), *p = json_deep_copy(prov);
+	size_t i;
+
+	if (rows == NULL || p == NULL)
+		goto out;
+	json_object_del(p, "regencies");
+	json_object_set_new(p, "name", json_string("province"));
+	json_array_append(rows, p);
+	json_array_foreach(regs, i, reg) {
+		json_t *r = json_deep_copy(reg);
+
+		json_object_del(r, "kecamatan");
+		json_array_append_new(rows, r);
+	}
+	output_table(out, rows, report_cols, N_REPORT_COLS);
+	if (json_array_size(regs) == 1) {
+		fputc('\n', out);
+		output_table(out, json_object_get(json_array_get(regs, 0), "kecamatan"),
+			     report_cols, N_REPORT_COLS - 1);
+	}
+out:
+	json_decref(p);
+	json_decref(rows);
+}
