@@ -433,6 +433,34 @@ test_batch_open_rejects_bomb_beyond_plain_len(void **state)
 	free(z);
 }
 
+/* A hand-made frame header declaring 1 TiB (single segment, 8-byte size)
+ * with one RLE block: refused from the frame header alone. */
+static void
+test_batch_open_rejects_frame_declaring_a_terabyte(void **state)
+{
+	static const uint8_t frame[] = {
+		0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 0, 1, 0, 0,
+		0x0b, 0x00, 0x80, 'x',		/* last block, RLE, size 2^14 + 1 */
+	};
+	struct ktp_err err = {0};
+	struct batch_header h;
+	struct fixed f;
+	uint8_t *wire;
+	size_t len;
+
+	(void)state;
+	fixed_keys(&f);
+	assert_int_equal(ZSTD_getFrameContentSize(frame, sizeof(frame)), 1ull << 40);
+	fixed_header(&f, &h);
+	h.count = 3;
+	h.plain_len = 25;
+	seal_raw(&f, &h, frame, sizeof(frame), &wire, &len);
+	assert_int_equal(open_fixed(&f, wire, len, &err), -EMSGSIZE);
+	assert_string_equal(err.msg,
+			    "batch 41..43: zstd: frame declares 1099511627776 bytes, header 25");
+	free(wire);
+}
+
 /* A declared size over KTP_BATCH_MAX_PLAIN stops at the header, before the
  * signature is even checked. */
 static void
@@ -763,6 +791,7 @@ main(void)
 		cmocka_unit_test(test_batch_open_rejects_unknown_hub_key_id),
 		cmocka_unit_test(test_batch_open_picks_hub_key_by_id),
 		cmocka_unit_test(test_batch_open_rejects_bomb_beyond_plain_len),
+		cmocka_unit_test(test_batch_open_rejects_frame_declaring_a_terabyte),
 		cmocka_unit_test(test_batch_open_rejects_plain_len_over_cap),
 		cmocka_unit_test(test_batch_open_rejects_frame_without_size),
 		cmocka_unit_test(test_batch_open_stops_frame_that_inflates_past_its_size),
