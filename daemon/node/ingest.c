@@ -215,24 +215,19 @@ parse_operator(struct ingest *in, const char *v, size_t len, struct record *rec)
 		memcpy(rec->operator_, v, len + 1);
 }
 
-/* The NIK already says the sex; the column may only agree with it. */
+/* The NIK's +40 gives the sex at registration; a corrected sex may differ from
+ * it and the record keeps both, so the column is not checked against the NIK. */
 static void
-parse_sex(struct ingest *in, const char *v, size_t len, const struct nik *n)
+parse_sex(struct ingest *in, const char *v, size_t len, struct record *rec)
 {
-	bool female;
-
 	if (len == 0)
 		return;
 	if (len == 1 && strchr("LlMm", v[0]) != NULL)
-		female = false;
+		rec->sex = RECORD_SEX_MALE;
 	else if (len == 1 && strchr("PpFf", v[0]) != NULL)
-		female = true;
-	else {
+		rec->sex = RECORD_SEX_FEMALE;
+	else
 		row_error(in, "sex: '%.32s' is not L or P", v);
-		return;
-	}
-	if (female != n->female)
-		row_error(in, "sex: '%s' does not match the nik (%c)", v, n->female ? 'P' : 'L');
 }
 
 /* "YYYY-MM-DD" to YYYYMMDD, 0 if malformed or not a real date. */
@@ -502,7 +497,7 @@ apply_fields(struct ingest *in, const struct row *rw, const struct nik *n, struc
 	if (rw->val[F_NAME])
 		parse_name(in, rw->val[F_NAME], rw->len[F_NAME], rec);
 	if (rw->val[F_SEX])
-		parse_sex(in, rw->val[F_SEX], rw->len[F_SEX], n);
+		parse_sex(in, rw->val[F_SEX], rw->len[F_SEX], rec);
 	if (rw->val[F_BIRTH_DATE])
 		parse_birth_date(in, rw->val[F_BIRTH_DATE], rw->len[F_BIRTH_DATE], n, rec);
 	errors = in->res.errors;
