@@ -473,8 +473,7 @@ log_push(const struct hub_push_result *r, size_t len, uint64_t us)
 			 " applied, acked %" PRIu64 " (%zu bytes, %" PRIu64 " ms)", r->node,
 			 r->first, r->last, r->applied, r->acked, len, us / 1000);
 	else if (r->node != 0)
-		log_warn("push: node %04u: batch %" PRIu64 "..%" PRIu64 ": %u %s", r->node,
-			 r->first, r->last, r->http_status, r->error);
+		log_warn("push: node %04u: %u %s", r->node, r->http_status, r->error);
 	else
 		log_warn("push: %u %s", r->http_status, r->error);
 }
