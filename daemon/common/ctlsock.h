@@ -65,7 +65,8 @@ int	ctlconn_read_chunk(struct ctlconn *c, const uint8_t **ret_data, size_t *ret_
 			   struct ktp_err *err);
 int	ctlconn_write_chunk(struct ctlconn *c, const void *data, size_t len, struct ktp_err *err);
 int	ctlconn_end_stream(struct ctlconn *c, struct ktp_err *err);	/* the 0 chunk */
-/* True once the peer hung up (for long waits such as `sync`). */
+/* True once the peer hung up, or ctlsock_stop began (for long waits such as
+ * `sync`: a handler that polls this also ends when the daemon stops). */
 bool	ctlconn_peer_gone(struct ctlconn *c);
 
 #endif

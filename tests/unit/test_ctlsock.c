@@ -567,6 +567,30 @@ test_ctlsock_handler_sees_peer_gone(void **state)
 	ctlsock_stop(s);
 }
 
+static void
+test_ctlsock_stop_wakes_a_handler_waiting_for_its_peer(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("wait-gone");
+	struct timespec t0, t1;
+
+	atomic_store(&peer_gone_seen, 0);
+	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	usleep(50 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ctlsock_stop(s);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* The handler would wait 5 s for a peer that stays connected. */
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	assert_int_equal(atomic_load(&peer_gone_seen), 1);
+	json_decref(req);
+	ctlclient_close(c);
+}
+
 /* --- the socket file --- */
 
 static void
@@ -983,6 +1007,7 @@ main(void)
 		T(test_ctlsock_stream_refused_midway_still_delivers_the_reply),
 		T(test_ctlsock_oversize_chunk_is_refused),
 		T(test_ctlsock_handler_sees_peer_gone),
+		T(test_ctlsock_stop_wakes_a_handler_waiting_for_its_peer),
 		T(test_ctlsock_socket_is_0660_with_the_given_group),
 		T(test_ctlsock_unknown_group_is_refused),
 		T(test_ctlsock_stale_socket_is_replaced),
