@@ -53,8 +53,10 @@ encrypt_into(uint8_t *wire, const uint8_t *ad, size_t ad_len, const uint8_t *pla
 	memcpy(wire, ad, ad_len);
 	crypto_scalarmult_base(eph_pk, eph_sk);
 	memcpy(eph_pk + KTP_X25519_PK_LEN, nonce, KTP_NONCE_LEN);
-	if (derive_key(eph_sk, hub_pk, eph_pk, hub_pk, key) < 0)
+	if (derive_key(eph_sk, hub_pk, eph_pk, hub_pk, key) < 0) {
+		sodium_memzero(key, sizeof(key));
 		return ktp_err_set(err, -EINVAL, "seal: hub key: low-order point");
+	}
 	crypto_aead_xchacha20poly1305_ietf_encrypt(eph_pk + KTP_X25519_PK_LEN + KTP_NONCE_LEN,
 						   &clen, plain, plain_len, ad, ad_len, NULL,
 						   nonce, key);
