@@ -13,7 +13,7 @@ test_pusher_DEPS := daemon/node/pusher.c protocol/chain.c protocol/err.c
 test_dashboard_DEPS := daemon/hub/dashboard.c protocol/err.c
 test_varint_DEPS := protocol/varint.c
 test_nik_DEPS := protocol/nik.c protocol/err.c
-test_record_DEPS := protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c tests/synth/synth.c
+test_record_DEPS := protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c tests/synth/synth.c
 test_hlc_DEPS := protocol/hlc.c
 test_chain_DEPS := protocol/chain.c protocol/err.c protocol/record.c protocol/varint.c protocol/nik.c
 test_netwatch_DEPS := daemon/node/netwatch.c protocol/err.c
@@ -37,3 +37,6 @@ test_journal_DEPS := daemon/node/journal.c daemon/common/db.c protocol/record.c 
 	protocol/nik.c protocol/hlc.c protocol/chain.c protocol/batch.c protocol/seal.c \
 	protocol/keytext.c protocol/err.c
 test_ingest_DEPS := daemon/node/ingest.c $(test_journal_DEPS)
+test_conf_DEPS := conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
+test_conf_node_DEPS := conf/conf_node.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
+test_conf_hub_DEPS := conf/conf_hub.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
