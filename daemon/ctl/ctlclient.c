@@ -181,6 +181,9 @@ ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err)
 			continue;
 		if (n < 0) {
 			r = ktp_err_set(err, -errno, "read: %s", strerror(errno));
+			/* The daemon then sees the stream cut short at once and
+			 * answers, instead of waiting out its read timeout. */
+			shutdown(c->fd, SHUT_WR);
 			break;
 		}
 		if (n == 0) {

@@ -38,7 +38,9 @@ int	ctlclient_call(struct ctlclient *c, const json_t *req, json_t **ret_reply, i
 		       struct ktp_err *err);
 int	ctlclient_write_chunk(struct ctlclient *c, const void *data, size_t len, struct ktp_err *err);
 int	ctlclient_end_stream(struct ctlclient *c, struct ktp_err *err);
-/* Streams a whole fd (a file or stdin) as chunks, then the end chunk. */
+/* Streams a whole fd (a file or stdin) as chunks, then the end chunk. If
+ * reading fd fails, shuts down the sending side instead of ending the stream,
+ * so the daemon discards what it got and replies; read that reply next. */
 int	ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err);
 /* Reads a chunk into a buffer valid until the next call; *ret_len 0 at the end. */
 int	ctlclient_read_chunk(struct ctlclient *c, const uint8_t **ret_data, size_t *ret_len,

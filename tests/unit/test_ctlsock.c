@@ -527,6 +527,35 @@ test_ctlsock_stream_refused_midway_still_delivers_the_reply(void **state)
 }
 
 static void
+test_ctlclient_send_fd_read_error_cuts_the_stream_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .io_timeout_s = 30 };
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("upload"), *reply = NULL;
+	struct timespec t0, t1;
+	int dirfd = open(f->dir, O_RDONLY | O_DIRECTORY), st = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	assert_int_equal(ctlclient_send_fd(c, dirfd, &err), -EISDIR);
+	assert_string_equal(err.msg, "read: Is a directory");
+	assert_int_equal(ctlclient_read_reply(c, &reply, &st, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(st, CTL_STATUS_FAILED);
+	assert_string_equal(json_string_value(json_object_get(reply, "error")),
+			    "upload: ctl: stream cut short");
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	json_decref(reply);
+	json_decref(req);
+	close(dirfd);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+static void
 test_ctlsock_oversize_chunk_is_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -1005,6 +1034,7 @@ main(void)
 		T(test_ctlsock_upload_stream_round_trips_every_byte),
 		T(test_ctlsock_download_stream_round_trips_every_byte),
 		T(test_ctlsock_stream_refused_midway_still_delivers_the_reply),
+		T(test_ctlclient_send_fd_read_error_cuts_the_stream_at_once),
 		T(test_ctlsock_oversize_chunk_is_refused),
 		T(test_ctlsock_handler_sees_peer_gone),
 		T(test_ctlsock_stop_wakes_a_handler_waiting_for_its_peer),
