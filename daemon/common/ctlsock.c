@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,6 +535,25 @@ free_sock(struct ctlsock *s)
 	free(s);
 }
 
+/* The accept thread, and the connection threads it creates, inherit a mask
+ * blocking every signal: the daemon's loop takes SIGTERM and SIGHUP through
+ * its signalfd, which works only if no other thread can receive them. */
+static int
+start_accept_thread(struct ctlsock *s)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&s->accept_thread, NULL, accept_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return -r;
+	s->accepting = true;
+	return 0;
+}
+
 int
 ctlsock_start(const struct ctlsock_opts *o, const struct ctl_cmd *cmds, size_t n_cmds,
 	      void *ctx, struct ctlsock **ret, struct ktp_err *err)
@@ -549,11 +569,10 @@ ctlsock_start(const struct ctlsock_opts *o, const struct ctl_cmd *cmds, size_t n
 	s->ctx = ctx;
 	if ((r = init_sock(s, o, err)) < 0 || (r = open_listener(s, o->group, err)) < 0)
 		goto fail;
-	if ((r = -pthread_create(&s->accept_thread, NULL, accept_main, s)) < 0) {
+	if ((r = start_accept_thread(s)) < 0) {
 		ktp_err_set(err, r, "ctl: cannot start the accept thread: %s", strerror(-r));
 		goto fail;
 	}
-	s->accepting = true;
 	*ret = s;
 	return 0;
 fail:
