@@ -438,10 +438,14 @@ get(struct dec *d, const char *field, uint64_t *ret)
 
 	if (varint_get(d->buf, d->len, &d->off, ret) == 0)
 		return 0;
-	for (i = d->off; i < d->len && i - d->off < VARINT_MAX_LEN; i++)
-		if ((d->buf[i] & 0x80) == 0)
-			return ktp_err_set(d->err, -EPROTO, "record: %s: non-minimal varint",
+	for (i = d->off; i < d->len && i - d->off < VARINT_MAX_LEN; i++) {
+		if (d->buf[i] & 0x80)
+			continue;
+		if (i - d->off == VARINT_MAX_LEN - 1 && d->buf[i] > 1)
+			return ktp_err_set(d->err, -EPROTO, "record: %s: varint over 64 bits",
 					   field);
+		return ktp_err_set(d->err, -EPROTO, "record: %s: non-minimal varint", field);
+	}
 	if (i - d->off >= VARINT_MAX_LEN)
 		return ktp_err_set(d->err, -EPROTO, "record: %s: varint longer than %d bytes",
 				   field, VARINT_MAX_LEN);
@@ -689,7 +693,8 @@ record_decode(const uint8_t *buf, size_t len, struct record *ret, struct ktp_err
 	if ((rc = get_all(&d, &r)) < 0)
 		return rc;
 	if (d.off != len)
-		return ktp_err_set(err, -EPROTO, "record: %zu trailing bytes", len - d.off);
+		return ktp_err_set(err, -EPROTO, "record: %zu bytes after the last field",
+				   len - d.off);
 	*ret = r;
 	return 0;
 }
