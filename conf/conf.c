@@ -29,9 +29,8 @@
 #include "fileio.h"
 #include "nik.h"
 
-/* inih copies section and key names into buffers of these sizes (ini.c). */
+/* inih copies a section name into a buffer of this size (ini.c). */
 #define INIH_MAX_SECTION	50
-#define INIH_MAX_NAME		50
 
 enum section_kind { SECTION_NONE, SECTION_STATIC, SECTION_DYNAMIC, SECTION_BAD };
 

@@ -209,6 +209,7 @@ fileio_lock_dir(const char *dir, int *ret_fd, struct ktp_err *err)
 {
 	char path[PATH_MAX];
 	int fd = -1, r;
+	long holder;
 
 	if (snprintf(path, sizeof(path), "%s/lock", dir) >= (int)sizeof(path))
 		return ktp_err_set(err, -ENAMETOOLONG, "%s: path too long", dir);
@@ -218,11 +219,13 @@ fileio_lock_dir(const char *dir, int *ret_fd, struct ktp_err *err)
 	/* flock, not a pid file alone: the kernel drops the lock when the
 	 * holder dies, even by kill -9, so a stale file never blocks a start. */
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			r = ktp_err_set(err, -EBUSY, "%s: held by another process (pid %ld)",
-					path, read_holder(fd));
-		else
+		if (errno != EWOULDBLOCK)
 			r = errno_set(err, path, "flock");
+		else if ((holder = read_holder(fd)) > 0)
+			r = ktp_err_set(err, -EBUSY, "%s: held by another process (pid %ld)",
+					path, holder);
+		else	/* the holder has not written its pid yet */
+			r = ktp_err_set(err, -EBUSY, "%s: held by another process", path);
 		goto fail;
 	}
 	if ((r = write_holder(fd, path, err)) < 0)
