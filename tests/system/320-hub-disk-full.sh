@@ -37,7 +37,6 @@ done
 expect_eq "a 503 on a full disk" "$got503" 1
 grep -qi '^Retry-After: [1-9]' <<< "$HTTP_HEADERS" || fail "503 without Retry-After: $HTTP_HEADERS"
 json .error | grep -q 'disk full' || fail "503 reason: $HTTP_BODY"
-reason=$HTTP_BODY
 expect_eq "totals after the 503" "$(report_totals)" "$before"
 acked=$(node_acked 3201)
 http_get /healthz
