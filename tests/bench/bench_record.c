@@ -15,7 +15,7 @@
 
 #define NVERSIONS	100000
 #define ROUNDS		5
-#define BENCH_NOW	INT64_C(1793232000)	/* 2026-10-28T00:00:00Z, fixed for repeatability */
+#define BENCH_NOW	INT64_C(1793232000)	/* 2026-10-29T00:00:00Z, fixed for repeatability */
 
 static double
 now_s(void)

@@ -107,7 +107,6 @@ struct person {
 struct traits {
 	bool		female;
 	bool		sex_other;	/* the rare record whose sex is not the NIK's */
-	bool		birth_other;	/* birth date corrected away from the NIK's */
 	unsigned	kec;		/* index of the kecamatan lived in */
 	unsigned	desa;		/* index within it */
 	uint32_t	nik_area;	/* PPRRKK of the NIK */
@@ -178,7 +177,7 @@ split_words(const char *text, struct words *w)
 	return 0;
 }
 
-/* Days since 1970-01-01 to YYYYMMDD and back (proleptic Gregorian). */
+/* Days since 1970-01-01 to YYYYMMDD (proleptic Gregorian). */
 static uint32_t
 ymd_from_days(int64_t z)
 {
@@ -194,19 +193,6 @@ ymd_from_days(int64_t z)
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y = yoe + era * 400 + (m <= 2);
 	return (uint32_t)(y * 10000 + m * 100 + d);
-}
-
-static int64_t
-days_from_ymd(uint32_t ymd)
-{
-	int64_t y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100, era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 static void
@@ -313,7 +299,6 @@ person_traits(const struct synth *s, uint64_t seed)
 
 	t.female = chance(&x, 505);
 	t.sex_other = chance(&x, 2);
-	t.birth_other = chance(&x, 10);
 	t.kec = pick_kecamatan(s, &x);
 	t.desa = pick(&x, s->kec[t.kec].ndesa);
 	t.nik_area = pick_nik_area(s, &x, t.kec);
@@ -462,8 +447,9 @@ fill_record(const struct synth *s, const struct person *p, struct record *out)
 	out->hlc = p->hlc;
 	make_name(s, &t, out->name, sizeof(out->name));
 	out->sex = (t.female != t.sex_other) ? RECORD_SEX_FEMALE : RECORD_SEX_MALE;
-	out->birth_date = t.birth_other ? ymd_from_days(days_from_ymd(p->birth) - 1 -
-							(int64_t)(t.name_seed % 30)) : p->birth;
+	/* Always the NIK's date: ingest refuses a birth_date column that
+	 * contradicts the NIK, and the generated files must import. */
+	out->birth_date = p->birth;
 	out->kecamatan = k->code;
 	out->desa = (uint64_t)k->code * 10000 +
 		    (t.desa < k->nkel ? 1001 + t.desa : 2001 + t.desa - k->nkel);
@@ -587,23 +573,37 @@ synth_person(struct synth *s, struct record *out, int64_t now)
 	fill_record(s, p, out);
 }
 
+static bool
+can_progress(const struct person *p, int64_t now)
+{
+	if (p->status == RECORD_STATUS_UNRECORDED)
+		return age_at(p->birth, now) >= 16;
+	return p->status != RECORD_STATUS_ISSUED;
+}
+
 /* Prefers an unrecorded person old enough to record, then anyone not yet
- * issued; when a few draws find neither, the event is a voter-roll change. */
+ * issued; when a few random draws find neither, a scan from a random place
+ * does. NULL when nobody can move on. */
 static struct person *
 pick_for_update(struct synth *s, int64_t now)
 {
-	struct person *first_open = NULL, *p = NULL;
-	unsigned i;
+	struct person *any = NULL, *p;
+	size_t i, start;
 
 	for (i = 0; i < 16; i++) {
-		p = &s->p[pick(&s->rng, (unsigned)(s->n < UINT32_MAX ? s->n : UINT32_MAX))];
-		if (p->status == RECORD_STATUS_UNRECORDED && age_at(p->birth, now) >= 16)
+		p = &s->p[synth_rand(s) % s->n];
+		if (p->status == RECORD_STATUS_UNRECORDED && can_progress(p, now))
 			return p;
-		if (first_open == NULL && p->status != RECORD_STATUS_UNRECORDED &&
-		    p->status != RECORD_STATUS_ISSUED)
-			first_open = p;
+		if (any == NULL && can_progress(p, now))
+			any = p;
 	}
-	return first_open != NULL ? first_open : p;
+	if (any != NULL)
+		return any;
+	start = (size_t)(synth_rand(s) % s->n);
+	for (i = 0; i < s->n; i++)
+		if (can_progress(&s->p[(start + i) % s->n], now))
+			return &s->p[(start + i) % s->n];
+	return NULL;
 }
 
 static int
@@ -612,20 +612,17 @@ update_person(struct synth *s, struct record *out, int64_t now, unsigned gap_ms)
 	struct person *p;
 	uint64_t stamp;
 
-	if (s->n == 0)
+	if (s->n == 0 || (p = pick_for_update(s, now)) == NULL)
 		return -ENOENT;
-	p = pick_for_update(s, now);
 	stamp = tick(s, now, gap_ms);
-	if (p->status == RECORD_STATUS_UNRECORDED && age_at(p->birth, now) >= 16) {
+	if (p->status == RECORD_STATUS_UNRECORDED) {
 		p->status = RECORD_STATUS_RECORDED;
 		p->recorded_at = (int64_t)(hlc_wall_ms(stamp) / 1000) - 60 -
 				 pick(&s->rng, gap_ms ? 900 : 8 * 3600);
 		p->site = pick_site(s);
 		p->op = (uint8_t)pick(&s->rng, s->noperators);
-	} else if (p->status == RECORD_STATUS_RECORDED || p->status == RECORD_STATUS_PRINTED) {
+	} else {
 		p->status++;
-	} else if (age_at(p->birth, now) >= 17) {
-		p->on_dpt = !p->on_dpt;
 	}
 	p->hlc = stamp;
 	fill_record(s, p, out);

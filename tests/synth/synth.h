@@ -28,14 +28,18 @@ void	synth_free(struct synth *s);			/* NULL is a no-op */
 void	synth_person(struct synth *s, struct record *out, int64_t now);
 
 /* A recording event for a person made earlier: the next status
- * (unrecorded -> recorded -> printed -> issued) with recorded_at near now,
- * site and operator; everything else as that person's last version.
- * Unrecorded persons are picked first. -ENOENT before any synth_person. */
+ * (unrecorded -> recorded -> printed -> issued; a new recording gets
+ * recorded_at shortly before the stamp, a site and an operator), everything
+ * else as that person's last version. Unrecorded persons of 16 and over are
+ * preferred. -ENOENT before any synth_person, or when every person is
+ * issued or too young. */
 int	synth_update(struct synth *s, struct record *out, int64_t now);
 
-/* The next version of a node journal in a realistic order: an import of
- * new persons in runs, interleaved with recording events (about one in
- * five versions once persons exist). */
+/* The next version of a node journal in a realistic order: runs, because
+ * an imported file is one transaction with one wall time (its versions
+ * differ only in the HLC counter): residents files of new persons,
+ * recording files of a day's events, and live events a few seconds apart.
+ * Once persons exist, about one version in five is a recording event. */
 void	synth_journal_next(struct synth *s, struct record *out, int64_t now);
 
 /* Number of persons made so far, and the last version of person i
