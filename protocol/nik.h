@@ -14,7 +14,7 @@ struct ktp_err;
 
 struct nik {
 	char		digits[NIK_LEN + 1];	/* NUL-terminated */
-	uint8_t		province;		/* 11..94, from the real list */
+	uint8_t		province;		/* 11..96, one of the 38 codes of PROTOCOL.md 1 */
 	uint8_t		regency;		/* 01..99 */
 	uint8_t		kecamatan;		/* 01..99 */
 	bool		female;			/* DD was 41..71 */
@@ -24,10 +24,12 @@ struct nik {
 
 /* Parses and validates text (exactly 16 ASCII digits, nothing else).
  * ref_year (e.g. 2026) picks the century of the two-digit year: a year
- * later than ref_year % 100 is 19YY, otherwise 20YY.
- * Error texts: "nik: 15 digits, need 16", "nik: not all digits",
+ * later than ref_year % 100 is 19YY, otherwise 20YY. ret is written only
+ * on success. -EINVAL with one of these texts, checked in this order:
+ * "nik: empty", "nik: not all digits", "nik: 15 digits, need 16",
  * "nik: unknown province code '99'", "nik: regency code 00",
  * "nik: kecamatan code 00", "nik: birth date: day 32 not in 1..31 or 41..71",
+ * "nik: birth date: month 13 not in 1..12",
  * "nik: birth date: 31 February 1990 does not exist", "nik: serial 0000". */
 int	nik_parse(const char *text, unsigned ref_year, struct nik *ret, struct ktp_err *err);
 bool	nik_province_is_known(unsigned code);

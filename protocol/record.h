@@ -43,6 +43,12 @@ enum record_removed {
 };
 
 /* One version of a whole person row. Strings are NUL-terminated UTF-8.
+ * record_encode requires: a valid NIK (nik.h, its date valid in 20YY);
+ * birth_date 0 or a real date in 1900..2099; kecamatan a valid PPRRKK
+ * (known province, RR and KK not 00) — it is required, 0 is refused;
+ * desa 0 or a valid kecamatan code followed by DDDD 0001..9999;
+ * recorded_at 0 or 1..253402300799. Birth date, sex and kecamatan that
+ * agree with the NIK cost no bytes (PROTOCOL.md section 2).
  * The journal seq and the writing node are not part of it: a batch gives
  * seq (first + index) and the node id (header). */
 struct record {
@@ -61,18 +67,27 @@ struct record {
 	uint8_t		removed;		/* enum record_removed */
 };
 
-/* Encodes r into buf (cap >= KTP_VERSION_MAX_BYTES always suffices).
- * -EINVAL with a reason if r itself is invalid (bad NIK, string too long,
- * invalid UTF-8, enum out of range). */
+/* Encodes r into buf (cap >= KTP_VERSION_MAX_BYTES always suffices; the
+ * largest version is 232 bytes). -EINVAL with a reason if r itself is
+ * invalid (bad NIK, string too long, invalid UTF-8, enum out of range),
+ * -ENOBUFS if cap is too small. */
 int	record_encode(const struct record *r, uint8_t *buf, size_t cap, size_t *ret_len,
 		      struct ktp_err *err);
 /* Decodes exactly len bytes (trailing bytes are an error) into *ret.
- * -EPROTO with a reason ("record: name: invalid UTF-8") on any malformation. */
+ * -EPROTO with a reason ("record: name: invalid UTF-8") on any malformation,
+ * including any encoding other than the one record_encode makes, so
+ * encode(decode(x)) == x. *ret is written only on success. */
 int	record_decode(const uint8_t *buf, size_t len, struct record *ret, struct ktp_err *err);
 
 bool	record_is_recorded(const struct record *r);	/* recorded, printed or issued */
 
-/* Text names as used in CSV, JSON and reports ("recorded", "pesantren", "died"). */
+/* Text names as used in CSV, JSON and reports ("recorded", "pesantren", "died").
+ * Site and removed 0 are "none"; a value out of range gives "invalid".
+ * The *_from_name functions are exact and case-sensitive; for site and
+ * removed an empty string means 0 (CSV leaves those fields blank).
+ * CSV text forms (PROTOCOL.md 2.6): sex "L" or "P" (readers also accept
+ * "M" and "F", either case), birth_date YYYY-MM-DD, on_dpt 1 or 0,
+ * recorded_at YYYY-MM-DDTHH:MM:SSZ or empty, kecamatan 6 and desa 10 digits. */
 const char *record_status_name(unsigned status);
 const char *record_site_name(unsigned site);
 const char *record_removed_name(unsigned removed);

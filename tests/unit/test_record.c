@@ -326,7 +326,12 @@ test_record_round_trips_extreme_values(void **state)
 	/* 3 flags, 3 area, 3 kecamatan, 2 desa, 1 serial, 65 operator, 6 wall,
 	 * 3 counter, 3 NIK date, 0 birth (the NIK's in 20YY), 6 recorded_at, 130 name. */
 	assert_int_equal(len, 225);
+	/* The largest version: every optional field at its widest. */
+	strcpy(r.nik, "3578127112999999");
+	r.desa = UINT64_C(9699989999);
+	r.birth_date = 20991230;
 	r.recorded_at = 1;
+	assert_int_equal(round_trip(&r, buf), 232);
 	r.hlc = 0;
 	r.birth_date = 19000101;
 	round_trip(&r, buf);
