@@ -521,6 +521,18 @@ genkey(int argc, char **argv)
 	return 0;
 }
 
+static void
+free_versions(struct versions *v)
+{
+	uint64_t i;
+
+	for (i = 1; i <= v->n; i++)
+		free(v->enc[i]);
+	free(v->enc);
+	free(v->len);
+	free(v->rec);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -536,9 +548,14 @@ main(int argc, char **argv)
 	encode_all(&o, o.last, &v);
 	if (o.expect) {
 		print_expect(&v);
+		free_versions(&v);
 		return 0;
 	}
 	load_sealer(&o, &s);
 	write_batches(&o, &s, &v);
+	if (s.signer != s.key)
+		keys_node_free(s.signer);
+	keys_node_free(s.key);
+	free_versions(&v);
 	return 0;
 }
