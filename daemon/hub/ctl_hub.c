@@ -187,8 +187,8 @@ take_items(struct import *im)
 
 	if (!im->magic_ok && im->len >= mlen) {
 		if (memcmp(im->buf, KTP_BUNDLE_MAGIC, mlen) != 0) {
-			snprintf(im->error, sizeof(im->error), "bundle: not a ktpsync bundle "
-				 "(no '%s' at offset 0)", KTP_BUNDLE_MAGIC);
+			snprintf(im->error, sizeof(im->error),
+				 "bundle: not a ktpsync bundle (bad magic)");
 			return;
 		}
 		im->magic_ok = true;
@@ -197,10 +197,11 @@ take_items(struct import *im)
 	while (im->magic_ok && im->len - off >= 4) {
 		n = be32(im->buf + off);
 		if (n == 0 || n > KTP_BATCH_MAX_BYTES) {
-			snprintf(im->error, sizeof(im->error), "bundle: offset %" PRIu64
-				 ": batch length %" PRIu32 " out of range (1..%u)",
+			snprintf(im->error, sizeof(im->error), n == 0 ?
+				 "bundle: offset %" PRIu64 ": batch of %" PRIu32 " bytes is empty" :
+				 "bundle: offset %" PRIu64 ": batch of %" PRIu32 " bytes, limit %u",
 				 im->offset + off, n, KTP_BATCH_MAX_BYTES);
-			return;
+			break;
 		}
 		if (im->len - off - 4 < n)
 			break;
@@ -234,6 +235,20 @@ feed(struct import *im, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* The texts are those of batch_bundle_next (PROTOCOL.md section 10). */
+static void
+check_end(struct import *im)
+{
+	if (!im->magic_ok)
+		snprintf(im->error, sizeof(im->error), "bundle: not a ktpsync bundle (bad magic)");
+	else if (im->len > 0 && im->len < 4)
+		snprintf(im->error, sizeof(im->error), "bundle: offset %" PRIu64
+			 ": truncated length", im->offset);
+	else if (im->len > 0)
+		snprintf(im->error, sizeof(im->error), "bundle: offset %" PRIu64 ": batch of %"
+			 PRIu32 " bytes is truncated", im->offset, be32(im->buf));
+}
+
 static int
 read_stream(struct ctlconn *c, struct import *im, struct ktp_err *err)
 {
@@ -249,9 +264,8 @@ read_stream(struct ctlconn *c, struct import *im, struct ktp_err *err)
 		if ((r = feed(im, data, len)) < 0)
 			return ktp_err_set(err, r, "import-bundle: out of memory");
 	}
-	if (im->error[0] == '\0' && (im->len > 0 || !im->magic_ok))
-		snprintf(im->error, sizeof(im->error), "bundle: truncated at offset %" PRIu64
-			 " (%zu bytes of an unfinished item)", im->offset, im->len);
+	if (im->error[0] == '\0')
+		check_end(im);
 	return 0;
 }
 

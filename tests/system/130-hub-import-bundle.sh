@@ -46,13 +46,14 @@ mkbatch_for 3204 -f 1 -l 100 -b 25 --bundle -o "$TEST_DIR/b3204" || fail "mkbatc
 size=$(stat -c %s "$TEST_DIR/b3204")
 head -c $((size - 10)) "$TEST_DIR/b3204" > "$TEST_DIR/cut"
 out=$(ctl import-bundle "$TEST_DIR/cut" 2>&1) && fail "truncated bundle: exit 0: $out"
-grep -q "bundle: truncated at offset" <<< "$out" || fail "truncation not reported: $out"
+grep -q "import-bundle: bundle: offset [0-9]*: batch of [0-9]* bytes is truncated (3 batches before it)" <<< "$out" ||
+	fail "truncation not reported: $out"
 expect_eq "truncated: acked" "$(node_acked 3204)" 75
 
 info "not a bundle at all"
 head -c 1000 /dev/urandom > "$TEST_DIR/noise"
 out=$(ctl import-bundle "$TEST_DIR/noise" 2>&1) && fail "noise: exit 0"
-grep -q "not a ktpsync bundle" <<< "$out" || fail "noise: $out"
+grep -q "import-bundle: bundle: not a ktpsync bundle (bad magic)" <<< "$out" || fail "noise: $out"
 out=$(ctl import-bundle "$TEST_DIR/does-not-exist" 2>&1) && fail "missing file: exit 0"
 
 info "ktpctl nodes and status read the same state"
