@@ -521,21 +521,8 @@ apply_fields(struct ingest *in, const struct row *rw, const struct nik *n, struc
 }
 
 static void
-put_person(struct ingest *in, struct record *rec)
+count_version(struct ingest *in, uint64_t seq)
 {
-	struct ktp_err e = {0};
-	uint64_t seq;
-	int r;
-
-	if ((r = journal_put(in->j, rec, in->wall_ms, &seq, &e)) < 0) {
-		/* record_encode refusing what the checks let through is a bad row;
-		 * anything else is the journal failing. */
-		if (r == -EINVAL)
-			row_error(in, "%s", e.msg);
-		else
-			set_fatal(in, r, &e);
-		return;
-	}
 	if (seq == 0) {
 		in->res.unchanged++;
 		return;
@@ -546,13 +533,66 @@ put_person(struct ingest *in, struct record *rec)
 	in->res.versions++;
 }
 
+/* A journal refusal: record_encode refusing what the checks let through is a
+ * bad row; anything else is the journal failing. */
+static void
+put_failed(struct ingest *in, int r, const struct ktp_err *e)
+{
+	if (r == -EINVAL)
+		row_error(in, "%s", e->msg);
+	else
+		set_fatal(in, r, e);
+}
+
+/* A row that can describe a new person is first tried as one: for the NIKs
+ * not yet known, which is most of an import, that saves a lookup. Returns
+ * false if the person exists after all (the row is then merged into it). */
+static bool
+try_new_person(struct ingest *in, const struct row *rw, const struct nik *n)
+{
+	struct ktp_err e = {0};
+	struct record rec;
+	uint64_t errors = in->res.errors, seq;
+	int r;
+
+	new_person(&rec, n);
+	apply_fields(in, rw, n, &rec);
+	if (in->res.errors != errors)
+		return true;
+	r = journal_put_new(in->j, &rec, in->wall_ms, &seq, &e);
+	if (r == -EEXIST)
+		return false;
+	if (r < 0)
+		put_failed(in, r, &e);
+	else
+		count_version(in, seq);
+	return true;
+}
+
+static void
+update_person(struct ingest *in, const struct row *rw, const struct nik *n)
+{
+	struct ktp_err e = {0};
+	struct record rec;
+	uint64_t errors = in->res.errors, seq;
+	int r;
+
+	if (!load_person(in, rw, n, &rec))
+		return;
+	apply_fields(in, rw, n, &rec);
+	if (in->res.errors != errors)
+		return;
+	if ((r = journal_put(in->j, &rec, in->wall_ms, &seq, &e)) < 0)
+		put_failed(in, r, &e);
+	else
+		count_version(in, seq);
+}
+
 static void
 process_row(struct ingest *in, const struct row *rw)
 {
 	struct ktp_err e = {0};
-	struct record rec;
 	struct nik n;
-	uint64_t errors = in->res.errors;
 
 	in->res.rows++;
 	if (!check_utf8(in, rw))
@@ -565,11 +605,10 @@ process_row(struct ingest *in, const struct row *rw)
 		row_error(in, "%s", e.msg);
 		return;
 	}
-	if (!load_person(in, rw, &n, &rec))
+	if (rw->val[F_NAME] != NULL && rw->val[F_KECAMATAN] != NULL &&
+	    try_new_person(in, rw, &n))
 		return;
-	apply_fields(in, rw, &n, &rec);
-	if (in->res.errors == errors)
-		put_person(in, &rec);
+	update_person(in, rw, &n);
 }
 
 /* ---- CSV ---- */
@@ -746,12 +785,51 @@ csv_byte(struct ingest *in, uint8_t c)
 }
 
 static void
+csv_add_run(struct ingest *in, const uint8_t *p, size_t n)
+{
+	size_t *len, room;
+
+	if (in->nf >= INGEST_MAX_COLS)
+		return;
+	len = &in->flen[in->nf];
+	room = *len < INGEST_FIELD_CAP ? INGEST_FIELD_CAP - *len : 0;
+	memcpy(in->fbuf[in->nf] + *len, p, n < room ? n : room);
+	*len += n;
+}
+
+/* Length of the run of bytes at p that csv_byte would only append. */
+static size_t
+plain_run(enum csv_state cs, const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+
+	if (cs == CSV_QUOTED) {
+		while (i < len && p[i] != '"' && p[i] != '\n')
+			i++;
+	} else if (cs == CSV_UNQUOTED || cs == CSV_FIELD_START) {
+		while (i < len && p[i] != ',' && p[i] != '"' && p[i] != '\n' && p[i] != '\r')
+			i++;
+	}
+	return i;
+}
+
+/* Runs of ordinary bytes are copied at once; csv_byte takes the rest. */
+static void
 csv_feed(struct ingest *in, const uint8_t *p, size_t len)
 {
-	size_t i;
+	size_t i = 0, n;
 
-	for (i = 0; i < len && in->fatal == 0; i++)
-		csv_byte(in, p[i]);
+	while (i < len && in->fatal == 0) {
+		n = plain_run(in->cs, p + i, len - i);
+		if (n > 0) {
+			csv_add_run(in, p + i, n);
+			if (in->cs == CSV_FIELD_START)
+				in->cs = CSV_UNQUOTED;
+			i += n;
+			continue;
+		}
+		csv_byte(in, p[i++]);
+	}
 }
 
 static void

@@ -49,8 +49,11 @@
 
 static const char *const schema_steps[] = {
 	/* persons: the current row per NIK (16 digits fit an INTEGER key, so the
-	 * table is its own index); the few columns the local report and the
-	 * unrecorded list need are kept beside the encoded row, no other index. */
+	 * table is its own index) points at its newest version in journal, which
+	 * holds the encoded row: persons stays small, so an import's random-order
+	 * inserts touch few pages. Beside the pointer it keeps only the columns
+	 * the local report and the unrecorded list filter on; no other index.
+	 * Because of the pointer, versions are never deleted from journal. */
 	"CREATE TABLE persons ("
 	"  nik INTEGER PRIMARY KEY,"
 	"  kecamatan INTEGER NOT NULL,"
@@ -59,7 +62,7 @@ static const char *const schema_steps[] = {
 	"  recorded INTEGER NOT NULL,"
 	"  recorded_at INTEGER NOT NULL,"
 	"  removed INTEGER NOT NULL,"
-	"  enc BLOB NOT NULL);"
+	"  seq INTEGER NOT NULL);"
 	"CREATE TABLE journal ("
 	"  seq INTEGER PRIMARY KEY,"
 	"  hlc INTEGER NOT NULL,"
@@ -73,6 +76,7 @@ static const char *const schema_steps[] = {
 enum stmt_id {
 	ST_PERSON_GET,
 	ST_PERSON_PUT,
+	ST_PERSON_NEW,
 	ST_JOURNAL_ADD,
 	ST_JOURNAL_READ,
 	ST_JOURNAL_CHAIN,
@@ -85,11 +89,15 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_PERSON_GET] = "SELECT enc FROM persons WHERE nik = ?1",
+	[ST_PERSON_GET] = "SELECT j.enc FROM persons p, journal j WHERE p.nik = ?1"
+			  " AND j.seq = p.seq",
 	[ST_PERSON_PUT] = "INSERT INTO persons (nik, kecamatan, birth_date, on_dpt, recorded,"
-			  " recorded_at, removed, enc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+			  " recorded_at, removed, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 			  " ON CONFLICT (nik) DO UPDATE SET kecamatan = ?2, birth_date = ?3,"
-			  " on_dpt = ?4, recorded = ?5, recorded_at = ?6, removed = ?7, enc = ?8",
+			  " on_dpt = ?4, recorded = ?5, recorded_at = ?6, removed = ?7, seq = ?8",
+	[ST_PERSON_NEW] = "INSERT INTO persons (nik, kecamatan, birth_date, on_dpt, recorded,"
+			  " recorded_at, removed, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+			  " ON CONFLICT (nik) DO NOTHING",
 	[ST_JOURNAL_ADD] = "INSERT INTO journal (seq, hlc, chain, enc) VALUES (?1, ?2, ?3, ?4)",
 	[ST_JOURNAL_READ] = "SELECT enc FROM journal WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq",
 	[ST_JOURNAL_CHAIN] = "SELECT chain FROM journal WHERE seq = ?1",
@@ -144,14 +152,15 @@ stmt(struct journal *j, enum stmt_id id, sqlite3_stmt **ret, struct ktp_err *err
 	return 0;
 }
 
-/* Resets after use so the statement holds no read lock between calls. */
+/* Resets after use so the statement holds no read lock between calls. Bindings
+ * stay: every caller binds all parameters (SQLITE_STATIC ones only live while
+ * the caller's buffer does, and no step runs without a fresh bind). */
 static int
 step_done(struct journal *j, sqlite3_stmt *s, const char *what, struct ktp_err *err)
 {
 	int rc = sqlite3_step(s);
 
 	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return 0;
 	return db_err(j->db, rc, what, err);
@@ -485,6 +494,8 @@ journal_rollback(struct journal *j)
 
 /* ---- persons and versions ---- */
 
+#define ENOENT_MSG "journal: nik: unknown"
+
 int
 journal_get(struct journal *j, const char *nik, struct record *ret, struct ktp_err *err)
 {
@@ -502,8 +513,12 @@ journal_get(struct journal *j, const char *nik, struct record *ret, struct ktp_e
 		r = record_decode(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
 				  &j->cur, err);
 	} else if (rc == SQLITE_DONE) {
+		/* The common case of an import of new persons: no formatting. */
 		r = -ENOENT;
-		ktp_err_set(err, r, "journal: nik: unknown");
+		if (err != NULL) {
+			err->code = r;
+			memcpy(err->msg, ENOENT_MSG, sizeof(ENOENT_MSG));
+		}
 	} else {
 		r = db_err(j->db, rc, "journal: get", err);
 	}
@@ -560,14 +575,15 @@ add_version(struct journal *j, const struct record *r, const uint8_t *enc, size_
 	return step_done(j, s, "journal: append", err);
 }
 
+/* With only_new, -EEXIST (and nothing written) when the NIK is known. */
 static int
-store_person(struct journal *j, sqlite3_int64 key, const struct record *r, const uint8_t *enc,
-	     size_t len, struct ktp_err *err)
+store_person(struct journal *j, sqlite3_int64 key, const struct record *r, bool only_new,
+	     struct ktp_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = stmt(j, ST_PERSON_PUT, &s, err)) < 0)
+	if ((rc = stmt(j, only_new ? ST_PERSON_NEW : ST_PERSON_PUT, &s, err)) < 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, key);
 	sqlite3_bind_int64(s, 2, r->kecamatan);
@@ -576,12 +592,19 @@ store_person(struct journal *j, sqlite3_int64 key, const struct record *r, const
 	sqlite3_bind_int(s, 5, record_is_recorded(r));
 	sqlite3_bind_int64(s, 6, r->recorded_at);
 	sqlite3_bind_int(s, 7, r->removed);
-	sqlite3_bind_blob(s, 8, enc, (int)len, SQLITE_STATIC);
-	return step_done(j, s, "journal: person", err);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)(j->seq + 1));
+	if ((rc = step_done(j, s, "journal: person", err)) < 0)
+		return rc;
+	if (only_new && sqlite3_changes(j->db) == 0)
+		return -EEXIST;
+	return 0;
 }
 
+/* The person row goes first, so a known NIK under only_new costs one
+ * statement and leaves nothing behind, not even a used HLC stamp. */
 static int
-append(struct journal *j, struct record *r, uint64_t wall_ms, struct ktp_err *err)
+append(struct journal *j, struct record *r, uint64_t wall_ms, bool only_new,
+       struct ktp_err *err)
 {
 	uint8_t enc[KTP_VERSION_MAX_BYTES], chain[KTP_HASH_LEN];
 	sqlite3_int64 key;
@@ -592,13 +615,13 @@ append(struct journal *j, struct record *r, uint64_t wall_ms, struct ktp_err *er
 	if ((rc = nik_key(r->nik, &key, err)) < 0)
 		return rc;
 	r->hlc = hlc_next(&j->hlc, wall_ms);
-	if ((rc = record_encode(r, enc, sizeof(enc), &len, err)) < 0) {
+	if ((rc = record_encode(r, enc, sizeof(enc), &len, err)) < 0 ||
+	    (rc = store_person(j, key, r, only_new, err)) < 0) {
 		j->hlc.last = saved_hlc;
 		return rc;
 	}
 	chain_next(j->chain, enc, len, chain);
-	if ((rc = add_version(j, r, enc, len, chain, err)) < 0 ||
-	    (rc = store_person(j, key, r, enc, len, err)) < 0) {
+	if ((rc = add_version(j, r, enc, len, chain, err)) < 0) {
 		j->cur_valid = false;
 		return rc;
 	}
@@ -607,6 +630,20 @@ append(struct journal *j, struct record *r, uint64_t wall_ms, struct ktp_err *er
 	j->cur = *r;
 	j->cur_valid = true;
 	j->cur_exists = true;
+	return 0;
+}
+
+int
+journal_put_new(struct journal *j, struct record *r, uint64_t wall_ms, uint64_t *ret_seq,
+		struct ktp_err *err)
+{
+	int rc;
+
+	if (!j->in_tx)
+		return ktp_err_set(err, -EINVAL, "journal: put_new outside a transaction");
+	if ((rc = append(j, r, wall_ms, true, err)) < 0)
+		return rc;
+	*ret_seq = j->seq;
 	return 0;
 }
 
@@ -626,7 +663,7 @@ journal_put(struct journal *j, struct record *r, uint64_t wall_ms, uint64_t *ret
 		r->hlc = cur->hlc;
 		*ret_seq = 0;
 	} else {
-		if ((rc = append(j, r, wall_ms, err)) < 0)
+		if ((rc = append(j, r, wall_ms, false, err)) < 0)
 			goto fail;
 		*ret_seq = j->seq;
 	}
@@ -1037,8 +1074,9 @@ journal_unrecorded(struct journal *j, uint32_t kecamatan, char **ret_csv, size_t
 		   struct ktp_err *err)
 {
 	static const char sql[] =
-		"SELECT enc FROM persons WHERE on_dpt = 1 AND recorded = 0 AND removed = 0"
-		" AND (?1 = 0 OR kecamatan = ?1)";
+		"SELECT j.enc FROM persons p JOIN journal j ON j.seq = p.seq"
+		" WHERE p.on_dpt = 1 AND p.recorded = 0 AND p.removed = 0"
+		" AND (?1 = 0 OR p.kecamatan = ?1)";
 	struct unrecorded_row *rows = NULL;
 	sqlite3_stmt *s = NULL;
 	size_t n = 0;

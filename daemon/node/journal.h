@@ -52,6 +52,11 @@ int	journal_get(struct journal *j, const char *nik, struct record *ret, struct k
  * updates the current row and the chain. Outside a transaction it commits its own. */
 int	journal_put(struct journal *j, struct record *r, uint64_t wall_ms, uint64_t *ret_seq,
 		    struct ktp_err *err);
+/* Inside a transaction: appends r as a new person, or returns -EEXIST (nothing
+ * written, no message) when the NIK is known. One lookup fewer than get + put for
+ * the common case of an import: new persons. */
+int	journal_put_new(struct journal *j, struct record *r, uint64_t wall_ms, uint64_t *ret_seq,
+			struct ktp_err *err);
 
 /* Adds versions first.. (up to max_versions and about max_bytes of encoded
  * data) to b; *ret_last is the last seq added (first - 1 if none). */
