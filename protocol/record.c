@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: ISC */
 /* Layout (PROTOCOL.md section 2 is normative), in wire order:
  *
- *   flags       varint     bit layout below; bits 17 and up must be 0
- *   nik_area    varint     NIK digits 1-6, PPRRKK
- *   [kecamatan] varint     PPRRKK                         when KEC_OTHER
- *   [desa]      varint     DDDD, or all 10 digits         when DESA_MODE is 1 or 2
- *   nik_serial  varint     NIK digits 13-16, 1..9999
- *   hlc_wall    6 bytes    hlc >> 16, big endian
- *   [hlc_ctr]   varint     hlc & 0xffff, 1..65535         when HLC_COUNTER
- *   [operator]  varint length 1..64, then UTF-8          when OPERATOR
- *   nik_date    varint     ((YY * 12 + MM - 1) * 31 + DAY - 1) * 2 + FEMALE
- *   [birth]     varint     days since 1900-01-01          when BIRTH_MODE is 3
- *   name        varint length 0..128, then UTF-8
- *   [recorded]  zigzag     hlc_wall / 1000 - recorded_at  when RECORDED_AT
+ *   flags         varint     bit layout below; bits 17 and up must be 0
+ *   nik_area      varint     NIK digits 1-6, PPRRKK
+ *   [kecamatan]   varint     PPRRKK                          when KEC_OTHER
+ *   [desa]        varint     DDDD, or all 10 digits          when DESA_MODE is 1 or 2
+ *   nik_serial    varint     NIK digits 13-16, 1..9999
+ *   [operator]    varint length 1..64, then UTF-8           when OPERATOR
+ *   hlc_wall      6 bytes    hlc >> 16, big endian
+ *   [hlc_counter] varint     hlc & 0xffff, 1..65535          when HLC_COUNTER
+ *   nik_date      varint     ((YY * 12 + MM - 1) * 31 + DAY - 1) * 2 + FEMALE
+ *   [birth_date]  varint     days since 1900-01-01           when BIRTH_MODE is 3
+ *   [recorded_at] zigzag     hlc_wall / 1000 - recorded_at   when RECORDED_AT
+ *   name          varint length 0..128, then UTF-8
  *
  * The order serves zstd at the batch layer: the fields that repeat from
  * one version to the next (flags, area, desa, serial, the high bytes of
@@ -50,8 +50,8 @@
 enum { BIRTH_UNKNOWN, BIRTH_NIK_1900, BIRTH_NIK_2000, BIRTH_EXPLICIT };
 enum { DESA_NONE, DESA_IN_KEC, DESA_EXPLICIT, DESA_INVALID };
 
-/* Upper bounds: 48 bits of HLC milliseconds; recorded_at up to
- * 9999-12-31T23:59:59Z so ISO 8601 text keeps four year digits. */
+/* recorded_at ends at 9999-12-31T23:59:59Z, so its ISO 8601 text keeps
+ * four year digits. */
 #define RECORD_TIME_MAX		INT64_C(253402300799)
 #define DESA_MAX		UINT64_C(9999999999)
 #define HLC_WALL_LEN		6
@@ -256,10 +256,12 @@ check_fields(const struct record *r, struct ktp_err *err)
 	if (r->removed >= RECORD_REMOVED_COUNT)
 		return ktp_err_set(err, -EINVAL, "record: removed: %u out of range", r->removed);
 	if (r->birth_date != 0 && !nik_date_is_valid(r->birth_date))
-		return ktp_err_set(err, -EINVAL, "record: birth_date: %" PRIu32 " not a date in 1900..2099",
+		return ktp_err_set(err, -EINVAL,
+				   "record: birth_date: %" PRIu32 " not a date in 1900..2099",
 				   r->birth_date);
 	if (!kecamatan_is_valid(r->kecamatan))
-		return ktp_err_set(err, -EINVAL, "record: kecamatan: %06" PRIu32 " not a kecamatan code",
+		return ktp_err_set(err, -EINVAL,
+				   "record: kecamatan: %06" PRIu32 " not a kecamatan code",
 				   r->kecamatan);
 	if (r->desa != 0 && (r->desa > DESA_MAX || !kecamatan_is_valid(r->desa / 10000) ||
 			     r->desa % 10000 == 0))
@@ -304,13 +306,13 @@ nik_date_value(const struct nik *n)
 static unsigned
 birth_mode(const struct record *r, const struct nik *n)
 {
-	uint32_t mmdd_yy = n->birth_date - 2000 * 10000;
+	uint32_t yymmdd = n->birth_date - 2000 * 10000;
 
 	if (r->birth_date == 0)
 		return BIRTH_UNKNOWN;
-	if (r->birth_date == 1900 * 10000 + mmdd_yy)
+	if (r->birth_date == 1900 * 10000 + yymmdd)
 		return BIRTH_NIK_1900;
-	if (r->birth_date == 2000 * 10000 + mmdd_yy)
+	if (r->birth_date == 2000 * 10000 + yymmdd)
 		return BIRTH_NIK_2000;
 	return BIRTH_EXPLICIT;
 }
@@ -534,7 +536,7 @@ build_nik(struct dec *d, const struct nik_parts *np, struct record *r, struct ni
 static int
 get_birth(struct dec *d, struct record *r, const struct nik *n, unsigned mode)
 {
-	uint32_t mmdd_yy = n->birth_date - 2000 * 10000;
+	uint32_t yymmdd = n->birth_date - 2000 * 10000;
 	uint64_t days;
 	int rc;
 
@@ -543,7 +545,7 @@ get_birth(struct dec *d, struct record *r, const struct nik *n, unsigned mode)
 		return 0;
 	}
 	if (mode != BIRTH_EXPLICIT) {
-		r->birth_date = (mode == BIRTH_NIK_1900 ? 1900 : 2000) * 10000 + mmdd_yy;
+		r->birth_date = (mode == BIRTH_NIK_1900 ? 1900 : 2000) * 10000 + yymmdd;
 		if (!nik_date_is_valid(r->birth_date))
 			return ktp_err_set(d->err, -EPROTO, "record: birth_date: %" PRIu32
 					   " does not exist", r->birth_date);
