@@ -924,7 +924,7 @@ json_line(struct ingest *in)
 		row_error(in, "row: %zu bytes, limit %u", in->llen, INGEST_LINE_CAP);
 		return;
 	}
-	obj = json_loadb(in->lbuf, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &je);
+	obj = json_loadb(in->lbuf, len, JSON_REJECT_DUPLICATES, &je);
 	if (obj == NULL || !json_is_object(obj)) {
 		in->res.rows++;
 		if (obj == NULL)
@@ -1144,6 +1144,9 @@ ingest_remove(struct journal *j, const char *nik, const char *reason, uint64_t w
 	struct nik n;
 	int r, removed;
 
+	/* Inside an import's transaction the removal would share that file's fate. */
+	if (journal_in_transaction(j))
+		return ktp_err_set(err, -EBUSY, "remove: an import is in progress");
 	if ((r = nik_parse(nik, year_of(wall_ms), &n, err)) < 0)
 		return r;
 	if ((removed = removed_value(reason, strlen(reason), err)) < 0)

@@ -44,6 +44,7 @@
 
 #define JOURNAL_BUSY_MS		5000
 #define JOURNAL_CACHE_KIB	65536		/* 64 MiB page cache: a 1 M-row import stays in memory */
+#define JOURNAL_RELEASE_AFTER	10000		/* versions in one commit */
 #define JOURNAL_STATE_MAX	8		/* distinct keys written during one transaction */
 #define JOURNAL_VALUE_MAX	128
 
@@ -466,9 +467,18 @@ journal_commit(struct journal *j, struct ktp_err *err)
 	}
 	j->in_tx = false;
 	j->n_tx_state = 0;
+	/* A big import filled the page cache; an idle daemon should not keep it. */
+	if (j->seq - j->c_seq >= JOURNAL_RELEASE_AFTER)
+		sqlite3_db_release_memory(j->db);
 	j->c_seq = j->seq;
 	memcpy(j->c_chain, j->chain, KTP_HASH_LEN);
 	return 0;
+}
+
+bool
+journal_in_transaction(const struct journal *j)
+{
+	return j->in_tx;
 }
 
 void

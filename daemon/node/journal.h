@@ -44,6 +44,7 @@ uint64_t journal_pending_count(struct journal *j);
 int	journal_begin(struct journal *j, struct ktp_err *err);
 int	journal_commit(struct journal *j, struct ktp_err *err);
 void	journal_rollback(struct journal *j);
+bool	journal_in_transaction(const struct journal *j);
 
 /* Current row of a NIK; -ENOENT when unknown. */
 int	journal_get(struct journal *j, const char *nik, struct record *ret, struct ktp_err *err);

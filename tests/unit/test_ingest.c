@@ -294,8 +294,8 @@ test_ingest_later_row_of_same_nik_updates_earlier(void **state)
 static void
 test_ingest_accepts_nik_of_other_regency_living_here(void **state)
 {
-	static const char csv[] = "nik,name,kecamatan,birth_date\n"
-				  "3374010101250001,Pak Tua,320105,1925-01-01\n";
+	static const char csv[] = "nik,name,kecamatan,birth_date,sex\n"
+				  "3374010101250001,Pak Tua,320105,1925-01-01,P\n";
 	struct journal *j = open_seeded(state);
 	struct ingest_result res;
 	struct ktp_err err = {0};
@@ -306,6 +306,7 @@ test_ingest_accepts_nik_of_other_regency_living_here(void **state)
 	get(j, "3374010101250001", &r);
 	assert_int_equal(r.kecamatan, 320105);
 	assert_int_equal(r.birth_date, 19250101);
+	assert_int_equal(r.sex, RECORD_SEX_FEMALE);	/* a corrected sex may differ from the NIK */
 	journal_close(j);
 }
 
@@ -404,6 +405,24 @@ test_ingest_remove_marks_person_removed(void **state)
 }
 
 static void
+test_ingest_remove_refused_during_import(void **state)
+{
+	struct journal *j = open_seeded(state);
+	struct ktp_err err = {0};
+	struct ingest *in = NULL;
+	uint64_t seq;
+
+	assert_int_equal(ingest_begin(j, NODE, INGEST_JSONL, "p.jsonl", T0_MS, &in, &err), 0);
+	assert_int_equal(ingest_remove(j, "3201010101900001", "died", T0_MS, &seq, &err), -EBUSY);
+	assert_string_equal(err.msg, "remove: an import is in progress");
+	assert_int_equal(ingest_begin(j, NODE, INGEST_CSV, "b.csv", T0_MS, &in, &err), -EBUSY);
+	ingest_abort(in);
+	assert_int_equal(ingest_remove(j, "3201010101900001", "died", T0_MS, &seq, &err), 0);
+	assert_int_equal(seq, 4);
+	journal_close(j);
+}
+
+static void
 test_ingest_abort_rolls_back(void **state)
 {
 	static const char csv[] = "nik,name,kecamatan\n3201014505950004,Dewi,320101\n";
@@ -436,6 +455,7 @@ main(void)
 		T(test_ingest_chunk_split_at_every_offset),
 		T(test_ingest_jsonl_lines_split_at_every_offset),
 		T(test_ingest_remove_marks_person_removed),
+		T(test_ingest_remove_refused_during_import),
 		T(test_ingest_abort_rolls_back),
 #undef T
 	};

@@ -166,6 +166,35 @@ test_journal_identical_put_creates_no_version(void **state)
 }
 
 static void
+test_journal_put_new_refuses_known_nik(void **state)
+{
+	struct journal *j = open_j(state);
+	struct ktp_err err = {0};
+	struct record r, got;
+	uint64_t seq = 99;
+
+	put_four(j);
+	make_person(&r, "3201014202850002", "Someone Else");
+	assert_int_equal(journal_put_new(j, &r, T0_MS, &seq, &err), -EINVAL);
+	assert_string_equal(err.msg, "journal: put_new outside a transaction");
+	assert_int_equal(journal_begin(j, &err), 0);
+	assert_true(journal_in_transaction(j));
+	assert_int_equal(journal_put_new(j, &r, T0_MS, &seq, &err), -EEXIST);
+	assert_int_equal(seq, 99);
+	make_person(&r, "3201014505950004", "Dewi Lestari");
+	assert_int_equal(journal_put_new(j, &r, T0_MS, &seq, &err), 0);
+	assert_int_equal(seq, 5);
+	assert_int_equal(journal_commit(j, &err), 0);
+	assert_false(journal_in_transaction(j));
+	assert_int_equal(journal_get(j, "3201014202850002", &got, &err), 0);
+	assert_string_equal(got.name, "Siti Aminah");
+	assert_int_equal(journal_get(j, "3201014505950004", &got, &err), 0);
+	assert_string_equal(got.name, "Dewi Lestari");
+	assert_int_equal(query_int(j, "SELECT count(*) FROM journal"), 5);
+	journal_close(j);
+}
+
+static void
 test_journal_rollback_restores_head_and_keeps_state(void **state)
 {
 	struct journal *j = open_j(state);
@@ -423,6 +452,7 @@ main(void)
 		T(test_journal_put_numbers_versions_without_gaps),
 		T(test_journal_chain_matches_recomputation),
 		T(test_journal_identical_put_creates_no_version),
+		T(test_journal_put_new_refuses_known_nik),
 		T(test_journal_rollback_restores_head_and_keeps_state),
 		T(test_journal_acked_moves_only_forward),
 		T(test_journal_mark_acked_detects_diverged_chain),
