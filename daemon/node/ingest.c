@@ -908,6 +908,18 @@ json_row(struct ingest *in, json_t *obj)
 		process_row(in, &rw);
 }
 
+/* jansson ends its text with "near '<input>'", which may quote a name: the
+ * column says where without repeating personal data. */
+static const char *
+json_reason(json_error_t *je)
+{
+	char *near = strstr(je->text, " near '");
+
+	if (near != NULL)
+		*near = '\0';
+	return je->text;
+}
+
 static void
 json_line(struct ingest *in)
 {
@@ -924,11 +936,17 @@ json_line(struct ingest *in)
 		row_error(in, "row: %zu bytes, limit %u", in->llen, INGEST_LINE_CAP);
 		return;
 	}
+	if (!record_utf8_is_valid(in->lbuf, len)) {
+		in->res.rows++;
+		row_error(in, "row: invalid UTF-8");
+		return;
+	}
 	obj = json_loadb(in->lbuf, len, JSON_REJECT_DUPLICATES, &je);
 	if (obj == NULL || !json_is_object(obj)) {
 		in->res.rows++;
 		if (obj == NULL)
-			row_error(in, "row: invalid JSON: %s", je.text);
+			row_error(in, "row: invalid JSON at column %d: %s", je.column,
+				  json_reason(&je));
 		else
 			row_error(in, "row: not a JSON object");
 		json_decref(obj);
