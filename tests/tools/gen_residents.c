@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: ISC */
+/* gen_residents — a realistic residents CSV of one regency, or recording events after it.
+ * Persons and events come from the synthetic generator (tests/synth): the same seed, regency
+ * and time give the same file, so an event file made later matches the residents file.
+ *
+ *   gen_residents [-r REGENCY] [-n COUNT] [-s SEED] [-t UNIX-TIME] [-u EVENTS]
+ *
+ * Without -u: COUNT persons (default 1000, regency 3201, seed 1, time now) with every column
+ * ktpctl import takes. With -u: the same COUNT persons are made silently, then EVENTS
+ * recording events follow as nik,status,recorded_at,site,operator (unrecorded persons are
+ * recorded first, then cards printed and issued). Never used by the daemons; exit 0 ok,
+ * 1 failure, 2 usage. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "synth.h"
+
+#define DEFAULT_COUNT	1000u
+#define MAX_COUNT	10000000u
+
+struct opts {
+	uint16_t	regency;
+	uint64_t	count;
+	uint64_t	seed;
+	int64_t		now;
+	uint64_t	events;
+};
+
+static void
+usage(void)
+{
+	fputs("usage: gen_residents [-r regency] [-n count] [-s seed] [-t unix-time] "
+	      "[-u events]\n", stderr);
+	exit(2);
+}
+
+static bool
+parse_u64(const char *s, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static void
+put_time(FILE *f, int64_t at)
+{
+	char buf[32];
+	struct tm tm;
+	time_t t = (time_t)at;
+
+	if (at != 0 && gmtime_r(&t, &tm) != NULL &&
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+		fputs(buf, f);
+}
+
+/* status,recorded_at,site,operator: empty columns for a person never recorded. */
+static void
+put_recording(FILE *f, const struct record *r)
+{
+	fprintf(f, "%s,", record_status_name(r->status));
+	put_time(f, r->recorded_at);
+	fprintf(f, ",%s,%s\n", r->site ? record_site_name(r->site) : "", r->operator_);
+}
+
+/* Names are quoted only when CSV needs it (a comma or a quote in them). */
+static void
+put_name(FILE *f, const char *name)
+{
+	const char *p;
+
+	if (strpbrk(name, ",\"") == NULL) {
+		fputs(name, f);
+		return;
+	}
+	fputc('"', f);
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', f);
+		fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void
+put_person(FILE *f, const struct record *r)
+{
+	fprintf(f, "%s,", r->nik);
+	put_name(f, r->name);
+	fprintf(f, ",%c,", r->sex == RECORD_SEX_FEMALE ? 'P' : 'L');
+	if (r->birth_date != 0)
+		fprintf(f, "%04u-%02u-%02u", r->birth_date / 10000, r->birth_date / 100 % 100,
+			r->birth_date % 100);
+	fprintf(f, ",%06" PRIu32 ",", r->kecamatan);
+	if (r->desa != 0)
+		fprintf(f, "%010" PRIu64, r->desa);
+	fprintf(f, ",%d,", r->on_dpt);
+	put_recording(f, r);
+}
+
+static int
+generate(FILE *f, struct synth *s, const struct opts *o)
+{
+	struct record r;
+	uint64_t i;
+	int rc;
+
+	if (o->events == 0)
+		fputs("nik,name,sex,birth_date,kecamatan,desa,on_dpt,status,recorded_at,site,"
+		      "operator\n", f);
+	for (i = 0; i < o->count; i++) {
+		synth_person(s, &r, o->now);
+		if (o->events == 0)
+			put_person(f, &r);
+	}
+	if (o->events == 0)
+		return 0;
+	fputs("nik,status,recorded_at,site,operator\n", f);
+	for (i = 0; i < o->events; i++) {
+		if ((rc = synth_update(s, &r, o->now)) < 0)
+			return rc;
+		fprintf(f, "%s,", r.nik);
+		put_recording(f, &r);
+	}
+	return 0;
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	uint64_t v;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "r:n:s:t:u:")) != -1) {
+		switch (ch) {
+		case 'r':
+			if (!parse_u64(optarg, 9999, &v))
+				usage();
+			o->regency = (uint16_t)v;
+			break;
+		case 'n':
+			if (!parse_u64(optarg, MAX_COUNT, &o->count))
+				usage();
+			break;
+		case 's':
+			if (!parse_u64(optarg, UINT64_MAX, &o->seed))
+				usage();
+			break;
+		case 't':
+			if (!parse_u64(optarg, INT64_MAX / 1000, &v))
+				usage();
+			o->now = (int64_t)v;
+			break;
+		case 'u':
+			if (!parse_u64(optarg, MAX_COUNT, &o->events))
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {
+		.regency = 3201, .count = DEFAULT_COUNT, .seed = 1, .now = (int64_t)time(NULL),
+	};
+	struct synth *s;
+	int rc;
+
+	parse_opts(argc, argv, &o);
+	if ((s = synth_new(o.seed, o.regency)) == NULL) {
+		fprintf(stderr, "gen_residents: regency '%04u': %s\n", o.regency, strerror(errno));
+		return 1;
+	}
+	rc = generate(stdout, s, &o);
+	synth_free(s);
+	if (rc < 0) {
+		fprintf(stderr, "gen_residents: %s\n", strerror(-rc));
+		return 1;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "gen_residents: write: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
