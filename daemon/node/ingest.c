@@ -120,6 +120,25 @@ struct ingest {
 static void
 row_error(struct ingest *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Messages quote values cut at 32 bytes, possibly inside a UTF-8 sequence, and
+ * header names as they came; they go out as JSON, so what is not valid UTF-8 or
+ * is a control character becomes '?'. */
+static void
+make_printable(char *s)
+{
+	size_t i, n, len = strlen(s);
+	unsigned char c;
+
+	for (i = 0; i < len; i += n) {
+		c = (unsigned char)s[i];
+		n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		if (n > len - i || !record_utf8_is_valid(s + i, n) || c < 0x20 || c == 0x7f) {
+			s[i] = '?';
+			n = 1;
+		}
+	}
+}
+
 static void
 row_error(struct ingest *in, const char *fmt, ...)
 {
@@ -132,6 +151,7 @@ row_error(struct ingest *in, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	make_printable(what);
 	if (asprintf(&msg, "%s:%" PRIu64 ": %s", in->name, in->row_line, what) < 0)
 		return;		/* still counted in errors */
 	in->res.msgs[in->res.n_msgs++] = msg;
@@ -1167,8 +1187,11 @@ ingest_remove(struct journal *j, const char *nik, const char *reason, uint64_t w
 		return ktp_err_set(err, -EBUSY, "remove: an import is in progress");
 	if ((r = nik_parse(nik, year_of(wall_ms), &n, err)) < 0)
 		return r;
-	if ((removed = removed_value(reason, strlen(reason), err)) < 0)
+	if ((removed = removed_value(reason, strlen(reason), err)) < 0) {
+		if (err != NULL)
+			make_printable(err->msg);
 		return removed;
+	}
 	if (removed == RECORD_REMOVED_NONE)
 		return ktp_err_set(err, -EINVAL, "removed: '' is not died, moved or duplicate");
 	if ((r = journal_get(j, n.digits, &rec, err)) < 0) {
