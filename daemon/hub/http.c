@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,18 +34,23 @@
 struct http_server {
 	struct MHD_Daemon	*mhd;
 	struct http_handlers	h;
+	atomic_uint		active;		/* requests begun and not yet completed */
 	uint64_t		max_body;
 	uint16_t		port;
+	bool			quiesced;	/* by the thread that stops it */
 	pthread_mutex_t		token_lock;
 	bool			has_token;
 	uint8_t			token_hash[crypto_generichash_BYTES];
 };
 
+/* One per request, made at its first call so that every request is counted
+ * in `active` until libmicrohttpd reports it completed. */
 struct request {
 	uint8_t		*buf;
 	size_t		len;
 	size_t		cap;
 	size_t		expect;		/* Content-Length, 0 when absent */
+	bool		collecting;	/* a push whose body is being read */
 };
 
 enum route {
@@ -262,15 +268,15 @@ begin_push(struct http_server *s, struct MHD_Connection *conn, void **con_cls)
 	struct request *req;
 	uint64_t len = 0;
 
+
 	if (cl != NULL && !parse_length(cl, &len))
 		return send_error(conn, 400, "Content-Length: '%.32s' is not a number", cl);
 	if (len > s->max_body)
 		return send_error(conn, 413, "batch of %llu bytes, limit %llu (max_batch_bytes)",
 				  (unsigned long long)len, (unsigned long long)s->max_body);
-	if ((req = calloc(1, sizeof(*req))) == NULL)
-		return MHD_NO;
+	req = *con_cls;
 	req->expect = (size_t)len;
-	*con_cls = req;
+	req->collecting = true;
 	return MHD_YES;
 }
 
@@ -333,10 +339,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	enum route route;
 
 	(void)version;
-	if (req != NULL) {
+	if (req != NULL && req->collecting) {
 		if (*upload_data_size > 0)
 			return collect_body(s, req, upload_data, upload_data_size);
 		return finish_push(s, conn, req);
+	}
+	if (req == NULL) {
+		if ((req = calloc(1, sizeof(*req))) == NULL)
+			return MHD_NO;
+		*con_cls = req;
+		s->active++;
 	}
 	route = find_route(url);
 	if (route == ROUTE_NONE)
@@ -355,9 +367,9 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	     enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *s = cls;
 	struct request *req = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	(void)toe;
 	if (req == NULL)
@@ -365,6 +377,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(req->buf);
 	free(req);
 	*con_cls = NULL;
+	s->active--;
 }
 
 static void
@@ -473,18 +486,31 @@ http_quiesce(struct http_server *s)
 {
 	MHD_socket fd;
 
-	if (s == NULL || s->mhd == NULL)
+	if (s == NULL || s->mhd == NULL || s->quiesced)
 		return;
+	s->quiesced = true;
 	fd = MHD_quiesce_daemon(s->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 }
 
+/* libmicrohttpd closes every connection when it stops, answered or not, so
+ * the requests in flight are waited for first (at most STOP_WAIT_MS): an
+ * apply that began gets its answer out. */
+#define STOP_WAIT_MS 15000
+
 void
 http_stop(struct http_server *s)
 {
+	unsigned waited = 0;
+
 	if (s == NULL)
 		return;
+	http_quiesce(s);
+	while (atomic_load(&s->active) > 0 && waited < STOP_WAIT_MS) {
+		usleep(10000);
+		waited += 10;
+	}
 	if (s->mhd != NULL)
 		MHD_stop_daemon(s->mhd);
 	pthread_mutex_destroy(&s->token_lock);

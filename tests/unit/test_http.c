@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -435,6 +436,42 @@ test_http_serves_64_concurrent_pushes(void **state)
 	free(a);
 }
 
+struct bg_post {
+	struct fixture	*f;
+	struct answer	a;
+};
+
+static void *
+post_in_background(void *arg)
+{
+	struct bg_post *b = arg;
+
+	post(b->f, "slow", 4, &b->a);
+	return NULL;
+}
+
+/* Stopping while a push is in its handler: the handler finishes and its
+ * answer reaches the client before the server is gone. */
+static void
+test_http_stop_answers_request_in_flight(void **state)
+{
+	struct fixture *f = *state;
+	struct bg_post b = { .f = f };
+	struct timespec ts = { 0, 150 * 1000000 };
+	pthread_t t;
+
+	f->delay_ms = 600;
+	assert_int_equal(pthread_create(&t, NULL, post_in_background, &b), 0);
+	nanosleep(&ts, NULL);		/* the handler is now sleeping */
+	http_stop(f->srv);
+	f->srv = NULL;
+	pthread_join(t, NULL);
+	assert_int_equal(b.a.rc, CURLE_OK);
+	assert_int_equal(b.a.status, 200);
+	assert_string_equal(b.a.body, "{\"len\":4,\"first\":115}");
+	assert_int_equal(f->pushes, 1);
+}
+
 static void
 test_http_start_on_busy_port_names_address(void **state)
 {
@@ -481,6 +518,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_http_slow_client_times_out_while_others_are_served, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_serves_64_concurrent_pushes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_stop_answers_request_in_flight,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_start_on_busy_port_names_address,
 						setup, teardown),
