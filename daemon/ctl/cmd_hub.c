@@ -87,6 +87,14 @@ int_of(const json_t *o, const char *key)
 	return (int64_t)json_integer_value(json_object_get(o, key));
 }
 
+static const char *
+str_of(const json_t *o, const char *key, const char *none)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : none;
+}
+
 /* Only the refused batches are listed: a bundle may hold thousands. */
 static void
 print_refused(const json_t *reply)
@@ -99,8 +107,7 @@ print_refused(const json_t *reply)
 			continue;
 		fprintf(stderr, "import-bundle: batch %" PRId64 "..%" PRId64 " of node %s: %" PRId64
 			" %s\n", int_of(oc, "first"), int_of(oc, "last"),
-			json_string_value(json_object_get(oc, "node")) ?: "?", int_of(oc, "status"),
-			json_string_value(json_object_get(oc, "error")) ?: "");
+			str_of(oc, "node", "?"), int_of(oc, "status"), str_of(oc, "error", ""));
 	}
 }
 

@@ -591,6 +591,15 @@ hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
 	return r;
 }
 
+/* The "code" of a node row, "" when missing. */
+static const char *
+row_code(const json_t *row)
+{
+	const char *c = json_string_value(json_object_get(row, "code"));
+
+	return c != NULL ? c : "";
+}
+
 static json_t *
 find_row(json_t *rows, uint16_t code)
 {
@@ -600,7 +609,7 @@ find_row(json_t *rows, uint16_t code)
 
 	snprintf(want, sizeof(want), "%04u", code);
 	json_array_foreach(rows, i, row)
-		if (strcmp(json_string_value(json_object_get(row, "code")) ?: "", want) == 0)
+		if (strcmp(row_code(row), want) == 0)
 			return row;
 	return NULL;
 }
@@ -636,10 +645,7 @@ add_enrolled(struct hub *h, json_t *rows)
 static int
 cmp_code(const void *a, const void *b)
 {
-	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "code"));
-	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "code"));
-
-	return strcmp(x ?: "", y ?: "");
+	return strcmp(row_code(*(json_t *const *)a), row_code(*(json_t *const *)b));
 }
 
 static int
