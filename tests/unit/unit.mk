@@ -40,3 +40,4 @@ test_ingest_DEPS := daemon/node/ingest.c $(test_journal_DEPS)
 test_conf_DEPS := conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_conf_node_DEPS := conf/conf_node.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_conf_hub_DEPS := conf/conf_hub.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
+test_synth_DEPS := tests/synth/synth.c protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c
