@@ -359,6 +359,7 @@ test_ingest_jsonl_lines_split_at_every_offset(void **state)
 	struct journal *j = open_seeded(state);
 	struct ingest_result res;
 	struct ktp_err err = {0};
+	struct ingest *in;
 	struct record r;
 
 	assert_int_equal(import_text(j, INGEST_JSONL, "p.jsonl", jl, len, 0, &res, &err), 0);
@@ -371,12 +372,20 @@ test_ingest_jsonl_lines_split_at_every_offset(void **state)
 	get(j, "3201010101900001", &r);
 	assert_int_equal(r.status, RECORD_STATUS_PRINTED);
 	assert_int_equal(r.site, RECORD_SITE_DOOR);
-	for (cut = 1; cut < len; cut += 7) {
-		assert_int_equal(import_text(j, INGEST_JSONL, "p.jsonl", jl, len, cut, &res, &err),
+	for (cut = 0; cut <= len; cut++) {
+		assert_int_equal(ingest_begin(j, NODE, INGEST_JSONL, "p.jsonl", T0_MS, &in, &err),
 				 0);
+		assert_int_equal(ingest_feed(in, (const uint8_t *)jl, cut, &err), 0);
+		assert_int_equal(ingest_feed(in, (const uint8_t *)jl + cut, len - cut, &err), 0);
+		assert_int_equal(ingest_finish(in, &res, &err), 0);
+		assert_int_equal(res.rows, 2);
 		assert_int_equal(res.unchanged, 2);
 		ingest_result_done(&res);
 	}
+	assert_int_equal(import_text(j, INGEST_JSONL, "p.jsonl", jl, len, 1, &res, &err), 0);
+	assert_int_equal(res.unchanged, 2);
+	ingest_result_done(&res);
+	assert_int_equal(head_seq(j), 5);
 	journal_close(j);
 }
 
