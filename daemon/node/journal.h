@@ -67,7 +67,8 @@ int	journal_read(struct journal *j, uint64_t first, uint32_t max_versions, size_
 int	journal_chain_at(struct journal *j, uint64_t seq, uint8_t ret[static KTP_HASH_LEN],
 			 struct ktp_err *err);
 /* Moves acked forward only (a smaller seq is ignored); -EPROTO if the hub's
- * chain at seq differs from ours (the journal diverged). */
+ * chain at seq differs from ours or seq is beyond our head (the journal
+ * diverged, e.g. restored from an old backup). Sets no state itself. */
 int	journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static KTP_HASH_LEN],
 			   struct ktp_err *err);
 
@@ -84,7 +85,8 @@ int	journal_report_json(struct journal *j, uint32_t election_date, int64_t now,
 int	journal_unrecorded(struct journal *j, uint32_t kecamatan, char **ret_csv, size_t *ret_len,
 			   struct ktp_err *err);
 
-/* Small persisted key/value sync state ("paused", "diverged", ...). */
+/* Small persisted key/value sync state ("paused", "diverged", ...): keys up to 31
+ * bytes, values up to 127 (-EINVAL beyond). Kept: node_id, acked, acked_chain, hlc. */
 int	journal_state_get(struct journal *j, const char *key, char *buf, size_t cap,
 			  struct ktp_err *err);	/* -ENOENT when unset */
 int	journal_state_set(struct journal *j, const char *key, const char *value,
