@@ -210,14 +210,14 @@ node_is_stopping(struct node *n)
 	return s;
 }
 
-/* Under lock: plans an attempt no later than at. */
+/* Under lock: plans an attempt no later than at. Always signals: the push
+ * thread may sleep untimed (paused) while due_ms is already in the past. */
 static void
 plan_locked(struct node *n, uint64_t at)
 {
-	if (at < n->due_ms) {
+	if (at < n->due_ms)
 		n->due_ms = at;
-		pthread_cond_broadcast(&n->cond);
-	}
+	pthread_cond_broadcast(&n->cond);
 }
 
 static bool
@@ -366,12 +366,16 @@ diverge(struct node *n, const char *why)
 	pthread_mutex_unlock(&n->lock);
 }
 
-/* Under lock: the end of an attempt that leaves nothing to do now. */
+/* Under lock: the end of an attempt that leaves nothing to do now. A trigger
+ * that arrived during the attempt (due_ms is NEVER while one runs) stands. */
 static void
 go_idle_locked(struct node *n)
 {
+	uint64_t next = evloop_now_ms() + (uint64_t)n->conf.push_interval_s * 1000;
+
 	n->state = NODE_IDLE;
-	n->due_ms = evloop_now_ms() + (uint64_t)n->conf.push_interval_s * 1000;
+	if (next < n->due_ms)
+		n->due_ms = next;
 }
 
 static void
