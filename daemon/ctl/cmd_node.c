@@ -46,6 +46,14 @@ int_of(const json_t *o, const char *key)
 	return (int64_t)json_integer_value(json_object_get(o, key));
 }
 
+static const char *
+str_of(const json_t *o, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : def;
+}
+
 /* --- status -------------------------------------------------------------- */
 
 static void
@@ -80,9 +88,9 @@ print_node_status(FILE *out, const json_t *r)
 
 	line(out, "state:", json_string_value(json_object_get(r, "state")));
 	snprintf(buf, sizeof(buf), "%04" PRId64 " %s", int_of(r, "node"),
-		 json_string_value(json_object_get(r, "name")) ?: "");
+		 str_of(r, "name", ""));
 	line(out, "node:", buf);
-	line(out, "hub:", json_string_value(json_object_get(r, "hub")) ?: "-");
+	line(out, "hub:", str_of(r, "hub", "-"));
 	fprintf(out, "%-17s %" PRId64 "\n", "journal seq:", int_of(r, "journal_seq"));
 	fprintf(out, "%-17s %" PRId64 "\n", "acked:", int_of(r, "acked"));
 	fprintf(out, "%-17s %" PRId64 "\n", "pending:", int_of(r, "pending"));
@@ -266,7 +274,7 @@ cmd_metrics(const struct ctl_opts *o, int argc, char **argv)
 		return usage("metrics");
 	if ((r = ctlclient_simple(o, "metrics", NULL, &reply)) != 0 || reply == NULL)
 		return r;
-	fputs(json_string_value(json_object_get(reply, "metrics")) ?: "", stdout);
+	fputs(str_of(reply, "metrics", ""), stdout);
 	json_decref(reply);
 	return 0;
 }

@@ -317,10 +317,15 @@ ctl_unrecorded(struct ctlconn *c, json_t *req, void *ctx)
 	r = journal_unrecorded(node_journal_lock(n), k != NULL ? (uint32_t)json_integer_value(k) : 0,
 			       &csv, &len, &err);
 	node_journal_unlock(n);
-	if (r < 0)
+	/* The stream always comes, empty on failure, so ktpctl reads one shape. */
+	if (r == 0)
+		r = ctlconn_write_chunk(c, csv, len, &err);
+	if (ctlconn_end_stream(c, r < 0 ? NULL : &err) < 0 && r == 0)
+		r = err.code;
+	if (r < 0) {
+		free(csv);
 		return reply_err(c, &err);
-	if ((r = ctlconn_write_chunk(c, csv, len, &err)) == 0)
-		r = ctlconn_end_stream(c, &err);
+	}
 	if (r == 0)
 		ctlconn_reply(c, json_pack("{s:i,s:i,s:s,s:I}", "v", KTP_CTL_VERSION, "status",
 					   CTL_STATUS_OK, "error", "", "count",

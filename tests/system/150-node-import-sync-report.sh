@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# import -> sync -> the hub's report for the regency equals the node's own, kecamatan by
+# kecamatan; a second import of changes flows within seconds of `ktpctl sync`.
+. "$(dirname "$0")/test.common"
+
+enroll "$NODE_CODE"
+start_hub
+start_node
+
+info "import 3000 residents"
+residents "$TEST_DIR/res.csv" 3000
+out=$(nctl_ok import "$TEST_DIR/res.csv")
+expect_eq "import summary" "$out" "import: res.csv: 3000 rows, 3000 new versions, 0 unchanged"
+expect_eq "journal seq" "$(node_field journal_seq)" 3000
+
+info "sync waits for the hub's ack"
+out=$(nctl_ok sync)
+expect_eq "sync output" "$out" "sync: hub acked seq 3000"
+expect_eq "pending" "$(node_field pending)" 0
+expect_eq "hub acked" "$(hub_node_acked)" 3000
+expect_eq "versions_sent" "$(node_field versions_sent)" 3000
+
+kec() {
+	jq -c '[.. | objects | select(has("code") and has("persons") and ((.code|tostring|length) == 6))
+		| {code: (.code|tostring), persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded}]
+		| sort_by(.code)'
+}
+node_rep=$(nctl --json report | kec)
+http_get "/v1/report?regency=$NODE_CODE"
+hub_rep=$(printf '%s' "$HTTP_BODY" | kec)
+[ "$(printf '%s' "$node_rep" | jq length)" -gt 1 ] || fail "node report has no kecamatan: $node_rep"
+expect_eq "per-kecamatan report" "$hub_rep" "$node_rep"
+
+info "recording events flow after sync"
+"$GEN_RESIDENTS" -r "$NODE_CODE" -n 3000 -s 1 -t 1790000000 -u 500 > "$TEST_DIR/rec.csv" ||
+	fail "gen_residents -u"
+nctl_ok import "$TEST_DIR/rec.csv" >/dev/null
+head=$(node_field journal_seq)
+[ "$head" -gt 3000 ] || fail "recording import made no versions (head $head)"
+nctl_ok sync >/dev/null
+expect_eq "hub acked after events" "$(hub_node_acked)" "$head"
+node_rep=$(nctl --json report | kec)
+http_get "/v1/report?regency=$NODE_CODE"
+expect_eq "report after events" "$(printf '%s' "$HTTP_BODY" | kec)" "$node_rep"
+
+info "status fields are all there"
+fields=$(nctl --json status | jq -r 'keys | join(" ")')
+for f in state node journal_seq acked pending oldest_pending_s last_success last_error \
+	next_attempt versions_sent bytes_sent batch_size daemon last_error_at throughput_bps paused; do
+	case " $fields " in *" $f "*) ;; *) fail "status lacks '$f': $fields" ;; esac
+done
+expect_eq "daemon" "$(node_field daemon)" ktpsyncd
+stop_node
+pass
