@@ -63,8 +63,11 @@ struct aggregate_person;
  * -errno. nik is the 16 digits as an integer; ret_agg may be NULL. */
 int	store_person_get(struct store *s, uint64_t nik, uint64_t *ret_hlc, uint16_t *ret_node,
 			 struct aggregate_person *ret_agg, struct ktp_err *err);
+/* put inserts a new person (-EEXIST if present); update replaces one. */
 int	store_person_put(struct store *s, uint64_t nik, const struct record *r, uint16_t node,
 			 struct ktp_err *err);
+int	store_person_update(struct store *s, uint64_t nik, const struct record *r, uint16_t node,
+			    struct ktp_err *err);
 int	store_conflict_add(struct store *s, uint64_t nik, uint16_t winner, uint64_t winner_hlc,
 			   uint16_t loser, uint64_t loser_hlc, int64_t at, struct ktp_err *err);
 /* Sets the cursor after an apply: acked, chain, head, last_seen and last_push
