@@ -55,5 +55,16 @@ expect_eq "hub acked" "$(hub_node_acked)" 6000
 expect_eq "versions applied exactly once" "$(applied)" 6000
 expect_eq "hub persons" "$(hub_sql "SELECT count(*) FROM persons")" 6000
 expect_eq "journal_seq" "$(node_field journal_seq)" 6000
+
+info "SIGTERM ends a push stuck on a silent hub within 5 s"
+proxy blackhole >/dev/null
+head -n 11 "${parts[0]}" | sed 's/,unrecorded,/,recorded,/; s/,issued,/,printed,/' > "$TEST_DIR/more.csv"
+nctl_ok import "$TEST_DIR/more.csv" >/dev/null
+sleep 1
+expect_eq "state with a silent hub" "$(node_field state)" pushing
+t0=$(date +%s%N)
 stop_node
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+info "stopped in $ms ms"
+[ "$ms" -le 7000 ] || fail "SIGTERM took $ms ms"
 pass
