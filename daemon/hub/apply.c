@@ -119,6 +119,17 @@ apply_version(struct walk *w, uint64_t nik, const struct record *rec, struct ktp
 	return store_person_put(w->s, nik, rec, node, err);
 }
 
+/* The node's chain at seq differs from the hub's: DIVERGED, with the place. */
+static int
+diverged(struct walk *w, uint64_t seq, enum apply_outcome *outcome, struct ktp_err *err)
+{
+	*outcome = APPLY_DIVERGED;
+	ktp_err_set(err, -ESTALE, "batch %llu..%llu: chain at seq %llu differs from the hub's"
+		    " (journal rewound or forked)", (unsigned long long)w->hdr->first,
+		    (unsigned long long)w->hdr->last, (unsigned long long)seq);
+	return 0;
+}
+
 /* A version the batch could not deliver: APPLY_BAD, with the place in front. */
 static int
 bad_version(struct walk *w, uint64_t seq, enum apply_outcome *outcome, struct ktp_err *err)
@@ -145,10 +156,8 @@ check_versions(struct walk *w, const uint8_t *plain, size_t plain_len,
 	*outcome = APPLY_OK;
 	memcpy(w->chain, w->hdr->prev_chain, KTP_HASH_LEN);
 	if (w->hdr->first == w->node.acked + 1 &&
-	    memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0) {
-		*outcome = APPLY_DIVERGED;
-		return 0;
-	}
+	    memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0)
+		return diverged(w, w->node.acked, outcome, err);
 	batch_reader_init(&rd, plain, plain_len);
 	for (seq = w->hdr->first; seq <= w->hdr->last; seq++) {
 		if (batch_reader_next(&rd, &enc, &len, err) < 0)
@@ -161,10 +170,8 @@ check_versions(struct walk *w, const uint8_t *plain, size_t plain_len,
 		if (seq <= w->node.acked) {
 			w->skipped++;
 			if (seq == w->node.acked &&
-			    memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0) {
-				*outcome = APPLY_DIVERGED;
-				return 0;
-			}
+			    memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0)
+				return diverged(w, seq, outcome, err);
 			continue;
 		}
 		if (record_decode(enc, len, &rec, err) < 0)
@@ -251,10 +258,8 @@ apply_replay(struct walk *w, const uint8_t *plain, size_t plain_len, size_t wire
 			}
 			chain_next(w->chain, enc, len, w->chain);
 		}
-		if (memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0) {
-			ret->outcome = APPLY_DIVERGED;
-			return 0;
-		}
+		if (memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0)
+			return diverged(w, w->node.acked, &ret->outcome, err);
 	}
 	if ((r = store_node_touch(w->s, w->hdr->node_id, w->hdr->head, wire_len, w->now,
 				  err)) < 0)

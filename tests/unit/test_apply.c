@@ -208,6 +208,8 @@ test_apply_wrong_prev_chain_is_diverged(void **state)
 	assert_int_equal(res.outcome, APPLY_DIVERGED);
 	assert_int_equal(res.acked, 3);
 	assert_memory_equal(res.chain, c->a->chain[3], KTP_HASH_LEN);
+	assert_string_equal(err.msg, "batch 4..5: chain at seq 3 differs from the hub's"
+			    " (journal rewound or forked)");
 	assert_int_equal(count(c->s, "SELECT count(*) FROM persons"), 3);
 }
 
@@ -227,6 +229,8 @@ test_apply_overlap_from_rewound_journal_is_diverged(void **state)
 	apply_range(c, c->a, 1, 3, &res, &err);
 	apply_range(c, fork, 2, 5, &res, &err);
 	assert_int_equal(res.outcome, APPLY_DIVERGED);
+	assert_string_equal(err.msg, "batch 2..5: chain at seq 3 differs from the hub's"
+			    " (journal rewound or forked)");
 	assert_int_equal(res.acked, 3);
 	assert_int_equal(res.applied, 0);
 	assert_int_equal(count(c->s, "SELECT count(*) FROM persons"), 3);
@@ -251,6 +255,8 @@ test_apply_replay_ending_at_acked_with_other_contents_is_diverged(void **state)
 	apply_range(c, fork, 2, 3, &res, &err);
 	assert_int_equal(res.outcome, APPLY_DIVERGED);
 	assert_int_equal(res.acked, 3);
+	assert_string_equal(err.msg, "batch 2..3: chain at seq 3 differs from the hub's"
+			    " (journal rewound or forked)");
 	apply_range(c, c->a, 2, 3, &res, &err);
 	assert_int_equal(res.outcome, APPLY_OK);
 	assert_int_equal(res.acked, 3);
