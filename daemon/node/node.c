@@ -347,15 +347,21 @@ out:
 
 /* --- the answers --------------------------------------------------------- */
 
+/* The journal keeps state values up to 127 bytes; the reason is cut to fit,
+ * because the flag itself must survive a restart. */
+#define DIVERGED_REASON_MAX	128
+
 static void
 diverge(struct node *n, const char *why)
 {
 	struct ktp_err err = {0};
+	char stored[DIVERGED_REASON_MAX];
 
 	log_err("push: diverged: %s; pushing stops until an operator acts (ktpctl resume --force)",
 		why);
+	snprintf(stored, sizeof(stored), "%.*s", (int)sizeof(stored) - 1, why);
 	pthread_mutex_lock(&n->jlock);
-	if (journal_state_set(n->jnl, "diverged", why, &err) < 0)
+	if (journal_state_set(n->jnl, "diverged", stored, &err) < 0)
 		log_err("push: %s", err.msg);
 	pthread_mutex_unlock(&n->jlock);
 	pthread_mutex_lock(&n->lock);
@@ -564,7 +570,7 @@ static void
 handle_answer(struct node *n, const struct push_answer *a, const struct push_job *job,
 	      uint64_t elapsed_ms)
 {
-	char why[KTP_ERR_MSG_LEN];
+	char why[2 * KTP_ERR_MSG_LEN];
 
 	pthread_mutex_lock(&n->lock);
 	n->by_outcome[a->outcome]++;
@@ -581,7 +587,8 @@ handle_answer(struct node *n, const struct push_answer *a, const struct push_job
 		break;
 	case PUSH_DIVERGED:
 		snprintf(why, sizeof(why), "batch %" PRIu64 "..%" PRIu64
-			 ": hub answered 409 diverged at seq %" PRIu64, job->first, job->last, a->acked);
+			 ": hub answered 409 diverged at seq %" PRIu64 "%s%s", job->first, job->last,
+			 a->acked, a->detail[0] != '\0' ? ": " : "", a->detail);
 		diverge(n, why);
 		break;
 	case PUSH_REFUSED:

@@ -36,6 +36,7 @@ struct push_answer {
 	uint8_t		chain[KTP_HASH_LEN];
 	uint64_t	retry_after_ms;		/* 0 = none */
 	char		reason[256];		/* the hub's "error" text or the transport's */
+	char		detail[256];		/* the hub's "detail" (with "diverged"), or "" */
 };
 
 /* Classifies one HTTP answer. body need not be NUL-terminated. A 200 without a

@@ -70,10 +70,11 @@ test_pusher_409_diverged_stops(void **state)
 	struct push_answer a;
 
 	(void)state;
-	parse(409, "{\"error\":\"diverged\",\"acked\":1200}", 0, &a);
+	parse(409, "{\"error\":\"diverged\",\"acked\":1200,\"detail\":\"chain at 1200\"}", 0, &a);
 	assert_int_equal(a.outcome, PUSH_DIVERGED);
 	assert_int_equal(a.acked, 1200);
 	assert_string_equal(a.reason, "diverged");
+	assert_string_equal(a.detail, "chain at 1200");
 }
 
 static void
