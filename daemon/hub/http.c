@@ -429,15 +429,17 @@ start_mhd(struct http_server *s, const struct http_opts *o, struct sockaddr_stor
 		flags |= MHD_USE_IPv6;
 	if (tls)
 		flags |= MHD_USE_TLS;
-	/* Without TLS the option list ends before the certificate options. */
+	/* The logger comes first, so that libmicrohttpd's messages about the
+	 * options themselves reach it; without TLS the list ends before the
+	 * certificate options. */
 	return MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 4),
 		MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
 		MHD_OPTION_END);

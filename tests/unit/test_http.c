@@ -412,8 +412,9 @@ test_http_serves_64_concurrent_pushes(void **state)
 	struct fixture *f = *state;
 	struct answer *a = calloc(64, sizeof(*a));
 	CURLM *m = curl_multi_init();
+	CURLMsg *msg;
 	CURL *c[64];
-	int running = 1, i, loops = 0;
+	int running = 1, i, loops = 0, left;
 
 	f->delay_ms = 50;
 	for (i = 0; i < 64; i++) {
@@ -425,6 +426,9 @@ test_http_serves_64_concurrent_pushes(void **state)
 		curl_multi_perform(m, &running);
 		curl_multi_poll(m, NULL, 0, 100, NULL);
 	}
+	while ((msg = curl_multi_info_read(m, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE && msg->data.result != CURLE_OK)
+			fprintf(stderr, "transfer failed: %s\n", curl_easy_strerror(msg->data.result));
 	for (i = 0; i < 64; i++) {
 		curl_easy_getinfo(c[i], CURLINFO_RESPONSE_CODE, &a[i].status);
 		assert_int_equal(a[i].status, 200);
