@@ -196,9 +196,12 @@ static int
 add_rec30(sqlite3_stmt *st, struct report_data *d)
 {
 	uint32_t code = (uint32_t)sqlite3_column_int64(st, 0);
-	struct kec_row *k = bsearch(&code, d->kec, d->nkec, sizeof(*d->kec), cmp_kec_code);
+	struct kec_row *k;
 
 	/* Recordings without a live person in the kecamatan cannot exist. */
+	if (d->nkec == 0)
+		return 0;
+	k = bsearch(&code, d->kec, d->nkec, sizeof(*d->kec), cmp_kec_code);
 	if (k != NULL)
 		k->rec30 = sqlite3_column_int64(st, 1);
 	return 0;
@@ -273,9 +276,12 @@ group(struct report_data *d)
 		aggregate_counts_add(&d->prov, &d->kec[i].c);
 		d->prov30 += d->kec[i].rec30;
 	}
-	qsort(d->reg, d->nreg, sizeof(*d->reg), cmp_reg);
+	if (d->nreg > 0)
+		qsort(d->reg, d->nreg, sizeof(*d->reg), cmp_reg);
 	for (i = 0; i < d->nreg; i++)
-		qsort(d->kec + d->reg[i].first, d->reg[i].n, sizeof(*d->kec), cmp_kec_need);
+		if (d->reg[i].n > 0)
+			qsort(d->kec + d->reg[i].first, d->reg[i].n, sizeof(*d->kec),
+			      cmp_kec_need);
 	return 0;
 }
 
