@@ -19,17 +19,33 @@
 #include "log.h"
 #include "proto.h"
 
-/* The request flow for POST /v1/push, in libmicrohttpd's calls to on_request:
+/* The life of a request, in libmicrohttpd's calls to on_request:
  *
- *   headers --Content-Length > max_body--> 413 at once, body never read  [begin_push]
- *   headers --else--> collect                                              [begin_push]
- *   collect --chunk within max_body--> collect                             [collect_body]
- *   collect --chunk past max_body--> connection closed, nothing kept       [collect_body]
- *   collect --end of body--> handler, reply                                [finish_push]
+ *   NEW --GET /healthz, or refused (404, 405, 401, 413)--> answered     [begin_request]
+ *   NEW --POST /v1/push, Content-Length within max_body--> COLLECTING    [begin_push]
+ *   COLLECTING --chunk within max_body--> COLLECTING                     [collect_body]
+ *   COLLECTING --chunk past max_body--> connection closed, nothing kept  [collect_body]
+ *   COLLECTING --end of body--> WORKING (connection suspended)           [dispatch]
+ *   NEW --other GET, token valid--> WORKING (connection suspended)       [dispatch]
+ *   WORKING --a worker ran the handler--> DONE (connection resumed)      [run_worker]
+ *   DONE --> answered                                                    [on_request]
+ *
+ * Handlers run on a few worker threads, never on libmicrohttpd's polling
+ * threads: an apply waits for the store lock and may take a while, and a
+ * polling thread that waited would stall every connection it serves,
+ * timeouts included.
  *
  * libmicrohttpd cannot queue a reply while it is handing over body data, so
  * a chunked body without Content-Length that passes the limit is cut off
  * rather than read to its end: the limit is on memory and on time both. */
+
+#define HTTP_WORKERS 4
+
+struct job {
+	struct MHD_Connection	*conn;
+	struct request		*req;
+	struct job		*next;
+};
 
 struct http_server {
 	struct MHD_Daemon	*mhd;
@@ -41,17 +57,17 @@ struct http_server {
 	pthread_mutex_t		token_lock;
 	bool			has_token;
 	uint8_t			token_hash[crypto_generichash_BYTES];
+	/* The job queue; the fields below q_lock are guarded by it. */
+	pthread_t		workers[HTTP_WORKERS];
+	size_t			n_workers;
+	pthread_mutex_t		q_lock;
+	pthread_cond_t		q_cond;
+	struct job		*q_head;
+	struct job		*q_tail;
+	bool			q_closed;
 };
 
-/* One per request, made at its first call so that every request is counted
- * in `active` until libmicrohttpd reports it completed. */
-struct request {
-	uint8_t		*buf;
-	size_t		len;
-	size_t		cap;
-	size_t		expect;		/* Content-Length, 0 when absent */
-	bool		collecting;	/* a push whose body is being read */
-};
+enum request_state { REQ_NEW, REQ_COLLECTING, REQ_WORKING, REQ_DONE };
 
 enum route {
 	ROUTE_PUSH,
@@ -73,6 +89,19 @@ static const struct {
 	{ "/v1/nodes",		ROUTE_NODES },
 	{ "/metrics",		ROUTE_METRICS },
 	{ "/healthz",		ROUTE_HEALTHZ },
+};
+
+/* One per request, made at its first call so that every request is counted
+ * in `active` until libmicrohttpd reports it completed. */
+struct request {
+	enum request_state state;
+	enum route	route;
+	char		*regency;	/* ?regency=, copied: the worker outlives the call */
+	uint8_t		*buf;
+	size_t		len;
+	size_t		cap;
+	size_t		expect;		/* Content-Length, 0 when absent */
+	struct http_reply reply;	/* filled by the worker */
 };
 
 static const char oom_body[] = "{\"error\":\"out of memory\"}";
@@ -135,8 +164,10 @@ send_reply(struct MHD_Connection *conn, struct http_reply *r)
 	}
 	if (resp == NULL) {
 		free(r->body);
+		r->body = NULL;
 		return MHD_NO;
 	}
+	r->body = NULL;		/* the response owns it now */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->content_type ? r->content_type : "application/json");
 	if (r->retry_after > 0) {
@@ -215,33 +246,135 @@ token_is_valid(struct http_server *s, struct MHD_Connection *conn)
 	return ok;
 }
 
+/* --- Workers ------------------------------------------------------------ */
+
+static void
+run_handler(struct http_server *s, struct request *req)
+{
+	struct http_reply *r = &req->reply;
+
+	switch (req->route) {
+	case ROUTE_PUSH:
+		s->h.push(s->h.ctx, req->buf, req->len, r);
+		break;
+	case ROUTE_REPORT:
+		s->h.report(s->h.ctx, req->regency, r);
+		break;
+	case ROUTE_REPORT_CSV:
+		s->h.report_csv(s->h.ctx, req->regency, r);
+		break;
+	case ROUTE_NODES:
+		s->h.nodes(s->h.ctx, r);
+		break;
+	default:
+		s->h.metrics(s->h.ctx, r);
+		break;
+	}
+}
+
+/* The request may be freed as soon as its connection is resumed, so the
+ * worker touches neither after MHD_resume_connection. */
+static void *
+run_worker(void *arg)
+{
+	struct http_server *s = arg;
+	struct job *j;
+
+	for (;;) {
+		pthread_mutex_lock(&s->q_lock);
+		while (s->q_head == NULL && !s->q_closed)
+			pthread_cond_wait(&s->q_cond, &s->q_lock);
+		if ((j = s->q_head) == NULL) {
+			pthread_mutex_unlock(&s->q_lock);
+			return NULL;
+		}
+		s->q_head = j->next;
+		if (s->q_head == NULL)
+			s->q_tail = NULL;
+		pthread_mutex_unlock(&s->q_lock);
+		run_handler(s, j->req);
+		j->req->state = REQ_DONE;
+		MHD_resume_connection(j->conn);
+		free(j);
+	}
+}
+
+/* Hands the request to a worker and suspends its connection until the
+ * worker is done; once the workers are gone (stopping), runs it here. */
 static enum MHD_Result
-answer_get(struct http_server *s, struct MHD_Connection *conn, enum route route)
+dispatch(struct http_server *s, struct MHD_Connection *conn, struct request *req)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return MHD_NO;
+	j->conn = conn;
+	j->req = req;
+	req->state = REQ_WORKING;
+	pthread_mutex_lock(&s->q_lock);
+	if (s->q_closed) {
+		pthread_mutex_unlock(&s->q_lock);
+		free(j);
+		run_handler(s, req);
+		req->state = REQ_DONE;
+		return send_reply(conn, &req->reply);
+	}
+	MHD_suspend_connection(conn);
+	if (s->q_tail != NULL)
+		s->q_tail->next = j;
+	else
+		s->q_head = j;
+	s->q_tail = j;
+	pthread_cond_signal(&s->q_cond);
+	pthread_mutex_unlock(&s->q_lock);
+	return MHD_YES;
+}
+
+static int
+start_workers(struct http_server *s, struct ktp_err *err)
+{
+	int r;
+
+	for (s->n_workers = 0; s->n_workers < HTTP_WORKERS; s->n_workers++) {
+		r = pthread_create(&s->workers[s->n_workers], NULL, run_worker, s);
+		if (r != 0)
+			return ktp_err_set(err, -r, "http: workers: %s", strerror(r));
+	}
+	return 0;
+}
+
+/* Lets the workers finish every queued job, then joins them. */
+static void
+stop_workers(struct http_server *s)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->q_lock);
+	s->q_closed = true;
+	pthread_cond_broadcast(&s->q_cond);
+	pthread_mutex_unlock(&s->q_lock);
+	for (i = 0; i < s->n_workers; i++)
+		pthread_join(s->workers[i], NULL);
+	s->n_workers = 0;
+}
+
+/* --- Requests ------------------------------------------------------------- */
+
+static enum MHD_Result
+begin_get(struct http_server *s, struct MHD_Connection *conn, struct request *req)
 {
 	const char *regency = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "regency");
 	struct http_reply r = {0};
 
-	if (route == ROUTE_HEALTHZ) {
+	if (req->route == ROUTE_HEALTHZ) {
 		http_reply_json(&r, 200, json_pack("{s:s}", "status", "ok"));
 		return send_reply(conn, &r);
 	}
 	if (!token_is_valid(s, conn))
 		return send_error(conn, 401, "missing or wrong bearer token (report_token)");
-	switch (route) {
-	case ROUTE_REPORT:
-		s->h.report(s->h.ctx, regency, &r);
-		break;
-	case ROUTE_REPORT_CSV:
-		s->h.report_csv(s->h.ctx, regency, &r);
-		break;
-	case ROUTE_NODES:
-		s->h.nodes(s->h.ctx, &r);
-		break;
-	default:
-		s->h.metrics(s->h.ctx, &r);
-		break;
-	}
-	return send_reply(conn, &r);
+	if (regency != NULL && (req->regency = strdup(regency)) == NULL)
+		return MHD_NO;
+	return dispatch(s, conn, req);
 }
 
 static bool
@@ -261,22 +394,19 @@ parse_length(const char *text, uint64_t *ret)
 }
 
 static enum MHD_Result
-begin_push(struct http_server *s, struct MHD_Connection *conn, void **con_cls)
+begin_push(struct http_server *s, struct MHD_Connection *conn, struct request *req)
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	struct request *req;
 	uint64_t len = 0;
-
 
 	if (cl != NULL && !parse_length(cl, &len))
 		return send_error(conn, 400, "Content-Length: '%.32s' is not a number", cl);
 	if (len > s->max_body)
 		return send_error(conn, 413, "batch of %llu bytes, limit %llu (max_batch_bytes)",
 				  (unsigned long long)len, (unsigned long long)s->max_body);
-	req = *con_cls;
 	req->expect = (size_t)len;
-	req->collecting = true;
+	req->state = REQ_COLLECTING;
 	return MHD_YES;
 }
 
@@ -321,12 +451,20 @@ collect_body(struct http_server *s, struct request *req, const char *data, size_
 }
 
 static enum MHD_Result
-finish_push(struct http_server *s, struct MHD_Connection *conn, struct request *req)
+begin_request(struct http_server *s, struct MHD_Connection *conn, const char *url,
+	      const char *method, struct request *req)
 {
-	struct http_reply r = {0};
-
-	s->h.push(s->h.ctx, req->buf, req->len, &r);
-	return send_reply(conn, &r);
+	req->route = find_route(url);
+	if (req->route == ROUTE_NONE)
+		return send_error(conn, 404, "no such path '%.64s'", url);
+	if (req->route == ROUTE_PUSH) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+			return send_error(conn, 405, "%.16s: push takes POST", method);
+		return begin_push(s, conn, req);
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_error(conn, 405, "%.16s: '%.64s' takes GET", method, url);
+	return begin_get(s, conn, req);
 }
 
 static enum MHD_Result
@@ -336,31 +474,26 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 {
 	struct http_server *s = cls;
 	struct request *req = *con_cls;
-	enum route route;
 
 	(void)version;
-	if (req != NULL && req->collecting) {
-		if (*upload_data_size > 0)
-			return collect_body(s, req, upload_data, upload_data_size);
-		return finish_push(s, conn, req);
-	}
 	if (req == NULL) {
 		if ((req = calloc(1, sizeof(*req))) == NULL)
 			return MHD_NO;
 		*con_cls = req;
 		s->active++;
+		return begin_request(s, conn, url, method, req);
 	}
-	route = find_route(url);
-	if (route == ROUTE_NONE)
-		return send_error(conn, 404, "no such path '%.64s'", url);
-	if (route == ROUTE_PUSH) {
-		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-			return send_error(conn, 405, "%.16s: push takes POST", method);
-		return begin_push(s, conn, con_cls);
+	switch (req->state) {
+	case REQ_COLLECTING:
+		if (*upload_data_size > 0)
+			return collect_body(s, req, upload_data, upload_data_size);
+		return dispatch(s, conn, req);
+	case REQ_DONE:
+		return send_reply(conn, &req->reply);
+	default:
+		*upload_data_size = 0;	/* a body where none belongs is dropped */
+		return MHD_YES;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_error(conn, 405, "%.16s: '%.64s' takes GET", method, url);
-	return answer_get(s, conn, route);
 }
 
 static void
@@ -374,6 +507,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (req == NULL)
 		return;
+	free(req->reply.body);
+	free(req->regency);
 	free(req->buf);
 	free(req);
 	*con_cls = NULL;
@@ -422,7 +557,7 @@ start_mhd(struct http_server *s, const struct http_opts *o, struct sockaddr_stor
 	  bool v6)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	bool tls = o->tls_cert_pem != NULL && o->tls_key_pem != NULL;
 
 	if (v6)
@@ -445,6 +580,33 @@ start_mhd(struct http_server *s, const struct http_opts *o, struct sockaddr_stor
 		MHD_OPTION_END);
 }
 
+static void
+free_server(struct http_server *s)
+{
+	stop_workers(s);
+	pthread_mutex_destroy(&s->token_lock);
+	pthread_mutex_destroy(&s->q_lock);
+	pthread_cond_destroy(&s->q_cond);
+	sodium_memzero(s->token_hash, sizeof(s->token_hash));
+	free(s);
+}
+
+static struct http_server *
+new_server(const struct http_opts *o, const struct http_handlers *h)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->h = *h;
+	s->max_body = o->max_body;
+	pthread_mutex_init(&s->token_lock, NULL);
+	pthread_mutex_init(&s->q_lock, NULL);
+	pthread_cond_init(&s->q_cond, NULL);
+	http_set_token(s, o->token, NULL);
+	return s;
+}
+
 int
 http_start(const struct http_opts *o, const struct http_handlers *h,
 	   struct http_server **ret, struct ktp_err *err)
@@ -457,18 +619,17 @@ http_start(const struct http_opts *o, const struct http_handlers *h,
 
 	if ((r = parse_addr(o, &ss, &v6, err)) < 0)
 		return r;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = new_server(o, h)) == NULL)
 		return ktp_err_set(err, -ENOMEM, "http: out of memory");
-	s->h = *h;
-	s->max_body = o->max_body;
-	pthread_mutex_init(&s->token_lock, NULL);
-	http_set_token(s, o->token, err);
+	if ((r = start_workers(s, err)) < 0) {
+		free_server(s);
+		return r;
+	}
 	if ((s->mhd = start_mhd(s, o, &ss, v6)) == NULL) {
 		r = errno ? -errno : -EADDRINUSE;
 		ktp_err_set(err, r, "http: %s:%u: cannot listen: %s", o->host, o->port,
 			    strerror(-r));
-		pthread_mutex_destroy(&s->token_lock);
-		free(s);
+		free_server(s);
 		return r;
 	}
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -513,9 +674,11 @@ http_stop(struct http_server *s)
 		usleep(10000);
 		waited += 10;
 	}
+	/* Workers first: each resumes its connection, and from now on a request
+	 * that completes its body runs inline, so none stays suspended. */
+	stop_workers(s);
 	if (s->mhd != NULL)
 		MHD_stop_daemon(s->mhd);
-	pthread_mutex_destroy(&s->token_lock);
-	sodium_memzero(s->token_hash, sizeof(s->token_hash));
-	free(s);
+	s->mhd = NULL;
+	free_server(s);
 }

@@ -20,7 +20,7 @@ struct fixture {
 	struct http_server	*srv;
 	atomic_uint		pushes;
 	atomic_uint		gets;
-	size_t			last_len;
+	atomic_size_t		last_len;
 	unsigned		push_status;
 	unsigned		retry_after;
 	unsigned		delay_ms;
