@@ -366,6 +366,9 @@ open_sealed(struct hub *h, const uint8_t *wire, size_t len, const uint8_t pk[sta
 			      hdr->node_id);
 	if (r == -ENOMEM)
 		return refuse(ret, 503, "%s", err.msg);
+	if (r == -ENOKEY)
+		return refuse(ret, 400, "%.160s: the node has another hub public key than this "
+			      "hub's (key id 0x%08" PRIx32 ")", err.msg, h->bkeys[0].id);
 	return refuse(ret, r == -EMSGSIZE ? 413 : 400, "%s", err.msg);
 }
 
