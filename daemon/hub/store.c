@@ -229,6 +229,12 @@ store_set_election_date(struct store *s, uint32_t yyyymmdd, struct ktp_err *err)
 	return 0;
 }
 
+int
+store_verify(struct store *s, struct ktp_err *err)
+{
+	return aggregate_verify(s->db, store_wajib_cutoff(s), err);
+}
+
 /* Steps a statement that returns no row, then resets it for the next use. */
 static int
 step_done(struct store *s, sqlite3_stmt *st, const char *what, struct ktp_err *err)

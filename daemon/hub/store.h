@@ -53,6 +53,11 @@ uint32_t store_election_date(const struct store *s);
 /* YYYYMMDD born on or before it is wajib_ktp; 0 when no date is set. */
 uint32_t store_wajib_cutoff(const struct store *s);
 
+/* 0 when the incremental aggregates equal a recount from the person rows,
+ * else -EUCLEAN naming the first kecamatan that differs (aggregate_verify).
+ * Reads every person row: for tests, fault checks and operators, not reports. */
+int	store_verify(struct store *s, struct ktp_err *err);
+
 /* --- For apply.c and aggregate.c: they run inside one store transaction. --- */
 
 struct record;

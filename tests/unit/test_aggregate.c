@@ -317,6 +317,7 @@ test_aggregate_random_applies_equal_a_recount(void **state)
 	assert_true(q(c->s, "SELECT count(*) FROM conflicts") > 100);
 	assert_true(q(c->s, "SELECT count(*) FROM persons WHERE removed != 0") > 0);
 	assert_int_equal(aggregate_verify(store_db(c->s), store_wajib_cutoff(c->s), &err), 0);
+	assert_int_equal(store_verify(c->s, &err), 0);
 	before_k = (uint64_t)q(c->s, "SELECT sum(persons * 3 + wajib_ktp * 5 + on_dpt * 7"
 			       " + recorded * 11 + dpt_unrecorded * 13 + kecamatan) FROM aggregates");
 	before_d = (uint64_t)q(c->s, "SELECT sum(n * (day + kecamatan)) FROM rec_daily");
@@ -345,6 +346,7 @@ test_aggregate_verify_names_the_kecamatan_that_drifted(void **state)
 	assert_int_equal(aggregate_verify(store_db(c->s), store_wajib_cutoff(c->s), &err),
 			 -EUCLEAN);
 	assert_string_equal(err.msg, "aggregate: kecamatan 320102: differs from a recount");
+	assert_int_equal(store_verify(c->s, &err), -EUCLEAN);
 	assert_int_equal(q(c->s, "UPDATE aggregates SET on_dpt = 1 RETURNING 1"), 1);
 	assert_int_equal(q(c->s, "UPDATE rec_daily SET n = 2 RETURNING n"), 2);
 	assert_int_equal(aggregate_verify(store_db(c->s), store_wajib_cutoff(c->s), &err),
