@@ -263,8 +263,8 @@ load_conf(const char *path, struct hub_conf *ret, struct ktp_err *err)
 	if (r < 0 || errs->n > 0) {
 		for (i = 0; i < errs->n && i < CONF_MAX_ERRORS; i++)
 			log_err("conf: %s", errs->msg[i]);
-		r = ktp_err_set(err, r < 0 ? r : -EINVAL, "%s: %zu errors, old settings kept",
-				path, errs->n);
+		r = ktp_err_set(err, r < 0 ? r : -EINVAL, "%s: %zu error%s, old settings kept",
+				path, errs->n, errs->n == 1 ? "" : "s");
 	}
 	free(errs);
 	return r;
@@ -281,7 +281,8 @@ hub_reload(struct hub *h, struct ktp_err *err)
 		goto out;
 	if ((r = enroll_from_conf(&c, &e, err)) < 0)
 		goto out;
-	http_set_token(h->http, c.report_token, err);
+	if (h->http != NULL)
+		http_set_token(h->http, c.report_token, err);
 	pthread_rwlock_wrlock(&h->enroll_lock);
 	old = h->enroll;
 	h->enroll = e;
