@@ -558,6 +558,29 @@ report_csv(struct store *s, const struct report_opts *o, char **ret, size_t *ret
 
 /* --- weekly recordings --- */
 
+/* Adds the recordings of days week0 .. today in [lo, hi] into n[week]. */
+static int
+sum_weeks(struct store *s, int64_t week0, int64_t today, int64_t lo, int64_t hi, int64_t *n,
+	  struct ktp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = db_prepare(store_db(s), "SELECT day, sum(n) FROM rec_daily WHERE day BETWEEN"
+			    " ?1 AND ?2 AND kecamatan BETWEEN ?3 AND ?4 GROUP BY day", &st,
+			    err)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, week0);
+	sqlite3_bind_int64(st, 2, today);
+	sqlite3_bind_int64(st, 3, lo);
+	sqlite3_bind_int64(st, 4, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n[(sqlite3_column_int64(st, 0) - week0) / 7] += sqlite3_column_int64(st, 1);
+	r = rc == SQLITE_DONE ? 0 : db_err(store_db(s), rc, "report: weekly", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
 int
 report_weekly_json(struct store *s, const struct report_opts *o, unsigned weeks, json_t **ret,
 		   struct ktp_err *err)
@@ -566,33 +589,19 @@ report_weekly_json(struct store *s, const struct report_opts *o, unsigned weeks,
 	/* Weeks start on Monday; 1970-01-01 was a Thursday. */
 	int64_t week0 = today - ((today % 7 + 7 + 3) % 7) - 7 * ((int64_t)weeks - 1);
 	int64_t lo = o->regency ? (int64_t)o->regency * 100 : (int64_t)o->province * 10000;
-	int64_t hi = o->regency ? lo + 99 : lo + 9999;
-	sqlite3_stmt *st = NULL;
 	int64_t *n = NULL;
 	json_t *arr = NULL;
 	char date[11];
 	unsigned i;
-	int rc, r;
+	int r;
 
 	if (weeks == 0 || weeks > 520)
 		return ktp_err_set(err, -EINVAL, "report: weeks: %u not in 1..520", weeks);
 	if ((n = calloc(weeks, sizeof(*n))) == NULL)
 		return ktp_err_set(err, -ENOMEM, "report: out of memory");
-	if ((r = db_prepare(store_db(s), "SELECT day, sum(n) FROM rec_daily WHERE day BETWEEN"
-			    " ?1 AND ?2 AND kecamatan BETWEEN ?3 AND ?4 GROUP BY day", &st,
-			    err)) < 0)
+	if ((r = sum_weeks(s, week0, today, lo, lo + (o->regency ? 99 : 9999), n, err)) < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, week0);
-	sqlite3_bind_int64(st, 2, today);
-	sqlite3_bind_int64(st, 3, lo);
-	sqlite3_bind_int64(st, 4, hi);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		n[(sqlite3_column_int64(st, 0) - week0) / 7] += sqlite3_column_int64(st, 1);
-	if (rc != SQLITE_DONE) {
-		r = db_err(store_db(s), rc, "report: weekly", err);
-		goto out;
-	}
-	r = ktp_err_set(err, -ENOMEM, "report: out of memory");
+	r = -ENOMEM;
 	if ((arr = json_array()) == NULL)
 		goto out;
 	for (i = 0; i < weeks; i++) {
@@ -601,13 +610,13 @@ report_weekly_json(struct store *s, const struct report_opts *o, unsigned weeks,
 							 "recorded", (json_int_t)n[i])) < 0)
 			goto out;
 	}
-	ktp_err_clear(err);
 	*ret = arr;
 	arr = NULL;
 	r = 0;
 out:
+	if (r == -ENOMEM)
+		ktp_err_set(err, r, "report: out of memory");
 	json_decref(arr);
-	sqlite3_finalize(st);
 	free(n);
 	return r;
 }
