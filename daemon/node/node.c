@@ -226,6 +226,19 @@ is_blocked(const struct node *n)
 	return n->paused || n->diverged;
 }
 
+/* Under lock: the push thread's outcome, unless an operator paused or the
+ * node diverged meanwhile; those states outrank whatever an attempt found. */
+static void
+set_state_locked(struct node *n, enum node_state s)
+{
+	if (n->diverged)
+		n->state = NODE_DIVERGED;
+	else if (n->paused)
+		n->state = NODE_PAUSED;
+	else
+		n->state = s;
+}
+
 void
 node_data_changed(struct node *n)
 {
@@ -379,7 +392,7 @@ go_idle_locked(struct node *n)
 {
 	uint64_t next = evloop_now_ms() + (uint64_t)n->conf.push_interval_s * 1000;
 
-	n->state = NODE_IDLE;
+	set_state_locked(n, NODE_IDLE);
 	if (next < n->due_ms)
 		n->due_ms = next;
 }
@@ -391,7 +404,7 @@ on_retry(struct node *n, const struct push_answer *a, const struct push_job *job
 
 	pthread_mutex_lock(&n->lock);
 	d = backoff_next(&n->bo, randombytes_random(), a->retry_after_ms);
-	n->state = a->outcome == PUSH_OFFLINE ? NODE_OFFLINE : NODE_BACKOFF;
+	set_state_locked(n, a->outcome == PUSH_OFFLINE ? NODE_OFFLINE : NODE_BACKOFF);
 	n->due_ms = evloop_now_ms() + d;
 	if (a->http_status != 0)
 		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
@@ -409,7 +422,7 @@ static void
 on_refused(struct node *n, const struct push_answer *a, const struct push_job *job)
 {
 	pthread_mutex_lock(&n->lock);
-	n->state = NODE_ERROR;
+	set_state_locked(n, NODE_ERROR);
 	n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_max_s * 1000;
 	if (a->http_status != 0)
 		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
@@ -499,7 +512,7 @@ on_ok(struct node *n, const struct push_answer *a, const struct push_job *job,
 		set_error_locked(n, "%s", err.msg);
 		log_err("push: %s", err.msg);
 		n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_min_s * 1000;
-		n->state = NODE_BACKOFF;
+		set_state_locked(n, NODE_BACKOFF);
 		pthread_mutex_unlock(&n->lock);
 		return;
 	}
@@ -511,7 +524,7 @@ on_ok(struct node *n, const struct push_answer *a, const struct push_job *job,
 	log_debug("push: hub acked seq %" PRIu64 " (%" PRIu64 " versions, %zu bytes, %" PRIu64
 		  " ms)", a->acked, job->last - job->first + 1, job->len, elapsed_ms);
 	if ((n->resume_from != 0 ? n->resume_from : h.acked + 1) <= h.seq) {
-		n->state = NODE_PUSHING;
+		set_state_locked(n, NODE_PUSHING);
 		n->due_ms = evloop_now_ms();
 	} else {
 		go_idle_locked(n);
@@ -553,7 +566,7 @@ on_gap(struct node *n, const struct push_answer *a, const struct push_job *job)
 	 * exactly at its acked makes it answer 200 with the chain (a replay). */
 	if (!a->has_chain && a->acked > h.acked && a->acked == h.seq)
 		n->probe = a->acked;
-	n->state = NODE_PUSHING;
+	set_state_locked(n, NODE_PUSHING);
 	n->due_ms = evloop_now_ms();
 	if (++n->gaps >= MAX_GAPS || a->acked + 1 == job->first) {
 		n->gaps = 0;
@@ -657,7 +670,7 @@ local_failure(struct node *n, const struct ktp_err *err)
 {
 	pthread_mutex_lock(&n->lock);
 	set_error_locked(n, "%s", err->msg);
-	n->state = NODE_BACKOFF;
+	set_state_locked(n, NODE_BACKOFF);
 	n->due_ms = evloop_now_ms() + backoff_next(&n->bo, randombytes_random(), 0);
 	pthread_mutex_unlock(&n->lock);
 	log_err("push: %s", err->msg);
@@ -681,7 +694,7 @@ push_once(struct node *n, struct batch_builder *b)
 		goto out;
 	}
 	pthread_mutex_lock(&n->lock);
-	n->state = NODE_PUSHING;
+	set_state_locked(n, NODE_PUSHING);
 	pthread_mutex_unlock(&n->lock);
 	t0 = evloop_now_ms();
 	pusher_post(n->pusher, job.wire, job.len, &a, &err);
@@ -727,7 +740,7 @@ run_attempt(struct node *n, struct batch_builder *b)
 	n->busy_since_ms = evloop_now_ms();
 	if ((n->reload || n->pusher == NULL) && renew_pusher_locked(n, &err) < 0) {
 		set_error_locked(n, "%s", err.msg);
-		n->state = NODE_ERROR;
+		set_state_locked(n, NODE_ERROR);
 		n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_max_s * 1000;
 		log_err("push: %s", err.msg);
 		return;

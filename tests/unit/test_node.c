@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: ISC */
+/* The push state machine of node.c against a small hub on 127.0.0.1 (libmicrohttpd): it
+ * opens every batch with the real protocol code, keeps acked and the chain like ktphubd,
+ * and can be told to give scripted answers first. Test names follow the transitions of
+ * the diagram in node.c. */
+#include "unit.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "batch.h"
+#include "chain.h"
+#include "conf_node.h"
+#include "err.h"
+#include "ingest.h"
+#include "journal.h"
+#include "keys.h"
+#include "keytext.h"
+#include "log.h"
+#include "node.h"
+
+#define MAX_SEQ		2000
+#define MAX_REQS	64
+#define MAX_FORCED	8
+
+struct forced {
+	unsigned	status;
+	char		body[200];
+	unsigned	retry_after;
+};
+
+/* The fake hub. */
+struct hub {
+	struct MHD_Daemon	*mhd;
+	uint16_t		port;
+	pthread_mutex_t		lock;
+	struct hub_keys		*keys;
+	uint8_t			node_pk[KTP_ED25519_PK_LEN];
+	uint64_t		acked;
+	uint8_t			chains[MAX_SEQ + 1][KTP_HASH_LEN];	/* [seq] = chain at seq */
+	uint64_t		applied;
+	struct forced		forced[MAX_FORCED];
+	size_t			n_forced;
+	uint64_t		req_first[MAX_REQS];
+	uint32_t		req_count[MAX_REQS];
+	size_t			n_reqs;
+};
+
+struct fixture {
+	char		*dir;
+	struct hub	hub;
+	struct node	*node;
+	pthread_t	thread;
+	int		run_rc;
+};
+
+struct upload {
+	uint8_t	*buf;
+	size_t	len;
+};
+
+/* --- the fake hub -------------------------------------------------------- */
+
+static unsigned
+answer_json(struct hub *h, unsigned status, const char *error, char *out, size_t cap)
+{
+	char hex[2 * KTP_HASH_LEN + 1];
+
+	chain_to_hex(h->chains[h->acked], hex);
+	if (error != NULL)
+		snprintf(out, cap, "{\"error\":\"%s\",\"acked\":%" PRIu64 "}", error, h->acked);
+	else
+		snprintf(out, cap, "{\"acked\":%" PRIu64 ",\"chain\":\"%s\"}", h->acked, hex);
+	return status;
+}
+
+/* The exactly-once rule of PROTOCOL.md section 9, on chains only. */
+static unsigned
+hub_apply(struct hub *h, const uint8_t *wire, size_t len, char *out, size_t cap)
+{
+	struct batch_hub_key k = {0};
+	struct batch_header hdr;
+	struct batch_reader rd;
+	const uint8_t *enc;
+	uint8_t *plain = NULL, c[KTP_HASH_LEN];
+	size_t plain_len, enc_len;
+	uint64_t seq;
+
+	k.id = h->keys->id;
+	memcpy(k.sk, h->keys->sk, sizeof(k.sk));
+	if (batch_open(wire, len, h->node_pk, &k, 1, &hdr, &plain, &plain_len, NULL) < 0)
+		return answer_json(h, 400, "bad batch", out, cap);
+	if (h->n_reqs < MAX_REQS) {
+		h->req_first[h->n_reqs] = hdr.first;
+		h->req_count[h->n_reqs++] = hdr.count;
+	}
+	if (hdr.first > h->acked + 1) {
+		free(plain);
+		return answer_json(h, 409, "gap", out, cap);
+	}
+	memcpy(c, hdr.prev_chain, sizeof(c));
+	batch_reader_init(&rd, plain, plain_len);
+	for (seq = hdr.first; seq <= hdr.last; seq++) {
+		if (seq - 1 == h->acked && memcmp(c, h->chains[h->acked], KTP_HASH_LEN) != 0) {
+			free(plain);
+			return answer_json(h, 409, "diverged", out, cap);
+		}
+		assert_int_equal(batch_reader_next(&rd, &enc, &enc_len, NULL), 0);
+		chain_next(c, enc, enc_len, c);
+		if (seq > h->acked && seq <= MAX_SEQ) {
+			memcpy(h->chains[seq], c, KTP_HASH_LEN);
+			h->acked = seq;
+			h->applied++;
+		}
+	}
+	free(plain);
+	return answer_json(h, 200, NULL, out, cap);
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned status, const char *body, unsigned retry_after)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char ra[16];
+
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%u", retry_after);
+		MHD_add_response_header(r, "Retry-After", ra);
+	}
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	   const char *version, const char *data, size_t *data_len, void **con_cls)
+{
+	struct hub *h = cls;
+	struct upload *u = *con_cls;
+	struct forced f = {0};
+	char body[256];
+	unsigned st;
+
+	(void)url, (void)method, (void)version;
+	if (u == NULL) {
+		*con_cls = calloc(1, sizeof(*u));
+		return MHD_YES;
+	}
+	if (*data_len > 0) {
+		u->buf = realloc(u->buf, u->len + *data_len);
+		memcpy(u->buf + u->len, data, *data_len);
+		u->len += *data_len;
+		*data_len = 0;
+		return MHD_YES;
+	}
+	pthread_mutex_lock(&h->lock);
+	if (h->n_forced > 0) {
+		f = h->forced[0];
+		memmove(h->forced, h->forced + 1, --h->n_forced * sizeof(f));
+		if (h->n_reqs < MAX_REQS)
+			h->req_count[h->n_reqs++] = 0;
+	}
+	st = f.status != 0 ? f.status : hub_apply(h, u->buf, u->len, body, sizeof(body));
+	pthread_mutex_unlock(&h->lock);
+	free(u->buf);
+	free(u);
+	*con_cls = NULL;
+	return reply(conn, st, f.status != 0 ? f.body : body, f.retry_after);
+}
+
+static void
+hub_force(struct hub *h, unsigned status, const char *body, unsigned retry_after)
+{
+	pthread_mutex_lock(&h->lock);
+	h->forced[h->n_forced].status = status;
+	snprintf(h->forced[h->n_forced].body, sizeof(h->forced[0].body), "%s", body);
+	h->forced[h->n_forced++].retry_after = retry_after;
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void
+hub_start(struct hub *h, const char *dir)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char path[PATH_MAX];
+	uint8_t pk[32];
+
+	pthread_mutex_init(&h->lock, NULL);
+	snprintf(path, sizeof(path), "%s/hub.key", dir);
+	assert_int_equal(keys_generate(KEYTEXT_HUB_SECRET, path, pk, NULL), 0);
+	assert_int_equal(keys_load_hub(path, &h->keys, NULL), 0);
+	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, h,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
+	assert_non_null(h->mhd);
+	h->port = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT)->port;
+}
+
+/* --- the node ------------------------------------------------------------ */
+
+static void *
+run_node(void *arg)
+{
+	struct fixture *f = arg;
+	struct ktp_err err = {0};
+
+	f->run_rc = node_run(f->node, &err);
+	return NULL;
+}
+
+static void
+fill_conf(struct fixture *f, struct node_conf *c)
+{
+	char buf[PATH_MAX + 32];
+
+	c->id = 3201;
+	c->name = strdup("Kabupaten Bogor");
+	snprintf(buf, sizeof(buf), "%s/state", f->dir);
+	c->state_dir = strdup(buf);
+	snprintf(buf, sizeof(buf), "%s/node.key", f->dir);
+	c->key_file = strdup(buf);
+	snprintf(buf, sizeof(buf), "%s/ctl.sock", f->dir);
+	c->control_socket = strdup(buf);
+	snprintf(buf, sizeof(buf), "http://127.0.0.1:%u", f->hub.port);
+	c->hub_url = strdup(buf);
+	memcpy(c->hub_public_key, f->hub.keys->pk, KTP_X25519_PK_LEN);
+	c->push_interval_s = 3600;
+	c->backoff_min_s = 1;
+	c->backoff_max_s = 2;
+	c->batch_max_versions = 100;
+	c->batch_max_bytes = 4u << 20;
+	c->timeout_s = 5;
+}
+
+static int64_t field(struct fixture *f, const char *key);
+
+/* The push thread's first attempt (nothing pending) has run once the next
+ * attempt is an interval away; only then do the tests start acting. */
+static void
+wait_settled(struct fixture *f)
+{
+	int i;
+
+	for (i = 0; i < 200 && field(f, "next_attempt") < (int64_t)time(NULL) + 60; i++)
+		usleep(20000);
+	assert_true(field(f, "next_attempt") >= (int64_t)time(NULL) + 60);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct node_conf c = {0};
+	struct ktp_err err = {0};
+	char path[PATH_MAX];
+
+	if (f == NULL || unit_tmpdir_setup((void **)&f->dir) < 0)
+		return -1;
+	hub_start(&f->hub, f->dir);
+	snprintf(path, sizeof(path), "%s/node.key", f->dir);
+	assert_int_equal(keys_generate(KEYTEXT_NODE_SECRET, path, f->hub.node_pk, NULL), 0);
+	fill_conf(f, &c);
+	if (node_open("test.conf", &c, &f->node, &err) < 0) {
+		fprintf(stderr, "node_open: %s\n", err.msg);
+		return -1;
+	}
+	pthread_create(&f->thread, NULL, run_node, f);
+	*state = f;
+	wait_settled(f);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	void *dir = f->dir;
+
+	kill(getpid(), SIGTERM);
+	pthread_join(f->thread, NULL);
+	node_close(f->node);
+	if (f->hub.mhd != NULL)
+		MHD_stop_daemon(f->hub.mhd);
+	keys_hub_free(f->hub.keys);
+	free(f);
+	return unit_tmpdir_teardown(&dir);
+}
+
+/* n persons of kecamatan 320101 with distinct NIKs; tag changes every name. */
+static void
+import_rows(struct fixture *f, unsigned first, unsigned n, const char *tag)
+{
+	struct ingest_result res = {0};
+	struct ingest *in = NULL;
+	struct ktp_err err = {0};
+	char line[160];
+	unsigned i;
+	int r;
+
+	r = ingest_begin(node_journal_lock(f->node), 3201, INGEST_CSV, "t.csv", 1790000000000ull,
+			 &in, &err);
+	assert_int_equal(r, 0);
+	snprintf(line, sizeof(line), "nik,name,kecamatan,on_dpt\n");
+	assert_int_equal(ingest_feed(in, (const uint8_t *)line, strlen(line), &err), 0);
+	for (i = first; i < first + n; i++) {
+		snprintf(line, sizeof(line), "32010112039%05u,Warga %u %s,320101,1\n", i, i, tag);
+		assert_int_equal(ingest_feed(in, (const uint8_t *)line, strlen(line), &err), 0);
+	}
+	r = ingest_finish(in, &res, &err);
+	node_journal_unlock(f->node);
+	if (r < 0)
+		fprintf(stderr, "import: %s\n", err.msg);
+	assert_int_equal(r, 0);
+	assert_int_equal(res.versions, n);
+	ingest_result_done(&res);
+}
+
+static json_t *
+status(struct fixture *f)
+{
+	json_t *st = NULL;
+
+	assert_int_equal(node_status_json(f->node, &st, NULL), 0);
+	return st;
+}
+
+static const char *
+state_of(struct fixture *f)
+{
+	static char buf[32];
+	json_t *st = status(f);
+
+	snprintf(buf, sizeof(buf), "%s", json_string_value(json_object_get(st, "state")));
+	json_decref(st);
+	return buf;
+}
+
+static int64_t
+field(struct fixture *f, const char *key)
+{
+	json_t *st = status(f);
+	int64_t v = (int64_t)json_integer_value(json_object_get(st, key));
+
+	json_decref(st);
+	return v;
+}
+
+/* Waits (at most 10 s) until the status has state s. */
+static void
+wait_state(struct fixture *f, const char *s)
+{
+	int i;
+
+	for (i = 0; i < 200 && strcmp(state_of(f), s) != 0; i++)
+		usleep(50000);
+	assert_string_equal(state_of(f), s);
+}
+
+/* --- the transitions ----------------------------------------------------- */
+
+static void
+test_node_push_ok_then_idle(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	import_rows(f, 1, 250, "a");
+	node_data_changed(f->node);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 250);
+	wait_state(f, "idle");
+	assert_int_equal(f->hub.acked, 250);
+	assert_int_equal(f->hub.applied, 250);
+	assert_int_equal(f->hub.n_reqs, 3);
+	assert_int_equal(f->hub.req_first[0], 1);
+	assert_int_equal(f->hub.req_count[0], 100);
+	assert_int_equal(f->hub.req_first[2], 201);
+	assert_int_equal(f->hub.req_count[2], 50);
+	assert_int_equal(field(f, "versions_sent"), 250);
+	assert_int_equal(field(f, "pending"), 0);
+}
+
+static void
+test_node_gap_resumes_from_hub_acked(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	import_rows(f, 1, 150, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	/* The hub is restored to seq 50; our next batch starts at 151. */
+	pthread_mutex_lock(&f->hub.lock);
+	f->hub.acked = 50;
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	import_rows(f, 151, 30, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 180);
+	assert_int_equal(f->hub.acked, 180);
+	assert_int_equal(f->hub.req_first[0], 151);		/* answered 409 gap, acked 50 */
+	assert_int_equal(f->hub.req_first[1], 51);
+	assert_int_equal(f->hub.req_count[1], 100);
+	assert_int_equal(f->hub.req_first[2], 151);
+}
+
+static void
+test_node_diverged_stops_until_forced_resume(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	char buf[256];
+	uint64_t acked = 0;
+	int r;
+
+	import_rows(f, 1, 10, "a");
+	hub_force(&f->hub, 409, "{\"error\":\"diverged\",\"acked\":0,\"detail\":\"chain at 0\"}", 0);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), -EPROTO);
+	assert_string_equal(err.msg, "sync: diverged: batch 1..10: hub answered 409 diverged at "
+			    "seq 0: chain at 0");
+	assert_string_equal(state_of(f), "diverged");
+	r = journal_state_get(node_journal_lock(f->node), "diverged", buf, sizeof(buf), NULL);
+	node_journal_unlock(f->node);
+	assert_int_equal(r, 0);
+	assert_string_equal(buf, "batch 1..10: hub answered 409 diverged at seq 0: chain at 0");
+	assert_int_equal(node_resume(f->node, false, &err), -EPERM);
+	assert_string_equal(state_of(f), "diverged");
+	assert_int_equal(node_resume(f->node, true, &err), 0);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 10);
+	r = journal_state_get(node_journal_lock(f->node), "diverged", buf, sizeof(buf), NULL);
+	node_journal_unlock(f->node);
+	assert_int_equal(r, -ENOENT);
+}
+
+static void
+test_node_refused_goes_error_and_retries_slowly(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+	int64_t wait;
+
+	import_rows(f, 1, 10, "a");
+	hub_force(&f->hub, 401, "{\"error\":\"node 3201 is not enrolled at this hub\"}", 0);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), -EAGAIN);
+	assert_string_equal(err.msg, "sync: batch 1..10: hub answered 401: node 3201 is not "
+			    "enrolled at this hub");
+	assert_string_equal(state_of(f), "error");
+	wait = field(f, "next_attempt") - (int64_t)time(NULL);
+	assert_in_range(wait, 1, 2);				/* backoff_max */
+	/* The key is enrolled meanwhile: the slow retry gets through by itself. */
+	wait_state(f, "idle");
+	assert_int_equal(f->hub.acked, 10);
+}
+
+static void
+test_node_too_large_halves_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	import_rows(f, 1, 120, "a");
+	hub_force(&f->hub, 413, "{\"error\":\"batch of 9000 bytes, limit 8000\"}", 0);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 120);
+	assert_int_equal(f->hub.req_count[0], 0);		/* the forced 413 */
+	assert_int_equal(f->hub.req_first[1], 1);
+	assert_int_equal(f->hub.req_count[1], 50);
+	/* A fast full batch of 50 doubles the size again. */
+	assert_int_equal(f->hub.req_first[2], 51);
+	assert_int_equal(f->hub.req_count[2], 70);
+	assert_int_equal(field(f, "batch_size"), 100);
+}
+
+static void
+test_node_busy_backs_off_with_retry_after(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+	int64_t wait;
+
+	import_rows(f, 1, 10, "a");
+	hub_force(&f->hub, 503, "{\"error\":\"disk full on the hub\"}", 3);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), -EAGAIN);
+	assert_string_equal(err.msg, "sync: batch 1..10: hub answered 503: disk full on the hub");
+	assert_string_equal(state_of(f), "backoff");
+	wait = field(f, "next_attempt") - (int64_t)time(NULL);
+	assert_in_range(wait, 2, 3);				/* Retry-After over backoff_max */
+	wait_state(f, "idle");
+	assert_int_equal(f->hub.acked, 10);
+}
+
+static void
+test_node_offline_when_hub_unreachable(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	MHD_stop_daemon(f->hub.mhd);
+	f->hub.mhd = NULL;
+	import_rows(f, 1, 5, "a");
+	/* With the listener closed the connect is refused. */
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), -EAGAIN);
+	assert_string_equal(state_of(f), "offline");
+}
+
+static int
+collect(void *arg, const void *data, size_t len, struct ktp_err *err)
+{
+	struct upload *u = arg;
+
+	(void)err;
+	u->buf = realloc(u->buf, u->len + len);
+	memcpy(u->buf + u->len, data, len);
+	u->len += len;
+	return 0;
+}
+
+static void
+test_node_export_then_probe_sends_one_version(void **state)
+{
+	struct fixture *f = *state;
+	struct node_export ex = {0};
+	struct upload u = {0};
+	struct ktp_err err = {0};
+	const uint8_t *wire;
+	size_t off = 0, len;
+	uint64_t acked = 0;
+	char body[256];
+
+	assert_int_equal(node_pause(f->node, &err), 0);
+	import_rows(f, 1, 230, "a");
+	collect(&u, KTP_BUNDLE_MAGIC, 8, NULL);
+	assert_int_equal(node_export(f->node, collect, &u, &ex, &err), 0);
+	assert_int_equal(ex.first, 1);
+	assert_int_equal(ex.last, 230);
+	assert_int_equal(ex.batches, 3);
+	/* The hub imports the bundle through its apply rule. */
+	pthread_mutex_lock(&f->hub.lock);
+	for (;;) {
+		assert_int_equal(batch_bundle_next(u.buf, u.len, &off, &wire, &len, NULL), 0);
+		if (wire == NULL)
+			break;
+		assert_int_equal(hub_apply(&f->hub, wire, len, body, sizeof(body)), 200);
+	}
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	assert_int_equal(f->hub.acked, 230);
+	assert_int_equal(node_resume(f->node, false, &err), 0);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 230);
+	assert_int_equal(f->hub.n_reqs, 1);
+	assert_int_equal(f->hub.req_first[0], 230);
+	assert_int_equal(f->hub.req_count[0], 1);
+	assert_int_equal(f->hub.applied, 230);
+	free(u.buf);
+}
+
+static void
+test_node_pause_blocks_push(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	assert_int_equal(node_pause(f->node, &err), 0);
+	import_rows(f, 1, 5, "a");
+	node_data_changed(f->node);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), -EAGAIN);
+	assert_string_equal(err.msg, "sync: node is paused (ktpctl resume)");
+	usleep(400000);
+	assert_string_equal(state_of(f), "paused");
+	assert_int_equal(f->hub.n_reqs, 0);
+	assert_int_equal(node_resume(f->node, false, &err), 0);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 5);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_node_push_ok_then_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_gap_resumes_from_hub_acked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_diverged_stops_until_forced_resume, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_node_refused_goes_error_and_retries_slowly, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_node_too_large_halves_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_busy_backs_off_with_retry_after, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_node_offline_when_hub_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_export_then_probe_sends_one_version, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_node_pause_blocks_push, setup, teardown),
+	};
+	sigset_t set;
+
+	/* The node's loop takes SIGTERM through a signalfd; this thread must not
+	 * take it first. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return 1;
+	log_init("test_node", false);
+	return cmocka_run_group_tests_name("node", tests, NULL, NULL);
+}
