@@ -457,6 +457,8 @@ cmd_unrecorded(const struct ctl_opts *o, int argc, char **argv)
 	req = ctlmsg_request("unrecorded");
 	if (argc == 3)
 		json_object_set_new(req, "kecamatan", json_integer(atoi(argv[2])));
+	if (o->json)
+		json_object_set_new(req, "rows", json_true());
 	r = receive(o, req, o->json ? -1 : STDOUT_FILENO, &c, &reply, &status, &err);
 	json_decref(req);
 	if (r < 0) {

@@ -300,14 +300,67 @@ count_lines(const char *s, size_t len)
 	return n;
 }
 
+/* One field of a CSV line as journal_unrecorded writes it (RFC 4180 quoting);
+ * advances *p past the field and its comma. */
+static json_t *
+csv_field(const char **p, const char *end)
+{
+	const char *s = *p;
+	char *buf = malloc((size_t)(end - s) + 1);
+	size_t n = 0;
+	json_t *v;
+
+	if (buf == NULL)
+		return NULL;
+	if (s < end && *s == '"') {
+		for (s++; s < end && !(*s == '"' && (s + 1 >= end || s[1] != '"')); s++) {
+			if (*s == '"')
+				s++;
+			buf[n++] = *s;
+		}
+		s++;
+	} else {
+		while (s < end && *s != ',')
+			buf[n++] = *s++;
+	}
+	*p = s < end ? s + 1 : end;
+	buf[n] = '\0';
+	v = json_string(buf);
+	free(buf);
+	return v;
+}
+
+/* The CSV body as [{nik, name, kecamatan, desa}], for ktpctl --json. */
+static json_t *
+csv_rows(const char *csv, size_t len)
+{
+	static const char *const keys[] = { "nik", "name", "kecamatan", "desa" };
+	const char *p = memchr(csv, '\n', len), *end = csv + len, *eol;
+	json_t *rows = json_array(), *row;
+	size_t i;
+
+	for (p = p != NULL ? p + 1 : end; rows != NULL && p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		row = json_object();
+		for (i = 0; row != NULL && i < 4; i++)
+			json_object_set_new(row, keys[i], csv_field(&p, eol));
+		json_array_append_new(rows, row);
+	}
+	return rows;
+}
+
 static int
 ctl_unrecorded(struct ctlconn *c, json_t *req, void *ctx)
 {
 	json_t *k = json_object_get(req, "kecamatan");
 	struct ktp_err err = {0};
 	struct node *n = ctx;
+	json_t *reply;
 	char *csv = NULL;
 	size_t len = 0;
+	bool json_rows;
 	int r;
 
 	if (k != NULL && (!json_is_integer(k) || json_integer_value(k) < 0 ||
@@ -318,7 +371,8 @@ ctl_unrecorded(struct ctlconn *c, json_t *req, void *ctx)
 			       &csv, &len, &err);
 	node_journal_unlock(n);
 	/* The stream always comes, empty on failure, so ktpctl reads one shape. */
-	if (r == 0)
+	json_rows = json_is_true(json_object_get(req, "rows"));
+	if (r == 0 && !json_rows)
 		r = ctlconn_write_chunk(c, csv, len, &err);
 	if (ctlconn_end_stream(c, r < 0 ? NULL : &err) < 0 && r == 0)
 		r = err.code;
@@ -326,10 +380,11 @@ ctl_unrecorded(struct ctlconn *c, json_t *req, void *ctx)
 		free(csv);
 		return reply_err(c, &err);
 	}
-	if (r == 0)
-		ctlconn_reply(c, json_pack("{s:i,s:i,s:s,s:I}", "v", KTP_CTL_VERSION, "status",
-					   CTL_STATUS_OK, "error", "", "count",
-					   (json_int_t)(count_lines(csv, len) - (len > 0))));
+	reply = json_pack("{s:i,s:i,s:s,s:I}", "v", KTP_CTL_VERSION, "status", CTL_STATUS_OK,
+			  "error", "", "count", (json_int_t)(count_lines(csv, len) - (len > 0)));
+	if (reply != NULL && json_rows)
+		json_object_set_new(reply, "rows", csv_rows(csv, len));
+	ctlconn_reply(c, reply);
 	free(csv);
 	return r;
 }

@@ -74,7 +74,9 @@
 #define NEVER			UINT64_MAX
 #define DEBOUNCE_MS		200
 #define CONNECT_TIMEOUT_S	15
-#define STOP_GRACE_MS		5000
+/* SIGTERM lets a push in flight finish for this long, then cancels it; curl
+ * polls the cancel callback about once a second, so the push ends within 5 s. */
+#define STOP_GRACE_MS		3500
 /* Three gap answers in a row that do not move us forward mean the hub and we
  * disagree about something a retry will not fix soon. */
 #define MAX_GAPS		3

@@ -43,6 +43,18 @@ node_rep=$(nctl --json report | kec)
 http_get "/v1/report?regency=$NODE_CODE"
 expect_eq "report after events" "$(printf '%s' "$HTTP_BODY" | kec)" "$node_rep"
 
+info "unrecorded lists exactly the dpt_unrecorded voters"
+want=$(nctl --json report | jq -r .dpt_unrecorded)
+csv_rows=$(nctl_ok unrecorded | tail -n +2 | wc -l)
+expect_eq "unrecorded CSV rows" "$csv_rows" "$want"
+out=$(nctl --json unrecorded)
+expect_eq "unrecorded JSON count" "$(json .count "$out")" "$want"
+expect_eq "unrecorded JSON rows" "$(json '.rows | length' "$out")" "$want"
+expect_eq "unrecorded JSON keys" "$(json '.rows[0] | keys | join(",")' "$out")" "desa,kecamatan,name,nik"
+first_kec=$(json '.rows[0].kecamatan' "$out")
+n_kec=$(nctl_ok unrecorded --kecamatan "$first_kec" | tail -n +2 | wc -l)
+expect_eq "unrecorded of one kecamatan" "$n_kec" "$(json "[.rows[] | select(.kecamatan == \"$first_kec\")] | length" "$out")"
+
 info "status fields are all there"
 fields=$(nctl --json status | jq -r 'keys | join(" ")')
 for f in state node journal_seq acked pending oldest_pending_s last_success last_error \

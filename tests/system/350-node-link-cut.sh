@@ -66,5 +66,5 @@ t0=$(date +%s%N)
 stop_node
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 info "stopped in $ms ms"
-[ "$ms" -le 7000 ] || fail "SIGTERM took $ms ms"
+[ "$ms" -le 5000 ] || fail "SIGTERM took $ms ms"
 pass
