@@ -76,7 +76,10 @@ print_times(FILE *out, const json_t *r, int64_t now)
 	line(out, "last success:", int_of(r, "last_success") > 0 ? buf : "never");
 	output_age(b, sizeof(b), int_of(r, "last_error_at"), now);
 	snprintf(buf, sizeof(buf), "(%s)", b);
-	fprintf(out, "%-17s %s %s\n", "last error:", e != NULL ? e : "-", e != NULL ? buf : "");
+	if (e != NULL)
+		fprintf(out, "%-17s %s %s\n", "last error:", e, buf);
+	else
+		line(out, "last error:", "-");
 	output_age(a, sizeof(a), int_of(r, "next_attempt"), now);
 	line(out, "next attempt:", int_of(r, "next_attempt") > 0 ? a : "-");
 }
@@ -143,21 +146,43 @@ print_csv_row(FILE *out, const json_t *row)
 			fprintf(out, "%.2f", json_real_value(v));
 		else if (json_is_boolean(v))
 			fputs(json_is_true(v) ? "true" : "false", out);
+		else if (json_is_string(v))
+			fputs(json_string_value(v), out);
 		fputc(i + 1 < N_REPORT_COLS ? ',' : '\n', out);
 	}
+}
+
+/* The journal gives the projection as YYYYMMDD (0 = none); show it as the hub does. */
+static void
+fix_projection(json_t *row)
+{
+	json_int_t d = json_integer_value(json_object_get(row, "projected_completion"));
+	char buf[16];
+
+	if (d <= 0) {
+		json_object_set_new(row, "projected_completion", json_null());
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int)(d / 10000), (int)(d / 100 % 100),
+		 (int)(d % 100));
+	json_object_set_new(row, "projected_completion", json_string(buf));
 }
 
 static void
 print_node_report(FILE *out, const json_t *r, bool csv)
 {
 	const json_t *rows = json_object_get(r, "kecamatan");
-	json_t *total = json_deep_copy(r), *all = json_array();
+	json_t *total = json_deep_copy(r), *all = json_array(), *row;
 	size_t i;
 
 	json_object_del(total, "kecamatan");
 	json_object_set_new(total, "code", json_string("total"));
-	for (i = 0; i < json_array_size(rows); i++)
-		json_array_append(all, json_array_get(rows, i));
+	for (i = 0; i < json_array_size(rows); i++) {
+		row = json_deep_copy(json_array_get(rows, i));
+		fix_projection(row);
+		json_array_append_new(all, row);
+	}
+	fix_projection(total);
 	json_array_append(all, total);
 	if (csv) {
 		for (i = 0; i < N_REPORT_COLS; i++)

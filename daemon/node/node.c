@@ -672,6 +672,7 @@ local_failure(struct node *n, const struct ktp_err *err)
 {
 	pthread_mutex_lock(&n->lock);
 	set_error_locked(n, "%s", err->msg);
+	n->last_ok = false;
 	set_state_locked(n, NODE_BACKOFF);
 	n->due_ms = evloop_now_ms() + backoff_next(&n->bo, randombytes_random(), 0);
 	pthread_mutex_unlock(&n->lock);
@@ -1064,16 +1065,18 @@ export_range(struct node *n, struct batch_builder *b, const struct journal_head 
 {
 	struct push_job job = { .head = h->seq };
 	uint8_t hub_pk[KTP_X25519_PK_LEN];
-	uint64_t first = h->acked + 1;
+	uint64_t first = h->acked + 1, max_bytes;
+	uint32_t max_versions;
 	int r = 0;
 
 	pthread_mutex_lock(&n->lock);
 	memcpy(hub_pk, n->hub_pk, sizeof(hub_pk));
+	max_versions = n->conf.batch_max_versions;
+	max_bytes = n->conf.batch_max_bytes;
 	pthread_mutex_unlock(&n->lock);
 	while (r == 0 && first <= h->seq) {
 		pthread_mutex_lock(&n->jlock);
-		r = seal_range(n, b, first, n->conf.batch_max_versions, n->conf.batch_max_bytes,
-			       hub_pk, &job, err);
+		r = seal_range(n, b, first, max_versions, max_bytes, hub_pk, &job, err);
 		pthread_mutex_unlock(&n->jlock);
 		if (r == 0 && job.last < first)
 			r = ktp_err_set(err, -EIO, "export: seq %" PRIu64 " unreadable", first);
