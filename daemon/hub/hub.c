@@ -40,7 +40,7 @@
 
 #define STORE_WAIT_S		10
 #define RETRY_BUSY_S		2
-#define RETRY_DISK_FULL_S	60
+#define RETRY_DISK_FULL_S	30
 #define CONFLICTS_MAX		1000
 
 struct hub {
