@@ -339,15 +339,42 @@ put_summary(FILE *f, const struct dashboard_view *v, const json_t *prov)
 		on_track ? L(v, L_ON_TRACK) : L(v, L_LATE));
 }
 
+static const char *
+code_of(const json_t *row)
+{
+	const char *c = jstr(row, "code");
+
+	return c != NULL ? c : "";
+}
+
+/* Codes are digits by the report's contract; a row whose code is not is
+ * shown escaped and without a link rather than trusted into an URL. */
+static bool
+code_is_digits(const char *c)
+{
+	size_t i;
+
+	for (i = 0; c[i] != '\0'; i++)
+		if (c[i] < '0' || c[i] > '9')
+			return false;
+	return i > 0 && i <= 6;
+}
+
 static void
 put_regency_row(FILE *f, const struct dashboard_view *v, const json_t *r)
 {
-	int64_t code = jint(r, "code");
+	const char *code = code_of(r), *name = jstr(r, "name");
 
-	fprintf(f, "<tr data-regency=\"%04" PRId64 "\"><th scope=\"row\">"
-		"<a href=\"/regency/%04" PRId64 "%s\">", code, code, lang_query(v));
-	put_escaped(f, jstr(r, "name") != NULL ? jstr(r, "name") : "");
-	fprintf(f, "</a> <span class=\"muted\">%04" PRId64 "</span></th>", code);
+	fputs("<tr data-regency=\"", f);
+	put_escaped(f, code);
+	fputs("\"><th scope=\"row\">", f);
+	if (code_is_digits(code))
+		fprintf(f, "<a href=\"/regency/%s%s\">", code, lang_query(v));
+	put_escaped(f, name != NULL ? name : code);
+	fputs(code_is_digits(code) ? "</a>" : "", f);
+	fputs(" <span class=\"muted\">", f);
+	put_escaped(f, code);
+	fputs("</span></th>", f);
 	put_count_cell(f, v, r, "dpt_unrecorded");
 	put_count_cell(f, v, r, "recorded_30d");
 	put_progress(f, r);
@@ -390,7 +417,7 @@ dashboard_province(const struct dashboard_view *v, char **ret, size_t *ret_len,
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return ktp_err_set(err, -ENOMEM, "dashboard: out of memory");
 	snprintf(title, sizeof(title), "%s — %s %s", L(v, L_TITLE), L(v, L_PROVINCE),
-		 jstr(prov, "name") != NULL ? jstr(prov, "name") : "");
+		 jstr(prov, "name") != NULL ? jstr(prov, "name") : code_of(prov));
 	put_head(f, v, title, "/");
 	put_summary(f, v, prov);
 	fprintf(f, "<div class=\"scroll\"><table id=\"regencies\"><caption>%s</caption><thead><tr>"
@@ -412,8 +439,11 @@ find_regency(const json_t *report, uint16_t code)
 	const json_t *r;
 	size_t i;
 
+	char want[8];
+
+	snprintf(want, sizeof(want), "%04u", code);
 	json_array_foreach(json_object_get(province_of(report), "regencies"), i, r)
-		if (jint(r, "code") == code)
+		if (strcmp(code_of(r), want) == 0)
 			return r;
 	return NULL;
 }
@@ -445,10 +475,11 @@ put_kecamatan_table(FILE *f, const struct dashboard_view *v, const json_t *reg)
 	if (rows != NULL)
 		qsort(rows, n, sizeof(*rows), cmp_unrecorded_desc);
 	for (i = 0; rows != NULL && i < n; i++) {
-		fprintf(f, "<tr data-kecamatan=\"%06" PRId64 "\"><th scope=\"row\">",
-			jint(rows[i], "code"));
-		put_escaped(f, jstr(rows[i], "name"));
-		fprintf(f, " <span class=\"muted\">%06" PRId64 "</span></th>", jint(rows[i], "code"));
+		fputs("<tr data-kecamatan=\"", f);
+		put_escaped(f, code_of(rows[i]));
+		fputs("\"><th scope=\"row\">", f);
+		put_escaped(f, jstr(rows[i], "name") != NULL ? jstr(rows[i], "name") : code_of(rows[i]));
+		fputs("</th>", f);
 		put_count_cell(f, v, rows[i], "dpt_unrecorded");
 		put_count_cell(f, v, rows[i], "recorded_30d");
 		fputs("<td class=\"n wide\">", f);
@@ -502,8 +533,11 @@ find_node(const json_t *nodes, uint16_t code)
 	const json_t *n;
 	size_t i;
 
+	char want[8];
+
+	snprintf(want, sizeof(want), "%04u", code);
 	json_array_foreach(nodes, i, n)
-		if (jint(n, "code") == code)
+		if (strcmp(code_of(n), want) == 0)
 			return n;
 	return NULL;
 }
