@@ -22,7 +22,7 @@ for ((i = 0; i < 20; i++)); do
 	nctl import "$f.csv" > "$f.out" 2>&1 &
 	imp=$!
 	# From the start of the import to well into the push that follows it.
-	sleep "0.$(printf %03d $((RANDOM % 300)))"
+	sleep "0.$(printf %03d $((RANDOM % 200)))"
 	kill_node
 	if wait "$imp"; then
 		acked_chunks+=("$f")
