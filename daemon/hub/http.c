@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "dashboard.h"
 #include "err.h"
 #include "http.h"
 #include "log.h"
@@ -27,6 +28,10 @@
  *   COLLECTING --chunk past max_body--> connection closed, nothing kept  [collect_body]
  *   COLLECTING --end of body--> WORKING (connection suspended)           [dispatch]
  *   NEW --other GET, token valid--> WORKING (connection suspended)       [dispatch]
+ *   NEW --GET /static/NAME, GET /login--> answered, no token needed      [begin_request]
+ *   NEW --GET / or /regency/CODE, no token--> 303 to /login              [begin_page]
+ *   NEW --POST /login--> FORM --end of form--> 303 to / with a cookie,
+ *                                  or the form again with 401            [finish_login]
  *   WORKING --a worker ran the handler--> DONE (connection resumed)      [run_worker]
  *   DONE --> answered                                                    [on_request]
  *
@@ -56,7 +61,9 @@ struct http_server {
 	bool			quiesced;	/* by the thread that stops it */
 	pthread_mutex_t		token_lock;
 	bool			has_token;
+	bool			tls;		/* the session cookie is then Secure */
 	uint8_t			token_hash[crypto_generichash_BYTES];
+	char			session[2 * crypto_generichash_BYTES + 1];	/* cookie value */
 	/* The job queue; the fields below q_lock are guarded by it. */
 	pthread_t		workers[HTTP_WORKERS];
 	size_t			n_workers;
@@ -67,7 +74,7 @@ struct http_server {
 	bool			q_closed;
 };
 
-enum request_state { REQ_NEW, REQ_COLLECTING, REQ_WORKING, REQ_DONE };
+enum request_state { REQ_NEW, REQ_COLLECTING, REQ_FORM, REQ_WORKING, REQ_DONE };
 
 enum route {
 	ROUTE_PUSH,
@@ -76,6 +83,9 @@ enum route {
 	ROUTE_NODES,
 	ROUTE_METRICS,
 	ROUTE_HEALTHZ,
+	ROUTE_PAGE,
+	ROUTE_STATIC,
+	ROUTE_LOGIN,
 	ROUTE_NONE,
 };
 
@@ -89,7 +99,12 @@ static const struct {
 	{ "/v1/nodes",		ROUTE_NODES },
 	{ "/metrics",		ROUTE_METRICS },
 	{ "/healthz",		ROUTE_HEALTHZ },
+	{ "/",			ROUTE_PAGE },
+	{ "/login",		ROUTE_LOGIN },
 };
+
+#define SESSION_COOKIE	"ktp_session"
+#define LOGIN_FORM_MAX	1024
 
 /* One per request, made at its first call so that every request is counted
  * in `active` until libmicrohttpd reports it completed. */
@@ -97,6 +112,11 @@ struct request {
 	enum request_state state;
 	enum route	route;
 	char		*regency;	/* ?regency=, copied: the worker outlives the call */
+	char		*path;		/* dashboard page path, copied */
+	char		*lang;		/* ?lang=, copied */
+	struct MHD_PostProcessor *form;	/* POST /login */
+	char		token[256];	/* the form's token field */
+	size_t		token_len;
 	uint8_t		*buf;
 	size_t		len;
 	size_t		cap;
@@ -145,6 +165,10 @@ find_route(const char *url)
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (strcmp(url, routes[i].path) == 0)
 			return routes[i].route;
+	if (strncmp(url, "/regency/", 9) == 0)
+		return ROUTE_PAGE;
+	if (strncmp(url, "/static/", 8) == 0)
+		return ROUTE_STATIC;
 	return ROUTE_NONE;
 }
 
@@ -174,8 +198,12 @@ send_reply(struct MHD_Connection *conn, struct http_reply *r)
 		snprintf(secs, sizeof(secs), "%u", r->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
 	}
-	if (r->status == 401)
+	if (r->status == 401 && r->content_type == NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (r->location != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->cookie[0] != '\0')
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookie);
 	if (r->status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 					"GET, HEAD (POST for " KTP_HTTP_PUSH_PATH ")");
@@ -209,16 +237,41 @@ hash_token(const char *token, uint8_t out[static crypto_generichash_BYTES])
 			   strlen(token), NULL, 0);
 }
 
+/* The dashboard's cookie holds a keyed digest of the token, not the token:
+ * a browser's cookie store never holds what the API accepts as a bearer. */
+static void
+derive_session(const char *token, char out[static 2 * crypto_generichash_BYTES + 1])
+{
+	static const char key[] = "ktpsync-dashboard-session";
+	uint8_t h[crypto_generichash_BYTES];
+
+	crypto_generichash(h, sizeof(h), (const uint8_t *)token, strlen(token),
+			   (const uint8_t *)key, sizeof(key) - 1);
+	sodium_bin2hex(out, 2 * crypto_generichash_BYTES + 1, h, sizeof(h));
+	sodium_memzero(h, sizeof(h));
+}
+
 int
 http_set_token(struct http_server *s, const char *token, struct ktp_err *err)
 {
 	(void)err;
 	pthread_mutex_lock(&s->token_lock);
 	s->has_token = token != NULL && token[0] != '\0';
-	if (s->has_token)
+	if (s->has_token) {
 		hash_token(token, s->token_hash);
+		derive_session(token, s->session);
+	}
 	pthread_mutex_unlock(&s->token_lock);
 	return 0;
+}
+
+static bool
+session_is_valid(struct http_server *s, struct MHD_Connection *conn)
+{
+	const char *c = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+
+	return c != NULL && strlen(c) == strlen(s->session) &&
+	       sodium_memcmp(c, s->session, strlen(s->session)) == 0;
 }
 
 /* Compares digests, not the texts, so the time taken says nothing about
@@ -237,8 +290,9 @@ token_is_valid(struct http_server *s, struct MHD_Connection *conn)
 		return true;
 	}
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0) {
+		ok = session_is_valid(s, conn);
 		pthread_mutex_unlock(&s->token_lock);
-		return false;
+		return ok;
 	}
 	hash_token(auth + 7, given);
 	ok = sodium_memcmp(given, s->token_hash, sizeof(given)) == 0;
@@ -265,6 +319,9 @@ run_handler(struct http_server *s, struct request *req)
 		break;
 	case ROUTE_NODES:
 		s->h.nodes(s->h.ctx, r);
+		break;
+	case ROUTE_PAGE:
+		s->h.page(s->h.ctx, req->path, req->lang, r);
 		break;
 	default:
 		s->h.metrics(s->h.ctx, r);
@@ -356,6 +413,150 @@ stop_workers(struct http_server *s)
 	for (i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
 	s->n_workers = 0;
+}
+
+/* --- Dashboard ------------------------------------------------------------ */
+
+static const char *
+lang_of(struct MHD_Connection *conn)
+{
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lang");
+}
+
+static bool
+is_english(const char *lang)
+{
+	return dashboard_lang_from_query(lang) == DASHBOARD_LANG_EN;
+}
+
+/* Assets are public (they hold no data) and compiled in. */
+static enum MHD_Result
+send_static(struct MHD_Connection *conn, const char *url)
+{
+	struct MHD_Response *resp;
+	const char *type = NULL, *body;
+	size_t len = 0;
+	enum MHD_Result ok;
+
+	if ((body = dashboard_asset(url, &type, &len)) == NULL)
+		return send_error(conn, 404, "no such path '%.64s'", url);
+	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "max-age=3600");
+	ok = MHD_queue_response(conn, 200, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+static enum MHD_Result
+send_login(struct MHD_Connection *conn, const char *lang, bool failed)
+{
+	struct http_reply r = {0};
+	struct ktp_err err = {0};
+	char *html = NULL;
+	size_t len = 0;
+
+	if (dashboard_login(dashboard_lang_from_query(lang), failed, &html, &len, &err) < 0)
+		return send_error(conn, 500, "%s", err.msg);
+	http_reply_take(&r, failed ? 401 : 200, "text/html; charset=utf-8", html, len);
+	return send_reply(conn, &r);
+}
+
+static enum MHD_Result
+send_redirect(struct MHD_Connection *conn, const char *to, const char *cookie)
+{
+	struct http_reply r = {0};
+	char *body = strdup("");
+
+	http_reply_take(&r, 303, "text/plain; charset=utf-8", body, 0);
+	r.location = to;
+	if (cookie != NULL)
+		snprintf(r.cookie, sizeof(r.cookie), "%s", cookie);
+	return send_reply(conn, &r);
+}
+
+/* Pages need the token like every read endpoint, but a browser without one
+ * is sent to the login form instead of getting a JSON 401. */
+static enum MHD_Result
+begin_page(struct http_server *s, struct MHD_Connection *conn, const char *url,
+	   struct request *req)
+{
+	const char *lang = lang_of(conn);
+
+	if (!token_is_valid(s, conn))
+		return send_redirect(conn, is_english(lang) ? "/login?lang=en" : "/login", NULL);
+	if ((req->path = strdup(url)) == NULL ||
+	    (lang != NULL && (req->lang = strdup(lang)) == NULL))
+		return MHD_NO;
+	return dispatch(s, conn, req);
+}
+
+static enum MHD_Result
+on_form_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+	      const char *content_type, const char *encoding, const char *data,
+	      uint64_t off, size_t size)
+{
+	struct request *req = cls;
+
+	(void)kind; (void)filename; (void)content_type; (void)encoding;
+	if (strcmp(key, "token") != 0 || size == 0)
+		return MHD_YES;
+	if (off + size >= sizeof(req->token))
+		return MHD_NO;
+	memcpy(req->token + off, data, size);
+	req->token_len = (size_t)off + size;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+begin_login(struct http_server *s, struct MHD_Connection *conn, const char *method,
+	    struct request *req)
+{
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+		return send_login(conn, lang_of(conn), false);
+	if (!s->has_token)
+		return send_redirect(conn, "/", NULL);
+	req->form = MHD_create_post_processor(conn, LOGIN_FORM_MAX, on_form_field, req);
+	if (req->form == NULL)
+		return send_error(conn, 400, "login: not a form (application/x-www-form-urlencoded)");
+	req->state = REQ_FORM;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+finish_login(struct http_server *s, struct MHD_Connection *conn, struct request *req)
+{
+	const char *lang = lang_of(conn);
+	char session[2 * crypto_generichash_BYTES + 1], cookie[160];
+	bool ok;
+
+	req->token[req->token_len] = '\0';
+	derive_session(req->token, session);
+	sodium_memzero(req->token, sizeof(req->token));
+	pthread_mutex_lock(&s->token_lock);
+	ok = s->has_token && sodium_memcmp(session, s->session, sizeof(session)) == 0;
+	pthread_mutex_unlock(&s->token_lock);
+	if (!ok) {
+		log_warn("http: dashboard login with a wrong token");
+		return send_login(conn, lang, true);
+	}
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		 session, s->tls ? "; Secure" : "");
+	return send_redirect(conn, is_english(lang) ? "/?lang=en" : "/", cookie);
+}
+
+static enum MHD_Result
+feed_form(struct http_server *s, struct MHD_Connection *conn, struct request *req,
+	  const char *data, size_t *size)
+{
+	if (*size == 0)
+		return finish_login(s, conn, req);
+	if (MHD_post_process(req->form, data, *size) != MHD_YES)
+		return send_error(conn, 400, "login: form too large or malformed");
+	*size = 0;
+	return MHD_YES;
 }
 
 /* --- Requests ------------------------------------------------------------- */
@@ -457,6 +658,8 @@ begin_request(struct http_server *s, struct MHD_Connection *conn, const char *ur
 	req->route = find_route(url);
 	if (req->route == ROUTE_NONE)
 		return send_error(conn, 404, "no such path '%.64s'", url);
+	if (req->route == ROUTE_LOGIN)
+		return begin_login(s, conn, method, req);
 	if (req->route == ROUTE_PUSH) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 			return send_error(conn, 405, "%.16s: push takes POST", method);
@@ -464,6 +667,10 @@ begin_request(struct http_server *s, struct MHD_Connection *conn, const char *ur
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_error(conn, 405, "%.16s: '%.64s' takes GET", method, url);
+	if (req->route == ROUTE_STATIC)
+		return send_static(conn, url);
+	if (req->route == ROUTE_PAGE)
+		return begin_page(s, conn, url, req);
 	return begin_get(s, conn, req);
 }
 
@@ -488,6 +695,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		if (*upload_data_size > 0)
 			return collect_body(s, req, upload_data, upload_data_size);
 		return dispatch(s, conn, req);
+	case REQ_FORM:
+		return feed_form(s, conn, req, upload_data, upload_data_size);
 	case REQ_DONE:
 		return send_reply(conn, &req->reply);
 	default:
@@ -509,6 +718,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	free(req->reply.body);
 	free(req->regency);
+	free(req->path);
+	free(req->lang);
+	if (req->form != NULL)
+		MHD_destroy_post_processor(req->form);
+	sodium_memzero(req->token, sizeof(req->token));
 	free(req->buf);
 	free(req);
 	*con_cls = NULL;
@@ -600,6 +814,7 @@ new_server(const struct http_opts *o, const struct http_handlers *h)
 		return NULL;
 	s->h = *h;
 	s->max_body = o->max_body;
+	s->tls = o->tls_cert_pem != NULL && o->tls_key_pem != NULL;
 	pthread_mutex_init(&s->token_lock, NULL);
 	pthread_mutex_init(&s->q_lock, NULL);
 	pthread_cond_init(&s->q_cond, NULL);

@@ -20,6 +20,8 @@ struct http_reply {
 	size_t		len;
 	const char	*content_type;	/* static; NULL = application/json */
 	unsigned	retry_after;	/* seconds; 0 = no Retry-After header */
+	const char	*location;	/* static; a redirect's Location, or NULL */
+	char		cookie[160];	/* a Set-Cookie value, or "" */
 };
 
 /* Handlers run on the server's threads, several at once; each fills ret
@@ -31,6 +33,8 @@ struct http_handlers {
 	void	(*report_csv)(void *ctx, const char *regency, struct http_reply *ret);
 	void	(*nodes)(void *ctx, struct http_reply *ret);
 	void	(*metrics)(void *ctx, struct http_reply *ret);
+	/* The dashboard: path is "/" or "/regency/CODE"; lang is ?lang= or NULL. */
+	void	(*page)(void *ctx, const char *path, const char *lang, struct http_reply *ret);
 	void	*ctx;
 };
 
@@ -51,7 +55,9 @@ struct http_opts {
 int	http_start(const struct http_opts *o, const struct http_handlers *h,
 		   struct http_server **ret, struct ktp_err *err);
 uint16_t http_port(const struct http_server *s);
-/* Replaces the bearer token (SIGHUP); NULL opens the read endpoints. Thread-safe. */
+/* Replaces the bearer token (SIGHUP); NULL opens the read endpoints. Thread-safe.
+ * The dashboard's session cookie is derived from the token, so a new token
+ * also signs every browser out. */
 int	http_set_token(struct http_server *s, const char *token, struct ktp_err *err);
 /* Stops accepting new connections; requests in flight go on. */
 void	http_quiesce(struct http_server *s);

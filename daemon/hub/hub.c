@@ -15,6 +15,7 @@
 #include "chain.h"
 #include "conf.h"
 #include "conf_hub.h"
+#include "dashboard.h"
 #include "ctl_hub.h"
 #include "ctlsock.h"
 #include "enroll.h"
@@ -169,13 +170,14 @@ static void http_report(void *ctx, const char *regency, struct http_reply *ret);
 static void http_report_csv(void *ctx, const char *regency, struct http_reply *ret);
 static void http_nodes(void *ctx, struct http_reply *ret);
 static void http_metrics(void *ctx, struct http_reply *ret);
+static void http_page(void *ctx, const char *path, const char *lang, struct http_reply *ret);
 
 static int
 start_http(struct hub *h, struct ktp_err *err)
 {
 	const struct http_handlers hh = {
 		.push = http_push, .report = http_report, .report_csv = http_report_csv,
-		.nodes = http_nodes, .metrics = http_metrics, .ctx = h,
+		.nodes = http_nodes, .metrics = http_metrics, .page = http_page, .ctx = h,
 	};
 	struct http_opts o = {
 		.host = h->conf.listen_host, .port = h->conf.listen_port,
@@ -838,6 +840,72 @@ http_report(void *ctx, const char *regency, struct http_reply *ret)
 		http_reply_error(ret, read_status(r), "report: %s", err.msg);
 	else
 		http_reply_json(ret, 200, j);
+}
+
+/* The dashboard shows 26 weeks: half a year of recording pace. */
+#define DASHBOARD_WEEKS 26
+
+int
+hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err)
+{
+	struct report_opts o;
+	int r;
+
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	report_opts(h, regency, &o);
+	pthread_mutex_lock(&h->store_lock);
+	r = report_weekly_json(h->store, &o, DASHBOARD_WEEKS, ret, err);
+	pthread_mutex_unlock(&h->store_lock);
+	pthread_rwlock_unlock(&h->enroll_lock);
+	return r;
+}
+
+static int
+render_page(struct hub *h, uint16_t code, struct dashboard_view *v, char **html,
+	    size_t *len, struct ktp_err *err)
+{
+	json_t *report = NULL, *nodes = NULL, *weekly = NULL;
+	int r;
+
+	if ((r = hub_report_json(h, code, &report, err)) < 0 ||
+	    (r = hub_nodes_json(h, &nodes, err)) < 0 ||
+	    (code != 0 && (r = hub_weekly_json(h, code, &weekly, err)) < 0))
+		goto out;
+	v->report = report;
+	v->nodes = nodes;
+	v->weekly = weekly;
+	v->election_date = h->conf.election_date;
+	v->now = now_s();
+	r = code == 0 ? dashboard_province(v, html, len, err) :
+			dashboard_regency(v, code, html, len, err);
+out:
+	json_decref(report);
+	json_decref(nodes);
+	json_decref(weekly);
+	return r;
+}
+
+static void
+http_page(void *ctx, const char *path, const char *lang, struct http_reply *ret)
+{
+	struct dashboard_view v = { .lang = dashboard_lang_from_query(lang) };
+	struct ktp_err err = {0};
+	uint16_t code = 0;
+	char *html = NULL;
+	size_t len = 0;
+	int r;
+
+	if (strncmp(path, "/regency/", 9) == 0 &&
+	    hub_parse_regency(ctx, path + 9, &code, &err) < 0) {
+		http_reply_error(ret, 404, "%s", err.msg);
+		return;
+	}
+	if ((r = render_page(ctx, code, &v, &html, &len, &err)) == -ENOENT)
+		http_reply_error(ret, 404, "regency %04u: no data yet", code);
+	else if (r < 0)
+		http_reply_error(ret, read_status(r), "dashboard: %s", err.msg);
+	else
+		http_reply_take(ret, 200, "text/html; charset=utf-8", html, len);
 }
 
 static void

@@ -57,6 +57,8 @@ json_t	*hub_push_json(const struct hub_push_result *r);
 int	hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err);
 int	hub_nodes_json(struct hub *h, json_t **ret, struct ktp_err *err);
 int	hub_report_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err);
+/* Recordings per week for the dashboard's chart (report_weekly_json). */
+int	hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err);
 int	hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
 		       struct ktp_err *err);
 int	hub_conflicts_json(struct hub *h, unsigned limit, json_t **ret, struct ktp_err *err);

@@ -31,6 +31,8 @@ struct answer {
 	char	body[4096];
 	size_t	len;
 	char	retry_after[32];
+	char	location[128];
+	char	cookie[256];
 	CURLcode rc;
 };
 
@@ -77,12 +79,24 @@ on_plain(void *ctx, struct http_reply *ret)
 	http_reply_take(ret, 200, "text/plain; version=0.0.4", strdup("m 1\n"), 4);
 }
 
+static void
+on_page(void *ctx, const char *path, const char *lang, struct http_reply *ret)
+{
+	char *body = NULL;
+	int n;
+
+	((struct fixture *)ctx)->gets++;
+	n = asprintf(&body, "page %s %s", path, lang ? lang : "-");
+	http_reply_take(ret, 200, "text/html; charset=utf-8", n < 0 ? NULL : body,
+			n < 0 ? 0 : (size_t)n);
+}
+
 static int
 start_server(struct fixture *f, uint64_t max_body, unsigned timeout_s, const char *token)
 {
 	const struct http_handlers h = {
 		.push = on_push, .report = on_report, .report_csv = on_text,
-		.nodes = on_plain, .metrics = on_plain, .ctx = f,
+		.nodes = on_plain, .metrics = on_plain, .page = on_page, .ctx = f,
 	};
 	const struct http_opts o = {
 		.host = "127.0.0.1", .port = 0, .max_body = max_body, .max_conns = 200,
@@ -146,6 +160,10 @@ on_header(char *data, size_t size, size_t n, void *arg)
 
 	if (len > 13 && strncasecmp(data, "Retry-After: ", 13) == 0)
 		snprintf(a->retry_after, sizeof(a->retry_after), "%.*s", (int)(len - 15), data + 13);
+	if (len > 10 && strncasecmp(data, "Location: ", 10) == 0)
+		snprintf(a->location, sizeof(a->location), "%.*s", (int)(len - 12), data + 10);
+	if (len > 12 && strncasecmp(data, "Set-Cookie: ", 12) == 0)
+		snprintf(a->cookie, sizeof(a->cookie), "%.*s", (int)(len - 14), data + 12);
 	return len;
 }
 
@@ -323,8 +341,9 @@ test_http_unknown_path_and_wrong_method_are_json_errors(void **state)
 	get(f, "/v1/push", NULL, &b);
 	assert_int_equal(b.status, 405);
 	assert_string_equal(b.body, "{\"error\":\"GET: push takes POST\"}");
-	get(f, "/", NULL, &c);
+	get(f, "/v1", NULL, &c);
 	assert_int_equal(c.status, 404);
+	assert_string_equal(c.body, "{\"error\":\"no such path '/v1'\"}");
 	assert_int_equal(f->pushes, 0);
 }
 
@@ -366,6 +385,69 @@ test_http_token_guards_read_endpoints_but_not_healthz(void **state)
 	get(f, "/v1/nodes", NULL, &e);
 	assert_int_equal(e.status, 200);
 	assert_int_equal(f->gets, 2);
+}
+
+static void
+login(struct fixture *f, const char *form, struct answer *a)
+{
+	CURL *c = new_easy(f, "/login", a);
+
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	perform(c, a);
+}
+
+static void
+test_http_dashboard_login_sets_a_session_cookie(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0}, b = {0}, c = {0}, d = {0}, e = {0}, g = {0}, h = {0};
+	struct ktp_err err = {0};
+	char cookie[200];
+
+	get(f, "/", NULL, &a);
+	assert_int_equal(a.status, 303);
+	assert_string_equal(a.location, "/login");
+	login(f, "token=wrong", &b);
+	assert_int_equal(b.status, 401);
+	assert_non_null(strstr(b.body, "Token salah."));
+	assert_string_equal(b.cookie, "");
+	login(f, "token=s3cret", &c);
+	assert_int_equal(c.status, 303);
+	assert_string_equal(c.location, "/");
+	/* The cookie is a digest, never the token itself. */
+	assert_non_null(strstr(c.cookie, "; Path=/; HttpOnly; SameSite=Strict"));
+	assert_null(strstr(c.cookie, "s3cret"));
+	assert_int_equal(strcspn(c.cookie, ";"), strlen("ktp_session=") + 64);
+	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)strcspn(c.cookie, ";"), c.cookie);
+	get(f, "/regency/3201?lang=en", cookie, &d);
+	assert_int_equal(d.status, 200);
+	assert_string_equal(d.body, "page /regency/3201 en");
+	get(f, "/v1/report", cookie, &e);
+	assert_int_equal(e.status, 200);
+	/* A new token signs every browser out. */
+	assert_int_equal(http_set_token(f->srv, "an0ther-t0ken", &err), 0);
+	get(f, "/", cookie, &g);
+	assert_int_equal(g.status, 303);
+	assert_int_equal(f->gets, 2);
+	get(f, "/?lang=en", NULL, &h);
+	assert_string_equal(h.location, "/login?lang=en");
+}
+
+static void
+test_http_dashboard_assets_need_no_token(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0}, b = {0}, c = {0};
+
+	get(f, "/static/dashboard.css", NULL, &a);
+	assert_int_equal(a.status, 200);
+	assert_non_null(strstr(a.body, "font-family"));
+	get(f, "/static/nothing.js", NULL, &b);
+	assert_int_equal(b.status, 404);
+	get(f, "/login?lang=en", NULL, &c);
+	assert_int_equal(c.status, 200);
+	assert_non_null(strstr(c.body, "Report token"));
+	assert_int_equal(f->gets, 0);
 }
 
 static int
@@ -519,6 +601,10 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_http_token_guards_read_endpoints_but_not_healthz, setup_token, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_dashboard_login_sets_a_session_cookie, setup_token, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_dashboard_assets_need_no_token, setup_token, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_http_slow_client_times_out_while_others_are_served, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_serves_64_concurrent_pushes,
