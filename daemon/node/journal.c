@@ -843,12 +843,15 @@ journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static K
 
 /* ---- local report and the unrecorded list ---- */
 
+/* Every figure follows PROTOCOL.md section 8.4 to the letter, so the node's
+ * report equals the hub's for the same rows (tests/system/150 compares them). */
 struct report_counts {
 	uint64_t	persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded, recorded_30d;
 };
 
-#define REPORT_WAJIB_AGE	17	/* years: the age from which an e-KTP is required */
+#define REPORT_DAY_S		86400
 #define REPORT_RATE_DAYS	30
+#define REPORT_MAX_DAYS		(365 * 1000)	/* the hub's cap on a projection */
 
 static uint32_t
 day_of(int64_t t)
@@ -861,9 +864,18 @@ day_of(int64_t t)
 	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
 }
 
+/* Born on or before this YYYYMMDD is 17 on the election date. Subtracting
+ * 170000 keeps month and day, so 29 February counts from 1 March in a common
+ * year; without an election date nobody with a birth date counts, as at the hub. */
+static uint32_t
+wajib_cutoff(uint32_t election_date)
+{
+	return election_date < 170000 ? 0 : election_date - 170000;
+}
+
 /* The day remaining reaches zero at the pace of the last REPORT_RATE_DAYS days;
- * 0 when nothing was recorded then. Whole days in integers, so no rounding error
- * moves the date. */
+ * 0 when nothing was recorded then. ceil(remaining / (recent / 30)) in
+ * integers, which is what the hub's floating-point ceil computes. */
 static uint32_t
 projected_day(uint64_t remaining, uint64_t recent, int64_t now)
 {
@@ -874,15 +886,23 @@ projected_day(uint64_t remaining, uint64_t recent, int64_t now)
 	if (recent == 0)
 		return 0;
 	days = (remaining * REPORT_RATE_DAYS + recent - 1) / recent;
-	if (days > 100 * 366)
-		days = 100 * 366;	/* beyond any election; keeps time_t in range */
-	return day_of(now + (int64_t)days * 86400);
+	if (days > REPORT_MAX_DAYS)
+		days = REPORT_MAX_DAYS;
+	return day_of(now + (int64_t)days * REPORT_DAY_S);
+}
+
+/* recorded_30d / 30 rounded half away from zero to 2 decimals, in integers:
+ * 100 n / 30 = 10 n / 3 never ends in exactly .5, so floor(10 n / 3 + 1/2)
+ * is the hub's round(). */
+static double
+rate_per_day(uint64_t recent)
+{
+	return (double)((recent * 20 + 3) / 6) / 100;
 }
 
 static json_t *
 counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
 {
-	double rate = (double)c->recorded_30d / REPORT_RATE_DAYS;
 	uint32_t done = projected_day(c->dpt_unrecorded, c->recorded_30d, now);
 
 	return json_pack("{sI sI sI sI sI sI sf sI sb}",
@@ -892,9 +912,9 @@ counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
 			 "recorded", (json_int_t)c->recorded,
 			 "dpt_unrecorded", (json_int_t)c->dpt_unrecorded,
 			 "recorded_30d", (json_int_t)c->recorded_30d,
-			 "rate_per_day", rate,
+			 "rate_per_day", rate_per_day(c->recorded_30d),
 			 "projected_completion", (json_int_t)done,
-			 "on_track", done != 0 && (election_date == 0 || done <= election_date));
+			 "on_track", done != 0 && election_date != 0 && done <= election_date);
 }
 
 static void
@@ -939,19 +959,24 @@ journal_report_json(struct journal *j, uint32_t election_date, int64_t now, stru
 		    struct ktp_err *err)
 {
 	static const char sql[] =
-		"SELECT kecamatan, count(*), sum(birth_date > 0 AND birth_date <= ?1),"
+		"SELECT kecamatan, count(*),"
+		" sum(CASE WHEN birth_date > 0 THEN birth_date <= ?1 ELSE on_dpt END),"
 		" sum(on_dpt), sum(recorded), sum(on_dpt AND NOT recorded),"
-		" sum(recorded AND recorded_at >= ?2)"
+		" sum(recorded AND recorded_at > 0 AND recorded_at / 86400 BETWEEN ?2 AND ?3)"
 		" FROM persons WHERE removed = 0 GROUP BY kecamatan ORDER BY kecamatan";
 	struct report_counts total = {0};
 	sqlite3_stmt *s = NULL;
 	json_t *list = NULL, *o = NULL;
+	int64_t today;
 	int r;
 
 	if ((r = db_prepare(j->db, sql, &s, err)) < 0)
 		return r;
-	sqlite3_bind_int64(s, 1, day_of(now) - REPORT_WAJIB_AGE * 10000);
-	sqlite3_bind_int64(s, 2, now - REPORT_RATE_DAYS * 86400);
+	today = now >= 0 ? now / REPORT_DAY_S : -((-now + REPORT_DAY_S - 1) / REPORT_DAY_S);
+	sqlite3_bind_int64(s, 1, wajib_cutoff(election_date));
+	/* "The last 30 days" are today and the 29 UTC days before it. */
+	sqlite3_bind_int64(s, 2, today - (REPORT_RATE_DAYS - 1));
+	sqlite3_bind_int64(s, 3, today);
 	if ((list = json_array()) == NULL) {
 		r = ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
 		goto fail;

@@ -20,9 +20,15 @@ expect_eq "pending" "$(node_field pending)" 0
 expect_eq "hub acked" "$(hub_node_acked)" 3000
 expect_eq "versions_sent" "$(node_field versions_sent)" 3000
 
+# Every counter and derived field of each kecamatan (PROTOCOL.md 8.4). The node
+# gives its projection as YYYYMMDD (0 = none); it is compared in the hub's form.
 kec() {
-	jq -c '[.. | objects | select(has("code") and has("persons") and ((.code|tostring|length) == 6))
-		| {code: (.code|tostring), persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded}]
+	jq -c 'def ymd: if type == "number" then (if . == 0 then null else
+			(tostring | "\(.[0:4])-\(.[4:6])-\(.[6:8])") end) else . end;
+		[.. | objects | select(has("code") and has("persons") and ((.code|tostring|length) == 6))
+		| {code: (.code|tostring), persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded,
+		   recorded_30d, rate_per_day, projected_completion: (.projected_completion | ymd),
+		   on_track}]
 		| sort_by(.code)'
 }
 node_rep=$(nctl --json report | kec)
@@ -54,6 +60,34 @@ expect_eq "unrecorded JSON keys" "$(json '.rows[0] | keys | join(",")' "$out")" 
 first_kec=$(json '.rows[0].kecamatan' "$out")
 n_kec=$(nctl_ok unrecorded --kecamatan "$first_kec" | tail -n +2 | wc -l)
 expect_eq "unrecorded of one kecamatan" "$n_kec" "$(json "[.rows[] | select(.kecamatan == \"$first_kec\")] | length" "$out")"
+
+info "recordings at the edges of the 30-day window count alike at node and hub"
+# Today, the 29th day before (inside) and the 30th day before (outside), all UTC days.
+nctl_ok unrecorded | tail -n +2 | head -n 4 | cut -d, -f1 > "$TEST_DIR/edge.nik"
+expect_eq "edge voters" "$(wc -l < "$TEST_DIR/edge.nik")" 4
+{
+	echo "nik,status,recorded_at,site,operator"
+	i=0
+	while read -r nik; do
+		case $i in
+		0) at=$(date -u +%Y-%m-%dT00:00:01Z) ;;
+		1) at=$(date -u -d '29 days ago' +%Y-%m-%dT00:00:00Z) ;;
+		*) at=$(date -u -d '30 days ago' +%Y-%m-%dT23:59:59Z) ;;
+		esac
+		echo "$nik,recorded,$at,office,op$i"
+		i=$((i + 1))
+	done < "$TEST_DIR/edge.nik"
+} > "$TEST_DIR/edge.csv"
+before=$(nctl --json report | jq .recorded_30d)
+nctl_ok import "$TEST_DIR/edge.csv" >/dev/null
+expect_eq "recorded_30d counts 2 of the 4" "$(nctl --json report | jq .recorded_30d)" $((before + 2))
+nctl_ok sync >/dev/null
+expect_eq "hub acked after edge recordings" "$(hub_node_acked)" "$(node_field journal_seq)"
+node_rep=$(nctl --json report | kec)
+http_get "/v1/report?regency=$NODE_CODE"
+expect_eq "report after edge recordings" "$(printf '%s' "$HTTP_BODY" | kec)" "$node_rep"
+[ "$(printf '%s' "$node_rep" | jq '[.[].recorded_30d] | add')" -ge 2 ] ||
+	fail "no kecamatan counts the recent recordings: $node_rep"
 
 info "status fields are all there"
 fields=$(nctl --json status | jq -r 'keys | join(" ")')

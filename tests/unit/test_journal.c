@@ -444,6 +444,90 @@ test_journal_report_counts_per_kecamatan(void **state)
 	journal_close(j);
 }
 
+/* One person of kecamatan 320103 for the report test below. */
+static void
+put_kec3(struct journal *j, const char *nik, uint32_t birth, bool on_dpt, int64_t recorded_at,
+	 uint64_t wall_ms)
+{
+	struct record r;
+
+	make_person(&r, nik, "Warga");
+	r.kecamatan = 320103;
+	r.desa = 0;
+	r.birth_date = birth;
+	r.on_dpt = on_dpt;
+	if (recorded_at != 0) {
+		r.status = RECORD_STATUS_RECORDED;
+		r.site = RECORD_SITE_OFFICE;
+		r.recorded_at = recorded_at;
+	}
+	put(j, &r, wall_ms);
+}
+
+static char *
+report_kec_text(struct journal *j, uint32_t election_date)
+{
+	struct ktp_err err = {0};
+	json_t *rep = NULL;
+	char *txt;
+
+	assert_int_equal(journal_report_json(j, election_date, (int64_t)(T0_MS / 1000), &rep, &err),
+			 0);
+	assert_int_equal(json_array_size(json_object_get(rep, "kecamatan")), 1);
+	/* 15 significant digits print the double 7 / 100.0 as 0.07, as jq does. */
+	txt = json_dumps(json_array_get(json_object_get(rep, "kecamatan"), 0),
+			 JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(rep);
+	return txt;
+}
+
+/* PROTOCOL.md 8.4: wajib_ktp is 17 on the election date (29 February counts
+ * from 1 March), on_dpt without a birth date; recorded_30d is today and the 29
+ * UTC days before; the rate is rounded to 2 decimals; no election date is
+ * never on track. */
+static void
+test_journal_report_follows_the_hub_definitions(void **state)
+{
+	struct journal *j = open_j(state);
+	int64_t today = (int64_t)(T0_MS / 1000) / 86400;	/* 2025-11-22 */
+	char *txt;
+
+	put_kec3(j, "3201036902080001", 20080229, true, (int64_t)(T0_MS / 1000), T0_MS);
+	put_kec3(j, "3201030101000002", 0, true, 0, T0_MS + 1);
+	put_kec3(j, "3201030101000003", 0, false, 0, T0_MS + 2);
+	put_kec3(j, "3201032802080004", 20080228, true, (today - 29) * 86400 - 1, T0_MS + 3);
+	put_kec3(j, "3201030101900005", 19900101, true, (today + 1) * 86400, T0_MS + 4);
+	put_kec3(j, "3201030101000006", 0, false, (today - 29) * 86400, T0_MS + 5);
+
+	/* Born 2008-02-29 is 17 from 2025-03-01: not yet on the 28th. */
+	txt = report_kec_text(j, 20250228);
+	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
+			    "\"on_track\":false,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
+			    "\"wajib_ktp\":3}");
+	free(txt);
+	txt = report_kec_text(j, 20250301);
+	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
+			    "\"on_track\":false,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
+			    "\"wajib_ktp\":4}");
+	free(txt);
+	txt = report_kec_text(j, 20261231);
+	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
+			    "\"on_track\":true,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
+			    "\"wajib_ktp\":4}");
+	free(txt);
+	/* No election date: only the undated voter is wajib, nothing is on track. */
+	txt = report_kec_text(j, 0);
+	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
+			    "\"on_track\":false,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
+			    "\"wajib_ktp\":1}");
+	free(txt);
+	journal_close(j);
+}
+
 int
 main(void)
 {
@@ -462,6 +546,7 @@ main(void)
 		T(test_journal_state_set_get_delete),
 		T(test_journal_unrecorded_lists_voters_by_name),
 		T(test_journal_report_counts_per_kecamatan),
+		T(test_journal_report_follows_the_hub_definitions),
 #undef T
 	};
 
