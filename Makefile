@@ -23,7 +23,7 @@ TEST_PKGS := cmocka
 DEB_LIBS  := pkg-config libcurl4-openssl-dev libsqlite3-dev libsodium-dev libcmocka-dev \
 	     libmicrohttpd-dev libzstd-dev libjansson-dev libinih-dev libsystemd-dev
 DEB_TESTS := curl sqlite3 faketime clang libclang-rt-14-dev valgrind iproute2 procps \
-	     systemd e2fsprogs man-db jq openssl
+	     systemd e2fsprogs man-db jq openssl chromium fonts-dejavu-core
 DEB_ALL   := $(DEB_LIBS) $(DEB_TESTS)
 
 ifeq ($(SANITIZE),1)

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# The dashboard in a real browser (headless Chromium): a hub with four
+# regencies (3201 and 3202 fresh, 3203 last synced two days ago, 3204 known
+# only from persons another node sent, so never synced). The numbers the
+# browser shows on / and /regency/CODE equal GET /v1/report, the stale and
+# never-synced regencies are marked, kecamatan are sorted by dpt_unrecorded,
+# the chart is there, ?lang=en switches the labels, and screenshots at phone
+# and desktop width are kept under build/artifacts/dashboard/.
+#
+# Login: Chromium's command line cannot set a cookie or fill a form, so the
+# report_token flow (/ redirects to /login, POST /login gives 303 and the
+# ktp_session cookie, the cookie opens /) is checked with curl while the hub
+# has report_token; then the hub is restarted on the same state without it
+# and Chromium loads the pages directly. The browser therefore renders the
+# very pages the cookie opens, but does not itself exercise the cookie.
+. "$(dirname "$0")/test.common"
+
+CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
+[ -n "$CHROMIUM" ] || skip "chromium not installed (make deps)"
+FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+[ -n "$FAKETIME_LIB" ] || skip "libfaketime not installed (make deps)"
+ART=$B/artifacts/dashboard
+mkdir -p "$ART" || fail "cannot create $ART"
+rm -f "$ART"/*.png "$ART"/*.html
+NOW=$(date +%s)
+TOKEN=dashboard-test-token-3f9c
+
+# --- data -----------------------------------------------------------------
+
+# people CODE COUNT KECAMATAN SEED AGE_DAYS UNREC_PCT: a mkbatch CSV file.
+people() {
+	awk -v region="$1" -v n="$2" -v kec="$3" -v seed="$4" -v now="$NOW" -v age="$5" \
+	    -v unrec="$6" -f "$ROOT/tests/system/web/people.awk" > "$TEST_DIR/$1.csv" ||
+		fail "people $1"
+}
+
+# batch NODE CSV: one batch of the whole file, $TEST_DIR/NODE.batch.
+batch() {
+	local n
+	n=$(($(wc -l < "$2") - 1))
+	mkbatch_for "$1" -f 1 -l "$n" --csv "$2" -o "$TEST_DIR/$1.batch" || fail "mkbatch $1"
+}
+
+people 3201 5000 6 1 0 40
+people 3202 900 4 2 0 20
+people 3203 600 5 3 3 50
+people 3204 120 3 4 40 60
+# Node 3201 also holds persons living in regency 3204, whose own node never
+# pushed: the report has regency 3204 with data but no last_sync. Its last
+# recording is 40 days old, so it has no projection and is late.
+tail -n +2 "$TEST_DIR/3204.csv" >> "$TEST_DIR/3201.csv"
+for c in 3201 3202 3203; do batch "$c" "$TEST_DIR/$c.csv"; done
+enroll 3201 3202 3203 3204
+
+# The hub's clock two days back while 3203 pushes: its last_sync is then
+# really two days old when the hub runs on the true clock afterwards.
+cat > "$TEST_DIR/hub-past" <<EOF
+#!/bin/sh
+LD_PRELOAD=$FAKETIME_LIB FAKETIME=-2d FAKETIME_DONT_FAKE_MONOTONIC=1 exec "$KTPHUBD" "\$@"
+EOF
+chmod +x "$TEST_DIR/hub-past"
+
+info "3203 pushes to a hub whose clock is two days back"
+HUB_EXTRA=("report_token = $TOKEN")
+write_hub_conf
+KTPHUBD_REAL=$KTPHUBD
+KTPHUBD=$TEST_DIR/hub-past start_hub
+push_expect "$TEST_DIR/3203.batch" 200
+stop_hub
+KTPHUBD=$KTPHUBD_REAL
+
+info "3201 and 3202 push on the true clock"
+start_hub
+push_expect "$TEST_DIR/3201.batch" 200
+push_expect "$TEST_DIR/3202.batch" 200
+
+# --- login, with curl -------------------------------------------------------
+
+info "report_token: / goes to the login form, the form gives the cookie"
+http_get /
+expect_eq "GET / without a session" "$HTTP_CODE" 303
+grep -qi '^location: /login' <<< "$HTTP_HEADERS" || fail "GET /: no redirect to /login"
+http_get /login
+expect_eq "GET /login" "$HTTP_CODE" 200
+grep -q 'name="token"' <<< "$HTTP_BODY" || fail "login form has no token field"
+http_get /login --data-urlencode "token=wrong"
+expect_eq "POST /login wrong token" "$HTTP_CODE" 401
+http_get /login --data-urlencode "token=$TOKEN"
+expect_eq "POST /login" "$HTTP_CODE" 303
+cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(ktp_session=[0-9a-f]*\);.*/\1/p' <<< "$HTTP_HEADERS")
+[ -n "$cookie" ] || fail "POST /login set no ktp_session cookie: $HTTP_HEADERS"
+http_get / -H "Cookie: $cookie"
+expect_eq "GET / with the session cookie" "$HTTP_CODE" 200
+grep -q 'id="total-unrecorded"' <<< "$HTTP_BODY" || fail "GET / with the cookie: not the dashboard"
+http_get /regency/3201 -H "Cookie: ktp_session=0000"
+expect_eq "GET /regency/3201 with a wrong cookie" "$HTTP_CODE" 303
+http_get /v1/report -H "Authorization: Bearer $TOKEN"
+expect_eq "GET /v1/report" "$HTTP_CODE" 200
+REPORT=$HTTP_BODY
+stop_hub
+
+info "restarting the hub without report_token for the browser"
+HUB_EXTRA=()
+write_hub_conf
+start_hub
+http_get /v1/report
+expect_eq "GET /v1/report" "$HTTP_CODE" 200
+expect_eq "report unchanged by the restart" \
+	"$(json '.province | del(.regencies[].last_sync) | tojson')" \
+	"$(json '.province | del(.regencies[].last_sync) | tojson' "$REPORT")"
+REPORT=$HTTP_BODY
+expect_eq "regencies in the report" "$(json '[.province.regencies[].code] | join(" ")')" \
+	"3201 3202 3203 3204"
+expect_eq "3204 never synced" "$(json '.province.regencies[3].last_sync')" null
+
+# --- the browser ------------------------------------------------------------
+
+CHROME_HOME=$TEST_DIR/chromium
+mkdir -p "$CHROME_HOME"
+
+# browser OUT ARGS...: headless Chromium, at most 30 s; stderr to a log.
+browser() {
+	local out=$1
+	shift
+	timeout -k 5 30 env HOME="$CHROME_HOME" "$CHROMIUM" --headless --no-sandbox \
+		--disable-gpu --disable-quic --no-first-run --disable-background-networking \
+		--disable-component-update --disable-sync --disable-extensions \
+		--user-data-dir="$(mktemp -d "$CHROME_HOME/profile-XXXXXX")" \
+		--lang=id-ID --hide-scrollbars "$@" > "$out" 2>> "$TEST_DIR/chromium.log"
+}
+
+# dump PATH NAME: the DOM Chromium built for PATH into $ART/NAME.html.
+dump() {
+	browser "$ART/$2.html" --dump-dom "$(hub_url "$1")" || fail "chromium --dump-dom $1"
+	grep -q '</html>' "$ART/$2.html" || fail "chromium gave no document for $1"
+}
+
+# shot PATH NAME WIDTH HEIGHT: a PNG screenshot into $ART/NAME.png.
+shot() {
+	browser /dev/null --screenshot="$ART/$2.png" --window-size="$3,$4" "$(hub_url "$1")" ||
+		fail "chromium --screenshot $1"
+	[ "$(head -c 8 "$ART/$2.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+		fail "$ART/$2.png is not a PNG"
+}
+
+# id_num N: N in Indonesian format (139000 -> 139.000).
+id_num() { printf '%s' "$1" | sed ':a;s/\([0-9]\)\([0-9]\{3\}\)\($\|\.\)/\1.\2\3/;ta'; }
+en_num() { printf '%s' "$1" | sed ':a;s/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/;ta'; }
+
+# One line per table row of a dumped page: rows split at <tr, tags kept.
+rows_of() { sed 's/<tr[ >]/\n&/g' "$ART/$1.html" | grep '^<tr'; }
+# cell FIELD: the text of that data-field cell in the row on stdin.
+cell() { sed -n "s/.*data-field=\"$1\"[^>]*>\([^<]*\)<.*/\1/p"; }
+# freshness: class and data-age of the row's freshness cell.
+freshness() { grep -o '<td class="[a-z-]*" data-age="[a-z0-9]*"' | sed 's/<td class="\([^"]*\)" data-age="\([^"]*\)"/\1 \2/'; }
+
+info "province page in Chromium"
+dump / province
+html=$(cat "$ART/province.html")
+expect_eq "total unrecorded shown" \
+	"$(sed -n 's/.*id="total-unrecorded">\([^<]*\)<.*/\1/p' <<< "$html")" \
+	"$(id_num "$(json .province.dpt_unrecorded)")"
+[ "$(json .province.dpt_unrecorded)" -ge 1000 ] ||
+	fail "province dpt_unrecorded $(json .province.dpt_unrecorded): too few to test the format"
+expect_eq "regency rows" "$(rows_of province | grep -c 'data-regency=')" 4
+for code in 3201 3202 3203 3204; do
+	row=$(rows_of province | grep "data-regency=\"$code\"")
+	j=".province.regencies[] | select(.code == \"$code\")"
+	for f in dpt_unrecorded recorded_30d; do
+		expect_eq "$code $f shown" "$(cell "$f" <<< "$row")" "$(id_num "$(json "$j.$f")")"
+	done
+	grep -q "href=\"/regency/$code\"" <<< "$row" || fail "$code: no link to its page"
+	expect_eq "$code progress bar (max value)" \
+		"$(sed -n 's/.*<progress max="\([0-9]*\)" value="\([0-9]*\)".*/\1 \2/p' <<< "$row")" \
+		"$(json "$j | \"\\(.on_dpt) \\(.on_dpt - .dpt_unrecorded)\"")"
+	want=ok
+	[ "$(json "$j.on_track")" = true ] || want=late
+	expect_eq "$code projection class" \
+		"$(grep -o '<td class="[a-z]*">[^<]*</td><td class="[a-z-]*" data-age' <<< "$row" |
+		   sed 's/<td class="\([a-z]*\)".*/\1/')" "$want"
+	read -r cls age <<< "$(freshness <<< "$row")"
+	case $code in
+	3201|3202) expect_eq "$code freshness class" "$cls" fresh ;;
+	3203)	expect_eq "$code freshness class" "$cls" stale-red
+		[ "$age" -ge 172000 ] && [ "$age" -le 176000 ] || fail "3203 age $age s, want ~2 days"
+		grep -q '2 hari lalu' <<< "$row" || fail "3203: age not shown as '2 hari lalu'" ;;
+	3204)	expect_eq "$code freshness" "$cls $age" "stale-red never"
+		grep -q 'belum pernah' <<< "$row" || fail "3204: 'belum pernah' not shown" ;;
+	esac
+done
+grep -q '<html lang="id"' <<< "$html" || fail "province page not in Indonesian"
+grep -q 'DPT belum rekam' <<< "$html" || fail "Indonesian label missing"
+
+info "regency page 3201 in Chromium"
+dump /regency/3201 regency-3201
+http_get "/v1/report?regency=3201"
+RREPORT=$HTTP_BODY
+j='.province.regencies[0]'
+expect_eq "3201 total unrecorded shown" \
+	"$(sed -n 's/.*id="total-unrecorded">\([^<]*\)<.*/\1/p' "$ART/regency-3201.html")" \
+	"$(id_num "$(json "$j.dpt_unrecorded" "$RREPORT")")"
+shown=$(rows_of regency-3201 | grep 'data-kecamatan=' |
+	sed 's/.*data-kecamatan="\([0-9]*\)".*data-field="dpt_unrecorded"[^>]*>\([^<]*\)<.*/\1 \2/')
+want=$(json "$j.kecamatan | sort_by(-.dpt_unrecorded, .code) | .[] | \"\(.code) \(.dpt_unrecorded)\"" \
+	"$RREPORT" | while read -r k n; do echo "$k $(id_num "$n")"; done)
+expect_eq "kecamatan rows, most unrecorded first" "$shown" "$want"
+expect_eq "kecamatan count" "$(wc -l <<< "$shown")" 6
+grep -q '<svg id="weekly"' "$ART/regency-3201.html" || fail "no weekly chart"
+bars=$(grep -o '<rect class="bar"' "$ART/regency-3201.html" | wc -l)
+expect_eq "weekly chart bars" "$bars" 26
+weekly_sum=$(grep -o '<title>minggu mulai [0-9-]*: [0-9.]*</title>' "$ART/regency-3201.html" |
+	sed 's/.*: \([0-9.]*\)<.*/\1/; s/\.//g' | awk '{ s += $1 } END { print s + 0 }')
+[ "$weekly_sum" -gt 0 ] || fail "weekly chart is empty"
+grep -q 'href="/v1/report.csv?regency=3201"' "$ART/regency-3201.html" || fail "no CSV link"
+
+info "regency page 3203 (stale) and ?lang=en"
+dump /regency/3203 regency-3203
+grep -q '<table id="sync">.*class="stale-red"' "$ART/regency-3203.html" ||
+	fail "3203 sync state not marked stale"
+dump "/?lang=en" province-en
+grep -q '<html lang="en"' "$ART/province-en.html" || fail "?lang=en: not English"
+grep -q 'Projected completion' "$ART/province-en.html" || fail "?lang=en: English labels missing"
+row=$(rows_of province-en | grep 'data-regency="3201"')
+expect_eq "3201 dpt_unrecorded in English format" "$(cell dpt_unrecorded <<< "$row")" \
+	"$(en_num "$(json '.province.regencies[0].dpt_unrecorded')")"
+grep -q 'href="/regency/3201?lang=en"' <<< "$row" || fail "?lang=en: links lose the language"
+row=$(rows_of province-en | grep 'data-regency="3204"')
+grep -q '>never<' <<< "$row" || fail "?lang=en: 3204 not 'never'"
+
+info "screenshots"
+shot / province-phone 390 844
+shot / province-desktop 1280 900
+shot /regency/3201 regency-3201-phone 390 844
+shot /regency/3201 regency-3201-desktop 1280 1000
+shot "/?lang=en" province-en-phone 390 844
+ls "$ART"/*.png | sed 's/^/    /'
+stop_hub
+pass
