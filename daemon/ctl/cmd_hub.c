@@ -79,6 +79,44 @@ cmd_conflicts(const struct ctl_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* --- reset-node ------------------------------------------------------------ */
+
+int
+cmd_reset_node(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *reply = NULL;
+	const char *code = NULL;
+	bool yes = false;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--yes") == 0)
+			yes = true;
+		else if (code == NULL && argv[i][0] != '-')
+			code = argv[i];
+		else
+			return usage("reset-node CODE --yes");
+	}
+	if (code == NULL)
+		return usage("reset-node CODE --yes");
+	if (!yes) {
+		fprintf(stderr, "ktpctl: reset-node sets the hub's cursor for node '%s' to acked 0"
+			" with a zero chain; after 'ktpctl resume --force' at the node, the node"
+			" sends its whole journal again (person rows stay, the newest version of"
+			" each wins). Run 'ktpctl reset-node %s --yes' to do it.\n", code, code);
+		return 2;
+	}
+	if ((r = ctlclient_simple(o, "reset-node", json_pack("{s:s,s:b}", "node", code, "yes", 1),
+				  &reply)) != 0 || reply == NULL)
+		return r;
+	printf("reset-node: node %s: acked %" JSON_INTEGER_FORMAT " -> 0; now run"
+	       " 'ktpctl resume --force' at the node\n",
+	       json_string_value(json_object_get(reply, "node")),
+	       json_integer_value(json_object_get(reply, "old_acked")));
+	json_decref(reply);
+	return 0;
+}
+
 /* --- import-bundle ----------------------------------------------------------- */
 
 static int64_t

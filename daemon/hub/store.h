@@ -37,6 +37,11 @@ int	store_node_get(struct store *s, uint16_t code, struct store_node *ret, struc
 /* Records a refused push (time and reason) without touching progress. */
 int	store_node_note_error(struct store *s, uint16_t code, int64_t now, const char *reason,
 			      struct ktp_err *err);
+/* Sets the node's cursor to acked 0 with a zero chain (DIVERGED recovery), in
+ * one transaction; person rows, head and counters stay. *ret_old_acked is the
+ * acked before. -ENOENT when the node has no cursor row. */
+int	store_node_reset(struct store *s, uint16_t code, uint64_t *ret_old_acked,
+			 struct ktp_err *err);
 /* [{code, name?, acked, chain, head, last_seen, last_push, versions, bytes, last_error}] */
 int	store_nodes_json(struct store *s, json_t **ret, struct ktp_err *err);
 /* [{nik_masked, winner_node, loser_node, winner_hlc, loser_hlc, at}] newest first, at most limit. */
