@@ -1438,9 +1438,11 @@ node_run(struct node *n, struct ktp_err *err)
 	if ((r = start_loop(n, err)) < 0 || (r = start_ctl(n, err)) < 0)
 		goto out;
 	start_netwatch(n);
+	/* READY=1 before the push thread starts: its first attempt sends STATUS=,
+	 * and systemd (and test 065) must see READY=1 first. */
+	sysd_ready();
 	if ((r = start_push_thread(n, err)) < 0)
 		goto out;
-	sysd_ready();
 	notify_status(n);
 	log_info("node %04u started, pushing to %s", n->conf.id, n->conf.hub_url);
 	if ((r = evloop_run(n->loop)) < 0)
