@@ -8,7 +8,8 @@
  * Without -u: COUNT persons (default 1000, regency 3201, seed 1, time now) with every column
  * ktpctl import takes. With -u: the same COUNT persons are made silently, then EVENTS
  * recording events follow as nik,status,recorded_at,site,operator (unrecorded persons are
- * recorded first, then cards printed and issued). Never used by the daemons; exit 0 ok,
+ * recorded first, then cards printed and issued); asking for more events than the persons
+ * allow is an error that names both numbers. Never used by the daemons; exit 0 ok,
  * 1 failure, 2 usage. */
 #include <errno.h>
 #include <inttypes.h>
@@ -111,8 +112,10 @@ put_person(FILE *f, const struct record *r)
 	put_recording(f, r);
 }
 
+/* Writes the file; *ret_events is how many events were written, which tells
+ * main how many the persons allowed when synth_update ran out (-ENOENT). */
 static int
-generate(FILE *f, struct synth *s, const struct opts *o)
+generate(FILE *f, struct synth *s, const struct opts *o, uint64_t *ret_events)
 {
 	struct record r;
 	uint64_t i;
@@ -130,12 +133,28 @@ generate(FILE *f, struct synth *s, const struct opts *o)
 		return 0;
 	fputs("nik,status,recorded_at,site,operator\n", f);
 	for (i = 0; i < o->events; i++) {
+		*ret_events = i;
 		if ((rc = synth_update(s, &r, o->now)) < 0)
 			return rc;
 		fprintf(f, "%s,", r.nik);
 		put_recording(f, &r);
 	}
+	*ret_events = i;
 	return 0;
+}
+
+static void
+report_failure(const struct opts *o, int rc, uint64_t events)
+{
+	/* synth_update's -ENOENT is not about a file: every person is issued
+	 * or too young, so there is no next recording step to make. */
+	if (rc == -ENOENT)
+		fprintf(stderr, "gen_residents: -u %" PRIu64 ": the %" PRIu64 " persons of -n allow"
+			" only %" PRIu64 " recording event%s (then each is issued or too young);"
+			" ask for at most %" PRIu64 " or for more persons\n", o->events, o->count,
+			events, events == 1 ? "" : "s", events);
+	else
+		fprintf(stderr, "gen_residents: %s\n", strerror(-rc));
 }
 
 static void
@@ -183,6 +202,7 @@ main(int argc, char **argv)
 		.regency = 3201, .count = DEFAULT_COUNT, .seed = 1, .now = (int64_t)time(NULL),
 	};
 	struct synth *s;
+	uint64_t events = 0;
 	int rc;
 
 	parse_opts(argc, argv, &o);
@@ -190,10 +210,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "gen_residents: regency '%04u': %s\n", o.regency, strerror(errno));
 		return 1;
 	}
-	rc = generate(stdout, s, &o);
+	rc = generate(stdout, s, &o, &events);
 	synth_free(s);
 	if (rc < 0) {
-		fprintf(stderr, "gen_residents: %s\n", strerror(-rc));
+		report_failure(&o, rc, events);
 		return 1;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
