@@ -426,8 +426,23 @@ conf_read_file(const char *path, char **ret_text, size_t *ret_len, struct conf_e
 		conf_errors_add(errs, "%s", err.msg);
 		return r;
 	}
+	/* inih would stop at the NUL and silently ignore the rest. */
+	if (strlen((char *)data) != *ret_len) {
+		conf_errors_add(errs, "%s: contains a NUL byte; not a text file", path);
+		free(data);
+		return -EINVAL;
+	}
 	*ret_text = (char *)data;
 	return 0;
+}
+
+void
+conf_print_opt(FILE *out, const char *key, const char *v, const char *unset)
+{
+	if (v != NULL)
+		fprintf(out, "%s = %s\n", key, v);
+	else
+		fprintf(out, "# %s is not set (%s)\n", key, unset);
 }
 
 /* Value parsers */

@@ -63,9 +63,12 @@ struct conf_schema {
  * Adds every error to errs (not reset here); returns -EINVAL if any. */
 int	conf_parse(const struct conf_schema *s, void *base, void *user, const char *text,
 		   size_t len, const char *name, struct conf_errors *errs);
-/* Reads a config file of at most CONF_MAX_FILE bytes; "PATH: why" on failure. */
+/* Reads a config file of at most CONF_MAX_FILE bytes, refusing a NUL byte;
+ * "PATH: why" on failure. */
 int	conf_read_file(const char *path, char **ret_text, size_t *ret_len,
 		       struct conf_errors *errs);
+/* "key = v", or a comment saying the key is unset and what that means. */
+void	conf_print_opt(FILE *out, const char *key, const char *v, const char *unset);
 
 /* The typed parsers for schema tables. */
 conf_parse_fn conf_parse_string;	/* char *, at most max bytes when max > 0 */

@@ -194,23 +194,9 @@ conf_hub_load(const char *path, struct hub_conf *ret, struct conf_errors *errs)
 	memset(ret, 0, sizeof(*ret));
 	if ((r = conf_read_file(path, &text, &len, errs)) < 0)
 		return r;
-	if (strlen(text) != len) {
-		conf_errors_add(errs, "%s: contains a NUL byte; not a text file", path);
-		free(text);
-		return -EINVAL;
-	}
 	r = conf_hub_load_string(text, path, ret, errs);
 	free(text);
 	return r;
-}
-
-static void
-print_opt(FILE *out, const char *key, const char *v, const char *unset)
-{
-	if (v != NULL)
-		fprintf(out, "%s = %s\n", key, v);
-	else
-		fprintf(out, "# %s is not set (%s)\n", key, unset);
 }
 
 static void
@@ -245,21 +231,21 @@ conf_hub_print(const struct hub_conf *c, FILE *out)
 	fprintf(out, "[hub]\n");
 	print_listen(c, out);
 	fprintf(out, "state_dir = %s\nkey_file = %s\n", c->state_dir, c->key_file);
-	print_opt(out, "previous_key_file", c->previous_key_file, "no key rotation");
+	conf_print_opt(out, "previous_key_file", c->previous_key_file, "no key rotation");
 	fprintf(out, "control_socket = %s\nprovince = %02u\n", c->control_socket, c->province);
 	conf_format_date(c->election_date, buf, sizeof(buf));
 	fprintf(out, "election_date = %s\n", buf);
 	conf_format_size(c->max_batch_bytes, buf, sizeof(buf));
 	fprintf(out, "max_batch_bytes = %s\n", buf);
-	print_opt(out, "tls_cert", c->tls_cert, "plain HTTP");
-	print_opt(out, "tls_key", c->tls_key, "plain HTTP");
+	conf_print_opt(out, "tls_cert", c->tls_cert, "plain HTTP");
+	conf_print_opt(out, "tls_key", c->tls_key, "plain HTTP");
 	/* The token is a secret: its presence is all an operator needs. */
-	print_opt(out, "report_token", c->report_token ? "(set)" : NULL, "reports are open");
+	conf_print_opt(out, "report_token", c->report_token ? "(set)" : NULL, "reports are open");
 	fprintf(out, "max_connections = %u\nmax_connections_per_ip = %u\n",
 		c->max_connections, c->max_connections_per_ip);
 	conf_format_duration(c->connection_timeout_s, buf, sizeof(buf));
 	fprintf(out, "connection_timeout = %s\n\n[ctl]\n", buf);
-	print_opt(out, "admin_group", c->admin_group, "root and the daemon's user only");
+	conf_print_opt(out, "admin_group", c->admin_group, "root and the daemon's user only");
 	print_nodes(c, out);
 }
 

@@ -97,23 +97,9 @@ conf_node_load(const char *path, struct node_conf *ret, struct conf_errors *errs
 	memset(ret, 0, sizeof(*ret));
 	if ((r = conf_read_file(path, &text, &len, errs)) < 0)
 		return r;
-	if (strlen(text) != len) {
-		conf_errors_add(errs, "%s: contains a NUL byte; not a text file", path);
-		free(text);
-		return -EINVAL;
-	}
 	r = conf_node_load_string(text, path, ret, errs);
 	free(text);
 	return r;
-}
-
-static void
-print_path(FILE *out, const char *key, const char *v, const char *unset)
-{
-	if (v != NULL)
-		fprintf(out, "%s = %s\n", key, v);
-	else
-		fprintf(out, "# %s is not set (%s)\n", key, unset);
 }
 
 void
@@ -126,11 +112,11 @@ conf_node_print(const struct node_conf *c, FILE *out)
 	fprintf(out, "state_dir = %s\nkey_file = %s\ncontrol_socket = %s\n",
 		c->state_dir, c->key_file, c->control_socket);
 	conf_format_date(c->election_date, buf, sizeof(buf));
-	print_path(out, "election_date", c->election_date ? buf : NULL, "no projection");
+	conf_print_opt(out, "election_date", c->election_date ? buf : NULL, "no projection");
 	sodium_bin2base64(b64, sizeof(b64), c->hub_public_key, KTP_X25519_PK_LEN,
 			  sodium_base64_VARIANT_ORIGINAL);
 	fprintf(out, "\n[hub]\nurl = %s\npublic_key = %s\n", c->hub_url, b64);
-	print_path(out, "ca_file", c->ca_file, "system CA store");
+	conf_print_opt(out, "ca_file", c->ca_file, "system CA store");
 	conf_format_duration(c->push_interval_s, buf, sizeof(buf));
 	fprintf(out, "\n[push]\ninterval = %s\n", buf);
 	conf_format_duration(c->backoff_min_s, buf, sizeof(buf));
@@ -141,7 +127,7 @@ conf_node_print(const struct node_conf *c, FILE *out)
 	fprintf(out, "batch_max_bytes = %s\n", buf);
 	conf_format_duration(c->timeout_s, buf, sizeof(buf));
 	fprintf(out, "timeout = %s\n\n[ctl]\n", buf);
-	print_path(out, "admin_group", c->admin_group, "root and the daemon's user only");
+	conf_print_opt(out, "admin_group", c->admin_group, "root and the daemon's user only");
 }
 
 void
