@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,9 +69,11 @@ fsync_dir(const char *dir, struct ktp_err *err)
 	return r;
 }
 
-int
-fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		    struct ktp_err *err)
+/* tmp file in the target's directory, written, fsynced, then put in place by
+ * rename(2) (replace) or link(2) (create only). */
+static int
+write_via_tmp(const char *path, const void *data, size_t len, mode_t mode, bool replace,
+	      struct ktp_err *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	int fd = -1, r;
@@ -107,9 +110,19 @@ fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) < 0) {
+	if (replace && rename(tmp, path) < 0) {
 		r = errno_set(err, path, "rename");
 		goto fail;
+	}
+	/* link(2) makes the whole file appear at once like rename, but fails
+	 * with EEXIST instead of replacing a file that appeared meanwhile. */
+	if (!replace) {
+		if (link(tmp, path) < 0) {
+			r = errno == EEXIST ? ktp_err_set(err, -EEXIST, "%s: exists", path) :
+					      errno_set(err, path, "link");
+			goto fail;
+		}
+		unlink(tmp);
 	}
 	return fsync_dir(dir, err);
 fail:
@@ -117,6 +130,20 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return r;
+}
+
+int
+fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		    struct ktp_err *err)
+{
+	return write_via_tmp(path, data, len, mode, true, err);
+}
+
+int
+fileio_write_new(const char *path, const void *data, size_t len, mode_t mode,
+		 struct ktp_err *err)
+{
+	return write_via_tmp(path, data, len, mode, false, err);
 }
 
 static int

@@ -13,6 +13,10 @@ struct ktp_err;
 
 int	fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			    struct ktp_err *err);
+/* The same for a file that must not exist yet: -EEXIST "PATH: exists" if it
+ * does (or appears meanwhile); an existing file is never replaced. */
+int	fileio_write_new(const char *path, const void *data, size_t len, mode_t mode,
+			 struct ktp_err *err);
 /* Reads a whole file of at most max bytes into a new NUL-terminated buffer (free()). */
 int	fileio_read_all(const char *path, size_t max, uint8_t **ret_data, size_t *ret_len,
 			struct ktp_err *err);

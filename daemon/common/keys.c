@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "err.h"
+#include "fileio.h"
 #include "keys.h"
 
 /* Secret bytes and their text form, both in sodium_malloc memory (guarded
@@ -47,84 +48,15 @@ secret_free(struct secret *s)
 		sodium_free(s);
 }
 
-static int
-write_full(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* path is shorter than PATH_MAX: the caller built "PATH.tmp.XXXXXX" in a
- * PATH_MAX buffer first. */
-static int
-fsync_dir_of(const char *path, struct ktp_err *err)
-{
-	char dir[PATH_MAX] = ".";
-	const char *slash = strrchr(path, '/');
-	size_t n;
-	int fd, r = 0;
-
-	if (slash != NULL) {
-		n = slash == path ? 1 : (size_t)(slash - path);
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return errno_set(err, dir, "open directory");
-	if (fsync(fd) < 0)
-		r = errno_set(err, dir, "fsync directory");
-	close(fd);
-	return r;
-}
-
-/* tmp file (mkstemp: O_EXCL, 0600), write, fsync, then link(2) to the final
- * name and fsync the directory. link rather than rename: like rename it makes
- * the complete file appear at once, but it fails with EEXIST instead of
- * replacing a key file that appeared meanwhile, so a key is never lost. */
+/* Creates the key file (mode 0600) and never replaces one: a key that
+ * appeared meanwhile is kept, so a key is never lost. */
 static int
 write_new_file(const char *path, const char *data, size_t len, struct ktp_err *err)
 {
-	char tmp[PATH_MAX];
-	int fd = -1, r;
+	int r = fileio_write_new(path, data, len, 0600, err);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return ktp_err_set(err, -ENAMETOOLONG, "%s: path too long", path);
-	if ((fd = mkstemp(tmp)) < 0)
-		return errno_set(err, path, "create temporary file");
-	if (fchmod(fd, 0600) < 0 || (r = write_full(fd, data, len)) < 0 || fsync(fd) < 0) {
-		r = errno_set(err, tmp, "write");
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		r = errno_set(err, tmp, "close");
-		goto fail;
-	}
-	fd = -1;
-	if (link(tmp, path) < 0) {
-		r = -errno;
-		if (r == -EEXIST)
-			ktp_err_set(err, r, "%s: exists; refusing to overwrite a key file", path);
-		else
-			ktp_err_set(err, r, "%s: %s", path, strerror(-r));
-		goto fail;
-	}
-	unlink(tmp);
-	return fsync_dir_of(path, err);
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
+	if (r == -EEXIST)
+		ktp_err_set(err, r, "%s: exists; refusing to overwrite a key file", path);
 	return r;
 }
 

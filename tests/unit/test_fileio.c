@@ -46,6 +46,29 @@ test_fileio_write_atomic_replaces_content_and_mode(void **state)
 }
 
 static void
+test_fileio_write_new_never_replaces_a_file(void **state)
+{
+	struct ktp_err err = {0};
+	char path[PATH_MAX], want[PATH_MAX + 16];
+	uint8_t *data = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	unit_path(state, "key", path);
+	assert_int_equal(fileio_write_new(path, "first", 5, 0600, &err), 0);
+	assert_int_equal(fileio_write_new(path, "second", 6, 0600, &err), -EEXIST);
+	snprintf(want, sizeof(want), "%s: exists", path);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(fileio_read_all(path, 100, &data, &len, &err), 0);
+	assert_string_equal((char *)data, "first");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* Neither call leaves its temporary file behind. */
+	assert_int_equal(count_entries(*state), 1);
+	free(data);
+}
+
+static void
 test_fileio_write_atomic_failed_rename_leaves_no_tmp(void **state)
 {
 	struct ktp_err err = {0};
@@ -194,6 +217,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_fileio_write_atomic_replaces_content_and_mode),
+		T(test_fileio_write_new_never_replaces_a_file),
 		T(test_fileio_write_atomic_failed_rename_leaves_no_tmp),
 		T(test_fileio_write_atomic_missing_dir_names_path),
 		T(test_fileio_read_all_caps_size),
