@@ -295,6 +295,15 @@ for i in "${!PLAN[@]}"; do
 done
 [ "$fwd" -lt "$back" ] && PLAN[$back]=fault_clock_forward PLAN[$fwd]=fault_clock_back
 
+# Only the faults stop a daemon: one that died by itself crashed.
+all_alive() {
+	local c
+	kill -0 "$HPID" 2>/dev/null || fs_fail "ktphubd died by itself"
+	for c in "${CODES[@]}"; do
+		kill -0 "${NPID[$c]}" 2>/dev/null || fs_fail "ktpsyncd $c died by itself"
+	done
+}
+
 info "${#PLAN[@]} faults planned"
 sleep 1
 start=$SECONDS
@@ -304,6 +313,7 @@ for f in "${PLAN[@]}"; do
 	"$f"
 	FAULTS=$((FAULTS + 1))
 	echo "fault $FAULTS at +$((SECONDS - start)) s: $WHAT"
+	all_alive
 	sleep "0.$((RANDOM % 10))"
 done
 info "fault phase done in $((SECONDS - start)) s"
@@ -355,6 +365,12 @@ wait "$HPID"
 rc=$?
 HPID=
 [ "$rc" -eq 0 ] || fs_fail "ktphubd exited $rc after SIGTERM"
+
+# Sanitizer builds (SANITIZE=1) report into the logs and abort.
+if grep -l 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' \
+	"$HUB_LOG" "$TEST_DIR"/n*/ktpsyncd.log 2>/dev/null; then
+	fs_fail "a sanitizer reported an error (logs above)"
+fi
 
 # --- checks -----------------------------------------------------------------------------------
 
