@@ -21,13 +21,15 @@ enum label {
 	L_NO_PROJECTION, L_REGENCIES_CAPTION, L_KECAMATAN_CAPTION, L_BACK, L_CSV, L_SYNC,
 	L_ACKED, L_PENDING, L_LAST_CONTACT, L_LAST_ERROR, L_CHART, L_WEEK_OF, L_ON_DPT,
 	L_PERSONS, L_RECORDED, L_UPDATED, L_AGO, L_MIN, L_HOUR, L_DAY, L_LOGIN, L_TOKEN,
-	L_LOGIN_BUTTON, L_LOGIN_FAILED, L_NONE, L_LANG_OTHER, L_COUNT
+	L_LOGIN_BUTTON, L_LOGIN_FAILED, L_NONE, L_LANG_OTHER, L_JUST_NOW, L_CHART_MAX, L_COUNT
 };
 
+/* Labels are HTML written as is (constants, never user data): <wbr> lets a
+ * long header break on a phone. */
 static const char *const labels[2][L_COUNT] = {
 	[DASHBOARD_LANG_ID] = {
 		"Perekaman e-KTP", "Provinsi", "Hari pemungutan suara", "hari lagi",
-		"DPT belum rekam", "sesuai jadwal", "terlambat", "Kabupaten/kota", "Kecamatan",
+		"DPT belum rekam", "sesuai jadwal", "terlambat", "Kabupaten/<wbr>kota", "Kecamatan",
 		"Rekam 30 hari", "Kemajuan (rekam dari DPT)", "Perkiraan selesai",
 		"Data terakhir", "belum pernah", "tidak ada perekaman",
 		"Pemilih DPT yang belum merekam e-KTP per kabupaten/kota",
@@ -36,7 +38,8 @@ static const char *const labels[2][L_COUNT] = {
 		"Tertunda saat kontak terakhir", "Kontak terakhir", "Galat terakhir",
 		"Perekaman per minggu, 6 bulan terakhir", "minggu mulai", "DPT", "Penduduk",
 		"Sudah rekam", "Diperbarui", "lalu", "menit", "jam", "hari", "Masuk",
-		"Token laporan", "Masuk", "Token salah.", "tidak ada", "English",
+		"Token laporan", "Masuk", "Token salah.", "tidak ada", "English", "baru saja",
+		"tertinggi",
 	},
 	[DASHBOARD_LANG_EN] = {
 		"e-KTP recording", "Province", "Election day", "days left",
@@ -49,7 +52,8 @@ static const char *const labels[2][L_COUNT] = {
 		"Pending at last contact", "Last contact", "Last error",
 		"Recordings per week, last 6 months", "week of", "On roll", "Persons",
 		"Recorded", "Updated", "ago", "min", "h", "days", "Sign in",
-		"Report token", "Sign in", "Wrong token.", "none", "Bahasa Indonesia",
+		"Report token", "Sign in", "Wrong token.", "none", "Bahasa Indonesia", "just now",
+		"highest",
 	},
 };
 
@@ -71,22 +75,33 @@ static const char dashboard_css[] =
 	"main{padding:1rem;max-width:72rem;margin:auto}"
 	".summary{display:flex;flex-wrap:wrap;gap:1rem;margin:0 0 1rem;padding:0;list-style:none}"
 	".summary li{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .9rem;"
-	"min-width:11rem}"
+	"flex:1 1 11rem}"
 	".summary .v{display:block;font-size:1.5rem;font-weight:bold}"
 	".scroll{overflow-x:auto}"
 	"table{border-collapse:collapse;width:100%;font-size:.95rem}"
 	"caption{text-align:left;font-weight:bold;padding:.4rem 0}"
 	"th,td{border-bottom:1px solid var(--line);padding:.45rem .5rem;text-align:left}"
 	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
-	"progress{width:7rem;height:.9rem;vertical-align:middle}"
+	"progress{width:7rem;height:.9rem;vertical-align:middle;accent-color:var(--head)}"
 	".late{color:var(--red);font-weight:bold}.ok{color:var(--ok)}"
 	".stale-amber{background:var(--amber-bg);color:var(--amber)}"
 	".stale-red{background:var(--red-bg);color:var(--red);font-weight:bold}"
 	".muted{color:var(--muted)}"
+	"figure{margin:1.5rem 0}figcaption{font-weight:bold;padding-bottom:.4rem}"
+	"#weekly{display:block;max-width:48rem}"
 	"svg text{font-size:11px;fill:var(--muted)}svg rect.bar{fill:var(--head)}"
+	"svg line.top{stroke:var(--line);stroke-dasharray:4 3}"
+	"#sync{width:auto}#sync th{padding-right:2rem}"
 	"footer{padding:1rem;color:var(--muted);font-size:.85rem;text-align:center}"
+	/* A phone (390 px) must show every column that is left without scrolling:
+	 * the code after the regency name and the progress bar go, the rest
+	 * tightens. */
 	"@media (max-width:40rem){.wide{display:none}main{padding:.5rem}"
-	".summary li{min-width:45%}}";
+	"header h1{font-size:1.1rem}.summary{gap:.5rem}.summary li{padding:.4rem .6rem}"
+	".summary li:first-child{flex-basis:100%}.summary .v{font-size:1.2rem}"
+	"table{font-size:.8125rem}thead th{font-size:.75rem}th,td{padding:.4rem .2rem}"
+	/* the chart is scaled down to about 0.6: its text in user units grows */
+	"svg text{font-size:18px}}";
 
 /* JavaScript only refreshes: every table is complete without it. */
 static const char dashboard_js[] =
@@ -221,7 +236,9 @@ epoch_from_ymd(uint32_t ymd)
 static void
 put_age(FILE *f, const struct dashboard_view *v, int64_t age)
 {
-	if (age < 3600)
+	if (age < 60)
+		fputs(L(v, L_JUST_NOW), f);
+	else if (age < 3600)
 		fprintf(f, "%" PRId64 " %s %s", age / 60, L(v, L_MIN), L(v, L_AGO));
 	else if (age < 2 * 86400)
 		fprintf(f, "%" PRId64 " %s %s", age / 3600, L(v, L_HOUR), L(v, L_AGO));
@@ -277,14 +294,17 @@ put_count_cell(FILE *f, const struct dashboard_view *v, const json_t *row, const
 /* Recorded of those on the roll, as a <progress> with the percentage in text
  * too, so the figure does not depend on seeing the bar. */
 static void
-put_progress(FILE *f, const json_t *row)
+put_progress(FILE *f, enum dashboard_lang lang, const json_t *row)
 {
 	int64_t on_dpt = jint(row, "on_dpt"), unrec = jint(row, "dpt_unrecorded");
 	int64_t done = on_dpt - unrec;
-	double pct = on_dpt > 0 ? 100.0 * (double)done / (double)on_dpt : 0.0;
+	/* tenths of a percent, rounded, so the decimal sign is ours to choose */
+	int64_t permille = on_dpt > 0 && done > 0 ? (done * 1000 + on_dpt / 2) / on_dpt : 0;
 
 	fprintf(f, "<td class=\"wide\"><progress max=\"%" PRId64 "\" value=\"%" PRId64 "\">"
-		"</progress> %.1f%%</td>", on_dpt > 0 ? on_dpt : 1, done > 0 ? done : 0, pct);
+		"</progress> %" PRId64 "%c%" PRId64 "%%</td>", on_dpt > 0 ? on_dpt : 1,
+		done > 0 ? done : 0, permille / 10, lang == DASHBOARD_LANG_ID ? ',' : '.',
+		permille % 10);
 }
 
 static void
@@ -372,12 +392,12 @@ put_regency_row(FILE *f, const struct dashboard_view *v, const json_t *r)
 		fprintf(f, "<a href=\"/regency/%s%s\">", code, lang_query(v));
 	put_escaped(f, name != NULL ? name : code);
 	fputs(code_is_digits(code) ? "</a>" : "", f);
-	fputs(" <span class=\"muted\">", f);
+	fputs(" <span class=\"muted wide\">", f);
 	put_escaped(f, code);
 	fputs("</span></th>", f);
 	put_count_cell(f, v, r, "dpt_unrecorded");
 	put_count_cell(f, v, r, "recorded_30d");
-	put_progress(f, r);
+	put_progress(f, v->lang, r);
 	put_projection(f, v, r);
 	put_freshness(f, v, jstr(r, "last_sync"));
 	fputs("</tr>", f);
@@ -448,13 +468,17 @@ find_regency(const json_t *report, uint16_t code)
 	return NULL;
 }
 
+/* Most unrecorded first, then by code as the report orders them: qsort is
+ * not stable, so ties need their own rule to come out the same each time. */
 static int
 cmp_unrecorded_desc(const void *a, const void *b)
 {
-	int64_t x = jint(*(json_t *const *)a, "dpt_unrecorded");
-	int64_t y = jint(*(json_t *const *)b, "dpt_unrecorded");
+	const json_t *ra = *(json_t *const *)a, *rb = *(json_t *const *)b;
+	int64_t x = jint(ra, "dpt_unrecorded"), y = jint(rb, "dpt_unrecorded");
 
-	return x < y ? 1 : x > y ? -1 : 0;
+	if (x != y)
+		return x < y ? 1 : -1;
+	return strcmp(code_of(ra), code_of(rb));
 }
 
 static void
@@ -485,12 +509,23 @@ put_kecamatan_table(FILE *f, const struct dashboard_view *v, const json_t *reg)
 		fputs("<td class=\"n wide\">", f);
 		put_count(f, v->lang, jint(rows[i], "on_dpt"));
 		fputs("</td>", f);
-		put_progress(f, rows[i]);
+		put_progress(f, v->lang, rows[i]);
 		put_projection(f, v, rows[i]);
 		fputs("</tr>", f);
 	}
 	fputs("</tbody></table></div>", f);
 	free(rows);
+}
+
+/* The scale of the bars: a dashed line at the tallest bar, with its number,
+ * so the height of every other bar reads against it. */
+static void
+put_chart_scale(FILE *f, const struct dashboard_view *v, int64_t peak, int top, int width)
+{
+	fprintf(f, "<line class=\"top\" x1=\"8\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+		"<text x=\"10\" y=\"%d\">%s ", top, width - 8, top, top - 6, L(v, L_CHART_MAX));
+	put_count(f, v->lang, peak);
+	fputs("</text>", f);
 }
 
 /* Server-drawn bars, one per week: the chart needs no JavaScript and the
@@ -499,13 +534,14 @@ static void
 put_weekly_chart(FILE *f, const struct dashboard_view *v)
 {
 	const json_t *w;
-	int64_t max = 1;
+	int64_t peak = 0, max;
 	size_t n = json_array_size(v->weekly), i, first = n > CHART_WEEKS ? n - CHART_WEEKS : 0;
 	const int width = 640, height = 180, base = 150, bar_w = 20;
 
 	for (i = first; i < n; i++)
-		if (jint(json_array_get(v->weekly, i), "recorded") > max)
-			max = jint(json_array_get(v->weekly, i), "recorded");
+		if (jint(json_array_get(v->weekly, i), "recorded") > peak)
+			peak = jint(json_array_get(v->weekly, i), "recorded");
+	max = peak > 0 ? peak : 1;
 	fprintf(f, "<figure><figcaption>%s</figcaption><svg id=\"weekly\" role=\"img\" "
 		"viewBox=\"0 0 %d %d\" width=\"100%%\" aria-label=\"%s\">", L(v, L_CHART),
 		width, height, L(v, L_CHART));
@@ -523,6 +559,8 @@ put_weekly_chart(FILE *f, const struct dashboard_view *v)
 			fprintf(f, "<text x=\"%d\" y=\"%d\">%.5s</text>", x, base + 16,
 				jstr(w, "week_start") ? jstr(w, "week_start") + 5 : "");
 	}
+	if (peak > 0)
+		put_chart_scale(f, v, peak, base - 130, width);
 	fprintf(f, "<line x1=\"8\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#4a4a4a\"/>"
 		"</svg></figure>", base, width - 8, base);
 }

@@ -152,7 +152,10 @@ rows_of() { sed 's/<tr[ >]/\n&/g' "$ART/$1.html" | grep '^<tr'; }
 # cell FIELD: the text of that data-field cell in the row on stdin.
 cell() { sed -n "s/.*data-field=\"$1\"[^>]*>\([^<]*\)<.*/\1/p"; }
 # freshness: class and data-age of the row's freshness cell.
-freshness() { grep -o '<td class="[a-z-]*" data-age="[a-z0-9]*"' | sed 's/<td class="\([^"]*\)" data-age="\([^"]*\)"/\1 \2/'; }
+freshness() {
+	grep -o '<td class="[a-z-]*" data-age="[a-z0-9]*"' |
+		sed 's/<td class="\([^"]*\)" data-age="\([^"]*\)"/\1 \2/'
+}
 
 info "province page in Chromium"
 dump / province
@@ -199,10 +202,13 @@ j='.province.regencies[0]'
 expect_eq "3201 total unrecorded shown" \
 	"$(sed -n 's/.*id="total-unrecorded">\([^<]*\)<.*/\1/p' "$ART/regency-3201.html")" \
 	"$(id_num "$(json "$j.dpt_unrecorded" "$RREPORT")")"
-shown=$(rows_of regency-3201 | grep 'data-kecamatan=' |
-	sed 's/.*data-kecamatan="\([0-9]*\)".*data-field="dpt_unrecorded"[^>]*>\([^<]*\)<.*/\1 \2/')
-want=$(json "$j.kecamatan | sort_by(-.dpt_unrecorded, .code) | .[] | \"\(.code) \(.dpt_unrecorded)\"" \
-	"$RREPORT" | while read -r k n; do echo "$k $(id_num "$n")"; done)
+shown=$(rows_of regency-3201 | grep 'data-kecamatan=' | while read -r row; do
+	echo "$(sed 's/.*data-kecamatan="\([0-9]*\)".*/\1/' <<< "$row")" \
+		"$(cell dpt_unrecorded <<< "$row") $(cell recorded_30d <<< "$row")"
+done)
+want=$(json "$j.kecamatan | sort_by(-.dpt_unrecorded, .code) | .[] |
+	\"\(.code) \(.dpt_unrecorded) \(.recorded_30d)\"" "$RREPORT" |
+	while read -r k n m; do echo "$k $(id_num "$n") $(id_num "$m")"; done)
 expect_eq "kecamatan rows, most unrecorded first" "$shown" "$want"
 expect_eq "kecamatan count" "$(wc -l <<< "$shown")" 6
 grep -q '<svg id="weekly"' "$ART/regency-3201.html" || fail "no weekly chart"
@@ -230,7 +236,7 @@ grep -q '>never<' <<< "$row" || fail "?lang=en: 3204 not 'never'"
 info "screenshots"
 shot / province-phone 390 844
 shot / province-desktop 1280 900
-shot /regency/3201 regency-3201-phone 390 844
+shot /regency/3201 regency-3201-phone 390 1500
 shot /regency/3201 regency-3201-desktop 1280 1000
 shot "/?lang=en" province-en-phone 390 844
 ls "$ART"/*.png | sed 's/^/    /'

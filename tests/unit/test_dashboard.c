@@ -158,6 +158,114 @@ test_dashboard_regency_sorts_kecamatan_by_unrecorded_and_escapes(void **state)
 }
 
 static void
+test_dashboard_progress_uses_the_languages_decimal_sign(void **state)
+{
+	char *id = render_province(DASHBOARD_LANG_ID), *en = render_province(DASHBOARD_LANG_EN);
+
+	(void)state;
+	/* 3201: 172 200 of 175 000 recorded; 3203: nobody on the roll */
+	assert_non_null(strstr(id, "<progress max=\"175000\" value=\"172200\"></progress> 98,4%</td>"));
+	assert_non_null(strstr(en, "<progress max=\"175000\" value=\"172200\"></progress> 98.4%</td>"));
+	assert_non_null(strstr(id, "<progress max=\"1\" value=\"0\"></progress> 0,0%</td>"));
+	free(id);
+	free(en);
+}
+
+static void
+test_dashboard_hides_the_regency_code_on_a_phone(void **state)
+{
+	char *html = render_province(DASHBOARD_LANG_ID);
+
+	(void)state;
+	assert_non_null(strstr(html, "<a href=\"/regency/3201\">Kab. &lt;Bogor&gt;</a> "
+				     "<span class=\"muted wide\">3201</span></th>"));
+	assert_non_null(strstr(html, "<th scope=\"col\">Kabupaten/<wbr>kota</th>"));
+	free(html);
+}
+
+static void
+test_dashboard_sync_under_a_minute_is_just_now(void **state)
+{
+	json_t *report = load(REPORT);
+	json_t *r = json_array_get(json_object_get(json_object_get(report, "province"),
+						   "regencies"), 0);
+	struct dashboard_view v = { .report = report, .election_date = ELECTION, .now = NOW,
+				    .lang = DASHBOARD_LANG_ID };
+	struct ktp_err err = {0};
+	char *html = NULL;
+	size_t len;
+
+	(void)state;
+	json_object_set_new(r, "last_sync", json_string("2026-11-22T11:59:01Z"));
+	assert_int_equal(dashboard_province(&v, &html, &len, &err), 0);
+	assert_non_null(strstr(html, "<td class=\"fresh\" data-age=\"59\">baru saja</td>"));
+	free(html);
+	json_object_set_new(r, "last_sync", json_string("2026-11-22T11:59:00Z"));
+	v.lang = DASHBOARD_LANG_EN;
+	assert_int_equal(dashboard_province(&v, &html, &len, &err), 0);
+	assert_non_null(strstr(html, "<td class=\"fresh\" data-age=\"60\">1 min ago</td>"));
+	free(html);
+	json_decref(report);
+}
+
+static void
+test_dashboard_chart_marks_its_scale(void **state)
+{
+	json_t *report = load(REPORT);
+	json_t *weekly = load("[{\"week_start\":\"2026-11-02\",\"recorded\":1500},"
+			      "{\"week_start\":\"2026-11-09\",\"recorded\":3000}]");
+	json_t *empty = load("[{\"week_start\":\"2026-11-09\",\"recorded\":0}]");
+	struct dashboard_view v = { .report = report, .weekly = weekly, .election_date = ELECTION,
+				    .now = NOW, .lang = DASHBOARD_LANG_ID };
+	struct ktp_err err = {0};
+	char *html = NULL;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(dashboard_regency(&v, 3201, &html, &len, &err), 0);
+	/* the tallest bar is 130 high from the axis at 150, half of it 65 */
+	assert_non_null(strstr(html, "<rect class=\"bar\" x=\"10\" y=\"85\" width=\"20\" "
+				     "height=\"65\">"));
+	assert_non_null(strstr(html, "<line class=\"top\" x1=\"8\" y1=\"20\" x2=\"632\" "
+				     "y2=\"20\"/><text x=\"10\" y=\"14\">tertinggi 3.000</text>"));
+	free(html);
+	v.weekly = empty;
+	assert_int_equal(dashboard_regency(&v, 3201, &html, &len, &err), 0);
+	assert_non_null(strstr(html, "height=\"0\"><title>minggu mulai 2026-11-09: 0</title>"));
+	assert_null(strstr(html, "tertinggi"));
+	free(html);
+	json_decref(empty);
+	json_decref(weekly);
+	json_decref(report);
+}
+
+static void
+test_dashboard_regency_breaks_ties_by_kecamatan_code(void **state)
+{
+	json_t *report = load("{\"province\":{\"code\":\"32\",\"regencies\":[{\"code\":\"3201\","
+			      "\"kecamatan\":[{\"code\":\"320103\",\"dpt_unrecorded\":5},"
+			      "{\"code\":\"320101\",\"dpt_unrecorded\":5},"
+			      "{\"code\":\"320102\",\"dpt_unrecorded\":9}]}]}}");
+	struct dashboard_view v = { .report = report, .election_date = ELECTION, .now = NOW };
+	struct ktp_err err = {0};
+	char *html = NULL, *k1, *k2, *k3;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(dashboard_regency(&v, 3201, &html, &len, &err), 0);
+	k1 = strstr(html, "data-kecamatan=\"320101\"");
+	k2 = strstr(html, "data-kecamatan=\"320102\"");
+	k3 = strstr(html, "data-kecamatan=\"320103\"");
+	assert_non_null(k1);
+	assert_non_null(k2);
+	assert_non_null(k3);
+	assert_true(k2 < k1);
+	assert_true(k1 < k3);
+	free(html);
+	json_decref(report);
+}
+
+static void
 test_dashboard_login_form_reports_failure(void **state)
 {
 	struct ktp_err err = {0};
@@ -196,6 +304,11 @@ main(void)
 		cmocka_unit_test(test_dashboard_marks_projection_after_election_late),
 		cmocka_unit_test(test_dashboard_amber_after_one_hour),
 		cmocka_unit_test(test_dashboard_regency_sorts_kecamatan_by_unrecorded_and_escapes),
+		cmocka_unit_test(test_dashboard_progress_uses_the_languages_decimal_sign),
+		cmocka_unit_test(test_dashboard_hides_the_regency_code_on_a_phone),
+		cmocka_unit_test(test_dashboard_sync_under_a_minute_is_just_now),
+		cmocka_unit_test(test_dashboard_chart_marks_its_scale),
+		cmocka_unit_test(test_dashboard_regency_breaks_ties_by_kecamatan_code),
 		cmocka_unit_test(test_dashboard_login_form_reports_failure),
 		cmocka_unit_test(test_dashboard_assets_are_served_by_path),
 	};
