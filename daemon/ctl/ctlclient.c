@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,15 @@
 #include "ctlmsg.h"
 #include "err.h"
 
+/* A command name longer than this is cut in messages, as the daemon does. */
+#define CMD_NAME_MAX	64
+
 struct ctlclient {
 	int		fd;
 	struct ctlio	io;
 	char		*last_line;	/* the last reply exactly as received, for --json */
 	size_t		last_len;
+	char		cmd[CMD_NAME_MAX + 1];	/* of the last request, for messages */
 };
 
 /* The node's socket is tried first: a regency server runs ktpsyncd, and a
@@ -102,6 +107,9 @@ ctlclient_close(struct ctlclient *c)
 int
 ctlclient_request(struct ctlclient *c, const json_t *req, struct ktp_err *err)
 {
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+
+	snprintf(c->cmd, sizeof(c->cmd), "%s", cmd != NULL ? cmd : "");
 	return ctlio_write_msg(&c->io, req, err);
 }
 
@@ -197,10 +205,33 @@ ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err)
 	return r;
 }
 
+/* A daemon that refuses a command with a download stream (unknown command,
+ * denied) sends its reply line and no stream. A chunk header never starts
+ * with '{': that would be a length over 2 GB, far beyond CTLMSG_CHUNK_MAX.
+ * So '{' where a header is due means the reply comes next. */
+static bool
+reply_is_next(struct ctlclient *c)
+{
+	uint8_t b;
+	ssize_t n;
+
+	if (c->io.end > c->io.start)
+		return c->io.buf[c->io.start] == '{';
+	do
+		n = recv(c->fd, &b, 1, MSG_PEEK);
+	while (n < 0 && errno == EINTR);
+	return n == 1 && b == '{';
+}
+
 int
 ctlclient_read_chunk(struct ctlclient *c, const uint8_t **ret_data, size_t *ret_len,
 		     struct ktp_err *err)
 {
+	if (reply_is_next(c)) {
+		*ret_data = NULL;
+		*ret_len = 0;
+		return 0;
+	}
 	return ctlio_read_chunk(&c->io, ret_data, ret_len, err);
 }
 
@@ -260,6 +291,47 @@ ctlclient_simple(const struct ctl_opts *o, const char *cmd, json_t *args, json_t
 	return r;
 }
 
+/* The "daemon" of a status reply on a new connection, or "" when that fails
+ * or names no daemon we know. */
+static void
+ask_daemon_name(const struct ctl_opts *o, char *buf, size_t cap)
+{
+	struct ctlclient *c = NULL;
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("status"), *reply = NULL;
+	const char *name;
+	int status = -1;
+
+	buf[0] = '\0';
+	if (req != NULL && call_once(o, req, &c, &reply, &status, &err) == 0 &&
+	    status == CTL_STATUS_OK) {
+		name = json_string_value(json_object_get(reply, "daemon"));
+		if (name != NULL && (strcmp(name, "ktphubd") == 0 || strcmp(name, "ktpsyncd") == 0))
+			snprintf(buf, cap, "%s", name);
+	}
+	json_decref(reply);
+	json_decref(req);
+	ctlclient_close(c);
+}
+
+/* The daemon's own text ("ctl: unknown command 'sync'") does not say which
+ * daemon answered, and the usual cause is a command of the other daemon sent
+ * to this one's socket. Every command ktpctl sends belongs to one of the two
+ * daemons, so the other one is named. */
+static void
+print_unknown(const struct ctl_opts *o, const struct ctlclient *c)
+{
+	char name[16];
+
+	ask_daemon_name(o, name, sizeof(name));
+	if (name[0] != '\0')
+		fprintf(stderr, "ktpctl: %s does not know '%s' (it is a %s command)\n", name,
+			c->cmd, strcmp(name, "ktphubd") == 0 ? "ktpsyncd" : "ktphubd");
+	else
+		fprintf(stderr, "ktpctl: the daemon on %s does not know '%s'\n", pick_socket(o),
+			c->cmd);
+}
+
 int
 ctlclient_print_reply(const struct ctl_opts *o, const struct ctlclient *c, const json_t *reply,
 		      int status)
@@ -268,6 +340,8 @@ ctlclient_print_reply(const struct ctl_opts *o, const struct ctlclient *c, const
 
 	if (o->json)
 		printf("%s\n", ctlclient_last_reply(c));
+	else if (status == CTL_STATUS_UNKNOWN_CMD && c->cmd[0] != '\0')
+		print_unknown(o, c);
 	else if (status != CTL_STATUS_OK)
 		fprintf(stderr, "ktpctl: %s\n", text != NULL && text[0] != '\0' ? text :
 			"the daemon refused the request");

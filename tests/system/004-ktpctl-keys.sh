@@ -130,7 +130,7 @@ info "help lists every command"
 run help
 expect_eq "help exit" "$RC" 0
 for c in status report sync pause resume import put remove unrecorded export metrics \
-	nodes conflicts import-bundle keygen pubkey help; do
+	nodes conflicts import-bundle reset-node keygen pubkey help; do
 	printf '%s\n' "$OUT" | grep -q "^  $c " || fail "help does not list '$c'"
 done
 run help keygen
@@ -146,5 +146,29 @@ run -s "$TEST_DIR/ktphubd.sock" --json nodes
 expect_eq "nodes without a hub" "$RC" 1
 expect_eq "nodes without a hub, stderr" "$ERR" \
 	"ktpctl: cannot connect to $TEST_DIR/ktphubd.sock: No such file or directory (is ktphubd running?)"
+
+info "a command of the other daemon: which daemon answered and whose command it is, once"
+enroll "$NODE_CODE"
+start_hub
+start_node
+run -s "$HUB_SOCK" sync
+expect_eq "sync at the hub exit" "$RC" 1
+expect_eq "sync at the hub" "$ERR" "ktpctl: ktphubd does not know 'sync' (it is a ktpsyncd command)"
+run -s "$HUB_SOCK" unrecorded
+expect_eq "unrecorded at the hub exit" "$RC" 1
+expect_eq "unrecorded at the hub" "$ERR" \
+	"ktpctl: ktphubd does not know 'unrecorded' (it is a ktpsyncd command)"
+run -s "$NODE_SOCK" nodes
+expect_eq "nodes at the node exit" "$RC" 1
+expect_eq "nodes at the node" "$ERR" "ktpctl: ktpsyncd does not know 'nodes' (it is a ktphubd command)"
+run -s "$NODE_SOCK" reset-node "$NODE_CODE" --yes
+expect_eq "reset-node at the node" "$ERR" \
+	"ktpctl: ktpsyncd does not know 'reset-node' (it is a ktphubd command)"
+run -s "$NODE_SOCK" --json nodes
+expect_eq "--json nodes at the node exit" "$RC" 1
+expect_eq "--json nodes at the node" "$(json '[.status, .error] | join(" ")' "$OUT")" \
+	"5 ctl: unknown command 'nodes'"
+expect_eq "--json nodes at the node, stderr" "$ERR" ""
+stop_node
 
 pass

@@ -36,7 +36,9 @@ h_status(struct ctlconn *c, json_t *req, void *ctx)
 	json_t *reply = ctlmsg_reply(CTL_STATUS_OK, NULL);
 
 	(void)req;
-	(void)ctx;
+	/* ctx, when given, names the daemon, as ktphubd and ktpsyncd do. */
+	if (ctx != NULL)
+		json_object_set_new(reply, "daemon", json_string(ctx));
 	json_object_set_new(reply, "state", json_string("idle"));
 	json_object_set_new(reply, "uid", json_integer(ctlconn_uid(c)));
 	json_object_set_new(reply, "pid", json_integer(ctlconn_pid(c)));
@@ -980,7 +982,7 @@ test_ctlclient_simple_maps_status_to_exit_code(void **state)
 	struct ctlsock_opts o = { .group = "nogroup" };
 	struct ctlsock *s = start(f, &o);
 	struct ctl_opts jo = { .socket = f->path, .json = true };
-	char out[1024], errtext[1024];
+	char out[1024], errtext[1024], want[PATH_MAX + 64];
 	json_t *reply = NULL;
 
 	assert_int_equal(run_simple(f, &f->copts, "status", NULL, &reply, out, errtext,
@@ -992,11 +994,78 @@ test_ctlclient_simple_maps_status_to_exit_code(void **state)
 	assert_int_equal(run_simple(f, &f->copts, "nope", json_pack("{s:s}", "x", "y"), &reply,
 				    out, errtext, sizeof(out)), 1);
 	assert_null(reply);
-	assert_string_equal(errtext, "ktpctl: ctl: unknown command 'nope'\n");
+	/* This status reply names no daemon, so the socket is named instead. */
+	snprintf(want, sizeof(want), "ktpctl: the daemon on %s does not know 'nope'\n", f->path);
+	assert_string_equal(errtext, want);
 	ctlsock_stop(s);
 	assert_int_equal(run_simple(f, &jo, "status", NULL, &reply, out, errtext, sizeof(out)), 1);
 	assert_null(reply);
 	assert_non_null(strstr(errtext, "(is ktpsyncd running?)\n"));
+}
+
+/* A download command the daemon does not know: its reply line comes where a
+ * chunk header was due; the client sees the end of the stream, then the reply. */
+static void
+test_ctlclient_read_chunk_stops_at_a_reply_line(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .group = "nogroup" };
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("unrecorded"), *reply = NULL;
+	const uint8_t *data = (const uint8_t *)"x";
+	size_t len = 99;
+	int st = -1;
+
+	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	assert_int_equal(ctlclient_read_chunk(c, &data, &len, &err), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(ctlclient_read_reply(c, &reply, &st, &err), 0);
+	assert_int_equal(st, CTL_STATUS_UNKNOWN_CMD);
+	assert_string_equal(json_string_value(json_object_get(reply, "error")),
+			    "ctl: unknown command 'unrecorded'");
+	json_decref(reply);
+	json_decref(req);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+/* A command of the other daemon: ktpctl asks the daemon its name (status) and
+ * says which daemon has the command, once, without the daemon's "ctl:" prefix. */
+static void
+test_ctlclient_unknown_command_names_both_daemons(void **state)
+{
+	static const char *const names[][2] = {
+		{ "ktphubd", "ktpctl: ktphubd does not know 'nope' (it is a ktpsyncd command)\n" },
+		{ "ktpsyncd", "ktpctl: ktpsyncd does not know 'nope' (it is a ktphubd command)\n" },
+	};
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .path = f->path, .group = "nogroup" };
+	struct ktp_err err = {0};
+	struct ctl_opts jo = { .socket = f->path, .json = true };
+	char out[1024], errtext[1024];
+	struct ctlsock *s;
+	json_t *reply = NULL;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		s = NULL;
+		assert_int_equal(ctlsock_start(&o, cmds, sizeof(cmds) / sizeof(cmds[0]),
+					       (void *)names[i][0], &s, &err), 0);
+		assert_int_equal(run_simple(f, &f->copts, "nope", NULL, &reply, out, errtext,
+					    sizeof(out)), 1);
+		assert_null(reply);
+		assert_string_equal(out, "");
+		assert_string_equal(errtext, names[i][1]);
+		/* --json prints the daemon's reply line unchanged, nothing else. */
+		assert_int_equal(run_simple(f, &jo, "nope", NULL, &reply, out, errtext,
+					    sizeof(out)), 1);
+		assert_string_equal(out, "{\"v\":1,\"status\":5,"
+				    "\"error\":\"ctl: unknown command 'nope'\"}\n");
+		assert_string_equal(errtext, "");
+		ctlsock_stop(s);
+	}
 }
 
 static void
@@ -1052,6 +1121,8 @@ main(void)
 		T(test_ctlsock_daemon_uid_may_write_and_others_are_told_who_may),
 		T(test_ctlclient_missing_socket_names_the_daemon),
 		T(test_ctlclient_simple_maps_status_to_exit_code),
+		T(test_ctlclient_unknown_command_names_both_daemons),
+		T(test_ctlclient_read_chunk_stops_at_a_reply_line),
 		T(test_ctlclient_json_prints_the_reply_unchanged),
 	};
 
