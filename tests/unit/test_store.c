@@ -140,6 +140,60 @@ test_store_note_error_keeps_progress(void **state)
 	store_close(s);
 }
 
+/* DIVERGED recovery: the cursor goes to 0 with a zero chain, rows and counters
+ * stay, and the node's whole journal sent again applies without doubling a row. */
+static void
+test_store_node_reset_zeroes_cursor_and_keeps_rows(void **state)
+{
+	static const uint8_t zero[KTP_HASH_LEN];
+	struct store *s = open_ok(state);
+	struct fixnode *a = fixnode_new(3201);
+	struct apply_result res;
+	struct store_node n;
+	struct ktp_err err = { 0 };
+	struct fixbatch b;
+	struct record r;
+	uint64_t old = 99;
+
+	assert_non_null(a);
+	fix_person(&r, "3201011505900001", hlc_make(T0_MS, 0), 320101);
+	fixnode_append(a, &r);
+	fix_person(&r, "3201011505900002", hlc_make(T0_MS, 1), 320101);
+	fixnode_append(a, &r);
+	assert_int_equal(fixnode_batch(a, 1, 2, &b), 0);
+	assert_int_equal(apply_batch(s, &b.hdr, b.plain, b.len, 500, NOW, &res, &err), 0);
+	assert_int_equal(res.acked, 2);
+
+	assert_int_equal(store_node_reset(s, 3201, &old, &err), 0);
+	assert_int_equal(old, 2);
+	assert_int_equal(store_node_get(s, 3201, &n, &err), 0);
+	assert_int_equal(n.acked, 0);
+	assert_memory_equal(n.chain, zero, KTP_HASH_LEN);
+	assert_int_equal(n.versions, 2);
+	assert_int_equal(n.bytes, 500);
+	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 2);
+
+	/* The same journal again: applied from seq 1, every row once. */
+	assert_int_equal(apply_batch(s, &b.hdr, b.plain, b.len, 500, NOW + 1, &res, &err), 0);
+	assert_int_equal(res.outcome, APPLY_OK);
+	assert_int_equal(res.acked, 2);
+	assert_int_equal(store_node_get(s, 3201, &n, &err), 0);
+	assert_int_equal(n.acked, 2);
+	assert_memory_equal(n.chain, a->chain[2], KTP_HASH_LEN);
+	assert_int_equal(n.versions, 4);
+	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 2);
+	assert_int_equal(q(s, "SELECT sum(persons) FROM aggregates"), 2);
+	assert_int_equal(store_verify(s, &err), 0);
+	fixbatch_done(&b);
+
+	old = 99;
+	assert_int_equal(store_node_reset(s, 3204, &old, &err), -ENOENT);
+	assert_string_equal(err.msg, "node 3204 has no cursor at this hub (it never contacted it)");
+	assert_int_equal(old, 99);
+	free(a);
+	store_close(s);
+}
+
 static void
 test_store_nodes_json_lists_cursors(void **state)
 {
@@ -247,6 +301,7 @@ main(void)
 		T(test_store_open_in_missing_dir_fails),
 		T(test_store_unknown_node_reads_as_zero),
 		T(test_store_note_error_keeps_progress),
+		T(test_store_node_reset_zeroes_cursor_and_keeps_rows),
 		T(test_store_nodes_json_lists_cursors),
 		T(test_store_conflicts_json_masks_nik_newest_first),
 		T(test_store_person_round_trip),
