@@ -93,6 +93,12 @@ static const char dashboard_css[] =
 	"svg line.top{stroke:var(--line);stroke-dasharray:4 3}"
 	"#sync{width:auto}#sync th{padding-right:2rem}"
 	"footer{padding:1rem;color:var(--muted);font-size:.85rem;text-align:center}"
+	/* the login form: a finger-sized field and button */
+	"form{max-width:24rem}label{display:block;margin:.5rem 0 .3rem;font-weight:bold}"
+	"input,button{font:inherit;padding:.55rem .7rem}"
+	"input{width:100%;border:1px solid var(--muted);border-radius:.3rem}"
+	"button{margin-top:.7rem;background:var(--head);color:#fff;border:0;border-radius:.3rem;"
+	"padding:.55rem 1.4rem;cursor:pointer}"
 	/* A phone (390 px) must show every column that is left without scrolling:
 	 * the code after the regency name and the progress bar go, the rest
 	 * tightens. */

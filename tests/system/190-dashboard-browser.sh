@@ -233,7 +233,15 @@ grep -q 'href="/regency/3201?lang=en"' <<< "$row" || fail "?lang=en: links lose 
 row=$(rows_of province-en | grep 'data-regency="3204"')
 grep -q '>never<' <<< "$row" || fail "?lang=en: 3204 not 'never'"
 
+info "login form in Chromium"
+dump "/login?lang=en" login-en
+grep -q '<label for="token">Report token</label>' "$ART/login-en.html" ||
+	fail "login form: no label for the token field"
+grep -q '<input id="token" name="token" type="password"' "$ART/login-en.html" ||
+	fail "login form: no password field"
+
 info "screenshots"
+shot /login login-phone 390 844
 shot / province-phone 390 844
 shot / province-desktop 1280 900
 shot /regency/3201 regency-3201-phone 390 1500
