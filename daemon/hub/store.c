@@ -158,8 +158,6 @@ store_open(const char *state_dir, struct store **ret, struct ktp_err *err)
 		goto fail;
 	if ((r = db_exec(s->db, PRAGMAS, err)) < 0)
 		goto fail;
-	if (getenv("KTP_POST") && (r = db_exec(s->db, getenv("KTP_POST"), err)) < 0) /*XPERF*/
-		goto fail;
 	if ((r = db_migrate(s->db, MIGRATIONS, sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]),
 			    err)) < 0)
 		goto fail;
