@@ -28,7 +28,7 @@ declare -A PUB=() NODE_PID=()
 T0=$SECONDS
 
 say() { printf '\n== %s\n' "$*"; }
-die() { echo "demo: $*" >&2; exit 1; }
+die() { echo "demo: $*" >&2; [ -n "${D:-}" ] && echo "demo: the files and logs are in $D" >&2; exit 1; }
 
 for bin in "$KTPHUBD" "$KTPSYNCD" "$KTPCTL" "$GEN"; do
 	[ -x "$bin" ] || die "$bin missing (run make all tools)"

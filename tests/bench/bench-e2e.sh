@@ -7,7 +7,8 @@
 #   ctl_import_rows_s             the 1 M-row ktpctl import through the control socket
 #   node_idle_rss_mb              VmRSS of the idle ktpsyncd holding the 1 M journal
 #   node_idle_wakeups_s           context switches of all its threads per second
-#                                 over IDLE_S seconds of idleness
+#                                 over IDLE_S (30) seconds of idleness, one push
+#                                 interval of the default config
 #   hubd_rss_mb                   VmRSS of ktphubd after applying the 1 M versions
 #   node_restart_rss_mb           VmRSS of the same node idle again after a restart
 # Prints `bench: NAME VALUE UNIT`; never fails on a time. E2E_ROWS and IDLE_S
@@ -16,7 +17,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=$ROOT/${KTP_BUILD:-build}
 ROWS=${E2E_ROWS:-1000000}
-IDLE_S=${IDLE_S:-10}
+IDLE_S=${IDLE_S:-30}
 KTPHUBD=$B/bin/ktphubd
 KTPSYNCD=$B/bin/ktpsyncd
 KTPCTL=$B/bin/ktpctl
