@@ -16,7 +16,7 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 FUZZ_SECONDS ?= 60
 
-PKGS      := libcurl sqlite3 libsodium libmicrohttpd libzstd jansson inih libsystemd
+PKGS      := libcurl sqlite3 libsodium libmicrohttpd libzstd jansson inih
 TEST_PKGS := cmocka
 
 # Debian packages: the libraries, then what the tests and tools use.
@@ -49,7 +49,7 @@ TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP $(INCS) $(PKG_CFLAGS)
-LDFLAGS += -Wl,-z,relro -Wl,-z,now $(SANFLAGS)
+LDFLAGS += -Wl,--as-needed -Wl,-z,relro -Wl,-z,now $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
 
 ifeq ($(V),1)
