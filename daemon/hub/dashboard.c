@@ -105,7 +105,9 @@ static const char dashboard_css[] =
 	"@media (max-width:40rem){.wide{display:none}main{padding:.5rem}"
 	"header h1{font-size:1.1rem}.summary{gap:.5rem}.summary li{padding:.4rem .6rem}"
 	".summary li:first-child{flex-basis:100%}.summary .v{font-size:1.2rem}"
-	"table{font-size:.8125rem}thead th{font-size:.75rem}th,td{padding:.4rem .2rem}"
+	"table{font-size:.8125rem}thead th{font-size:.75rem}th,td{padding:.4rem .15rem}"
+	/* a long name breaks inside a word rather than push a column off screen */
+	"tbody th{overflow-wrap:anywhere}"
 	/* the chart is scaled down to about 0.6: its text in user units grows */
 	"svg text{font-size:18px}}";
 

@@ -7,13 +7,14 @@
 # the chart is there, ?lang=en switches the labels, and screenshots at phone
 # and desktop width are kept under build/artifacts/dashboard/.
 #
-# Login: Chromium's command line cannot set a cookie or fill a form, so the
-# report_token flow (/ redirects to /login, POST /login gives 303 and the
-# ktp_session cookie, the cookie opens /) is checked with curl while the hub
-# has report_token; then the hub is restarted on the same state without it
-# and Chromium loads the pages directly. The browser therefore renders the
-# very pages the cookie opens, but does not itself exercise the cookie.
+# Chromium runs as a browser would for provincial staff: the hub has a
+# report_token, the browser is sent to /login, fills the form, and reads every
+# page with the ktp_session cookie the form gave it. It is driven over the
+# DevTools protocol (tests/system/web/cdp.sh), which also sets a phone's
+# viewport and measures that nothing overflows its width. curl checks the
+# redirects, the wrong token and the cookie itself.
 . "$(dirname "$0")/test.common"
+. "$ROOT/tests/system/web/cdp.sh"
 
 CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
 [ -n "$CHROMIUM" ] || skip "chromium not installed (make deps)"
@@ -97,48 +98,43 @@ expect_eq "GET /regency/3201 with a wrong cookie" "$HTTP_CODE" 303
 http_get /v1/report -H "Authorization: Bearer $TOKEN"
 expect_eq "GET /v1/report" "$HTTP_CODE" 200
 REPORT=$HTTP_BODY
-stop_hub
-
-info "restarting the hub without report_token for the browser"
-HUB_EXTRA=()
-write_hub_conf
-start_hub
-http_get /v1/report
-expect_eq "GET /v1/report" "$HTTP_CODE" 200
-expect_eq "report unchanged by the restart" \
-	"$(json '.province | del(.regencies[].last_sync) | tojson')" \
-	"$(json '.province | del(.regencies[].last_sync) | tojson' "$REPORT")"
-REPORT=$HTTP_BODY
 expect_eq "regencies in the report" "$(json '[.province.regencies[].code] | join(" ")')" \
 	"3201 3202 3203 3204"
 expect_eq "3204 never synced" "$(json '.province.regencies[3].last_sync')" null
 
 # --- the browser ------------------------------------------------------------
 
-CHROME_HOME=$TEST_DIR/chromium
-mkdir -p "$CHROME_HOME"
-
-# browser OUT ARGS...: headless Chromium, at most 30 s; stderr to a log.
-browser() {
-	local out=$1
-	shift
-	timeout -k 5 30 env HOME="$CHROME_HOME" "$CHROMIUM" --headless --no-sandbox \
-		--disable-gpu --disable-quic --no-first-run --disable-background-networking \
-		--disable-component-update --disable-sync --disable-extensions \
-		--user-data-dir="$(mktemp -d "$CHROME_HOME/profile-XXXXXX")" \
-		--lang=id-ID --hide-scrollbars "$@" > "$out" 2>> "$TEST_DIR/chromium.log"
-}
-
-# dump PATH NAME: the DOM Chromium built for PATH into $ART/NAME.html.
+# dump PATH NAME: loads PATH and saves the DOM Chromium built as $ART/NAME.html.
 dump() {
-	browser "$ART/$2.html" --dump-dom "$(hub_url "$1")" || fail "chromium --dump-dom $1"
+	cdp_load "$(hub_url "$1")" "$1"
+	cdp_eval 'document.documentElement.outerHTML'
+	printf '%s\n' "$CDP_VALUE" > "$ART/$2.html"
 	grep -q '</html>' "$ART/$2.html" || fail "chromium gave no document for $1"
 }
 
-# shot PATH NAME WIDTH HEIGHT: a PNG screenshot into $ART/NAME.png.
+# The elements wider than the viewport or than their scroll box: "" when the
+# page fits. A phone user does not find a column hidden off the right edge.
+OVERFLOW_JS='(function () {
+	var bad = [], d = document.documentElement;
+	if (d.scrollWidth > d.clientWidth)
+		bad.push("page " + d.scrollWidth + ">" + d.clientWidth);
+	document.querySelectorAll(".scroll").forEach(function (e) {
+		if (e.scrollWidth > e.clientWidth)
+			bad.push(e.firstElementChild.id + " " + e.scrollWidth + ">" + e.clientWidth);
+	});
+	return bad.join(", ");
+})()'
+
+# shot PATH NAME WIDTH HEIGHT MOBILE: a PNG of PATH into $ART/NAME.png; at
+# phone size (MOBILE true) the page must also fit the width.
 shot() {
-	browser /dev/null --screenshot="$ART/$2.png" --window-size="$3,$4" "$(hub_url "$1")" ||
-		fail "chromium --screenshot $1"
+	cdp_viewport "$3" "$4" "$5"
+	cdp_load "$(hub_url "$1")" "$1"
+	if [ "$5" = true ]; then
+		cdp_eval "$OVERFLOW_JS"
+		[ -z "$CDP_VALUE" ] || fail "$1 at $3 px: wider than the screen: $CDP_VALUE"
+	fi
+	cdp_shot "$ART/$2.png"
 	[ "$(head -c 8 "$ART/$2.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
 		fail "$ART/$2.png is not a PNG"
 }
@@ -156,6 +152,21 @@ freshness() {
 	grep -o '<td class="[a-z-]*" data-age="[a-z0-9]*"' |
 		sed 's/<td class="\([^"]*\)" data-age="\([^"]*\)"/\1 \2/'
 }
+
+info "Chromium: / sends it to the login form, the token lets it in"
+cdp_start
+cdp_load "$(hub_url /)" /login
+cdp_eval 'document.querySelector("#token").value = "wrong"; window.__cdp_stale = true;
+	document.querySelector("form").submit(); 1'
+cdp_wait_path /login
+cdp_eval 'document.querySelector("[role=alert]").textContent'
+expect_eq "wrong token in the browser" "$CDP_VALUE" "Token salah."
+cdp_eval "document.querySelector('#token').value = '$TOKEN'; window.__cdp_stale = true;
+	document.querySelector('form').submit(); 1"
+cdp_wait_path /
+cdp_eval 'document.cookie + "|" + document.querySelector("#total-unrecorded").textContent'
+expect_eq "after login: no script-readable cookie, the total shown" "$CDP_VALUE" \
+	"|$(id_num "$(json .province.dpt_unrecorded)")"
 
 info "province page in Chromium"
 dump / province
@@ -196,7 +207,7 @@ grep -q 'DPT belum rekam' <<< "$html" || fail "Indonesian label missing"
 
 info "regency page 3201 in Chromium"
 dump /regency/3201 regency-3201
-http_get "/v1/report?regency=3201"
+http_get "/v1/report?regency=3201" -H "Authorization: Bearer $TOKEN"
 RREPORT=$HTTP_BODY
 j='.province.regencies[0]'
 expect_eq "3201 total unrecorded shown" \
@@ -240,13 +251,17 @@ grep -q '<label for="token">Report token</label>' "$ART/login-en.html" ||
 grep -q '<input id="token" name="token" type="password"' "$ART/login-en.html" ||
 	fail "login form: no password field"
 
-info "screenshots"
-shot /login login-phone 390 844
-shot / province-phone 390 844
-shot / province-desktop 1280 900
-shot /regency/3201 regency-3201-phone 390 1500
-shot /regency/3201 regency-3201-desktop 1280 1000
-shot "/?lang=en" province-en-phone 390 844
+info "screenshots; at phone width nothing may overflow"
+shot /login login-phone 390 844 true
+shot /login?lang=en login-en-phone 390 844 true
+shot / province-phone 390 844 true
+shot "/?lang=en" province-en-phone 390 844 true
+shot /regency/3201 regency-3201-phone 390 1500 true
+shot "/regency/3201?lang=en" regency-3201-en-phone 390 1500 true
+shot /regency/3203 regency-3203-phone 390 1500 true
+shot / province-desktop 1280 900 false
+shot /regency/3201 regency-3201-desktop 1280 1000 false
+cdp_stop
 ls "$ART"/*.png | sed 's/^/    /'
 stop_hub
 pass
