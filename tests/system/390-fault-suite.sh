@@ -456,8 +456,9 @@ day_diff=$(hub_sql "
 fs_expect "daily recordings differing from a recount" "$day_diff" 0
 
 # Not asserted (the log's wording is the hub's): how often a batch came back
-# that the hub had committed while the node never saw its answer.
-info "batches the hub had applied already: $(grep -c ': 0 applied' "$HUB_LOG")"
+# that the hub had committed while the node never saw its answer, and how
+# often the full disk turned a push away.
+info "batches the hub had applied already: $(grep -c ': 0 applied' "$HUB_LOG"), pushes refused for a full disk: $(grep -c ' 503 ' "$HUB_LOG")"
 [ "$LOST" -eq 0 ] && [ "$DUPS" -eq 0 ] ||
 	fs_fail "faults: $FAULTS injected, $VERSIONS versions, $LOST lost, $DUPS duplicated"
 echo "faults: $FAULTS injected, $VERSIONS versions, $LOST lost, $DUPS duplicated"
