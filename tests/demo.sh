@@ -322,7 +322,9 @@ ctl_hub --json report | jq -r '.report.province.regencies[] |
 	"\(.code) \(.name): \(.dpt_unrecorded) voters still unrecorded, \(.recorded_30d) recorded in 30 days (\(.rate_per_day * 100 | round / 100)/day), done by \(.projected_completion // "never") \(if .on_track then "(on track)" else "(LATE)" end)"'
 echo
 echo "kecamatan of ${NAME[$CUT]} with the most unrecorded voters (mobile teams go there first):"
-ctl_hub report --regency "$CUT" | awk 'f && NF { print } NF == 0 { f = 1 }' | head -n 6
+ctl_hub --json report --regency "$CUT" | jq -r '.report.province.regencies[0].kecamatan |
+	sort_by(-.dpt_unrecorded) | .[:5][] |
+	"  \(.code): \(.dpt_unrecorded) unrecorded of \(.on_dpt) voters, \(.recorded_30d) recorded in 30 days, done by \(.projected_completion // "never")"'
 
 n=$(ctl_hub --json conflicts | jq '.conflicts | length')
 echo
