@@ -98,9 +98,10 @@ expect_eq "GET /regency/3201 with a wrong cookie" "$HTTP_CODE" 303
 http_get /v1/report -H "Authorization: Bearer $TOKEN"
 expect_eq "GET /v1/report" "$HTTP_CODE" 200
 REPORT=$HTTP_BODY
-expect_eq "regencies in the report" "$(json '[.province.regencies[].code] | join(" ")')" \
+rj() { json "$1" "$REPORT"; }	# jq over the province report
+expect_eq "regencies in the report" "$(rj '[.province.regencies[].code] | join(" ")')" \
 	"3201 3202 3203 3204"
-expect_eq "3204 never synced" "$(json '.province.regencies[3].last_sync')" null
+expect_eq "3204 never synced" "$(rj '.province.regencies[3].last_sync')" null
 
 # --- the browser ------------------------------------------------------------
 
@@ -166,29 +167,33 @@ cdp_eval "document.querySelector('#token').value = '$TOKEN'; window.__cdp_stale 
 cdp_wait_path /
 cdp_eval 'document.cookie + "|" + document.querySelector("#total-unrecorded").textContent'
 expect_eq "after login: no script-readable cookie, the total shown" "$CDP_VALUE" \
-	"|$(id_num "$(json .province.dpt_unrecorded)")"
+	"|$(id_num "$(rj .province.dpt_unrecorded)")"
 
 info "province page in Chromium"
 dump / province
 html=$(cat "$ART/province.html")
 expect_eq "total unrecorded shown" \
 	"$(sed -n 's/.*id="total-unrecorded">\([^<]*\)<.*/\1/p' <<< "$html")" \
-	"$(id_num "$(json .province.dpt_unrecorded)")"
-[ "$(json .province.dpt_unrecorded)" -ge 1000 ] ||
-	fail "province dpt_unrecorded $(json .province.dpt_unrecorded): too few to test the format"
+	"$(id_num "$(rj .province.dpt_unrecorded)")"
+[ "$(rj .province.dpt_unrecorded)" -ge 1000 ] ||
+	fail "province dpt_unrecorded $(rj .province.dpt_unrecorded): too few to test the format"
 expect_eq "regency rows" "$(rows_of province | grep -c 'data-regency=')" 4
+want='late" id="province-track">terlambat'
+[ "$(rj .province.on_track)" = true ] && want='ok" id="province-track">sesuai jadwal'
+grep -q "<span class=\"v $want</span>" "$ART/province.html" ||
+	fail "province on_track $(rj .province.on_track) not shown as '$want'"
 for code in 3201 3202 3203 3204; do
 	row=$(rows_of province | grep "data-regency=\"$code\"")
 	j=".province.regencies[] | select(.code == \"$code\")"
 	for f in dpt_unrecorded recorded_30d; do
-		expect_eq "$code $f shown" "$(cell "$f" <<< "$row")" "$(id_num "$(json "$j.$f")")"
+		expect_eq "$code $f shown" "$(cell "$f" <<< "$row")" "$(id_num "$(rj "$j.$f")")"
 	done
 	grep -q "href=\"/regency/$code\"" <<< "$row" || fail "$code: no link to its page"
 	expect_eq "$code progress bar (max value)" \
 		"$(sed -n 's/.*<progress max="\([0-9]*\)" value="\([0-9]*\)".*/\1 \2/p' <<< "$row")" \
-		"$(json "$j | \"\\(.on_dpt) \\(.on_dpt - .dpt_unrecorded)\"")"
+		"$(rj "$j | \"\\(.on_dpt) \\(.on_dpt - .dpt_unrecorded)\"")"
 	want=ok
-	[ "$(json "$j.on_track")" = true ] || want=late
+	[ "$(rj "$j.on_track")" = true ] || want=late
 	expect_eq "$code projection class" \
 		"$(grep -o '<td class="[a-z]*">[^<]*</td><td class="[a-z-]*" data-age' <<< "$row" |
 		   sed 's/<td class="\([a-z]*\)".*/\1/')" "$want"
@@ -239,7 +244,7 @@ grep -q '<html lang="en"' "$ART/province-en.html" || fail "?lang=en: not English
 grep -q 'Projected completion' "$ART/province-en.html" || fail "?lang=en: English labels missing"
 row=$(rows_of province-en | grep 'data-regency="3201"')
 expect_eq "3201 dpt_unrecorded in English format" "$(cell dpt_unrecorded <<< "$row")" \
-	"$(en_num "$(json '.province.regencies[0].dpt_unrecorded')")"
+	"$(en_num "$(rj '.province.regencies[0].dpt_unrecorded')")"
 grep -q 'href="/regency/3201?lang=en"' <<< "$row" || fail "?lang=en: links lose the language"
 row=$(rows_of province-en | grep 'data-regency="3204"')
 grep -q '>never<' <<< "$row" || fail "?lang=en: 3204 not 'never'"

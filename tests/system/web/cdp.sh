@@ -37,7 +37,7 @@ cdp_raw() {
 	for ((n = 0; n < 10000; n++)); do
 		IFS= read -r -d '' -t "$CDP_TIMEOUT" msg <&"$CDP_R" ||
 			fail "cdp: no answer to $(jq -c '{method}' <<< "$1") within $CDP_TIMEOUT s"
-		case $msg in '{"id":'"$CDP_ID"[,}]*) break ;; esac
+		case $msg in '{"id":'"$CDP_ID"[,\}]*) break ;; esac
 	done
 	[ "$n" -lt 10000 ] || fail "cdp: no answer among 10000 messages"
 	jq -e 'has("error")' <<< "$msg" >/dev/null &&
