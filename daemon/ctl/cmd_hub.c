@@ -165,13 +165,11 @@ print_bundle_reply(const struct ctl_opts *o, struct ctlclient *c, const json_t *
 	return r;
 }
 
-/* Reads the reply even when the hub stopped reading early (the write then
- * fails with EPIPE), so the operator sees the hub's reason. */
 static int
 send_bundle(const struct ctl_opts *o, int fd, const char *name)
 {
 	struct ctlclient *c = NULL;
-	struct ktp_err err = {0}, werr = {0};
+	struct ktp_err err = {0};
 	json_t *req = ctlmsg_request("import-bundle"), *reply = NULL;
 	int status = 0, r;
 
@@ -179,15 +177,9 @@ send_bundle(const struct ctl_opts *o, int fd, const char *name)
 		r = ktp_err_set(&err, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((r = ctlclient_connect(o, &c, &err)) < 0)
+	if ((r = ctlclient_connect(o, &c, &err)) < 0 ||
+	    (r = ctlclient_call_with_fd(c, req, fd, &reply, &status, &err)) < 0)
 		goto fail;
-	if ((r = ctlclient_request(c, req, &err)) == 0)
-		ctlclient_send_fd(c, fd, &werr);
-	if (r < 0 || (r = ctlclient_read_reply(c, &reply, &status, &err)) < 0) {
-		if (werr.code != 0)
-			err = werr;
-		goto fail;
-	}
 	r = print_bundle_reply(o, c, reply, status, name);
 	json_decref(reply);
 	json_decref(req);

@@ -332,25 +332,17 @@ print_import(const struct ctl_opts *o, struct ctlclient *c, const json_t *reply,
 	return r;
 }
 
-/* Sends req then the fd's bytes, and reads the reply even when the daemon
- * refused early and closed (the write then fails with EPIPE). */
 static int
 stream_fd(const struct ctl_opts *o, json_t *req, int fd, const char *name)
 {
 	struct ctlclient *c = NULL;
-	struct ktp_err err = {0}, werr = {0};
+	struct ktp_err err = {0};
 	json_t *reply = NULL;
 	int status = 0, r;
 
-	if ((r = ctlclient_connect(o, &c, &err)) < 0)
+	if ((r = ctlclient_connect(o, &c, &err)) < 0 ||
+	    (r = ctlclient_call_with_fd(c, req, fd, &reply, &status, &err)) < 0)
 		goto fail;
-	if ((r = ctlclient_request(c, req, &err)) == 0)
-		ctlclient_send_fd(c, fd, &werr);
-	if (r < 0 || (r = ctlclient_read_reply(c, &reply, &status, &err)) < 0) {
-		if (werr.code != 0)
-			err = werr;
-		goto fail;
-	}
 	r = print_import(o, c, reply, status, name);
 	json_decref(reply);
 	ctlclient_close(c);

@@ -205,6 +205,23 @@ ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err)
 	return r;
 }
 
+int
+ctlclient_call_with_fd(struct ctlclient *c, const json_t *req, int fd, json_t **ret_reply,
+		       int *ret_status, struct ktp_err *err)
+{
+	struct ktp_err werr = {0};
+	int r;
+
+	if ((r = ctlclient_request(c, req, err)) < 0)
+		return r;
+	ctlclient_send_fd(c, fd, &werr);
+	/* The reply is read even when sending failed: a daemon that refused
+	 * the stream early closed its side (EPIPE here) and says why. */
+	if ((r = ctlclient_read_reply(c, ret_reply, ret_status, err)) < 0 && werr.code != 0)
+		*err = werr;
+	return r;
+}
+
 /* A daemon that refuses a command with a download stream (unknown command,
  * denied) sends its reply line and no stream. A chunk header never starts
  * with '{': that would be a length over 2 GB, far beyond CTLMSG_CHUNK_MAX.

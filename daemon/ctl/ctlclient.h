@@ -42,6 +42,11 @@ int	ctlclient_end_stream(struct ctlclient *c, struct ktp_err *err);
  * reading fd fails, shuts down the sending side instead of ending the stream,
  * so the daemon discards what it got and replies; read that reply next. */
 int	ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err);
+/* Sends req, then the whole fd as its payload stream, then reads the reply,
+ * also when the daemon refused the stream early (the reply says why; if
+ * there is none, err holds the sending error). */
+int	ctlclient_call_with_fd(struct ctlclient *c, const json_t *req, int fd,
+			       json_t **ret_reply, int *ret_status, struct ktp_err *err);
 /* Reads a chunk into a buffer valid until the next call; *ret_len 0 at the end. */
 int	ctlclient_read_chunk(struct ctlclient *c, const uint8_t **ret_data, size_t *ret_len,
 			     struct ktp_err *err);
