@@ -123,6 +123,9 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(SYNTH_OBJS) $(LIB_OBJS) $(NODE_OBJS
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Objects of tools and tests are intermediate files to make; keep them.
+.SECONDARY:
+
 .SECONDEXPANSION:
 $(UNITS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(call objs,$$($$*_DEPS))
 	@mkdir -p $(@D)
