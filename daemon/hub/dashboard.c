@@ -82,6 +82,7 @@ static const char dashboard_css[] =
 	"caption{text-align:left;font-weight:bold;padding:.4rem 0}"
 	"th,td{border-bottom:1px solid var(--line);padding:.45rem .5rem;text-align:left}"
 	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"tbody th{white-space:nowrap}"
 	"progress{width:7rem;height:.9rem;vertical-align:middle;accent-color:var(--head)}"
 	".late{color:var(--red);font-weight:bold}.ok{color:var(--ok)}"
 	".stale-amber{background:var(--amber-bg);color:var(--amber)}"
@@ -107,7 +108,7 @@ static const char dashboard_css[] =
 	".summary li:first-child{flex-basis:100%}.summary .v{font-size:1.2rem}"
 	"table{font-size:.8125rem}thead th{font-size:.75rem}th,td{padding:.4rem .15rem}"
 	/* a long name breaks inside a word rather than push a column off screen */
-	"tbody th{overflow-wrap:anywhere}"
+	"tbody th{white-space:normal;overflow-wrap:anywhere}"
 	/* the chart is scaled down to about 0.6: its text in user units grows */
 	"svg text{font-size:18px}}";
 
