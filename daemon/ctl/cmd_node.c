@@ -80,8 +80,11 @@ print_times(FILE *out, const json_t *r, int64_t now)
 		fprintf(out, "%-17s %s %s\n", "last error:", e, buf);
 	else
 		line(out, "last error:", "-");
+	/* An attempt due this second or overdue (the push is starting) is "now",
+	 * not "0s ago". */
 	output_age(a, sizeof(a), int_of(r, "next_attempt"), now);
-	line(out, "next attempt:", int_of(r, "next_attempt") > 0 ? a : "-");
+	line(out, "next attempt:", int_of(r, "next_attempt") <= 0 ? "-" :
+				   int_of(r, "next_attempt") <= now ? "now" : a);
 }
 
 static void
