@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "db.h"
 #include "err.h"
@@ -81,13 +81,26 @@ check_wal(sqlite3 *db, const char *path, struct ktp_err *err)
 	return r;
 }
 
+/* The Debian library is built without lookaside memory, so every statement
+ * step mallocs its records and cursors; with memory statistics on (the
+ * default) each of those takes a global mutex and updates counters nobody
+ * here reads. Off: 4 % fewer instructions per imported row. It can only be
+ * set before the library initialises, hence before the first open. */
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+static void
+config_library(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 db_open(const char *path, unsigned busy_ms, sqlite3 **ret_db, struct ktp_err *err)
 {
 	sqlite3 *db = NULL;
 	int rc, r;
 
-	if (getenv("KTP_MS")) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	pthread_once(&config_once, config_library);
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -95,7 +108,6 @@ db_open(const char *path, unsigned busy_ms, sqlite3 **ret_db, struct ktp_err *er
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db, 1);
-	if (getenv("KTP_PRE")) sqlite3_exec(db, getenv("KTP_PRE"), NULL, NULL, NULL);
 	if ((rc = sqlite3_busy_timeout(db, (int)busy_ms)) != SQLITE_OK ||
 	    (rc = sqlite3_exec(db, DB_PRAGMAS, NULL, NULL, NULL)) != SQLITE_OK) {
 		r = db_err(db, rc, path, err);
