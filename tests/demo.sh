@@ -250,9 +250,11 @@ drain() {
 	local secs=$1 start=$SECONDS p
 	shift
 	while [ $((SECONDS - start)) -le "$secs" ]; do
+		# Pending is read before the progress lines, so the lines printed
+		# last are the drained state itself.
+		p=$(all_pending "$@") || p=1
 		printf -- '-- t+%ds\n' $((SECONDS - start))
 		progress
-		p=$(all_pending "$@") || p=1
 		[ "$p" = 0 ] && return 0
 		sleep 1
 	done
