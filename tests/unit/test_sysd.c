@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -72,6 +73,33 @@ test_sysd_sends_each_state_to_notify_socket(void **state)
 	close(fd);
 }
 
+/* "@name" is the abstract namespace, as systemd passes it in containers. */
+static void
+test_sysd_sends_to_abstract_notify_socket(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 2 };
+	char name[64];
+	int fd, len;
+
+	(void)state;
+	len = snprintf(name, sizeof(name), "@ktp-test-sysd-%ld", (long)getpid());
+	memcpy(sa.sun_path, name, (size_t)len);
+	sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)len)), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(setenv("NOTIFY_SOCKET", name, 1), 0);
+	sysd_ready();
+	expect_message(fd, "READY=1");
+	sysd_status("%s", "paused");
+	expect_message(fd, "STATUS=paused");
+	assert_int_equal(unsetenv("NOTIFY_SOCKET"), 0);
+	close(fd);
+}
+
 static void
 test_sysd_watchdog_interval_is_half_of_watchdog_usec(void **state)
 {
@@ -97,6 +125,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sysd_without_notify_socket_is_a_noop),
 		T(test_sysd_sends_each_state_to_notify_socket),
+		cmocka_unit_test(test_sysd_sends_to_abstract_notify_socket),
 		cmocka_unit_test(test_sysd_watchdog_interval_is_half_of_watchdog_usec),
 	};
 
