@@ -5,14 +5,26 @@
 #include "err.h"
 #include "nik.h"
 
-/* Province codes in use since the 2022 Papua split (Permendagri 2022):
- * Sumatra 11-19 and 21, Java and Bali-Nusa Tenggara 31-36 and 51-53,
+/* Province codes and names in use since the 2022 Papua split (Permendagri
+ * 2022): Sumatra 11-19 and 21, Java and Bali-Nusa Tenggara 31-36 and 51-53,
  * Kalimantan 61-65, Sulawesi 71-76, Maluku 81-82, Papua 91-96. */
-static const uint8_t provinces[] = {
-	11, 12, 13, 14, 15, 16, 17, 18, 19, 21,
-	31, 32, 33, 34, 35, 36, 51, 52, 53,
-	61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76,
-	81, 82, 91, 92, 93, 94, 95, 96,
+static const struct {
+	uint8_t		code;
+	const char	*name;
+} provinces[] = {
+	{ 11, "Aceh" }, { 12, "Sumatera Utara" }, { 13, "Sumatera Barat" }, { 14, "Riau" },
+	{ 15, "Jambi" }, { 16, "Sumatera Selatan" }, { 17, "Bengkulu" }, { 18, "Lampung" },
+	{ 19, "Kepulauan Bangka Belitung" }, { 21, "Kepulauan Riau" },
+	{ 31, "DKI Jakarta" }, { 32, "Jawa Barat" }, { 33, "Jawa Tengah" },
+	{ 34, "DI Yogyakarta" }, { 35, "Jawa Timur" }, { 36, "Banten" },
+	{ 51, "Bali" }, { 52, "Nusa Tenggara Barat" }, { 53, "Nusa Tenggara Timur" },
+	{ 61, "Kalimantan Barat" }, { 62, "Kalimantan Tengah" }, { 63, "Kalimantan Selatan" },
+	{ 64, "Kalimantan Timur" }, { 65, "Kalimantan Utara" },
+	{ 71, "Sulawesi Utara" }, { 72, "Sulawesi Tengah" }, { 73, "Sulawesi Selatan" },
+	{ 74, "Sulawesi Tenggara" }, { 75, "Gorontalo" }, { 76, "Sulawesi Barat" },
+	{ 81, "Maluku" }, { 82, "Maluku Utara" },
+	{ 91, "Papua" }, { 92, "Papua Barat" }, { 93, "Papua Selatan" }, { 94, "Papua Tengah" },
+	{ 95, "Papua Pegunungan" }, { 96, "Papua Barat Daya" },
 };
 
 static const char *const month_names[] = {
@@ -20,15 +32,21 @@ static const char *const month_names[] = {
 	"August", "September", "October", "November", "December",
 };
 
-bool
-nik_province_is_known(unsigned code)
+const char *
+nik_province_name(unsigned code)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(provinces); i++)
-		if (provinces[i] == code)
-			return true;
-	return false;
+	for (i = 0; i < sizeof(provinces) / sizeof(provinces[0]); i++)
+		if (provinces[i].code == code)
+			return provinces[i].name;
+	return NULL;
+}
+
+bool
+nik_province_is_known(unsigned code)
+{
+	return nik_province_name(code) != NULL;
 }
 
 static bool

@@ -33,6 +33,8 @@ struct nik {
  * "nik: birth date: 31 February 1990 does not exist", "nik: serial 0000". */
 int	nik_parse(const char *text, unsigned ref_year, struct nik *ret, struct ktp_err *err);
 bool	nik_province_is_known(unsigned code);
+/* "Jawa Barat" for 32; NULL for a code not in use. Static storage. */
+const char *nik_province_name(unsigned code);
 /* The 4-digit regency code (PPRR) and 6-digit kecamatan code (PPRRKK). */
 uint16_t nik_regency_code(const struct nik *n);
 uint32_t nik_kecamatan_code(const struct nik *n);

@@ -8,6 +8,7 @@
 
 #include "dashboard.h"
 #include "err.h"
+#include "nik.h"
 
 /* Freshness thresholds from the provincial staff's point of view: data older
  * than an hour is worth a look (amber), older than a day is stale (red). */
@@ -439,14 +440,16 @@ dashboard_province(const struct dashboard_view *v, char **ret, size_t *ret_len,
 		   struct ktp_err *err)
 {
 	const json_t *prov = province_of(v->report), *r;
+	const char *name;
 	char *buf = NULL, title[160];
 	size_t len = 0, i;
 	FILE *f;
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return ktp_err_set(err, -ENOMEM, "dashboard: out of memory");
+	name = nik_province_name((unsigned)atoi(code_of(prov)));
 	snprintf(title, sizeof(title), "%s — %s %s", L(v, L_TITLE), L(v, L_PROVINCE),
-		 jstr(prov, "name") != NULL ? jstr(prov, "name") : code_of(prov));
+		 name != NULL ? name : code_of(prov));
 	put_head(f, v, title, "/");
 	put_summary(f, v, prov);
 	fprintf(f, "<div class=\"scroll\"><table id=\"regencies\"><caption>%s</caption><thead><tr>"

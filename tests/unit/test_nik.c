@@ -157,10 +157,22 @@ test_nik_leaves_result_untouched_on_failure(void **state)
 	assert_int_equal(n.serial, 0x5a5a);
 }
 
+static void
+test_nik_province_names_follow_the_codes(void **state)
+{
+	(void)state;
+	assert_string_equal(nik_province_name(32), "Jawa Barat");
+	assert_string_equal(nik_province_name(11), "Aceh");
+	assert_string_equal(nik_province_name(96), "Papua Barat Daya");
+	assert_null(nik_province_name(20));
+	assert_null(nik_province_name(99));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nik_province_names_follow_the_codes),
 		cmocka_unit_test(test_nik_parses_valid_numbers),
 		cmocka_unit_test(test_nik_splits_region_codes),
 		cmocka_unit_test(test_nik_rejects_each_failure_with_its_reason),
