@@ -19,12 +19,13 @@ FUZZ_SECONDS ?= 60
 PKGS      := libcurl sqlite3 libsodium libmicrohttpd libzstd jansson inih
 TEST_PKGS := cmocka
 
-# Debian packages: the libraries, then what the tests and tools use.
-DEB_LIBS  := pkg-config libcurl4-openssl-dev libsqlite3-dev libsodium-dev libcmocka-dev \
-	     libmicrohttpd-dev libzstd-dev libjansson-dev libinih-dev libsystemd-dev
+# Each library as pkg-config knows it, with the Debian package that brings it.
+DEB_LIBS  := libcurl:libcurl4-openssl-dev sqlite3:libsqlite3-dev libsodium:libsodium-dev \
+	     cmocka:libcmocka-dev libmicrohttpd:libmicrohttpd-dev libzstd:libzstd-dev \
+	     jansson:libjansson-dev inih:libinih-dev libsystemd:libsystemd-dev
+# What the tests, tools and the demo use besides the libraries.
 DEB_TESTS := curl sqlite3 faketime clang libclang-rt-14-dev valgrind iproute2 procps \
 	     systemd e2fsprogs man-db jq openssl chromium fonts-dejavu-core
-DEB_ALL   := $(DEB_LIBS) $(DEB_TESTS)
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -184,9 +185,15 @@ fuzz: deps
 # `make deps`: quiet when every package is present; as root it installs what is
 # missing, otherwise it prints the exact apt-get line and fails.
 deps:
-	$(Q)missing=$$(for p in $(DEB_ALL); do \
-		dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; \
-	done | tr '\n' ' '); \
+	$(Q)missing=$$( \
+		command -v pkg-config >/dev/null || echo pkg-config; \
+		for lp in $(DEB_LIBS); do \
+			$(PKG_CONFIG) --exists $${lp%%:*} 2>/dev/null || echo $${lp#*:}; \
+		done; \
+		for p in $(DEB_TESTS); do \
+			dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; \
+		done | tr '\n' ' '); \
+	missing=$$(echo $$missing); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "deps: installing $$missing"; \
