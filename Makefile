@@ -179,7 +179,9 @@ fuzz: deps
 		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 		    -artifact_prefix=build/fuzz/$$n- \
-		    build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
+		    build/fuzz/corpus-$$n tests/fuzz/corpus/$$n > build/fuzz/$$n.log 2>&1 || \
+			{ tail -n 60 build/fuzz/$$n.log; echo "fuzz: $$n: FINDING (log build/fuzz/$$n.log)"; exit 1; }; \
+		echo "fuzz: $$n: $$(grep -h '^Done' build/fuzz/$$n.log), no finding"; \
 	done
 
 # `make deps`: quiet when every package is present; as root it installs what is
