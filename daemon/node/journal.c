@@ -429,6 +429,13 @@ journal_db(struct journal *j)
 	return j->db;
 }
 
+void
+journal_release_memory(struct journal *j)
+{
+	if (!j->in_tx)
+		(void)sqlite3_db_release_memory(j->db);
+}
+
 /* ---- transactions ---- */
 
 int

@@ -40,6 +40,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -679,6 +680,28 @@ local_failure(struct node *n, const struct ktp_err *err)
 	log_err("push: %s", err->msg);
 }
 
+/* After the push that emptied the queue: the page cache the import and the
+ * reads filled (up to 64 MiB) and the heap pages freed with it go back to
+ * the system, so an idle node stays small (1 M versions pushed: VmRSS 82 MB
+ * idle before, see the commit). Pages are read again from the OS cache when
+ * next needed. */
+static void
+release_if_idle(struct node *n)
+{
+	struct journal *j;
+	bool idle;
+
+	pthread_mutex_lock(&n->lock);
+	idle = n->state == NODE_IDLE;
+	pthread_mutex_unlock(&n->lock);
+	if (!idle)
+		return;
+	j = node_journal_lock(n);
+	journal_release_memory(j);
+	node_journal_unlock(n);
+	malloc_trim(0);
+}
+
 static void
 push_once(struct node *n, struct batch_builder *b)
 {
@@ -702,6 +725,7 @@ push_once(struct node *n, struct batch_builder *b)
 	t0 = evloop_now_ms();
 	pusher_post(n->pusher, job.wire, job.len, &a, &err);
 	handle_answer(n, &a, &job, evloop_now_ms() - t0);
+	release_if_idle(n);
 out:
 	free(job.wire);
 	pthread_mutex_lock(&n->lock);
