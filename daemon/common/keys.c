@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -97,8 +98,11 @@ keys_generate(enum keytext_type type, const char *path, uint8_t ret_pk[static 32
 	return r;
 }
 
+/* A daemon's key must be its own: another user who owns it could swap it or
+ * open its mode again. `ktpctl pubkey` only reads the public half, so it
+ * does not ask for ownership (own false). */
 static int
-check_mode(int fd, const char *path, struct ktp_err *err)
+check_mode(int fd, const char *path, bool own, struct ktp_err *err)
 {
 	struct stat st;
 	unsigned mode;
@@ -111,6 +115,10 @@ check_mode(int fd, const char *path, struct ktp_err *err)
 	if (mode & 077)
 		return ktp_err_set(err, -EACCES, "%s: mode %04o, must be 0600 (chmod 600 %s)",
 				   path, mode, path);
+	if (own && st.st_uid != geteuid())
+		return ktp_err_set(err, -EACCES, "%s: owned by uid %u, must be owned by uid %u "
+				   "(the daemon's user)", path, (unsigned)st.st_uid,
+				   (unsigned)geteuid());
 	return 0;
 }
 
@@ -137,14 +145,14 @@ read_text(int fd, const char *path, struct secret *s, struct ktp_err *err)
 
 /* Opens, checks the mode and parses a key file into s. */
 static int
-load_secret(const char *path, struct secret *s, enum keytext_type *ret_type,
+load_secret(const char *path, bool own, struct secret *s, enum keytext_type *ret_type,
 	    struct ktp_err *err)
 {
 	int fd, r;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return errno_set(err, path, "open");
-	if ((r = check_mode(fd, path, err)) == 0)
+	if ((r = check_mode(fd, path, own, err)) == 0)
 		r = read_text(fd, path, s, err);
 	close(fd);
 	if (r < 0)
@@ -188,7 +196,7 @@ load_typed(const char *path, enum keytext_type want, struct secret **ret_s,
 
 	if ((r = secret_new(&s, err)) < 0)
 		return r;
-	if ((r = load_secret(path, s, &type, err)) < 0)
+	if ((r = load_secret(path, true, s, &type, err)) < 0)
 		goto fail;
 	if (type != want) {
 		r = ktp_err_set(err, -EINVAL, "%s: a %s key, need a %s key", path,
@@ -258,7 +266,7 @@ keys_load_public(const char *path, enum keytext_type *ret_type, uint8_t ret_pk[s
 
 	if ((r = secret_new(&s, err)) < 0)
 		return r;
-	if ((r = load_secret(path, s, &type, err)) == 0)
+	if ((r = load_secret(path, false, s, &type, err)) == 0)
 		r = public_of(type, path, s, ret_pk, err);
 	secret_free(s);
 	if (r == 0)

@@ -126,6 +126,31 @@ test_keys_load_refuses_group_or_world_access(void **state)
 	keys_node_free(k);
 }
 
+/* Another user's key is refused to the daemons, even at mode 0600; the public
+ * half stays readable for `ktpctl pubkey`. Needs root to chown. */
+static void
+test_keys_load_refuses_a_key_owned_by_another_user(void **state)
+{
+	char path[PATH_MAX], msg[PATH_MAX + 96];
+	struct ktp_err err = {0};
+	struct hub_keys *k = NULL;
+	enum keytext_type type;
+	uint8_t pk[32], pub[32];
+
+	if (geteuid() != 0)
+		fail_msg("this test needs root to give the key to another user");
+	unit_path(state, "hub.key", path);
+	assert_int_equal(keys_generate(KEYTEXT_HUB_SECRET, path, pk, &err), 0);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(keys_load_hub(path, &k, &err), -EACCES);
+	snprintf(msg, sizeof(msg), "%s: owned by uid 65534, must be owned by uid 0 "
+		 "(the daemon's user)", path);
+	assert_string_equal(err.msg, msg);
+	assert_null(k);
+	assert_int_equal(keys_load_public(path, &type, pub, &err), 0);
+	assert_memory_equal(pub, pk, 32);
+}
+
 static void
 test_keys_load_rejects_wrong_type_and_bad_text(void **state)
 {
@@ -244,6 +269,7 @@ main(void)
 		T(test_keys_generate_hub_loads_with_key_id),
 		T(test_keys_generate_refuses_to_overwrite),
 		T(test_keys_load_refuses_group_or_world_access),
+		T(test_keys_load_refuses_a_key_owned_by_another_user),
 		T(test_keys_load_rejects_wrong_type_and_bad_text),
 		T(test_keys_load_rejects_missing_symlinked_and_huge_files),
 		T(test_keys_load_node_rejects_mismatched_public_half),
