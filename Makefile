@@ -16,7 +16,7 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 FUZZ_SECONDS ?= 60
 
-PKGS      := libcurl sqlite3 libsodium libmicrohttpd libzstd jansson inih
+PKGS      := libcurl sqlite3 libsodium libmicrohttpd libzstd jansson inih libsystemd
 TEST_PKGS := cmocka
 
 # Each library as pkg-config knows it, with the Debian package that brings it.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* sysd — the daemons' sd_notify(3) messages to systemd, without libsystemd.
+/* sysd — the daemons' thin wrapper over libsystemd's sd_notify.
  * READY=1, STATUS=, WATCHDOG=1, STOPPING=1 and the watchdog interval.
  * Harmless without systemd (every call is then a no-op). */
 #ifndef KTP_SYSD_H
