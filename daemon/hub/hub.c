@@ -714,19 +714,6 @@ hub_conflicts_json(struct hub *h, unsigned limit, json_t **ret, struct ktp_err *
 	return r;
 }
 
-static json_t *
-iso_time(int64_t t)
-{
-	char buf[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
 static uint64_t
 sum_versions(const json_t *rows)
 {
@@ -757,11 +744,13 @@ hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err)
 	snprintf(listen, sizeof(listen), "%s:%u", h->conf.listen_host, hub_http_port(h));
 	j = json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "daemon", "ktphubd",
 		      "listen", listen, "province", (json_int_t)h->conf.province,
-		      "nodes", (json_int_t)json_array_size(rows), "last_apply", iso_time(last),
+		      "nodes", (json_int_t)json_array_size(rows),
+		      "last_apply", store_json_time(last),
 		      "last_apply_node", last_node ? json_sprintf("%04u", last_node) : json_null(),
 		      "versions", (json_int_t)sum_versions(rows),
 		      "pushes_ok", (json_int_t)metrics_pushes(h->metrics, 200),
-		      "uptime", (json_int_t)(now_s() - h->started), "started", iso_time(h->started));
+		      "uptime", (json_int_t)(now_s() - h->started),
+		      "started", store_json_time(h->started));
 	json_decref(rows);
 	if (j == NULL)
 		return ktp_err_set(err, -ENOMEM, "status: out of memory");

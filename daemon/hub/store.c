@@ -439,9 +439,8 @@ store_conflict_add(struct store *s, uint64_t nik, uint16_t winner, uint64_t winn
 	return step_done(s, st, "store: conflict", err);
 }
 
-/* ISO 8601 UTC ("2026-11-22T13:05:00Z") or JSON null for 0 (never). */
-static json_t *
-json_time(int64_t t)
+json_t *
+store_json_time(int64_t t)
 {
 	char buf[32];
 	time_t tt = (time_t)t;
@@ -469,12 +468,12 @@ node_row_json(sqlite3_stmt *st)
 	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:o, s:I, s:I, s:o, s:o}",
 			 "code", code, "acked", (json_int_t)acked, "chain", hex,
 			 "head", (json_int_t)head, "pending", (json_int_t)(head > acked ? head - acked : 0),
-			 "last_seen", json_time(sqlite3_column_int64(st, 4)),
-			 "last_push", json_time(sqlite3_column_int64(st, 5)),
+			 "last_seen", store_json_time(sqlite3_column_int64(st, 4)),
+			 "last_push", store_json_time(sqlite3_column_int64(st, 5)),
 			 "versions", (json_int_t)sqlite3_column_int64(st, 6),
 			 "bytes", (json_int_t)sqlite3_column_int64(st, 7),
 			 "last_error", last_error[0] ? json_string(last_error) : json_null(),
-			 "last_error_at", json_time(sqlite3_column_int64(st, 9)));
+			 "last_error_at", store_json_time(sqlite3_column_int64(st, 9)));
 }
 
 /* Runs a query and appends one JSON object per row, made by fn. */
@@ -541,7 +540,7 @@ conflict_row_json(sqlite3_stmt *st)
 			 "winner_node", winner, "loser_node", loser,
 			 "winner_hlc", (json_int_t)sqlite3_column_int64(st, 2),
 			 "loser_hlc", (json_int_t)sqlite3_column_int64(st, 4),
-			 "at", json_time(sqlite3_column_int64(st, 5)));
+			 "at", store_json_time(sqlite3_column_int64(st, 5)));
 }
 
 int

@@ -44,6 +44,9 @@ int	store_node_reset(struct store *s, uint16_t code, uint64_t *ret_old_acked,
 			 struct ktp_err *err);
 /* [{code, name?, acked, chain, head, last_seen, last_push, versions, bytes, last_error}] */
 int	store_nodes_json(struct store *s, json_t **ret, struct ktp_err *err);
+/* ISO 8601 UTC ("2026-11-22T13:05:00Z") as a new JSON string, or JSON null
+ * for 0 (never): how every time in the hub's JSON reads. */
+json_t	*store_json_time(int64_t t);
 /* [{nik_masked, winner_node, loser_node, winner_hlc, loser_hlc, at}] newest first, at most limit. */
 int	store_conflicts_json(struct store *s, unsigned limit, json_t **ret, struct ktp_err *err);
 
