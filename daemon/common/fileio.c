@@ -21,9 +21,10 @@ errno_set(struct ktp_err *err, const char *path, const char *what)
 	return ktp_err_set(err, r, "%s: %s: %s", path, what, strerror(-r));
 }
 
-static int
-write_full(int fd, const uint8_t *p, size_t len)
+int
+fileio_write_all(int fd, const void *data, size_t len)
 {
+	const uint8_t *p = data;
 	ssize_t n;
 
 	while (len > 0) {
@@ -94,7 +95,7 @@ write_via_tmp(const char *path, const void *data, size_t len, mode_t mode, bool 
 		r = errno_set(err, tmp, "chmod");
 		goto fail;
 	}
-	if ((r = write_full(fd, data, len)) < 0) {
+	if ((r = fileio_write_all(fd, data, len)) < 0) {
 		r = ktp_err_set(err, r, "%s: write: %s", tmp, strerror(-r));
 		goto fail;
 	}
@@ -226,7 +227,7 @@ write_holder(int fd, const char *path, struct ktp_err *err)
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0)
 		return errno_set(err, path, "truncate");
-	if ((r = write_full(fd, (const uint8_t *)buf, (size_t)n)) < 0)
+	if ((r = fileio_write_all(fd, (const uint8_t *)buf, (size_t)n)) < 0)
 		return ktp_err_set(err, r, "%s: write: %s", path, strerror(-r));
 	return 0;
 }

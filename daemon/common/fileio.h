@@ -17,6 +17,8 @@ int	fileio_write_atomic(const char *path, const void *data, size_t len, mode_t m
  * does (or appears meanwhile); an existing file is never replaced. */
 int	fileio_write_new(const char *path, const void *data, size_t len, mode_t mode,
 			 struct ktp_err *err);
+/* Writes all len bytes to fd, retrying short writes and EINTR; -errno. */
+int	fileio_write_all(int fd, const void *data, size_t len);
 /* Reads a whole file of at most max bytes into a new NUL-terminated buffer (free()). */
 int	fileio_read_all(const char *path, size_t max, uint8_t **ret_data, size_t *ret_len,
 			struct ktp_err *err);

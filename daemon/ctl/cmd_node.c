@@ -22,6 +22,7 @@
 #include "ctlclient.h"
 #include "ctlmsg.h"
 #include "err.h"
+#include "fileio.h"
 #include "output.h"
 #include "proto.h"
 
@@ -423,18 +424,9 @@ cmd_put(const struct ctl_opts *o, int argc, char **argv)
 static int
 write_all(int fd, const uint8_t *p, size_t len, struct ktp_err *err)
 {
-	ssize_t n;
+	int r = fileio_write_all(fd, p, len);
 
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ktp_err_set(err, -errno, "write: %s", strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return r < 0 ? ktp_err_set(err, r, "write: %s", strerror(-r)) : 0;
 }
 
 /* Copies the daemon's payload stream to fd, then reads the reply. */
