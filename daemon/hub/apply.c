@@ -77,15 +77,15 @@ nik_number(const char *nik)
 }
 
 static int
-record_conflict(struct walk *w, uint64_t nik, const struct record *rec, uint64_t old_hlc,
-		uint16_t old_node, bool wins, struct ktp_err *err)
+record_conflict(struct walk *w, uint64_t nik, const struct record *rec,
+		const struct store_person *old, bool wins, struct ktp_err *err)
 {
 	uint16_t node = w->hdr->node_id;
 
 	if (wins)
-		return store_conflict_add(w->s, nik, node, rec->hlc, old_node, old_hlc, w->now,
+		return store_conflict_add(w->s, nik, node, rec->hlc, old->node, old->hlc, w->now,
 					  err);
-	return store_conflict_add(w->s, nik, old_node, old_hlc, node, rec->hlc, w->now, err);
+	return store_conflict_add(w->s, nik, old->node, old->hlc, node, rec->hlc, w->now, err);
 }
 
 /* Last-writer-wins for one decoded version. */
@@ -93,30 +93,34 @@ static int
 apply_version(struct walk *w, uint64_t nik, const struct record *rec, struct ktp_err *err)
 {
 	struct aggregate *agg = store_aggregate(w->s);
-	struct aggregate_person old, neu;
-	uint16_t node = w->hdr->node_id, old_node = 0;
-	uint64_t old_hlc = 0;
-	bool wins = true, exists;
+	struct aggregate_person neu;
+	struct store_person old;
+	uint16_t node = w->hdr->node_id;
+	bool wins;
 	int r;
 
-	if ((r = store_person_get(w->s, nik, &old_hlc, &old_node, &old, err)) < 0)
-		return r;
-	if ((exists = r == 1)) {
-		wins = hlc_cmp(rec->hlc, node, old_hlc, old_node) > 0;
-		if (old_node != node &&
-		    (r = record_conflict(w, nik, rec, old_hlc, old_node, wins, err)) < 0)
-			return r;
-		if (wins && (r = aggregate_add(agg, &old, -1, w->cutoff)) < 0)
-			return ktp_err_set(err, r, "apply: aggregate: out of memory");
-	}
-	if (!wins)
-		return 0;
 	aggregate_person_from_record(rec, &neu);
+	if ((r = store_person_put(w->s, nik, rec, node, err)) < 0)
+		return r;
+	if (r == 0) {	/* stored already */
+		if ((r = store_person_get(w->s, nik, &old, err)) < 0)
+			return r;
+		if (r == 0)
+			return ktp_err_set(err, -EUCLEAN, "apply: person row vanished");
+		wins = hlc_cmp(rec->hlc, node, old.hlc, old.node) > 0;
+		if (old.node != node &&
+		    (r = record_conflict(w, nik, rec, &old, wins, err)) < 0)
+			return r;
+		if (!wins)
+			return 0;
+		if ((r = aggregate_add(agg, &old.agg, -1, w->cutoff)) < 0)
+			return ktp_err_set(err, r, "apply: aggregate: out of memory");
+		if ((r = store_person_update(w->s, old.id, rec, node, err)) < 0)
+			return r;
+	}
 	if ((r = aggregate_add(agg, &neu, +1, w->cutoff)) < 0)
 		return ktp_err_set(err, r, "apply: aggregate: out of memory");
-	if (exists)
-		return store_person_update(w->s, nik, rec, node, err);
-	return store_person_put(w->s, nik, rec, node, err);
+	return 0;
 }
 
 /* The node's chain at seq differs from the hub's: DIVERGED, with the place. */

@@ -72,15 +72,16 @@ enum stmt_id {
 };
 
 static const char *const STMT_SQL[ST_COUNT] = {
-	[ST_PERSON_GET] = "SELECT hlc, node, kecamatan, birth_date, on_dpt, status, recorded_at,"
-			  " removed FROM persons WHERE nik = ?1",
+	[ST_PERSON_GET] = "SELECT id, hlc, node, kecamatan, birth_date, on_dpt, status,"
+			  " recorded_at, removed FROM persons WHERE nik = ?1",
 	[ST_PERSON_PUT] = "INSERT INTO persons(nik, hlc, node, name, sex, birth_date,"
 			  " kecamatan, desa, on_dpt, status, recorded_at, site, operator, removed)"
-			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+			  " ON CONFLICT(nik) DO NOTHING",
 	[ST_PERSON_UPDATE] = "UPDATE persons SET hlc = ?2, node = ?3, name = ?4, sex = ?5,"
 			     " birth_date = ?6, kecamatan = ?7, desa = ?8, on_dpt = ?9, status = ?10,"
 			     " recorded_at = ?11, site = ?12, operator = ?13, removed = ?14"
-			     " WHERE nik = ?1",
+			     " WHERE id = ?1",
 	[ST_CONFLICT_ADD] = "INSERT INTO conflicts(nik, winner_node, winner_hlc, loser_node,"
 			    " loser_hlc, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_NODE_GET] = "SELECT acked, chain, head, last_seen, last_push, versions, bytes,"
@@ -362,8 +363,7 @@ store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t bytes, 
 }
 
 int
-store_person_get(struct store *s, uint64_t nik, uint64_t *ret_hlc, uint16_t *ret_node,
-		 struct aggregate_person *ret_agg, struct ktp_err *err)
+store_person_get(struct store *s, uint64_t nik, struct store_person *ret, struct ktp_err *err)
 {
 	sqlite3_stmt *st = s->st[ST_PERSON_GET];
 	int rc, r = 0;
@@ -371,16 +371,15 @@ store_person_get(struct store *s, uint64_t nik, uint64_t *ret_hlc, uint16_t *ret
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)nik);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*ret_hlc = (uint64_t)sqlite3_column_int64(st, 0);
-		*ret_node = (uint16_t)sqlite3_column_int(st, 1);
-		if (ret_agg != NULL) {
-			ret_agg->kecamatan = (uint32_t)sqlite3_column_int64(st, 2);
-			ret_agg->birth_date = (uint32_t)sqlite3_column_int64(st, 3);
-			ret_agg->on_dpt = sqlite3_column_int(st, 4) != 0;
-			ret_agg->status = (uint8_t)sqlite3_column_int(st, 5);
-			ret_agg->recorded_at = sqlite3_column_int64(st, 6);
-			ret_agg->removed = (uint8_t)sqlite3_column_int(st, 7);
-		}
+		ret->id = sqlite3_column_int64(st, 0);
+		ret->hlc = (uint64_t)sqlite3_column_int64(st, 1);
+		ret->node = (uint16_t)sqlite3_column_int(st, 2);
+		ret->agg.kecamatan = (uint32_t)sqlite3_column_int64(st, 3);
+		ret->agg.birth_date = (uint32_t)sqlite3_column_int64(st, 4);
+		ret->agg.on_dpt = sqlite3_column_int(st, 5) != 0;
+		ret->agg.status = (uint8_t)sqlite3_column_int(st, 6);
+		ret->agg.recorded_at = sqlite3_column_int64(st, 7);
+		ret->agg.removed = (uint8_t)sqlite3_column_int(st, 8);
 		r = 1;
 	} else if (rc != SQLITE_DONE) {
 		r = db_err(s->db, rc, "store: person", err);
@@ -389,11 +388,12 @@ store_person_get(struct store *s, uint64_t nik, uint64_t *ret_hlc, uint16_t *ret
 	return r;
 }
 
+/* key is the NIK for an insert, the row id for an update. */
 static int
-write_person(struct store *s, sqlite3_stmt *st, uint64_t nik, const struct record *rec,
+write_person(struct store *s, sqlite3_stmt *st, int64_t key, const struct record *rec,
 	     uint16_t node, struct ktp_err *err)
 {
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)nik);
+	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)rec->hlc);
 	sqlite3_bind_int(st, 3, node);
 	sqlite3_bind_text(st, 4, rec->name, -1, SQLITE_STATIC);
@@ -414,14 +414,18 @@ int
 store_person_put(struct store *s, uint64_t nik, const struct record *rec, uint16_t node,
 		 struct ktp_err *err)
 {
-	return write_person(s, s->st[ST_PERSON_PUT], nik, rec, node, err);
+	int r;
+
+	if ((r = write_person(s, s->st[ST_PERSON_PUT], (int64_t)nik, rec, node, err)) < 0)
+		return r;
+	return sqlite3_changes(s->db) == 1;
 }
 
 int
-store_person_update(struct store *s, uint64_t nik, const struct record *rec, uint16_t node,
+store_person_update(struct store *s, int64_t id, const struct record *rec, uint16_t node,
 		    struct ktp_err *err)
 {
-	return write_person(s, s->st[ST_PERSON_UPDATE], nik, rec, node, err);
+	return write_person(s, s->st[ST_PERSON_UPDATE], id, rec, node, err);
 }
 
 int

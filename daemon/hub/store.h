@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "aggregate.h"
 #include "proto.h"
 
 struct ktp_err;
@@ -70,16 +71,26 @@ int	store_verify(struct store *s, struct ktp_err *err);
 
 struct record;
 struct aggregate;
-struct aggregate_person;
 
-/* The row as apply needs it (no name, no operator): 1 found, 0 absent, or
- * -errno. nik is the 16 digits as an integer; ret_agg may be NULL. */
-int	store_person_get(struct store *s, uint64_t nik, uint64_t *ret_hlc, uint16_t *ret_node,
-			 struct aggregate_person *ret_agg, struct ktp_err *err);
-/* put inserts a new person (-EEXIST if present); update replaces one. */
+/* A stored person as apply needs it (no name, no operator). */
+struct store_person {
+	int64_t			id;		/* the row, for store_person_update */
+	uint64_t		hlc;
+	uint16_t		node;
+	struct aggregate_person	agg;
+};
+
+/* 1 found, 0 absent, or -errno. nik is the 16 digits as an integer. */
+int	store_person_get(struct store *s, uint64_t nik, struct store_person *ret,
+			 struct ktp_err *err);
+/* Inserts a person new to the hub: 1 inserted, 0 when the NIK is stored
+ * already (nothing written), or -errno. Trying the insert first costs a new
+ * person one index lookup instead of two, and most versions a hub receives
+ * are new persons. */
 int	store_person_put(struct store *s, uint64_t nik, const struct record *r, uint16_t node,
 			 struct ktp_err *err);
-int	store_person_update(struct store *s, uint64_t nik, const struct record *r, uint16_t node,
+/* Replaces row id (from store_person_get) with r. */
+int	store_person_update(struct store *s, int64_t id, const struct record *r, uint16_t node,
 			    struct ktp_err *err);
 int	store_conflict_add(struct store *s, uint64_t nik, uint16_t winner, uint64_t winner_hlc,
 			   uint16_t loser, uint64_t loser_hlc, int64_t at, struct ktp_err *err);

@@ -264,29 +264,76 @@ static void
 test_store_person_round_trip(void **state)
 {
 	struct store *s = open_ok(state);
-	struct aggregate_person p;
 	struct ktp_err err = { 0 };
+	struct store_person p;
 	struct record r;
-	uint64_t hlc = 0;
-	uint16_t node = 0;
 
-	assert_int_equal(store_person_get(s, 3201011505900001ULL, &hlc, &node, &p, &err), 0);
+	assert_int_equal(store_person_get(s, 3201011505900001ULL, &p, &err), 0);
 	fix_person(&r, "3201011505900001", 77, 320102);
 	r.status = RECORD_STATUS_PRINTED;
 	r.recorded_at = NOW;
 	r.removed = RECORD_REMOVED_MOVED;
-	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3202, &err), 0);
-	assert_int_equal(store_person_get(s, 3201011505900001ULL, &hlc, &node, &p, &err), 1);
-	assert_int_equal(hlc, 77);
-	assert_int_equal(node, 3202);
-	assert_int_equal(p.kecamatan, 320102);
-	assert_int_equal(p.birth_date, 19900515);
-	assert_true(p.on_dpt);
-	assert_int_equal(p.status, RECORD_STATUS_PRINTED);
-	assert_int_equal(p.recorded_at, NOW);
-	assert_int_equal(p.removed, RECORD_REMOVED_MOVED);
+	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3202, &err), 1);
+	assert_int_equal(store_person_get(s, 3201011505900001ULL, &p, &err), 1);
+	assert_true(p.id > 0);
+	assert_int_equal(p.hlc, 77);
+	assert_int_equal(p.node, 3202);
+	assert_int_equal(p.agg.kecamatan, 320102);
+	assert_int_equal(p.agg.birth_date, 19900515);
+	assert_true(p.agg.on_dpt);
+	assert_int_equal(p.agg.status, RECORD_STATUS_PRINTED);
+	assert_int_equal(p.agg.recorded_at, NOW);
+	assert_int_equal(p.agg.removed, RECORD_REMOVED_MOVED);
 	assert_int_equal(q(s, "SELECT count(*) FROM persons WHERE name = 'Siti Aminah'"
 			   " AND operator = 'op1' AND desa = 3201020001"), 1);
+	store_close(s);
+}
+
+static void
+test_store_person_put_leaves_a_stored_nik_alone(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct store_person p;
+	struct record r;
+
+	fix_person(&r, "3201011505900001", 77, 320102);
+	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
+	r.hlc = 99;
+	snprintf(r.name, sizeof(r.name), "Other Name");
+	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3202, &err), 0);
+	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 1);
+	assert_int_equal(store_person_get(s, 3201011505900001ULL, &p, &err), 1);
+	assert_int_equal(p.hlc, 77);
+	assert_int_equal(p.node, 3201);
+	assert_int_equal(q(s, "SELECT count(*) FROM persons WHERE name = 'Siti Aminah'"), 1);
+	store_close(s);
+}
+
+static void
+test_store_person_update_replaces_that_row(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct store_person p;
+	struct record r;
+
+	fix_person(&r, "3201011505900001", 77, 320102);
+	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
+	fix_person(&r, "3201011505900002", 78, 320102);
+	assert_int_equal(store_person_put(s, 3201011505900002ULL, &r, 3201, &err), 1);
+	assert_int_equal(store_person_get(s, 3201011505900002ULL, &p, &err), 1);
+	r.hlc = 100;
+	r.status = RECORD_STATUS_RECORDED;
+	r.recorded_at = NOW;
+	assert_int_equal(store_person_update(s, p.id, &r, 3203, &err), 0);
+	assert_int_equal(store_person_get(s, 3201011505900002ULL, &p, &err), 1);
+	assert_int_equal(p.hlc, 100);
+	assert_int_equal(p.node, 3203);
+	assert_int_equal(p.agg.status, RECORD_STATUS_RECORDED);
+	assert_int_equal(store_person_get(s, 3201011505900001ULL, &p, &err), 1);
+	assert_int_equal(p.hlc, 77);
+	assert_int_equal(p.node, 3201);
 	store_close(s);
 }
 
@@ -305,6 +352,8 @@ main(void)
 		T(test_store_nodes_json_lists_cursors),
 		T(test_store_conflicts_json_masks_nik_newest_first),
 		T(test_store_person_round_trip),
+		T(test_store_person_put_leaves_a_stored_nik_alone),
+		T(test_store_person_update_replaces_that_row),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
