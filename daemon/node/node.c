@@ -32,6 +32,14 @@
  * responsive and SIGTERM cancels the transfer through curl's progress
  * callback.
  *
+ * Read-ahead: while one batch is on the wire and the hub applies it, a
+ * short-lived thread reads and seals the next range (first = this batch's
+ * last + 1), so catching up does not wait for the journal and zstd between
+ * batches (1 M versions over loopback: 1.2 s of 10.3 s were spent sealing
+ * with the link idle). It is used only when the hub acked exactly this
+ * batch and nothing moved the plan (gap, probe, smaller size, new hub key);
+ * otherwise it is dropped, so it never changes what is sent, only when.
+ *
  * Journal access: the journal is one SQLite connection and not thread-safe,
  * so the push thread and the control handlers serialise every call on
  * `jlock`, each call short (an import takes it per chunk, not per file).
@@ -127,6 +135,16 @@ struct node {
 	uint64_t		bytes_sent;
 	uint64_t		throughput_bps;
 	uint64_t		by_outcome[PUSH_CANCELLED + 1];
+	uint64_t		readahead_used;		/* batches sealed during the previous post */
+};
+
+/* What the next batch should hold, as the state says now. */
+struct push_plan {
+	uint64_t	first;
+	uint64_t	head;
+	bool		probe;
+	struct push_size size;
+	uint8_t		hub_pk[KTP_X25519_PK_LEN];
 };
 
 /* One sealed batch on its way. */
@@ -138,6 +156,18 @@ struct push_job {
 	bool		full;
 	uint8_t		*wire;
 	size_t		len;
+};
+
+/* The next batch, sealed by its own thread while the current one is posted. */
+struct readahead {
+	pthread_t	thread;
+	bool		running;
+	bool		ready;		/* job holds a sealed batch for plan */
+	struct node	*n;
+	struct push_plan plan;
+	struct push_job	job;
+	int		r;
+	struct ktp_err	err;
 };
 
 static const char *const state_names[] = {
@@ -325,40 +355,122 @@ seal_range(struct node *n, struct batch_builder *b, uint64_t first, uint32_t max
 /* Picks the range to send: a probe after an export, else from the hub's
  * cursor as we know it. */
 static int
-build_job(struct node *n, struct batch_builder *b, struct push_job *job, struct ktp_err *err)
+plan_job(struct node *n, struct push_plan *plan, struct ktp_err *err)
 {
 	struct journal_head h;
-	struct push_size size;
-	uint8_t hub_pk[KTP_X25519_PK_LEN];
-	uint64_t first, probe, resume;
+	uint64_t probe, resume;
 	int r;
 
+	memset(plan, 0, sizeof(*plan));
 	pthread_mutex_lock(&n->lock);
-	size = n->size;
+	plan->size = n->size;
 	probe = n->probe;
 	resume = n->resume_from;
-	memcpy(hub_pk, n->hub_pk, sizeof(hub_pk));
+	memcpy(plan->hub_pk, n->hub_pk, sizeof(plan->hub_pk));
 	pthread_mutex_unlock(&n->lock);
 
 	pthread_mutex_lock(&n->jlock);
-	if ((r = journal_head(n->jnl, &h, err)) < 0)
-		goto out;
-	memset(job, 0, sizeof(*job));
-	job->head = h.seq;
-	first = resume != 0 ? resume : h.acked + 1;
-	if (probe > h.acked && probe <= h.seq) {
-		first = probe;
-		size.versions = 1;
-		job->probe = true;
-	}
-	job->first = first;
-	job->last = first - 1;
-	if (first <= h.seq)
-		r = seal_range(n, b, first, size.versions, size.bytes, hub_pk, job, err);
-	job->full = job->last - job->first + 1 >= size.versions;
-out:
+	r = journal_head(n->jnl, &h, err);
 	pthread_mutex_unlock(&n->jlock);
+	if (r < 0)
+		return r;
+	plan->head = h.seq;
+	plan->first = resume != 0 ? resume : h.acked + 1;
+	if (probe > h.acked && probe <= h.seq) {
+		plan->first = probe;
+		plan->size.versions = 1;
+		plan->probe = true;
+	}
+	return 0;
+}
+
+/* Seals plan into job; job->last < job->first when nothing is pending. */
+static int
+seal_job(struct node *n, struct batch_builder *b, const struct push_plan *plan,
+	 struct push_job *job, struct ktp_err *err)
+{
+	int r = 0;
+
+	memset(job, 0, sizeof(*job));
+	job->head = plan->head;
+	job->probe = plan->probe;
+	job->first = plan->first;
+	job->last = plan->first - 1;
+	pthread_mutex_lock(&n->jlock);
+	if (plan->first <= plan->head)
+		r = seal_range(n, b, plan->first, plan->size.versions, plan->size.bytes,
+			       plan->hub_pk, job, err);
+	pthread_mutex_unlock(&n->jlock);
+	job->full = job->last - job->first + 1 >= plan->size.versions;
 	return r;
+}
+
+static void *
+readahead_main(void *arg)
+{
+	struct readahead *ra = arg;
+	struct batch_builder *b = NULL;
+
+	if ((ra->r = batch_builder_new(&b)) < 0)
+		return NULL;
+	ra->r = seal_job(ra->n, b, &ra->plan, &ra->job, &ra->err);
+	batch_builder_free(b);
+	return NULL;
+}
+
+/* After job: seals the range that follows it, if the journal has one. */
+static void
+readahead_start(struct readahead *ra, struct node *n, const struct push_plan *plan,
+		const struct push_job *job)
+{
+	if (job->probe || !job->full || job->last >= plan->head)
+		return;
+	ra->n = n;
+	ra->plan = *plan;
+	ra->plan.first = job->last + 1;
+	ra->r = 0;
+	ra->running = pthread_create(&ra->thread, NULL, readahead_main, ra) == 0;
+}
+
+static void
+readahead_join(struct readahead *ra)
+{
+	if (!ra->running)
+		return;
+	pthread_join(ra->thread, NULL);
+	ra->running = false;
+	ra->ready = ra->r == 0 && ra->job.last >= ra->job.first;
+	if (!ra->ready)
+		free(ra->job.wire);
+}
+
+static void
+readahead_drop(struct readahead *ra)
+{
+	readahead_join(ra);
+	if (ra->ready)
+		free(ra->job.wire);
+	ra->ready = false;
+}
+
+/* The batch read ahead, if it is exactly what plan would seal now. While the
+ * size still grows after each fast batch it is not (a few batches at start). */
+static bool
+readahead_take(struct readahead *ra, const struct push_plan *plan, struct push_job *job)
+{
+	const struct push_plan *p = &ra->plan;
+	bool fits = ra->ready && !plan->probe && p->first == plan->first &&
+		    p->size.versions == plan->size.versions && p->size.bytes == plan->size.bytes &&
+		    memcmp(p->hub_pk, plan->hub_pk, sizeof(p->hub_pk)) == 0;
+
+	if (!fits) {
+		readahead_drop(ra);
+		return false;
+	}
+	*job = ra->job;
+	job->head = plan->head;
+	ra->ready = false;
+	return true;
 }
 
 /* --- the answers --------------------------------------------------------- */
@@ -703,15 +815,24 @@ release_if_idle(struct node *n)
 }
 
 static void
-push_once(struct node *n, struct batch_builder *b)
+push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 {
+	struct push_plan plan;
 	struct push_job job = {0};
 	struct push_answer a;
 	struct ktp_err err = {0};
 	uint64_t t0;
 	int r;
 
-	if ((r = build_job(n, b, &job, &err)) < 0) {
+	if ((r = plan_job(n, &plan, &err)) < 0) {
+		local_failure(n, &err);
+		goto out;
+	}
+	if (readahead_take(ra, &plan, &job)) {
+		pthread_mutex_lock(&n->lock);
+		n->readahead_used++;
+		pthread_mutex_unlock(&n->lock);
+	} else if ((r = seal_job(n, b, &plan, &job, &err)) < 0) {
 		local_failure(n, &err);
 		goto out;
 	}
@@ -722,9 +843,13 @@ push_once(struct node *n, struct batch_builder *b)
 	pthread_mutex_lock(&n->lock);
 	set_state_locked(n, NODE_PUSHING);
 	pthread_mutex_unlock(&n->lock);
+	readahead_start(ra, n, &plan, &job);
 	t0 = evloop_now_ms();
 	pusher_post(n->pusher, job.wire, job.len, &a, &err);
+	readahead_join(ra);
 	handle_answer(n, &a, &job, evloop_now_ms() - t0);
+	if (a.outcome != PUSH_OK || a.acked != job.last)
+		readahead_drop(ra);
 	release_if_idle(n);
 out:
 	free(job.wire);
@@ -760,7 +885,7 @@ wait_due_locked(struct node *n)
 }
 
 static void
-run_attempt(struct node *n, struct batch_builder *b)
+run_attempt(struct node *n, struct batch_builder *b, struct readahead *ra)
 {
 	struct ktp_err err = {0};
 
@@ -774,7 +899,7 @@ run_attempt(struct node *n, struct batch_builder *b)
 	}
 	n->due_ms = NEVER;
 	pthread_mutex_unlock(&n->lock);
-	push_once(n, b);
+	push_once(n, b, ra);
 	pthread_mutex_lock(&n->lock);
 }
 
@@ -783,6 +908,7 @@ push_main(void *arg)
 {
 	struct node *n = arg;
 	struct batch_builder *b = NULL;
+	struct readahead ra = {0};
 
 	if (batch_builder_new(&b) < 0) {
 		log_err("push: out of memory, not pushing");
@@ -791,9 +917,10 @@ push_main(void *arg)
 	pthread_mutex_lock(&n->lock);
 	while (!n->stopping) {
 		if (wait_due_locked(n))
-			run_attempt(n, b);
+			run_attempt(n, b, &ra);
 	}
 	pthread_mutex_unlock(&n->lock);
+	readahead_drop(&ra);
 	batch_builder_free(b);
 	return NULL;
 }
@@ -1023,8 +1150,13 @@ metrics_push_locked(struct node *n, FILE *f)
 		"# TYPE ktpsyncd_batch_size_versions gauge\n"
 		"ktpsyncd_batch_size_versions %" PRIu32 "\n"
 		"# TYPE ktpsyncd_last_success_seconds gauge\n"
-		"ktpsyncd_last_success_seconds %" PRId64 "\n",
-		n->versions_sent, n->bytes_sent, n->size.versions, n->last_success);
+		"ktpsyncd_last_success_seconds %" PRId64 "\n"
+		"# HELP ktpsyncd_readahead_batches_total Batches sealed while the previous one"
+		" was on the wire.\n"
+		"# TYPE ktpsyncd_readahead_batches_total counter\n"
+		"ktpsyncd_readahead_batches_total %" PRIu64 "\n",
+		n->versions_sent, n->bytes_sent, n->size.versions, n->last_success,
+		n->readahead_used);
 }
 
 int

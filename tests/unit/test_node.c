@@ -488,6 +488,66 @@ test_node_too_large_halves_batch(void **state)
 	assert_int_equal(field(f, "batch_size"), 100);
 }
 
+/* The value of one line of `ktpctl metrics`. */
+static uint64_t
+metric(struct fixture *f, const char *name)
+{
+	struct ktp_err err = {0};
+	char *text = NULL, *p;
+	size_t len = 0, n = strlen(name);
+	uint64_t v = UINT64_MAX;
+
+	assert_int_equal(node_metrics_text(f->node, &text, &len, &err), 0);
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && p[n] == ' ')
+			v = strtoull(p + n + 1, NULL, 10);
+	free(text);
+	assert_true(v != UINT64_MAX);
+	return v;
+}
+
+static void
+test_node_sends_read_ahead_batches_in_order_once(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+	size_t i;
+
+	import_rows(f, 1, 450, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 450);
+	assert_int_equal(f->hub.n_reqs, 5);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(f->hub.req_first[i], 1 + 100 * i);
+		assert_int_equal(f->hub.req_count[i], i < 4 ? 100 : 50);
+	}
+	assert_int_equal(f->hub.applied, 450);
+	/* Batches 2..5 were sealed while the one before was on the wire. */
+	assert_int_equal(metric(f, "ktpsyncd_readahead_batches_total"), 4);
+}
+
+static void
+test_node_drops_read_ahead_when_the_push_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	import_rows(f, 1, 250, "a");
+	hub_force(&f->hub, 503, "{\"error\":\"store busy\"}", 1);
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), -EAGAIN);
+	wait_state(f, "idle");
+	assert_int_equal(f->hub.acked, 250);
+	assert_int_equal(f->hub.applied, 250);
+	assert_int_equal(f->hub.n_reqs, 4);
+	assert_int_equal(f->hub.req_count[0], 0);		/* the forced 503 */
+	assert_int_equal(f->hub.req_first[1], 1);		/* not 101, read ahead */
+	assert_int_equal(f->hub.req_first[2], 101);
+	assert_int_equal(f->hub.req_first[3], 201);
+	assert_int_equal(metric(f, "ktpsyncd_readahead_batches_total"), 2);
+}
+
 static void
 test_node_busy_backs_off_with_retry_after(void **state)
 {
@@ -605,6 +665,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_node_refused_goes_error_and_retries_slowly, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_node_too_large_halves_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_sends_read_ahead_batches_in_order_once,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_drops_read_ahead_when_the_push_fails,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_busy_backs_off_with_retry_after, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_node_offline_when_hub_unreachable, setup, teardown),
