@@ -6,6 +6,9 @@
 #   e2e_wire_bytes_per_version    bytes the node sent per version on the way
 #   ctl_import_rows_s             the 1 M-row ktpctl import through the control socket
 #   node_idle_rss_mb              VmRSS of the idle ktpsyncd holding the 1 M journal
+#   node_idle_pss_mb              its Pss: shared library pages divided among the
+#                                 processes mapping them (smaps_rollup)
+#   node_idle_private_mb          its private pages alone (anonymous and file)
 #   node_idle_wakeups_s           context switches of all its threads per second
 #                                 over IDLE_S (30) seconds of idleness, one push
 #                                 interval of the default config
@@ -66,6 +69,11 @@ free_port() {
 	die "no free port"
 }
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+pss_mb() { awk '/^Pss:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/smaps_rollup"; }
+private_mb() {
+	awk '/^Private_(Clean|Dirty):/ { n += $2 } END { printf "%.1f", n / 1024 }' \
+		"/proc/$1/smaps_rollup"
+}
 # Context switches of every thread of PID: each one is a wakeup.
 switches() {
 	cat /proc/"$1"/task/*/status 2>/dev/null |
@@ -157,6 +165,8 @@ sleep "$IDLE_S"
 s1=$(switches "$NODE_PID")
 t1=$(now_s)
 echo "bench: node_idle_rss_mb $(rss_mb "$NODE_PID") MB"
+echo "bench: node_idle_pss_mb $(pss_mb "$NODE_PID") MB"
+echo "bench: node_idle_private_mb $(private_mb "$NODE_PID") MB"
 echo "bench: node_idle_wakeups_s $(calc %.2f "($s1 - $s0) / ($t1 - $t0)") wakeups/s"
 
 # The same journal in a fresh process: what the node holds after a restart.
