@@ -22,7 +22,7 @@ enum label {
 	L_NO_PROJECTION, L_REGENCIES_CAPTION, L_KECAMATAN_CAPTION, L_BACK, L_CSV, L_SYNC,
 	L_ACKED, L_PENDING, L_LAST_CONTACT, L_LAST_ERROR, L_CHART, L_WEEK_OF, L_ON_DPT,
 	L_PERSONS, L_RECORDED, L_UPDATED, L_AGO, L_MIN, L_HOUR, L_DAY, L_LOGIN, L_TOKEN,
-	L_LOGIN_BUTTON, L_LOGIN_FAILED, L_NONE, L_LANG_OTHER, L_JUST_NOW, L_CHART_MAX, L_COUNT
+	L_LOGIN_BUTTON, L_LOGIN_FAILED, L_NONE, L_LANG_OTHER, L_JUST_NOW, L_CHART_MAX, L_NO_DATA, L_COUNT
 };
 
 /* Labels are HTML written as is (constants, never user data): <wbr> lets a
@@ -40,7 +40,7 @@ static const char *const labels[2][L_COUNT] = {
 		"Perekaman per minggu, 6 bulan terakhir", "minggu mulai", "DPT", "Penduduk",
 		"Sudah rekam", "Diperbarui", "lalu", "menit", "jam", "hari", "Masuk",
 		"Token laporan", "Masuk", "Token salah.", "tidak ada", "English", "baru saja",
-		"tertinggi",
+		"tertinggi", "belum ada data",
 	},
 	[DASHBOARD_LANG_EN] = {
 		"e-KTP recording", "Province", "Election day", "days left",
@@ -54,7 +54,7 @@ static const char *const labels[2][L_COUNT] = {
 		"Recordings per week, last 6 months", "week of", "On roll", "Persons",
 		"Recorded", "Updated", "ago", "min", "h", "days", "Sign in",
 		"Report token", "Sign in", "Wrong token.", "none", "Bahasa Indonesia", "just now",
-		"highest",
+		"highest", "no data yet",
 	},
 };
 
@@ -279,6 +279,11 @@ put_projection(FILE *f, const struct dashboard_view *v, const json_t *row)
 	uint32_t ymd = ymd_from_text(jstr(row, "projected_completion"));
 	bool late = ymd == 0 || (v->election_date != 0 && ymd > v->election_date);
 
+	/* A regency that sent nothing yet is not done: it is what to chase. */
+	if (jint(row, "persons") == 0) {
+		fprintf(f, "<td class=\"late\">%s</td>", L(v, L_NO_DATA));
+		return;
+	}
 	if (jint(row, "dpt_unrecorded") == 0)
 		late = false;
 	fprintf(f, "<td class=\"%s\">", late ? "late" : "ok");

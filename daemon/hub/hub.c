@@ -554,6 +554,12 @@ hub_parse_regency(const struct hub *h, const char *text, uint16_t *ret, struct k
 	return 0;
 }
 
+static uint16_t
+enrolled_code(size_t i, void *arg)
+{
+	return enroll_at(arg, i)->code;
+}
+
 static void
 report_opts(struct hub *h, uint16_t regency, struct report_opts *o)
 {
@@ -563,6 +569,8 @@ report_opts(struct hub *h, uint16_t regency, struct report_opts *o)
 	o->now = now_s();
 	o->regency = regency;
 	o->regency_name = regency_name;
+	o->listed = enrolled_code;
+	o->n_listed = enroll_count(h->enroll);
 	o->arg = h->enroll;
 }
 

@@ -126,7 +126,9 @@ derive(const struct aggregate_counts *c, int64_t rec30, const struct report_opts
 	uint64_t remaining = c->dpt_unrecorded > 0 ? (uint64_t)c->dpt_unrecorded : 0;
 
 	ret->rate = round(rate * 100) / 100;
-	ret->projected = report_projected_completion(remaining, rate, o->now);
+	/* Nobody known yet (an enrolled regency that never sent anything) is no
+	 * evidence of being done: no projection, not on track. */
+	ret->projected = c->persons > 0 ? report_projected_completion(remaining, rate, o->now) : 0;
 	ret->on_track = ret->projected != 0 && o->election_date != 0 &&
 			ret->projected <= o->election_date;
 }
@@ -240,6 +242,20 @@ add_node(sqlite3_stmt *st, struct report_data *d)
 }
 
 static int
+add_listed(const struct report_opts *o, struct report_data *d, struct ktp_err *err)
+{
+	uint16_t code;
+	size_t i;
+
+	for (i = 0; o->listed != NULL && i < o->n_listed; i++) {
+		code = o->listed(i, o->arg);
+		if (code / 100 == o->province && regency_slot(d, code) == NULL)
+			return ktp_err_set(err, -ENOMEM, "report: out of memory");
+	}
+	return 0;
+}
+
+static int
 cmp_reg(const void *a, const void *b)
 {
 	const struct reg_row *x = a, *y = b;
@@ -312,7 +328,8 @@ load(struct store *s, const struct report_opts *o, struct report_data *d, struct
 		       " AND kecamatan BETWEEN ?3 AND ?4 GROUP BY kecamatan", b_rec, 4,
 		       add_rec30, d, err)) < 0 ||
 	    (r = query(db, "SELECT code, acked, head, last_push FROM nodes"
-		       " WHERE code BETWEEN ?1 AND ?2", b_node, 2, add_node, d, err)) < 0)
+		       " WHERE code BETWEEN ?1 AND ?2", b_node, 2, add_node, d, err)) < 0 ||
+	    (r = add_listed(o, d, err)) < 0)
 		goto fail;
 	if ((r = group(d)) < 0) {
 		ktp_err_set(err, r, "report: out of memory");

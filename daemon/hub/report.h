@@ -18,6 +18,11 @@ struct report_opts {
 	int64_t		now;		/* Unix seconds; passed in so tests pin it */
 	uint16_t	regency;	/* 0 = whole province */
 	const char	*(*regency_name)(uint16_t code, void *arg);	/* may be NULL */
+	/* Regencies reported even before they sent anything (the enrolled ones):
+	 * one that never synced is a row of zeros with last_sync null, not a
+	 * missing row. listed(i) for i < n_listed; may be NULL. */
+	uint16_t	(*listed)(size_t i, void *arg);
+	size_t		n_listed;
 	void		*arg;
 };
 

@@ -51,7 +51,8 @@ people 3204 120 3 4 40 60
 # recording is 40 days old, so it has no projection and is late.
 tail -n +2 "$TEST_DIR/3204.csv" >> "$TEST_DIR/3201.csv"
 for c in 3201 3202 3203; do batch "$c" "$TEST_DIR/$c.csv"; done
-enroll 3201 3202 3203 3204
+# 3205 is enrolled and never sends anything: a row that says so, with a page.
+enroll 3201 3202 3203 3204 3205
 
 # hub_past OFFSET: the hub runs with its clock OFFSET back (libfaketime,
 # "-2d"): what a node pushes then has a last_sync that old once the hub runs
@@ -109,8 +110,16 @@ expect_eq "GET /v1/report" "$HTTP_CODE" 200
 REPORT=$HTTP_BODY
 rj() { json "$1" "$REPORT"; }	# jq over the province report
 expect_eq "regencies in the report" "$(rj '[.province.regencies[].code] | join(" ")')" \
-	"3201 3202 3203 3204"
+	"3201 3202 3203 3204 3205"
 expect_eq "3204 never synced" "$(rj '.province.regencies[3].last_sync')" null
+expect_eq "3205 silent: persons, last_sync, projection, on_track" \
+	"$(rj '.province.regencies[4] | "\(.persons) \(.last_sync) \(.projected_completion) \(.on_track)"')" \
+	"0 null null false"
+http_get /regency/3205 -H "Cookie: $cookie"
+expect_eq "GET /regency/3205 (enrolled, no data)" "$HTTP_CODE" 200
+grep -q 'id="total-unrecorded"' <<< "$HTTP_BODY" || fail "/regency/3205: not a dashboard page"
+http_get /regency/3299 -H "Cookie: $cookie"
+expect_eq "GET /regency/3299 (not enrolled, no data)" "$HTTP_CODE" 404
 
 # --- the browser ------------------------------------------------------------
 
@@ -186,7 +195,7 @@ expect_eq "total unrecorded shown" \
 	"$(id_num "$(rj .province.dpt_unrecorded)")"
 [ "$(rj .province.dpt_unrecorded)" -ge 1000 ] ||
 	fail "province dpt_unrecorded $(rj .province.dpt_unrecorded): too few to test the format"
-expect_eq "regency rows" "$(rows_of province | grep -c 'data-regency=')" 4
+expect_eq "regency rows" "$(rows_of province | grep -c 'data-regency=')" 5
 # days left counted from the test's start; one less if a UTC midnight passed since
 days=$((($(date -ud 2029-02-14 +%s) - NOW / 86400 * 86400) / 86400))
 grep -Eq "<span class=\"v\">14 Februari 2029</span>($days|$((days - 1))) hari lagi" \
@@ -196,16 +205,17 @@ want='late" id="province-track">terlambat'
 [ "$(rj .province.on_track)" = true ] && want='ok" id="province-track">sesuai jadwal'
 grep -q "<span class=\"v $want</span>" "$ART/province.html" ||
 	fail "province on_track $(rj .province.on_track) not shown as '$want'"
-for code in 3201 3202 3203 3204; do
+for code in 3201 3202 3203 3204 3205; do
 	row=$(rows_of province | grep "data-regency=\"$code\"")
 	j=".province.regencies[] | select(.code == \"$code\")"
 	for f in dpt_unrecorded recorded_30d; do
 		expect_eq "$code $f shown" "$(cell "$f" <<< "$row")" "$(id_num "$(rj "$j.$f")")"
 	done
 	grep -q "href=\"/regency/$code\"" <<< "$row" || fail "$code: no link to its page"
+	# An empty bar still needs max > 0 (HTML progress).
 	expect_eq "$code progress bar (max value)" \
 		"$(sed -n 's/.*<progress max="\([0-9]*\)" value="\([0-9]*\)".*/\1 \2/p' <<< "$row")" \
-		"$(rj "$j | \"\\(.on_dpt) \\(.on_dpt - .dpt_unrecorded)\"")"
+		"$(rj "$j | \"\\([.on_dpt, 1] | max) \\(.on_dpt - .dpt_unrecorded)\"")"
 	want=ok
 	[ "$(rj "$j.on_track")" = true ] || want=late
 	expect_eq "$code projection class" \
@@ -221,8 +231,9 @@ for code in 3201 3202 3203 3204; do
 	3203)	expect_eq "$code freshness class" "$cls" stale-red
 		[ "$age" -ge 172000 ] && [ "$age" -le 176000 ] || fail "3203 age $age s, want ~2 days"
 		grep -q '2 hari lalu' <<< "$row" || fail "3203: age not shown as '2 hari lalu'" ;;
-	3204)	expect_eq "$code freshness" "$cls $age" "stale-red never"
-		grep -q 'belum pernah' <<< "$row" || fail "3204: 'belum pernah' not shown" ;;
+	3204|3205)
+		expect_eq "$code freshness" "$cls $age" "stale-red never"
+		grep -q 'belum pernah' <<< "$row" || fail "$code: 'belum pernah' not shown" ;;
 	esac
 done
 grep -q '<html lang="id"' <<< "$html" || fail "province page not in Indonesian"

@@ -193,7 +193,7 @@ test_report_json_of_a_small_province(void **state)
 		"\"projected_completion\":\"2026-11-18\",\"on_track\":true}]},"
 		"{\"code\":\"3203\",\"name\":null,\"persons\":0,\"wajib_ktp\":0,\"on_dpt\":0,"
 		"\"recorded\":0,\"dpt_unrecorded\":0,\"recorded_30d\":0,\"rate_per_day\":0.0,"
-		"\"projected_completion\":\"2026-11-18\",\"on_track\":true,\"last_sync\":null,"
+		"\"projected_completion\":null,\"on_track\":false,\"last_sync\":null,"
 		"\"acked\":0,\"pending\":0,\"kecamatan\":[]}]}}");
 	free(got);
 }
@@ -218,6 +218,58 @@ test_report_json_for_one_regency(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "province"),
 							    "persons")), 10);
 	json_decref(j);
+}
+
+static uint16_t
+listed_at(size_t i, void *arg)
+{
+	static const uint16_t codes[] = { 3201, 3210, 3301 };
+
+	(void)arg;
+	return codes[i];
+}
+
+/* 3210 is enrolled and never sent anything; 3301 is another province's. */
+static void
+test_report_lists_enrolled_regencies_without_data(void **state)
+{
+	struct ctx *c = *state;
+	struct report_opts o = { .province = 32, .election_date = ELECTION, .now = NOW,
+				 .listed = listed_at, .n_listed = 3 };
+	static const char *const want[] = { "3201", "3202", "3203", "3210" };
+	struct ktp_err err = { 0 };
+	json_t *j = NULL, *regs, *r;
+	char *csv = NULL;
+	size_t len = 0, i;
+
+	load_fixture(c->s);
+	assert_int_equal(report_json(c->s, &o, &j, &err), 0);
+	regs = json_object_get(json_object_get(j, "province"), "regencies");
+	assert_int_equal(json_array_size(regs), 4);
+	json_array_foreach(regs, i, r)
+		assert_string_equal(json_string_value(json_object_get(r, "code")), want[i]);
+	r = json_array_get(regs, 3);
+	assert_int_equal(json_integer_value(json_object_get(r, "persons")), 0);
+	assert_true(json_is_null(json_object_get(r, "last_sync")));
+	assert_true(json_is_null(json_object_get(r, "projected_completion")));
+	assert_true(json_is_false(json_object_get(r, "on_track")));
+	assert_int_equal(json_array_size(json_object_get(r, "kecamatan")), 0);
+	/* The province totals are those of the data alone. */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "province"),
+							    "persons")), 10);
+	json_decref(j);
+
+	o.regency = 3210;
+	assert_int_equal(report_json(c->s, &o, &j, &err), 0);
+	regs = json_object_get(json_object_get(j, "province"), "regencies");
+	assert_int_equal(json_array_size(regs), 1);
+	json_decref(j);
+
+	o.regency = 0;
+	assert_int_equal(report_csv(c->s, &o, &csv, &len, &err), 0);
+	assert_non_null(strstr(csv, "\r\nregency,3210,,0,0,0,0,0,0,0.00,,false,,0,0\r\n"));
+	assert_null(strstr(csv, "3301"));
+	free(csv);
 }
 
 /* An election date already past: nothing is on track except what is done. */
@@ -258,7 +310,7 @@ test_report_csv_of_a_small_province(void **state)
 		"regency,3202,\"Kab. Sukabumi, \"\"Selatan\"\"\",2,2,2,2,0,2,0.07,2026-11-18,true,"
 		"2026-11-18T09:06:40Z,3,0\r\n"
 		"kecamatan,320201,,2,2,2,2,0,2,0.07,2026-11-18,true,,,\r\n"
-		"regency,3203,,0,0,0,0,0,0,0.00,2026-11-18,true,,0,0\r\n";
+		"regency,3203,,0,0,0,0,0,0,0.00,,false,,0,0\r\n";
 
 	load_fixture(c->s);
 	assert_int_equal(report_csv(c->s, &o, &csv, &len, &err), 0);
@@ -315,7 +367,7 @@ test_report_of_an_empty_store(void **state)
 		"{\"generated_at\":\"2026-11-18T11:06:40Z\",\"election_date\":null,"
 		"\"province\":{\"code\":\"32\",\"persons\":0,\"wajib_ktp\":0,\"on_dpt\":0,"
 		"\"recorded\":0,\"dpt_unrecorded\":0,\"recorded_30d\":0,\"rate_per_day\":0.0,"
-		"\"projected_completion\":\"2026-11-18\",\"on_track\":false,\"regencies\":[]}}");
+		"\"projected_completion\":null,\"on_track\":false,\"regencies\":[]}}");
 	free(got);
 }
 
@@ -328,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_report_projected_completion_dates),
 		T(test_report_json_of_a_small_province),
 		T(test_report_json_for_one_regency),
+		T(test_report_lists_enrolled_regencies_without_data),
 		T(test_report_on_track_false_after_the_election),
 		T(test_report_csv_of_a_small_province),
 		T(test_report_weekly_recordings),
