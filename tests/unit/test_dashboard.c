@@ -10,20 +10,20 @@
 #define ELECTION 20270214
 
 static const char REPORT[] =
-	"{\"province\":{\"code\":\"32\",\"dpt_unrecorded\":139000,"
+	"{\"province\":{\"code\":\"32\",\"persons\":391100,\"dpt_unrecorded\":139000,"
 	"\"on_track\":false,\"regencies\":["
-	"{\"code\":\"3201\",\"name\":\"Kab. <Bogor>\",\"dpt_unrecorded\":2800,\"recorded_30d\":31000,"
+	"{\"code\":\"3201\",\"name\":\"Kab. <Bogor>\",\"persons\":181100,\"dpt_unrecorded\":2800,\"recorded_30d\":31000,"
 	"\"on_dpt\":175000,\"projected_completion\":\"2026-11-25\",\"on_track\":true,"
 	"\"last_sync\":\"2026-11-22T11:50:00Z\",\"acked\":1200,\"pending\":3,"
 	"\"kecamatan\":["
-	"{\"code\":\"320101\",\"dpt_unrecorded\":10,\"recorded_30d\":5,"
+	"{\"code\":\"320101\",\"persons\":110,\"dpt_unrecorded\":10,\"recorded_30d\":5,"
 	"\"on_dpt\":100,\"projected_completion\":\"2026-12-01\"},"
-	"{\"code\":\"320102\",\"dpt_unrecorded\":900,\"recorded_30d\":0,"
+	"{\"code\":\"320102\",\"persons\":1100,\"dpt_unrecorded\":900,\"recorded_30d\":0,"
 	"\"on_dpt\":1000,\"projected_completion\":null}]},"
-	"{\"code\":\"3202\",\"name\":\"Sukabumi\",\"dpt_unrecorded\":136200,\"recorded_30d\":300,"
+	"{\"code\":\"3202\",\"name\":\"Sukabumi\",\"persons\":210000,\"dpt_unrecorded\":136200,\"recorded_30d\":300,"
 	"\"on_dpt\":200000,\"projected_completion\":\"2031-01-01\",\"on_track\":false,"
 	"\"last_sync\":\"2026-11-20T12:00:00Z\",\"kecamatan\":[]},"
-	"{\"code\":\"3203\",\"name\":\"Cianjur\",\"dpt_unrecorded\":0,\"recorded_30d\":0,"
+	"{\"code\":\"3203\",\"name\":\"Cianjur\",\"persons\":0,\"dpt_unrecorded\":0,\"recorded_30d\":0,"
 	"\"on_dpt\":0,\"projected_completion\":null,\"last_sync\":null,\"kecamatan\":[]}"
 	"]}}";
 
@@ -105,6 +105,8 @@ test_dashboard_marks_projection_after_election_late(void **state)
 	assert_non_null(strstr(html, "<td class=\"late\">1 Januari 2031 (terlambat)</td>"));
 	assert_non_null(strstr(html, "<td class=\"ok\">25 November 2026</td>"));
 	assert_non_null(strstr(html, "id=\"province-track\">terlambat</span>"));
+	/* 3203 sent nothing yet: not done, something to chase. */
+	assert_non_null(strstr(html, "<td class=\"late\">belum ada data</td>"));
 	free(html);
 }
 
