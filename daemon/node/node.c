@@ -822,6 +822,7 @@ push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 	struct push_answer a;
 	struct ktp_err err = {0};
 	uint64_t t0;
+	bool pushing;
 	int r;
 
 	if ((r = plan_job(n, &plan, &err)) < 0) {
@@ -848,7 +849,12 @@ push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 	pusher_post(n->pusher, job.wire, job.len, &a, &err);
 	readahead_join(ra);
 	handle_answer(n, &a, &job, evloop_now_ms() - t0);
-	if (a.outcome != PUSH_OK || a.acked != job.last)
+	pthread_mutex_lock(&n->lock);
+	pushing = n->state == NODE_PUSHING;
+	pthread_mutex_unlock(&n->lock);
+	/* Not kept through a backoff, a pause or a divergence: it would hold
+	 * up to a batch of memory for nothing until then. */
+	if (a.outcome != PUSH_OK || a.acked != job.last || !pushing)
 		readahead_drop(ra);
 	release_if_idle(n);
 out:
