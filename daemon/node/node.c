@@ -37,7 +37,7 @@
  * last + 1), so catching up does not wait for the journal and zstd between
  * batches (1 M versions over loopback: 1.2 s of 10.3 s were spent sealing
  * with the link idle). It is used only when the hub acked exactly this
- * batch and nothing moved the plan (gap, probe, smaller size, new hub key);
+ * batch and nothing moved the plan (gap, probe, another size, new hub key);
  * otherwise it is dropped, so it never changes what is sent, only when.
  *
  * Journal access: the journal is one SQLite connection and not thread-safe,
@@ -428,6 +428,7 @@ readahead_start(struct readahead *ra, struct node *n, const struct push_plan *pl
 	ra->n = n;
 	ra->plan = *plan;
 	ra->plan.first = job->last + 1;
+	memset(&ra->job, 0, sizeof(ra->job));
 	ra->r = 0;
 	ra->running = pthread_create(&ra->thread, NULL, readahead_main, ra) == 0;
 }
@@ -469,6 +470,7 @@ readahead_take(struct readahead *ra, const struct push_plan *plan, struct push_j
 	}
 	*job = ra->job;
 	job->head = plan->head;
+	ra->job.wire = NULL;		/* job owns it now */
 	ra->ready = false;
 	return true;
 }
