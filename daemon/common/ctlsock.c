@@ -645,6 +645,20 @@ ctlconn_reply(struct ctlconn *c, json_t *reply)
 }
 
 int
+ctlconn_reply_ok(struct ctlconn *c, json_t *data)
+{
+	json_t *rep = ctlmsg_reply(CTL_STATUS_OK, "");
+
+	if (rep == NULL || data == NULL || json_object_update(rep, data) < 0) {
+		json_decref(rep);
+		json_decref(data);
+		return ctlconn_reply_error(c, CTL_STATUS_FAILED, "ctl: out of memory");
+	}
+	json_decref(data);
+	return ctlconn_reply(c, rep);
+}
+
+int
 ctlconn_reply_error(struct ctlconn *c, enum ctl_status status, const char *fmt, ...)
 {
 	char text[KTP_ERR_MSG_LEN * 2];

@@ -57,6 +57,9 @@ uid_t	ctlconn_uid(const struct ctlconn *c);
 pid_t	ctlconn_pid(const struct ctlconn *c);
 /* Sends reply (adds nothing) and takes ownership of it (json_decref). */
 int	ctlconn_reply(struct ctlconn *c, json_t *reply);
+/* An OK reply with data's fields merged in; takes data, and NULL data (its
+ * builder ran out of memory) answers FAILED "ctl: out of memory". */
+int	ctlconn_reply_ok(struct ctlconn *c, json_t *data);
 int	ctlconn_reply_error(struct ctlconn *c, enum ctl_status status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Payload stream: reads the next chunk into a buffer valid until the next call;

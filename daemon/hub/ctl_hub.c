@@ -19,21 +19,6 @@
 #define IMPORT_LIST_MAX 10000
 
 static int
-reply_with(struct ctlconn *c, json_t *data)
-{
-	json_t *rep = ctlmsg_reply(CTL_STATUS_OK, "");
-
-	if (rep == NULL || data == NULL) {
-		json_decref(rep);
-		json_decref(data);
-		return ctlconn_reply_error(c, CTL_STATUS_FAILED, "ctl: out of memory");
-	}
-	json_object_update(rep, data);
-	json_decref(data);
-	return ctlconn_reply(c, rep);
-}
-
-static int
 ctl_status(struct ctlconn *c, json_t *req, void *ctx)
 {
 	struct ktp_err err = {0};
@@ -42,7 +27,7 @@ ctl_status(struct ctlconn *c, json_t *req, void *ctx)
 	(void)req;
 	if (hub_status_json(ctx, &j, &err) < 0)
 		return ctlconn_reply_error(c, CTL_STATUS_FAILED, "status: %s", err.msg);
-	return reply_with(c, j);
+	return ctlconn_reply_ok(c, j);
 }
 
 static int
@@ -54,7 +39,7 @@ ctl_nodes(struct ctlconn *c, json_t *req, void *ctx)
 	(void)req;
 	if (hub_nodes_json(ctx, &j, &err) < 0)
 		return ctlconn_reply_error(c, CTL_STATUS_FAILED, "nodes: %s", err.msg);
-	return reply_with(c, json_pack("{s:o}", "nodes", j));
+	return ctlconn_reply_ok(c, json_pack("{s:o}", "nodes", j));
 }
 
 /* A regency code under key, "3201" or 3201; absent or null gives 0. */
@@ -99,11 +84,11 @@ ctl_report(struct ctlconn *c, json_t *req, void *ctx)
 			return ctlconn_reply_error(c, CTL_STATUS_FAILED, "report: %s", err.msg);
 		j = json_pack("{s:s,s:s%}", "daemon", "ktphubd", "csv", csv, len);
 		free(csv);
-		return reply_with(c, j);
+		return ctlconn_reply_ok(c, j);
 	}
 	if (hub_report_json(ctx, regency, &j, &err) < 0)
 		return ctlconn_reply_error(c, CTL_STATUS_FAILED, "report: %s", err.msg);
-	return reply_with(c, json_pack("{s:s,s:o}", "daemon", "ktphubd", "report", j));
+	return ctlconn_reply_ok(c, json_pack("{s:s,s:o}", "daemon", "ktphubd", "report", j));
 }
 
 static int
@@ -120,7 +105,7 @@ ctl_conflicts(struct ctlconn *c, json_t *req, void *ctx)
 					   "conflicts: limit: not a number in 1..100000");
 	if (hub_conflicts_json(ctx, (unsigned)limit, &j, &err) < 0)
 		return ctlconn_reply_error(c, CTL_STATUS_FAILED, "conflicts: %s", err.msg);
-	return reply_with(c, json_pack("{s:o}", "conflicts", j));
+	return ctlconn_reply_ok(c, json_pack("{s:o}", "conflicts", j));
 }
 
 /* --- reset-node ------------------------------------------------------------
@@ -152,7 +137,7 @@ ctl_reset_node(struct ctlconn *c, json_t *req, void *ctx)
 	log_warn("reset-node: node %04u: cursor reset by an operator from acked %" PRIu64
 		 " to 0; the node sends its journal again after 'ktpctl resume --force'",
 		 code, old);
-	return reply_with(c, json_pack("{s:o,s:I,s:I}", "node", json_sprintf("%04u", code),
+	return ctlconn_reply_ok(c, json_pack("{s:o,s:I,s:I}", "node", json_sprintf("%04u", code),
 				       "old_acked", (json_int_t)old, "acked", (json_int_t)0));
 }
 

@@ -23,17 +23,6 @@
 #include "node.h"
 #include "proto.h"
 
-/* A new OK reply with the fields of data (borrowed) merged in. */
-static json_t *
-reply_ok(const json_t *data)
-{
-	json_t *r = ctlmsg_reply(CTL_STATUS_OK, "");
-
-	if (r != NULL && data != NULL)
-		json_object_update(r, (json_t *)data);
-	return r;
-}
-
 static int
 reply_err(struct ctlconn *c, const struct ktp_err *err)
 {
@@ -50,9 +39,7 @@ ctl_status(struct ctlconn *c, json_t *req, void *ctx)
 	(void)req;
 	if (node_status_json(ctx, &st, &err) < 0)
 		return reply_err(c, &err);
-	ctlconn_reply(c, reply_ok(st));
-	json_decref(st);
-	return 0;
+	return ctlconn_reply_ok(c, st);
 }
 
 static bool
@@ -168,13 +155,14 @@ reply_import(struct ctlconn *c, int r, const struct ingest_result *res, const st
 {
 	json_t *data = result_json(res), *reply;
 
-	if (r == 0)
-		reply = reply_ok(data);
-	else {
-		reply = ctlmsg_reply(CTL_STATUS_FAILED, err->msg);
-		if (reply != NULL && data != NULL)
-			json_object_update(reply, data);
+	if (r == 0) {
+		ctlconn_reply_ok(c, data);
+		return 0;
 	}
+	/* A refused file still tells how many rows and which errors. */
+	reply = ctlmsg_reply(CTL_STATUS_FAILED, err->msg);
+	if (reply != NULL && data != NULL)
+		json_object_update(reply, data);
 	json_decref(data);
 	ctlconn_reply(c, reply);
 	return r;
@@ -284,9 +272,7 @@ ctl_report(struct ctlconn *c, json_t *req, void *ctx)
 	if (r < 0)
 		return reply_err(c, &err);
 	json_object_set_new(rep, "daemon", json_string("ktpsyncd"));
-	ctlconn_reply(c, reply_ok(rep));
-	json_decref(rep);
-	return 0;
+	return ctlconn_reply_ok(c, rep);
 }
 
 static uint64_t
