@@ -5,7 +5,8 @@
 # (Kabupaten Cianjur behind faultproxy, so its link can be cut), about 100 000
 # synthetic residents per regency with a voter roll, imported with ktpctl; the
 # backlog draining to the hub; Cianjur's link cut while new recordings arrive,
-# then restored; the provincial report. Every number shown is printed by the
+# then restored; the provincial report, where Kabupaten Bandung, enrolled but
+# never online, stands as the office to chase. Every number shown is printed by the
 # daemons or ktpctl. Everything started here is stopped at the end; the files
 # stay. Loops are bounded in count and time.
 #
@@ -21,8 +22,10 @@ GEN=$B/tools/gen_residents
 FAULTPROXY=$B/tools/faultproxy
 PERSONS=${DEMO_PERSONS:-100000}
 CODES=(3201 3202 3203)
-declare -A NAME=([3201]="Kabupaten Bogor" [3202]="Kabupaten Sukabumi" [3203]="Kabupaten Cianjur")
+declare -A NAME=([3201]="Kabupaten Bogor" [3202]="Kabupaten Sukabumi" [3203]="Kabupaten Cianjur"
+		 [3204]="Kabupaten Bandung")
 CUT=3203			# the regency whose link is cut
+SILENT=3204			# enrolled at the hub, its office never sends anything
 PIDS=()
 declare -A PUB=() NODE_PID=()
 T0=$SECONDS
@@ -106,6 +109,10 @@ for c in "${CODES[@]}"; do
 	[ -n "${PUB[$c]}" ] || die "ktpctl keygen for $c failed"
 	echo "node $c: $D/$c/node.key (public ${PUB[$c]})"
 done
+mkdir -p "$D/$SILENT"
+PUB[$SILENT]=$("$KTPCTL" keygen "$D/$SILENT/node.key" | awk '/^public_key:/ { print $2 }')
+[ -n "${PUB[$SILENT]}" ] || die "ktpctl keygen for $SILENT failed"
+echo "node $SILENT: enrolled, but its office stays offline for the whole demo"
 
 {
 	echo "[hub]"
@@ -115,7 +122,7 @@ done
 	echo "control_socket = $D/hub/ktphubd.sock"
 	echo "province = 32"
 	echo "election_date = $ELECTION"
-	for c in "${CODES[@]}"; do
+	for c in "${CODES[@]}" "$SILENT"; do
 		printf '\n[node %s]\nname = %s\npublic_key = %s\n' "$c" "${NAME[$c]}" "${PUB[$c]}"
 	done
 } > "$D/hub/ktphubd.conf"
@@ -321,7 +328,8 @@ say "provincial report (ktpctl report at the hub), election day $ELECTION"
 ctl_hub report | awk 'NF == 0 { exit } { print }'
 echo
 ctl_hub --json report | jq -r '.report.province.regencies[] |
-	"\(.code) \(.name): \(.dpt_unrecorded) voters still unrecorded, \(.recorded_30d) recorded in 30 days (\(.rate_per_day * 100 | round / 100)/day), done by \(.projected_completion // "never") \(if .on_track then "(on track)" else "(LATE)" end)"'
+	if .persons == 0 then "\(.code) \(.name): nothing received yet (last sync: never): call that office" else
+	"\(.code) \(.name): \(.dpt_unrecorded) voters still unrecorded, \(.recorded_30d) recorded in 30 days (\(.rate_per_day * 100 | round / 100)/day), done by \(.projected_completion // "never") \(if .on_track then "(on track)" else "(LATE)" end)" end'
 echo
 echo "kecamatan of ${NAME[$CUT]} with the most unrecorded voters (mobile teams go there first):"
 ctl_hub --json report --regency "$CUT" | jq -r '.report.province.regencies[0].kecamatan |
