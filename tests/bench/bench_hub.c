@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "apply.h"
 #include "batch.h"
 #include "chain.h"
@@ -172,24 +173,6 @@ gen_start(const struct gen_plan *p, int *ret_fd)
 	return pid;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Applies one phase of frames from fd; returns versions applied and the
  * seconds spent inside apply_batch, or -1. */
 static int64_t
@@ -209,13 +192,13 @@ apply_phase(struct store *s, int fd, uint8_t *plain, double *ret_s)
 			return total;
 		if (read_all(fd, plain, h.plain_len) < 0)
 			return -1;
-		t = now_s();
+		t = bench_now_s();
 		if (apply_batch(s, &h, plain, h.plain_len, h.plain_len, NOW0 + total / 1000, &res,
 				&err) < 0 || res.outcome != APPLY_OK) {
 			fprintf(stderr, "bench_hub: apply: outcome %d: %s\n", res.outcome, err.msg);
 			return -1;
 		}
-		*ret_s += now_s() - t;
+		*ret_s += bench_now_s() - t;
 		total += (int64_t)res.applied;
 	}
 }
@@ -253,13 +236,13 @@ time_report(struct store *s, int64_t now)
 	int i;
 
 	for (i = 0; i < 9; i++) {
-		t[i] = now_s();
+		t[i] = bench_now_s();
 		if (report_json(s, &o, &j, &err) < 0) {
 			fprintf(stderr, "bench_hub: report: %s\n", err.msg);
 			return -1;
 		}
 		text = json_dumps(j, JSON_COMPACT);
-		t[i] = now_s() - t[i];
+		t[i] = bench_now_s() - t[i];
 		free(text);
 		json_decref(j);
 	}
@@ -296,7 +279,7 @@ run(const char *dir, const struct gen_plan *p, const char *name, uint8_t *plain,
 	if (n > 0)
 		printf("bench: %s %.0f versions/s\n", name, (double)n / secs);
 	if (getenv("BENCH_HUB_TRACE") != NULL)
-		fprintf(stderr, "cpu %.2f s wall %.2f s\n", cpu_s(), secs);
+		fprintf(stderr, "cpu %.2f s wall %.2f s\n", bench_cpu_s(), secs);
 	n2 = n < 0 ? -1 : apply_phase(s, fd, plain, &secs2);
 	close(fd);
 	waitpid(pid, &status, 0);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "batch.h"
 #include "err.h"
 #include "ingest.h"
@@ -23,25 +24,6 @@
 #define DEFAULT_ROWS	1000000
 #define CHUNK		65536		/* what one control-socket read typically brings */
 #define READ_BATCH	10000		/* versions per journal_read, the pusher's default */
-#define BENCH_NOW	INT64_C(1793232000)	/* 2026-10-28T00:00:00Z, fixed for repeatability */
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 put_date(FILE *f, uint32_t d)
@@ -126,9 +108,9 @@ import(struct journal *j, const char *csv, size_t len, struct ingest_result *res
 			return r;
 		}
 	}
-	*ret_commit_s = now_s();
+	*ret_commit_s = bench_now_s();
 	r = ingest_finish(in, res, err);
-	*ret_commit_s = now_s() - *ret_commit_s;
+	*ret_commit_s = bench_now_s() - *ret_commit_s;
 	return r;
 }
 
@@ -183,11 +165,11 @@ run(size_t rows, const char *dir, struct ktp_err *err)
 		return ktp_err_set(err, r, "synth: cannot make %zu rows", rows);
 	if ((r = journal_open(dir, NODE, &j, err)) < 0)
 		goto out;
-	t = now_s();
-	cpu = cpu_s();
+	t = bench_now_s();
+	cpu = bench_cpu_s();
 	r = import(j, csv, len, &res, &commit_s, err);
-	cpu = cpu_s() - cpu;
-	t = now_s() - t;
+	cpu = bench_cpu_s() - cpu;
+	t = bench_now_s() - t;
 	if (r < 0) {
 		if (res.n_msgs > 0)
 			fprintf(stderr, "bench_node: %s\n", res.msgs[0]);
@@ -198,10 +180,10 @@ run(size_t rows, const char *dir, struct ktp_err *err)
 	/* On a shared machine the wall figure includes waiting for a core. */
 	printf("bench: import_cpu_rows_s %.0f rows/s\n", (double)res.rows / cpu);
 	printf("bench: import_commit_s %.2f s\n", commit_s);
-	t = now_s();
+	t = bench_now_s();
 	if ((r = read_all(j, res.last_seq, err)) < 0)
 		goto out;
-	t = now_s() - t;
+	t = bench_now_s() - t;
 	printf("bench: journal_read_versions_s %.0f versions/s\n", (double)res.versions / t);
 out:
 	ingest_result_done(&res);

@@ -9,22 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "err.h"
 #include "record.h"
 #include "synth.h"
 
 #define NVERSIONS	100000
 #define ROUNDS		5
-#define BENCH_NOW	INT64_C(1793232000)	/* 2026-10-29T00:00:00Z, fixed for repeatability */
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 make_versions(struct record *v, size_t n)
@@ -50,14 +41,14 @@ bench_encode(const struct record *v, uint8_t *buf, size_t *off, double *rate,
 	int k, r;
 
 	for (k = 0; k < ROUNDS; k++) {
-		t = now_s();
+		t = bench_now_s();
 		for (i = 0; i < NVERSIONS; i++) {
 			if ((r = record_encode(&v[i], buf + off[i], KTP_VERSION_MAX_BYTES, &len,
 					       err)) < 0)
 				return r;
 			off[i + 1] = off[i] + len;
 		}
-		t = now_s() - t;
+		t = bench_now_s() - t;
 		if (t > 0 && NVERSIONS / t > best)
 			best = NVERSIONS / t;
 	}
@@ -74,11 +65,11 @@ bench_decode(const uint8_t *buf, const size_t *off, double *rate, struct ktp_err
 	int k, rc;
 
 	for (k = 0; k < ROUNDS; k++) {
-		t = now_s();
+		t = bench_now_s();
 		for (i = 0; i < NVERSIONS; i++)
 			if ((rc = record_decode(buf + off[i], off[i + 1] - off[i], &r, err)) < 0)
 				return rc;
-		t = now_s() - t;
+		t = bench_now_s() - t;
 		if (t > 0 && NVERSIONS / t > best)
 			best = NVERSIONS / t;
 	}

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "bench.h"
 #include "batch.h"
 #include "err.h"
 #include "record.h"
@@ -19,21 +20,11 @@
 #define BIG_PLAIN	(1u << 20)	/* a 1 MiB payload */
 #define WIRE_VERSIONS	10000
 #define ROUNDS		10
-#define BENCH_NOW	INT64_C(1793232000)	/* 2026-10-28T00:00:00Z, fixed for repeatability */
 
 struct keys {
 	uint8_t	node_pk[32], node_sk[64], hub_pk[32];
 	struct batch_hub_key hub;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 make_keys(struct keys *k)
@@ -100,17 +91,17 @@ bench_throughput(const struct keys *k, double *seal_rate, double *open_rate,
 	mib = (double)batch_builder_plain_len(b) / MIB;
 	for (int i = 0; i < ROUNDS; i++) {
 		free(wire);
-		t = now_s();
+		t = bench_now_s();
 		if ((r = seal_once(b, k, &wire, &len, err)) < 0)
 			goto out;
-		t = now_s() - t;
+		t = bench_now_s() - t;
 		if (t > 0 && mib / t > *seal_rate)
 			*seal_rate = mib / t;
-		t = now_s();
+		t = bench_now_s();
 		if ((r = batch_open(wire, len, k->node_pk, &k->hub, 1, &h, &plain, &plain_len,
 				    err)) < 0)
 			goto out;
-		t = now_s() - t;
+		t = bench_now_s() - t;
 		free(plain);
 		if (t > 0 && mib / t > *open_rate)
 			*open_rate = mib / t;
