@@ -648,12 +648,23 @@ scale(const char *text, uint64_t *ret, const char *units, const uint64_t *mult, 
 	return 0;
 }
 
+/* "'TEXT' out of range (MIN..MAX)", the bounds in the value's own units. */
+static int
+out_of_range(const struct conf_key *k, const char *text,
+	     void (*format)(uint64_t, char *, size_t), struct ktp_err *why)
+{
+	char lo[32], hi[32];
+
+	format((uint64_t)k->min, lo, sizeof(lo));
+	format((uint64_t)k->max, hi, sizeof(hi));
+	return ktp_err_set(why, -EINVAL, "'%s' out of range (%s..%s)", text, lo, hi);
+}
+
 int
 conf_parse_duration(const struct conf_key *k, const char *text, void *base,
 		    struct ktp_err *why)
 {
 	static const uint64_t mult[] = { 1, 60, 3600, 86400 };
-	char lo[32], hi[32];
 	uint64_t v;
 	int r;
 
@@ -661,10 +672,8 @@ conf_parse_duration(const struct conf_key *k, const char *text, void *base,
 	if (r == -EINVAL)
 		return ktp_err_set(why, -EINVAL,
 				   "'%s' is not a duration (a number and s, m, h or d)", text);
-	conf_format_duration((uint64_t)k->min, lo, sizeof(lo));
-	conf_format_duration((uint64_t)k->max, hi, sizeof(hi));
 	if (r < 0 || !in_range(k, v) || v > UINT32_MAX)
-		return ktp_err_set(why, -EINVAL, "'%s' out of range (%s..%s)", text, lo, hi);
+		return out_of_range(k, text, conf_format_duration, why);
 	*(uint32_t *)field(k, base) = (uint32_t)v;
 	return 0;
 }
@@ -673,7 +682,6 @@ int
 conf_parse_size(const struct conf_key *k, const char *text, void *base, struct ktp_err *why)
 {
 	static const uint64_t mult[] = { 1u << 10, 1u << 20, 1u << 30 };
-	char lo[32], hi[32];
 	uint64_t v;
 	int r;
 
@@ -681,10 +689,8 @@ conf_parse_size(const struct conf_key *k, const char *text, void *base, struct k
 	if (r == -EINVAL)
 		return ktp_err_set(why, -EINVAL,
 				   "'%s' is not a size (bytes, or a number and K, M or G)", text);
-	conf_format_size((uint64_t)k->min, lo, sizeof(lo));
-	conf_format_size((uint64_t)k->max, hi, sizeof(hi));
 	if (r < 0 || !in_range(k, v))
-		return ktp_err_set(why, -EINVAL, "'%s' out of range (%s..%s)", text, lo, hi);
+		return out_of_range(k, text, conf_format_size, why);
 	*(uint64_t *)field(k, base) = v;
 	return 0;
 }
