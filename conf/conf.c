@@ -331,7 +331,7 @@ read_header(struct parse *p, const char *start)
 static void
 classify(struct parse *p, const char *line)
 {
-	const char *start = line;
+	const char *start = line, *sep;
 
 	p->continued = false;
 	if (p->line == 1 && strncmp(start, "\xEF\xBB\xBF", 3) == 0)
@@ -347,7 +347,8 @@ classify(struct parse *p, const char *line)
 		read_header(p, start);
 		return;
 	}
-	if (*find_chars(start, "=:") == '\0' || *find_chars(start, "=:") == ';') {
+	sep = find_chars(start, "=:");
+	if (*sep == '\0' || *sep == ';') {
 		syntax_error(p, "expected 'key = value', '[section]' or a comment");
 		return;
 	}
