@@ -574,18 +574,32 @@ report_opts(struct hub *h, uint16_t regency, struct report_opts *o)
 	o->arg = h->enroll;
 }
 
+/* A report reads the enrolled list and the store at one instant: both locks,
+ * in the order given at the top of this file, until unlock_report. */
+static void
+lock_report(struct hub *h, uint16_t regency, struct report_opts *o)
+{
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	report_opts(h, regency, o);
+	pthread_mutex_lock(&h->store_lock);
+}
+
+static void
+unlock_report(struct hub *h)
+{
+	pthread_mutex_unlock(&h->store_lock);
+	pthread_rwlock_unlock(&h->enroll_lock);
+}
+
 int
 hub_report_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err)
 {
 	struct report_opts o;
 	int r;
 
-	pthread_rwlock_rdlock(&h->enroll_lock);
-	report_opts(h, regency, &o);
-	pthread_mutex_lock(&h->store_lock);
+	lock_report(h, regency, &o);
 	r = report_json(h->store, &o, ret, err);
-	pthread_mutex_unlock(&h->store_lock);
-	pthread_rwlock_unlock(&h->enroll_lock);
+	unlock_report(h);
 	return r;
 }
 
@@ -596,12 +610,9 @@ hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
 	struct report_opts o;
 	int r;
 
-	pthread_rwlock_rdlock(&h->enroll_lock);
-	report_opts(h, regency, &o);
-	pthread_mutex_lock(&h->store_lock);
+	lock_report(h, regency, &o);
 	r = report_csv(h->store, &o, ret, ret_len, err);
-	pthread_mutex_unlock(&h->store_lock);
-	pthread_rwlock_unlock(&h->enroll_lock);
+	unlock_report(h);
 	return r;
 }
 
@@ -859,12 +870,9 @@ hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *e
 	struct report_opts o;
 	int r;
 
-	pthread_rwlock_rdlock(&h->enroll_lock);
-	report_opts(h, regency, &o);
-	pthread_mutex_lock(&h->store_lock);
+	lock_report(h, regency, &o);
 	r = report_weekly_json(h->store, &o, DASHBOARD_WEEKS, ret, err);
-	pthread_mutex_unlock(&h->store_lock);
-	pthread_rwlock_unlock(&h->enroll_lock);
+	unlock_report(h);
 	return r;
 }
 
