@@ -472,12 +472,6 @@ report_json(struct store *s, const struct report_opts *o, json_t **ret, struct k
 
 /* --- CSV --- */
 
-struct csvbuf {
-	FILE	*f;
-	char	*buf;
-	size_t	len;
-};
-
 /* RFC 4180: quoted when the value holds a comma, a quote or a line break. */
 static void
 csv_text(FILE *f, const char *s)
