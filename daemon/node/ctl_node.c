@@ -58,12 +58,9 @@ ctl_sync(struct ctlconn *c, json_t *req, void *ctx)
 	if (node_sync(ctx, wait, peer_gone, c, &acked, &err) < 0)
 		return reply_err(c, &err);
 	if (!wait)
-		return ctlconn_reply(c, json_pack("{s:i,s:i,s:s,s:s}", "v", KTP_CTL_VERSION,
-						  "status", CTL_STATUS_OK, "error", "",
-						  "outcome", "started"));
-	return ctlconn_reply(c, json_pack("{s:i,s:i,s:s,s:s,s:I}", "v", KTP_CTL_VERSION,
-					  "status", CTL_STATUS_OK, "error", "", "outcome", "acked",
-					  "acked", (json_int_t)acked));
+		return ctlconn_reply_ok(c, json_pack("{s:s}", "outcome", "started"));
+	return ctlconn_reply_ok(c, json_pack("{s:s,s:I}", "outcome", "acked",
+					     "acked", (json_int_t)acked));
 }
 
 static int
@@ -204,29 +201,33 @@ run_ingest(struct node *n, struct ctlconn *c, enum ingest_format fmt, const char
 	return r;
 }
 
+/* The request's "name", or def when it has none fit to use. The name only
+ * labels messages; a path would leak the operator's tree. */
+static const char *
+input_name(const json_t *req, const char *def)
+{
+	const char *name = json_string_value(json_object_get(req, "name"));
+
+	if (name == NULL || name[0] == '\0' || strlen(name) > 200)
+		return def;
+	return name;
+}
+
 static int
 ctl_import(struct ctlconn *c, json_t *req, void *ctx)
 {
-	const char *name = json_string_value(json_object_get(req, "name"));
 	enum ingest_format fmt;
 
 	if (parse_format(req, INGEST_CSV, &fmt) < 0)
 		return ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST,
 					   "import: format: not 'csv' or 'jsonl'");
-	/* The name only labels messages; a path would leak the operator's tree. */
-	if (name == NULL || name[0] == '\0' || strlen(name) > 200)
-		name = "import";
-	return run_ingest(ctx, c, fmt, name);
+	return run_ingest(ctx, c, fmt, input_name(req, "import"));
 }
 
 static int
 ctl_put(struct ctlconn *c, json_t *req, void *ctx)
 {
-	const char *name = json_string_value(json_object_get(req, "name"));
-
-	if (name == NULL || name[0] == '\0' || strlen(name) > 200)
-		name = "stdin";
-	return run_ingest(ctx, c, INGEST_JSONL, name);
+	return run_ingest(ctx, c, INGEST_JSONL, input_name(req, "stdin"));
 }
 
 static int
@@ -250,8 +251,7 @@ ctl_remove(struct ctlconn *c, json_t *req, void *ctx)
 		return reply_err(c, &err);
 	if (seq > 0)
 		node_data_changed(n);
-	return ctlconn_reply(c, json_pack("{s:i,s:i,s:s,s:I}", "v", KTP_CTL_VERSION, "status",
-					  CTL_STATUS_OK, "error", "", "seq", (json_int_t)seq));
+	return ctlconn_reply_ok(c, json_pack("{s:I}", "seq", (json_int_t)seq));
 }
 
 /* --- reports ------------------------------------------------------------- */
@@ -343,7 +343,7 @@ ctl_unrecorded(struct ctlconn *c, json_t *req, void *ctx)
 	json_t *k = json_object_get(req, "kecamatan");
 	struct ktp_err err = {0};
 	struct node *n = ctx;
-	json_t *reply;
+	json_t *data;
 	char *csv = NULL;
 	size_t len = 0;
 	bool json_rows;
@@ -366,11 +366,10 @@ ctl_unrecorded(struct ctlconn *c, json_t *req, void *ctx)
 		free(csv);
 		return reply_err(c, &err);
 	}
-	reply = json_pack("{s:i,s:i,s:s,s:I}", "v", KTP_CTL_VERSION, "status", CTL_STATUS_OK,
-			  "error", "", "count", (json_int_t)(count_lines(csv, len) - (len > 0)));
-	if (reply != NULL && json_rows)
-		json_object_set_new(reply, "rows", csv_rows(csv, len));
-	ctlconn_reply(c, reply);
+	data = json_pack("{s:I}", "count", (json_int_t)(count_lines(csv, len) - (len > 0)));
+	if (data != NULL && json_rows)
+		json_object_set_new(data, "rows", csv_rows(csv, len));
+	ctlconn_reply_ok(c, data);
 	free(csv);
 	return r;
 }
@@ -385,8 +384,7 @@ ctl_metrics(struct ctlconn *c, json_t *req, void *ctx)
 	(void)req;
 	if (node_metrics_text(ctx, &text, &len, &err) < 0)
 		return reply_err(c, &err);
-	ctlconn_reply(c, json_pack("{s:i,s:i,s:s,s:s}", "v", KTP_CTL_VERSION, "status",
-				   CTL_STATUS_OK, "error", "", "metrics", text));
+	ctlconn_reply_ok(c, json_pack("{s:s}", "metrics", text));
 	free(text);
 	return 0;
 }
@@ -417,12 +415,11 @@ ctl_export(struct ctlconn *c, json_t *req, void *ctx)
 		return reply_err(c, &err);
 	log_info("export: seq %" PRIu64 "..%" PRIu64 " in %" PRIu64 " batches (%" PRIu64 " bytes)",
 		 ex.first, ex.last, ex.batches, ex.bytes);
-	return ctlconn_reply(c, json_pack("{s:i,s:i,s:s,s:I,s:I,s:I,s:I,s:I}", "v",
-					  KTP_CTL_VERSION, "status", CTL_STATUS_OK, "error", "",
-					  "first", (json_int_t)ex.first, "last", (json_int_t)ex.last,
-					  "versions", (json_int_t)(ex.last + 1 - ex.first),
-					  "batches", (json_int_t)ex.batches,
-					  "bytes", (json_int_t)ex.bytes));
+	return ctlconn_reply_ok(c, json_pack("{s:I,s:I,s:I,s:I,s:I}",
+					     "first", (json_int_t)ex.first, "last", (json_int_t)ex.last,
+					     "versions", (json_int_t)(ex.last + 1 - ex.first),
+					     "batches", (json_int_t)ex.batches,
+					     "bytes", (json_int_t)ex.bytes));
 }
 
 static const struct ctl_cmd node_cmds[] = {
