@@ -11,7 +11,6 @@
 
 #define OFF(f)		offsetof(struct hub_conf, f)
 #define NODE_OFF(f)	offsetof(struct hub_conf_node, f)
-#define SUN_PATH_MAX	107	/* sizeof(sockaddr_un.sun_path) - 1 */
 #define TOKEN_MIN	16	/* a shorter bearer token can be guessed */
 #define NODES_MAX	99	/* regencies in one province: two digits */
 
@@ -28,7 +27,7 @@ static const struct conf_key hub_keys[] = {
 	{ "hub", "state_dir", conf_parse_path, OFF(state_dir), 0, 0, 0 },
 	{ "hub", "key_file", conf_parse_path, OFF(key_file), 0, 0, 0 },
 	{ "hub", "previous_key_file", conf_parse_path, OFF(previous_key_file), 0, 0, 0 },
-	{ "hub", "control_socket", conf_parse_path, OFF(control_socket), 0, SUN_PATH_MAX, 0 },
+	{ "hub", "control_socket", conf_parse_path, OFF(control_socket), 0, CONF_SUN_PATH_MAX, 0 },
 	{ "hub", "province", conf_parse_province, OFF(province), 0, 0, CONF_REQUIRED },
 	{ "hub", "election_date", conf_parse_date, OFF(election_date), 0, 0, CONF_REQUIRED },
 	{ "hub", "max_batch_bytes", conf_parse_size, OFF(max_batch_bytes),

@@ -10,14 +10,13 @@
 #include "conf_node.h"
 
 #define OFF(f)	offsetof(struct node_conf, f)
-#define SUN_PATH_MAX 107	/* sizeof(sockaddr_un.sun_path) - 1 */
 
 static const struct conf_key node_keys[] = {
 	{ "node", "id", conf_parse_regency, OFF(id), 0, 0, CONF_REQUIRED },
 	{ "node", "name", conf_parse_string, OFF(name), 0, KTP_NAME_MAX, CONF_REQUIRED },
 	{ "node", "state_dir", conf_parse_path, OFF(state_dir), 0, 0, 0 },
 	{ "node", "key_file", conf_parse_path, OFF(key_file), 0, 0, 0 },
-	{ "node", "control_socket", conf_parse_path, OFF(control_socket), 0, SUN_PATH_MAX, 0 },
+	{ "node", "control_socket", conf_parse_path, OFF(control_socket), 0, CONF_SUN_PATH_MAX, 0 },
 	{ "node", "election_date", conf_parse_date, OFF(election_date), 0, 0, 0 },
 	{ "hub", "url", conf_parse_url, OFF(hub_url), 0, 0, CONF_REQUIRED },
 	{ "hub", "public_key", conf_parse_key32, OFF(hub_public_key), 0, 0, CONF_REQUIRED },
