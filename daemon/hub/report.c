@@ -388,10 +388,7 @@ regency_name(const struct report_opts *o, uint16_t code)
 static int
 set_freshness(json_t *obj, const struct reg_row *g)
 {
-	char t[21];
-
-	time_text(g->last_push, t);
-	if (json_object_set_new(obj, "last_sync", t[0] ? json_string(t) : json_null()) < 0 ||
+	if (json_object_set_new(obj, "last_sync", store_json_time(g->last_push)) < 0 ||
 	    json_object_set_new(obj, "acked", json_integer((json_int_t)g->acked)) < 0 ||
 	    json_object_set_new(obj, "pending",
 				json_integer(g->head > g->acked ? (json_int_t)(g->head - g->acked)
