@@ -514,6 +514,19 @@ go_idle_locked(struct node *n)
 		n->due_ms = next;
 }
 
+/* Under lock: the answer that ended job, as last_error. */
+static void
+set_answer_error_locked(struct node *n, const struct push_answer *a,
+			const struct push_job *job)
+{
+	if (a->http_status != 0)
+		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
+				 job->first, job->last, a->http_status, a->reason);
+	else
+		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": %s", job->first, job->last,
+				 a->reason);
+}
+
 static void
 on_retry(struct node *n, const struct push_answer *a, const struct push_job *job)
 {
@@ -523,12 +536,7 @@ on_retry(struct node *n, const struct push_answer *a, const struct push_job *job
 	d = backoff_next(&n->bo, randombytes_random(), a->retry_after_ms);
 	set_state_locked(n, a->outcome == PUSH_OFFLINE ? NODE_OFFLINE : NODE_BACKOFF);
 	n->due_ms = evloop_now_ms() + d;
-	if (a->http_status != 0)
-		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
-				 job->first, job->last, a->http_status, a->reason);
-	else
-		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": %s", job->first, job->last,
-				 a->reason);
+	set_answer_error_locked(n, a, job);
 	log_warn("push: %s, retrying in %" PRIu64 " ms", n->last_error, d);
 	pthread_mutex_unlock(&n->lock);
 }
@@ -541,12 +549,7 @@ on_refused(struct node *n, const struct push_answer *a, const struct push_job *j
 	pthread_mutex_lock(&n->lock);
 	set_state_locked(n, NODE_ERROR);
 	n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_max_s * 1000;
-	if (a->http_status != 0)
-		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
-				 job->first, job->last, a->http_status, a->reason);
-	else
-		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": %s", job->first, job->last,
-				 a->reason);
+	set_answer_error_locked(n, a, job);
 	log_err("push: %s, retrying in %" PRIu32 " s", n->last_error, n->conf.backoff_max_s);
 	pthread_mutex_unlock(&n->lock);
 }
