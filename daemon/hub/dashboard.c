@@ -471,16 +471,16 @@ dashboard_province(const struct dashboard_view *v, char **ret, size_t *ret_len,
 	return finish(f, &buf, &len, ret, ret_len, err);
 }
 
+/* The row of rows whose "code" is the 4-digit code; NULL when none is. */
 static const json_t *
-find_regency(const json_t *report, uint16_t code)
+find_code(const json_t *rows, uint16_t code)
 {
 	const json_t *r;
+	char want[8];
 	size_t i;
 
-	char want[8];
-
 	snprintf(want, sizeof(want), "%04u", code);
-	json_array_foreach(json_object_get(province_of(report), "regencies"), i, r)
+	json_array_foreach(rows, i, r)
 		if (strcmp(code_of(r), want) == 0)
 			return r;
 	return NULL;
@@ -583,25 +583,10 @@ put_weekly_chart(FILE *f, const struct dashboard_view *v)
 		"</svg></figure>", base, width - 8, base);
 }
 
-static const json_t *
-find_node(const json_t *nodes, uint16_t code)
-{
-	const json_t *n;
-	size_t i;
-
-	char want[8];
-
-	snprintf(want, sizeof(want), "%04u", code);
-	json_array_foreach(nodes, i, n)
-		if (strcmp(code_of(n), want) == 0)
-			return n;
-	return NULL;
-}
-
 static void
 put_sync_state(FILE *f, const struct dashboard_view *v, const json_t *reg, uint16_t code)
 {
-	const json_t *node = find_node(v->nodes, code);
+	const json_t *node = find_code(v->nodes, code);
 	const char *last_error = node != NULL ? jstr(node, "last_error") : NULL;
 
 	fprintf(f, "<section><h2>%s</h2><table id=\"sync\"><tbody><tr><th scope=\"row\">%s</th>",
@@ -620,7 +605,8 @@ int
 dashboard_regency(const struct dashboard_view *v, uint16_t code, char **ret, size_t *ret_len,
 		  struct ktp_err *err)
 {
-	const json_t *reg = find_regency(v->report, code);
+	const json_t *regs = json_object_get(province_of(v->report), "regencies");
+	const json_t *reg = find_code(regs, code);
 	char *buf = NULL, title[192];
 	size_t len = 0;
 	FILE *f;
