@@ -132,15 +132,19 @@ db_close(sqlite3 *db)
 	sqlite3_close_v2(db);
 }
 
+/* Runs sql; a failure reads "WHAT: sqlite's message". */
+static int
+exec_as(sqlite3 *db, const char *sql, const char *what, struct ktp_err *err)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_err(db, rc, what, err);
+}
+
 int
 db_exec(sqlite3 *db, const char *sql, struct ktp_err *err)
 {
-	int rc;
-
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return db_err(db, rc, "exec", err);
-	return 0;
+	return exec_as(db, sql, "exec", err);
 }
 
 int
@@ -159,25 +163,15 @@ db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret, struct ktp_err *err
 int
 db_begin(sqlite3 *db, struct ktp_err *err)
 {
-	int rc;
-
 	/* IMMEDIATE takes the write lock now, so a busy database fails here,
 	 * before any work, and never halfway through a transaction. */
-	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return db_err(db, rc, "begin", err);
-	return 0;
+	return exec_as(db, "BEGIN IMMEDIATE", "begin", err);
 }
 
 int
 db_commit(sqlite3 *db, struct ktp_err *err)
 {
-	int rc;
-
-	rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return db_err(db, rc, "commit", err);
-	return 0;
+	return exec_as(db, "COMMIT", "commit", err);
 }
 
 void
@@ -208,7 +202,7 @@ static int
 run_step(sqlite3 *db, const char *sql, size_t to, struct ktp_err *err)
 {
 	char what[64], bump[64];
-	int rc, r;
+	int r;
 
 	snprintf(what, sizeof(what), "migration to schema %zu", to);
 	snprintf(bump, sizeof(bump), "PRAGMA user_version = %zu", to);
@@ -216,10 +210,8 @@ run_step(sqlite3 *db, const char *sql, size_t to, struct ktp_err *err)
 		return r;
 	/* The step and the version bump commit together, so a crash leaves the
 	 * schema either wholly before or wholly after the step. */
-	if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_exec(db, bump, NULL, NULL, NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
-		r = db_err(db, rc, what, err);
+	if ((r = exec_as(db, sql, what, err)) < 0 || (r = exec_as(db, bump, what, err)) < 0 ||
+	    (r = exec_as(db, "COMMIT", what, err)) < 0) {
 		db_rollback(db);
 		return r;
 	}
