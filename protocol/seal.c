@@ -92,13 +92,23 @@ seal_box(const uint8_t *ad, size_t ad_len, const uint8_t *plain, size_t plain_le
 	return 0;
 }
 
-int
-seal_verify(const uint8_t *wire, size_t len, size_t ad_len,
-	    const uint8_t node_pk[static KTP_ED25519_PK_LEN], struct ktp_err *err)
+static int
+check_len(size_t len, size_t ad_len, struct ktp_err *err)
 {
 	if (len < SEAL_OVERHEAD || len - SEAL_OVERHEAD < ad_len)
 		return ktp_err_set(err, -EPROTO, "seal: truncated: %zu bytes, need at least %zu",
 				   len, ad_len + SEAL_OVERHEAD);
+	return 0;
+}
+
+int
+seal_verify(const uint8_t *wire, size_t len, size_t ad_len,
+	    const uint8_t node_pk[static KTP_ED25519_PK_LEN], struct ktp_err *err)
+{
+	int r;
+
+	if ((r = check_len(len, ad_len, err)) < 0)
+		return r;
 	if (crypto_sign_verify_detached(wire + len - KTP_SIG_LEN, wire, len - KTP_SIG_LEN,
 					node_pk) != 0)
 		return ktp_err_set(err, -EBADMSG, "signature: does not verify with the node key");
@@ -115,9 +125,8 @@ seal_unbox(const uint8_t *wire, size_t len, size_t ad_len,
 	size_t clen, plain_len;
 	int r;
 
-	if (len < SEAL_OVERHEAD || len - SEAL_OVERHEAD < ad_len)
-		return ktp_err_set(err, -EPROTO, "seal: truncated: %zu bytes, need at least %zu",
-				   len, ad_len + SEAL_OVERHEAD);
+	if ((r = check_len(len, ad_len, err)) < 0)
+		return r;
 	clen = len - ad_len - KTP_X25519_PK_LEN - KTP_NONCE_LEN - KTP_SIG_LEN;
 	plain_len = clen - KTP_AEAD_TAG_LEN;
 	crypto_scalarmult_base(hub_pk, hub_sk);
