@@ -772,11 +772,10 @@ start_mhd(struct http_server *s, const struct http_opts *o, struct sockaddr_stor
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-	bool tls = o->tls_cert_pem != NULL && o->tls_key_pem != NULL;
 
 	if (v6)
 		flags |= MHD_USE_IPv6;
-	if (tls)
+	if (s->tls)
 		flags |= MHD_USE_TLS;
 	/* The logger comes first, so that libmicrohttpd's messages about the
 	 * options themselves reach it; without TLS the list ends before the
@@ -789,7 +788,7 @@ start_mhd(struct http_server *s, const struct http_opts *o, struct sockaddr_stor
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
+		s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
 		MHD_OPTION_END);
 }
