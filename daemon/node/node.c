@@ -602,6 +602,20 @@ clear_probe(struct node *n)
 	pthread_mutex_unlock(&n->lock);
 }
 
+/* After learn_acked returned r: true when the chains differ and the node
+ * diverged; else the probe, if job was one, has done its work. */
+static bool
+settle_learned(struct node *n, int r, const struct ktp_err *err, const struct push_job *job)
+{
+	if (r == -EPROTO) {
+		diverge(n, err->msg);
+		return true;
+	}
+	if (job->probe)
+		clear_probe(n);
+	return false;
+}
+
 static void
 count_sent_locked(struct node *n, const struct push_job *job, uint64_t elapsed_ms)
 {
@@ -619,12 +633,8 @@ on_ok(struct node *n, const struct push_answer *a, const struct push_job *job,
 	int r;
 
 	r = learn_acked(n, a->acked, a->chain, &h, &err);
-	if (r == -EPROTO) {
-		diverge(n, err.msg);
+	if (settle_learned(n, r, &err, job))
 		return;
-	}
-	if (job->probe)
-		clear_probe(n);
 	pthread_mutex_lock(&n->lock);
 	count_sent_locked(n, job, elapsed_ms);
 	n->gaps = 0;
@@ -671,12 +681,8 @@ on_gap(struct node *n, const struct push_answer *a, const struct push_job *job)
 	}
 	if (a->has_chain && a->acked > h.acked)
 		r = learn_acked(n, a->acked, a->chain, &h, &err);
-	if (r == -EPROTO) {
-		diverge(n, err.msg);
+	if (settle_learned(n, r, &err, job))
 		return;
-	}
-	if (job->probe)
-		clear_probe(n);
 	pthread_mutex_lock(&n->lock);
 	if (a->acked < h.acked)
 		log_warn("push: hub has seq %" PRIu64 " only, below our acked %" PRIu64
