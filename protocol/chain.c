@@ -24,14 +24,7 @@ chain_next(const uint8_t prev[static KTP_HASH_LEN], const uint8_t *enc, size_t e
 void
 chain_to_hex(const uint8_t h[static KTP_HASH_LEN], char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < KTP_HASH_LEN; i++) {
-		out[2 * i] = digits[h[i] >> 4];
-		out[2 * i + 1] = digits[h[i] & 0xf];
-	}
-	out[2 * KTP_HASH_LEN] = '\0';
+	sodium_bin2hex(out, 2 * KTP_HASH_LEN + 1, h, KTP_HASH_LEN);
 }
 
 static int
