@@ -119,20 +119,6 @@ cmd_reset_node(const struct ctl_opts *o, int argc, char **argv)
 
 /* --- import-bundle ----------------------------------------------------------- */
 
-static int64_t
-int_of(const json_t *o, const char *key)
-{
-	return (int64_t)json_integer_value(json_object_get(o, key));
-}
-
-static const char *
-str_of(const json_t *o, const char *key, const char *none)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : none;
-}
-
 /* Only the refused batches are listed: a bundle may hold thousands. */
 static void
 print_refused(const json_t *reply)
@@ -141,11 +127,12 @@ print_refused(const json_t *reply)
 	size_t i;
 
 	json_array_foreach(json_object_get(reply, "outcomes"), i, oc) {
-		if (int_of(oc, "status") == 200)
+		if (ctlclient_int(oc, "status") == 200)
 			continue;
 		fprintf(stderr, "import-bundle: batch %" PRId64 "..%" PRId64 " of node %s: %" PRId64
-			" %s\n", int_of(oc, "first"), int_of(oc, "last"),
-			str_of(oc, "node", "?"), int_of(oc, "status"), str_of(oc, "error", ""));
+			" %s\n", ctlclient_int(oc, "first"), ctlclient_int(oc, "last"),
+			ctlclient_str(oc, "node", "?"), ctlclient_int(oc, "status"),
+			ctlclient_str(oc, "error", ""));
 	}
 }
 
@@ -160,8 +147,9 @@ print_bundle_reply(const struct ctl_opts *o, struct ctlclient *c, const json_t *
 	r = ctlclient_print_reply(o, c, reply, status);
 	if (!o->json)
 		printf("import-bundle: %s: %" PRId64 " batches, %" PRId64 " accepted, %" PRId64
-		       " refused, %" PRId64 " versions applied\n", name, int_of(reply, "batches"),
-		       int_of(reply, "accepted"), int_of(reply, "refused"), int_of(reply, "applied"));
+		       " refused, %" PRId64 " versions applied\n", name,
+		       ctlclient_int(reply, "batches"), ctlclient_int(reply, "accepted"),
+		       ctlclient_int(reply, "refused"), ctlclient_int(reply, "applied"));
 	return r;
 }
 
@@ -227,7 +215,7 @@ cmd_hub_print_status(FILE *out, const json_t *reply)
 	char up[64];
 
 	output_fields(out, reply, keys, sizeof(keys) / sizeof(keys[0]));
-	output_duration(up, sizeof(up), int_of(reply, "uptime"));
+	output_duration(up, sizeof(up), ctlclient_int(reply, "uptime"));
 	fprintf(out, "%-16s %s\n", "uptime:", up);
 }
 

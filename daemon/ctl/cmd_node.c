@@ -41,20 +41,6 @@ is_daemon(const json_t *reply, const char *name)
 	return d != NULL && strcmp(d, name) == 0;
 }
 
-static int64_t
-int_of(const json_t *o, const char *key)
-{
-	return (int64_t)json_integer_value(json_object_get(o, key));
-}
-
-static const char *
-str_of(const json_t *o, const char *key, const char *def)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : def;
-}
-
 /* --- status -------------------------------------------------------------- */
 
 static void
@@ -69,13 +55,14 @@ print_times(FILE *out, const json_t *r, int64_t now)
 	char a[64], b[64], buf[192];
 	const char *e = json_string_value(json_object_get(r, "last_error"));
 
-	output_duration(a, sizeof(a), int_of(r, "pending") > 0 ? int_of(r, "oldest_pending_s") : -1);
+	output_duration(a, sizeof(a),
+			ctlclient_int(r, "pending") > 0 ? ctlclient_int(r, "oldest_pending_s") : -1);
 	line(out, "oldest pending:", a);
-	output_time(a, sizeof(a), int_of(r, "last_success"));
-	output_age(b, sizeof(b), int_of(r, "last_success"), now);
+	output_time(a, sizeof(a), ctlclient_int(r, "last_success"));
+	output_age(b, sizeof(b), ctlclient_int(r, "last_success"), now);
 	snprintf(buf, sizeof(buf), "%s (%s)", a, b);
-	line(out, "last success:", int_of(r, "last_success") > 0 ? buf : "never");
-	output_age(b, sizeof(b), int_of(r, "last_error_at"), now);
+	line(out, "last success:", ctlclient_int(r, "last_success") > 0 ? buf : "never");
+	output_age(b, sizeof(b), ctlclient_int(r, "last_error_at"), now);
 	snprintf(buf, sizeof(buf), "(%s)", b);
 	if (e != NULL)
 		fprintf(out, "%-17s %s %s\n", "last error:", e, buf);
@@ -83,9 +70,9 @@ print_times(FILE *out, const json_t *r, int64_t now)
 		line(out, "last error:", "-");
 	/* An attempt due this second or overdue (the push is starting) is "now",
 	 * not "0s ago". */
-	output_age(a, sizeof(a), int_of(r, "next_attempt"), now);
-	line(out, "next attempt:", int_of(r, "next_attempt") <= 0 ? "-" :
-				   int_of(r, "next_attempt") <= now ? "now" : a);
+	output_age(a, sizeof(a), ctlclient_int(r, "next_attempt"), now);
+	line(out, "next attempt:", ctlclient_int(r, "next_attempt") <= 0 ? "-" :
+				   ctlclient_int(r, "next_attempt") <= now ? "now" : a);
 }
 
 static void
@@ -94,18 +81,19 @@ print_node_status(FILE *out, const json_t *r)
 	char a[64], b[64], buf[192];
 
 	line(out, "state:", json_string_value(json_object_get(r, "state")));
-	snprintf(buf, sizeof(buf), "%04" PRId64 " %s", int_of(r, "node"),
-		 str_of(r, "name", ""));
+	snprintf(buf, sizeof(buf), "%04" PRId64 " %s", ctlclient_int(r, "node"),
+		 ctlclient_str(r, "name", ""));
 	line(out, "node:", buf);
-	line(out, "hub:", str_of(r, "hub", "-"));
-	fprintf(out, "%-17s %" PRId64 "\n", "journal seq:", int_of(r, "journal_seq"));
-	fprintf(out, "%-17s %" PRId64 "\n", "acked:", int_of(r, "acked"));
-	fprintf(out, "%-17s %" PRId64 "\n", "pending:", int_of(r, "pending"));
+	line(out, "hub:", ctlclient_str(r, "hub", "-"));
+	fprintf(out, "%-17s %" PRId64 "\n", "journal seq:", ctlclient_int(r, "journal_seq"));
+	fprintf(out, "%-17s %" PRId64 "\n", "acked:", ctlclient_int(r, "acked"));
+	fprintf(out, "%-17s %" PRId64 "\n", "pending:", ctlclient_int(r, "pending"));
 	print_times(out, r, (int64_t)time(NULL));
-	output_bytes(a, sizeof(a), (uint64_t)int_of(r, "bytes_sent"));
-	fprintf(out, "%-17s %" PRId64 " versions, %s\n", "sent:", int_of(r, "versions_sent"), a);
-	fprintf(out, "%-17s %" PRId64 " versions\n", "batch size:", int_of(r, "batch_size"));
-	output_bytes(b, sizeof(b), (uint64_t)int_of(r, "throughput_bps") / 8);
+	output_bytes(a, sizeof(a), (uint64_t)ctlclient_int(r, "bytes_sent"));
+	fprintf(out, "%-17s %" PRId64 " versions, %s\n", "sent:",
+		ctlclient_int(r, "versions_sent"), a);
+	fprintf(out, "%-17s %" PRId64 " versions\n", "batch size:", ctlclient_int(r, "batch_size"));
+	output_bytes(b, sizeof(b), (uint64_t)ctlclient_int(r, "throughput_bps") / 8);
 	fprintf(out, "%-17s %s/s\n", "throughput:", b);
 }
 
@@ -248,7 +236,7 @@ cmd_sync(const struct ctl_opts *o, int argc, char **argv)
 	if (no_wait)
 		printf("sync: started\n");
 	else
-		printf("sync: hub acked seq %" PRId64 "\n", int_of(reply, "acked"));
+		printf("sync: hub acked seq %" PRId64 "\n", ctlclient_int(reply, "acked"));
 	json_decref(reply);
 	return 0;
 }
@@ -284,8 +272,8 @@ cmd_remove(const struct ctl_opts *o, int argc, char **argv)
 			     &reply);
 	if (r != 0 || reply == NULL)
 		return r;
-	if (int_of(reply, "seq") > 0)
-		printf("remove: journal seq %" PRId64 "\n", int_of(reply, "seq"));
+	if (ctlclient_int(reply, "seq") > 0)
+		printf("remove: journal seq %" PRId64 "\n", ctlclient_int(reply, "seq"));
 	else
 		printf("remove: already removed, nothing changed\n");
 	json_decref(reply);
@@ -303,7 +291,7 @@ cmd_metrics(const struct ctl_opts *o, int argc, char **argv)
 		return usage("metrics");
 	if ((r = ctlclient_simple(o, "metrics", NULL, &reply)) != 0 || reply == NULL)
 		return r;
-	fputs(str_of(reply, "metrics", ""), stdout);
+	fputs(ctlclient_str(reply, "metrics", ""), stdout);
 	json_decref(reply);
 	return 0;
 }
@@ -331,8 +319,8 @@ print_import(const struct ctl_opts *o, struct ctlclient *c, const json_t *reply,
 	r = ctlclient_print_reply(o, c, reply, status);
 	if (r == 0 && !o->json)
 		printf("import: %s: %" PRId64 " rows, %" PRId64 " new versions, %" PRId64
-		       " unchanged\n", name, int_of(reply, "rows"), int_of(reply, "versions"),
-		       int_of(reply, "unchanged"));
+		       " unchanged\n", name, ctlclient_int(reply, "rows"),
+		       ctlclient_int(reply, "versions"), ctlclient_int(reply, "unchanged"));
 	return r;
 }
 
@@ -524,8 +512,9 @@ export_to(const struct ctl_opts *o, const char *path, int fd, const char *tmp)
 	}
 	if (ctlclient_print_reply(o, c, reply, status) == 0 && !o->json)
 		printf("export: %s: seq %" PRId64 "..%" PRId64 ", %" PRId64 " versions in %" PRId64
-		       " batches\n", path, int_of(reply, "first"), int_of(reply, "last"),
-		       int_of(reply, "versions"), int_of(reply, "batches"));
+		       " batches\n", path, ctlclient_int(reply, "first"),
+		       ctlclient_int(reply, "last"), ctlclient_int(reply, "versions"),
+		       ctlclient_int(reply, "batches"));
 	ctlclient_close(c);
 	json_decref(reply);
 	return status == CTL_STATUS_OK ? 0 : 1;

@@ -364,3 +364,17 @@ ctlclient_print_reply(const struct ctl_opts *o, const struct ctlclient *c, const
 			"the daemon refused the request");
 	return status == CTL_STATUS_OK ? 0 : 1;
 }
+
+int64_t
+ctlclient_int(const json_t *obj, const char *key)
+{
+	return (int64_t)json_integer_value(json_object_get(obj, key));
+}
+
+const char *
+ctlclient_str(const json_t *obj, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL ? s : def;
+}

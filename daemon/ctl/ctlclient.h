@@ -68,4 +68,9 @@ int	ctlclient_simple(const struct ctl_opts *o, const char *cmd, json_t *args,
 int	ctlclient_print_reply(const struct ctl_opts *o, const struct ctlclient *c,
 			      const json_t *reply, int status);
 
+/* A field of a reply (or of an object in it) for printing: the integer, 0
+ * when missing or not one; the string, def when missing or not one. */
+int64_t	ctlclient_int(const json_t *obj, const char *key);
+const char *ctlclient_str(const json_t *obj, const char *key, const char *def);
+
 #endif
