@@ -20,18 +20,6 @@ log_init(const char *ident, bool debug)
 	log_journald = getenv("JOURNAL_STREAM") != NULL;
 }
 
-void
-log_set_debug(bool debug)
-{
-	log_debug_on = debug;
-}
-
-bool
-log_is_debug(void)
-{
-	return log_debug_on;
-}
-
 static void
 vlog(enum log_level level, const char *fmt, va_list ap)
 {

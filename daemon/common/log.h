@@ -11,8 +11,6 @@ enum log_level { LOG_LEVEL_ERR = 3, LOG_LEVEL_WARN = 4, LOG_LEVEL_INFO = 6, LOG_
 
 /* ident is borrowed for the life of the process ("ktpsyncd"). */
 void	log_init(const char *ident, bool debug);
-void	log_set_debug(bool debug);
-bool	log_is_debug(void);
 
 void	log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
