@@ -14,6 +14,7 @@
 # persons per regency (default 100000); DEMO_DIR a directory to use.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/tests/lib.sh"
 B=$ROOT/${KTP_BUILD:-build}
 KTPHUBD=$B/bin/ktphubd
 KTPSYNCD=$B/bin/ktpsyncd
@@ -63,14 +64,6 @@ stop_all() {
 trap 'stop_all' EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	local p i
-	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
-	done
-	die "no free port"
-}
 
 # wait_jobs: waits for the helper jobs in JOBS (not the daemons).
 JOBS=()
@@ -80,16 +73,6 @@ wait_jobs() {
 	JOBS=()
 }
 
-# wait_until SECONDS CMD...: CMD every 0.2 s until it succeeds, bounded.
-wait_until() {
-	local n max=$(($1 * 5))
-	shift
-	for ((n = 0; n < max; n++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
 
 ctl_hub() { "$KTPCTL" -s "$D/hub/ktphubd.sock" "$@"; }
 ctl_node() { local c=$1; shift; "$KTPCTL" -s "$D/$c/ktpsyncd.sock" "$@"; }
@@ -97,7 +80,7 @@ ctl_node() { local c=$1; shift; "$KTPCTL" -s "$D/$c/ktpsyncd.sock" "$@"; }
 # --- keys and configs ---------------------------------------------------------
 
 say "setting up in $D"
-HUB_PORT=$(free_port)
+HUB_PORT=$(free_port) || die "no free port"
 ELECTION=$(date -u -d '+3 months' +%F)
 mkdir -p "$D/hub/state"
 HUB_PUB=$("$KTPCTL" keygen --hub "$D/hub/hub.key" | awk '/^public_key:/ { print $2 }')
@@ -156,14 +139,14 @@ say "starting ktphubd on 127.0.0.1:$HUB_PORT (province 32 Jawa Barat, election d
 "$KTPHUBD" -n -f "$D/hub/ktphubd.conf" | tail -n 1
 "$KTPHUBD" -f "$D/hub/ktphubd.conf" >> "$D/hub/ktphubd.log" 2>&1 &
 PIDS+=($!)
-wait_until 15 curl -fsS --max-time 2 "http://127.0.0.1:$HUB_PORT/healthz" ||
+wait_for 15 curl -fsS --max-time 2 "http://127.0.0.1:$HUB_PORT/healthz" ||
 	die "ktphubd did not come up; see $D/hub/ktphubd.log"
 
 PROXY_CTL=
 if [ -x "$FAULTPROXY" ]; then
 	"$FAULTPROXY" -t "$HUB_PORT" -l 0 -c 0 > "$D/faultproxy.out" 2>> "$D/faultproxy.log" &
 	PIDS+=($!)
-	wait_until 10 grep -q '^faultproxy: listen' "$D/faultproxy.out" ||
+	wait_for 10 grep -q '^faultproxy: listen' "$D/faultproxy.out" ||
 		die "faultproxy did not start; see $D/faultproxy.log"
 	read -r _ _ PROXY_PORT _ PROXY_CTL < "$D/faultproxy.out"
 	echo "faultproxy: 127.0.0.1:$PROXY_PORT -> hub, control port $PROXY_CTL ($CUT goes through it)"
@@ -180,7 +163,7 @@ for c in "${CODES[@]}"; do
 	NODE_PID[$c]=$!
 done
 for c in "${CODES[@]}"; do
-	wait_until 15 ctl_node "$c" status || die "ktpsyncd $c did not come up; see $D/$c/ktpsyncd.log"
+	wait_for 15 ctl_node "$c" status || die "ktpsyncd $c did not come up; see $D/$c/ktpsyncd.log"
 done
 echo "three ktpsyncd running; ktpctl status of $CUT:"
 ctl_node "$CUT" status | sed 's/^/    /'

@@ -18,6 +18,7 @@
 # override the sizes; KTP_BUILD the build directory; KEEP=1 keeps the files.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib.sh"
 B=$ROOT/${KTP_BUILD:-build}
 ROWS=${E2E_ROWS:-1000000}
 IDLE_S=${IDLE_S:-30}
@@ -50,24 +51,6 @@ trap 'exit 1' INT TERM
 now_s() { date +%s.%N; }
 # calc FORMAT EXPR: awk arithmetic, printed with FORMAT.
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-# wait_until SECONDS CMD...: CMD every 0.1 s until it succeeds, bounded.
-wait_until() {
-	local n max=$(($1 * 10))
-	shift
-	for ((n = 0; n < max; n++)); do
-		"$@" > /dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-free_port() {
-	local p i
-	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
-	done
-	die "no free port"
-}
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 pss_mb() { awk '/^Pss:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/smaps_rollup"; }
 private_mb() {
@@ -80,7 +63,7 @@ switches() {
 		awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'
 }
 
-PORT=$(free_port)
+PORT=$(free_port) || die "no free port"
 HUB_PUB=$("$KTPCTL" keygen --hub "$D/hub.key" | awk '/^public_key:/ { print $2 }')
 NODE_PUB=$("$KTPCTL" keygen "$D/node.key" | awk '/^public_key:/ { print $2 }')
 [ -n "$HUB_PUB" ] && [ -n "$NODE_PUB" ] || die "ktpctl keygen failed"
@@ -115,11 +98,11 @@ EOF
 "$KTPHUBD" -f "$D/hub.conf" > "$D/hub.log" 2>&1 &
 HUB_PID=$!
 PIDS+=("$HUB_PID")
-wait_until 15 curl -fsS --max-time 2 "http://127.0.0.1:$PORT/healthz" || die "ktphubd did not start"
+wait_for 15 curl -fsS --max-time 2 "http://127.0.0.1:$PORT/healthz" || die "ktphubd did not start"
 "$KTPSYNCD" -f "$D/node.conf" > "$D/node.log" 2>&1 &
 NODE_PID=$!
 PIDS+=("$NODE_PID")
-wait_until 15 "$KTPCTL" -s "$D/node.sock" status || die "ktpsyncd did not start"
+wait_for 15 "$KTPCTL" -s "$D/node.sock" status || die "ktpsyncd did not start"
 "$KTPCTL" -s "$D/node.sock" pause > /dev/null || die "ktpctl pause failed"
 
 "$GEN" -r 3201 -n "$ROWS" -s 7 > "$D/rows.csv" || die "gen_residents failed"
@@ -175,6 +158,6 @@ wait "$NODE_PID"
 "$KTPSYNCD" -f "$D/node.conf" >> "$D/node.log" 2>&1 &
 NODE_PID=$!
 PIDS+=("$NODE_PID")
-wait_until 15 "$KTPCTL" -s "$D/node.sock" status || die "ktpsyncd did not restart"
+wait_for 15 "$KTPCTL" -s "$D/node.sock" status || die "ktpsyncd did not restart"
 sleep 3
 echo "bench: node_restart_rss_mb $(rss_mb "$NODE_PID") MB"

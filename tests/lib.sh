@@ -1,0 +1,31 @@
+# Shell helpers shared by the system tests (tests/system/test.common), the
+# demo and the end-to-end benchmark. Source it; it defines functions only.
+
+# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds; at most
+# SECONDS*10 tries and SECONDS of wall time. Returns 1 on timeout.
+wait_for() {
+	local secs=$1 n=0 max deadline
+	shift
+	max=$((secs * 10))
+	deadline=$((SECONDS + secs))
+	while [ "$n" -lt "$max" ] && [ "$SECONDS" -le "$deadline" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		n=$((n + 1))
+		sleep 0.1
+	done
+	return 1
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now; returns 1
+# (and prints nothing) when 100 tries found none.
+free_port() {
+	local p i
+	for ((i = 0; i < 100; i++)); do
+		p=$((20000 + RANDOM % 40000))
+		if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
