@@ -336,19 +336,15 @@ apply_batch(struct store *s, const struct batch_header *hdr, const uint8_t *plai
 		free(w.recs);
 		return ktp_err_set(err, -ENOMEM, "apply: out of memory");
 	}
-	if ((r = check_versions(&w, plain, plain_len, &outcome, err)) < 0 ||
-	    outcome != APPLY_OK || (r = apply_transaction(&w, wire_len, err)) < 0) {
-		free(w.todo);
-		free(w.recs);
-		ret->outcome = outcome;
-		return r < 0 ? r : 0;
+	if ((r = check_versions(&w, plain, plain_len, &outcome, err)) == 0 &&
+	    outcome == APPLY_OK && (r = apply_transaction(&w, wire_len, err)) == 0) {
+		ret->acked = w.node.acked;
+		memcpy(ret->chain, w.node.chain, KTP_HASH_LEN);
+		ret->applied = w.applied;
+		ret->skipped = w.skipped;
 	}
 	free(w.todo);
 	free(w.recs);
-	ret->outcome = APPLY_OK;
-	ret->acked = w.node.acked;
-	memcpy(ret->chain, w.node.chain, KTP_HASH_LEN);
-	ret->applied = w.applied;
-	ret->skipped = w.skipped;
-	return 0;
+	ret->outcome = outcome;
+	return r;
 }
