@@ -256,9 +256,10 @@ apply_replay(struct walk *w, const uint8_t *plain, size_t plain_len, size_t wire
 		for (seq = w->hdr->first; seq <= w->hdr->last; seq++) {
 			if (batch_reader_next(&rd, &enc, &len, err) < 0 || enc == NULL) {
 				ret->outcome = APPLY_BAD;
-				return ktp_err_set(err, -EPROTO, "batch %llu..%llu: bad framing",
-						   (unsigned long long)w->hdr->first,
-						   (unsigned long long)w->hdr->last), 0;
+				ktp_err_set(err, -EPROTO, "batch %llu..%llu: bad framing",
+					    (unsigned long long)w->hdr->first,
+					    (unsigned long long)w->hdr->last);
+				return 0;
 			}
 			chain_next(w->chain, enc, len, w->chain);
 		}
