@@ -5,6 +5,7 @@
 
 #include "unit.h"
 #include "conf.h"
+#include "conf_fixture.h"
 
 /* A small schema of its own, so the syntax layer is tested apart from the
  * daemons' keys. */
@@ -517,15 +518,13 @@ test_conf_errors_beyond_the_cap_are_counted(void **state)
 static void
 test_conf_every_bad_file_has_a_golden_err(void **state)
 {
-	const char *data = getenv("KTP_TEST_DATA");
 	char dir[PATH_MAX], err[PATH_MAX + 300];
 	struct dirent *de;
 	size_t n = 0, len;
 	DIR *d;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/conf", data ? data : "tests/data");
-	assert_non_null(d = opendir(dir));
+	assert_non_null(d = opendir(conf_fix_data_dir(dir)));
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
 		if (strncmp(de->d_name, "bad-", 4) != 0 || len < 5 ||

@@ -5,37 +5,12 @@
 
 #include "unit.h"
 #include "conf.h"
+#include "conf_fixture.h"
 #include "conf_hub.h"
 
 #define KEY_3201 "80ty4U+yUNvt7eHCeR6N7xo0HQdOot85Q2IdiQPl1Qg="
 #define KEY_3273 "oWx586cUKyvJ+J4NndEM7lusmhTtIvzK9WRQoweWM7k="
 #define MINIMAL "[hub]\nprovince = 32\nelection_date = 2029-02-14\n"
-
-static const char *
-data_dir(char *buf)
-{
-	const char *data = getenv("KTP_TEST_DATA");
-
-	snprintf(buf, PATH_MAX, "%s/conf", data ? data : "tests/data");
-	return buf;
-}
-
-static char *
-slurp(const char *path)
-{
-	char *buf;
-	long n;
-	FILE *f;
-
-	assert_non_null(f = fopen(path, "r"));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	assert_non_null(buf = calloc(1, (size_t)n + 1));
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
-}
 
 static char *
 print_to_string(const struct hub_conf *c)
@@ -56,7 +31,7 @@ load_good(struct hub_conf *c)
 	struct conf_errors errs = {0};
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/good-hub.conf", data_dir(dir));
+	snprintf(path, sizeof(path), "%s/good-hub.conf", conf_fix_data_dir(dir));
 	assert_int_equal(conf_hub_load(path, c, &errs), 0);
 	assert_int_equal(errs.n, 0);
 }
@@ -233,7 +208,7 @@ check_golden(const char *name)
 	conf_errors_print(&errs, NULL, f);
 	fclose(f);
 	snprintf(errname, sizeof(errname), "%.*s.err", (int)(strlen(name) - 5), name);
-	want = slurp(errname);
+	want = conf_fix_slurp(errname);
 	if (strcmp(got, want) != 0)
 		print_error("golden mismatch for %s\n", name);
 	assert_string_equal(got, want);
@@ -253,7 +228,7 @@ test_conf_hub_bad_files_match_golden_errors(void **state)
 
 	(void)state;
 	assert_true((cwd = open(".", O_RDONLY | O_DIRECTORY)) >= 0);
-	assert_int_equal(chdir(data_dir(dir)), 0);
+	assert_int_equal(chdir(conf_fix_data_dir(dir)), 0);
 	assert_non_null(d = opendir("."));
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);

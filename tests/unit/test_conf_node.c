@@ -5,35 +5,10 @@
 
 #include "unit.h"
 #include "conf.h"
+#include "conf_fixture.h"
 #include "conf_node.h"
 
 #define HUB_KEY_B64 "CNM1A+4n1MEwVdDO/sXnML5O8uQc1s/OQ0k27B58nUs="
-
-static const char *
-data_dir(char *buf)
-{
-	const char *data = getenv("KTP_TEST_DATA");
-
-	snprintf(buf, PATH_MAX, "%s/conf", data ? data : "tests/data");
-	return buf;
-}
-
-static char *
-slurp(const char *path)
-{
-	char *buf;
-	long n;
-	FILE *f;
-
-	assert_non_null(f = fopen(path, "r"));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	assert_non_null(buf = calloc(1, (size_t)n + 1));
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
-}
 
 static char *
 print_to_string(const struct node_conf *c)
@@ -69,7 +44,7 @@ test_conf_node_good_file_gives_exact_values(void **state)
 	uint8_t key[32];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/good-node.conf", data_dir(dir));
+	snprintf(path, sizeof(path), "%s/good-node.conf", conf_fix_data_dir(dir));
 	assert_int_equal(conf_node_load(path, &c, &errs), 0);
 	assert_int_equal(errs.n, 0);
 	assert_int_equal(c.id, 3273);
@@ -143,7 +118,7 @@ test_conf_node_print_is_normalised_and_parses_back(void **state)
 	char *out;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/good-node.conf", data_dir(dir));
+	snprintf(path, sizeof(path), "%s/good-node.conf", conf_fix_data_dir(dir));
 	assert_int_equal(conf_node_load(path, &c, &errs), 0);
 	out = print_to_string(&c);
 	assert_string_equal(out,
@@ -242,7 +217,7 @@ check_golden(const char *name)
 	conf_errors_print(&errs, NULL, f);
 	fclose(f);
 	snprintf(errname, sizeof(errname), "%.*s.err", (int)(strlen(name) - 5), name);
-	want = slurp(errname);
+	want = conf_fix_slurp(errname);
 	if (strcmp(got, want) != 0)
 		print_error("golden mismatch for %s\n", name);
 	assert_string_equal(got, want);
@@ -264,7 +239,7 @@ test_conf_node_bad_files_match_golden_errors(void **state)
 	/* Run inside the data directory so messages name the file as the
 	 * golden files do, wherever the tree is. */
 	assert_true((cwd = open(".", O_RDONLY | O_DIRECTORY)) >= 0);
-	assert_int_equal(chdir(data_dir(dir)), 0);
+	assert_int_equal(chdir(conf_fix_data_dir(dir)), 0);
 	assert_non_null(d = opendir("."));
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
