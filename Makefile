@@ -109,29 +109,28 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 $(BUILD)/bin/ktpsyncd: $(BUILD)/daemon/node/ktpsyncd.o $(NODE_OBJS) $(LIB_OBJS)
 $(BUILD)/bin/ktphubd: $(BUILD)/daemon/hub/ktphubd.o $(HUB_OBJS) $(LIB_OBJS)
 $(BUILD)/bin/ktpctl: $(BUILD)/daemon/ctl/ktpctl.o $(CTL_OBJS) $(LIB_OBJS)
-$(BINS):
+# link EXTRA_LIBS: every program and test binary is linked the same way.
+define link
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(1) $(LDLIBS)
+endef
+
+$(BINS):
+	$(call link)
 
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(SYNTH_OBJS) $(LIB_OBJS)
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call link)
 
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(SYNTH_OBJS) $(LIB_OBJS) $(NODE_OBJS) $(HUB_OBJS)
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call link)
 
 # Objects of tools and tests are intermediate files to make; keep them.
 .SECONDARY:
 
 .SECONDEXPANSION:
 $(UNITS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(call objs,$$($$*_DEPS))
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+	$(call link,$(TEST_LIBS))
 
 tools: $(TOOLS)
 
