@@ -11,6 +11,7 @@
 #include "../../protocol/batch.c"
 
 #include "keytext.h"
+#include "vector_keys.h"
 
 /* The keys of PROTOCOL.md sections 12.5 and 12.6: each byte is its index plus an offset. */
 struct fixed {
@@ -35,24 +36,10 @@ static const char BATCH_VECTOR_HEX[] =
 	"b83739423e97b13f4781446653f705b1f4cb26c2e60b";
 
 static void
-fill(uint8_t *p, size_t n, uint8_t base)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(base + i);
-}
-
-static void
 fixed_keys(struct fixed *f)
 {
-	uint8_t seed[32];
-
-	fill(seed, 32, 0x00);
-	crypto_sign_seed_keypair(f->node_pk, f->node_sk, seed);
-	fill(f->hub.sk, 32, 0x20);
-	crypto_scalarmult_base(f->hub_pk, f->hub.sk);
+	vector_keys(f->node_pk, f->node_sk, f->hub_pk, f->hub.sk, f->eph_sk, f->nonce);
 	f->hub.id = keytext_hub_key_id(f->hub_pk);
-	fill(f->eph_sk, 32, 0x40);
-	fill(f->nonce, 24, 0x60);
 }
 
 static int
@@ -71,7 +58,7 @@ fixed_header(const struct fixed *f, struct batch_header *h)
 	h->first = 41;
 	h->last = 43;
 	h->head = 45;
-	fill(h->prev_chain, KTP_HASH_LEN, 0xa0);
+	vector_fill(h->prev_chain, KTP_HASH_LEN, 0xa0);
 }
 
 /* Seals VERSIONS as versions 41..43 of node 3201. */
@@ -379,7 +366,7 @@ test_batch_open_picks_hub_key_by_id(void **state)
 	fixed_keys(&f);
 	seal_small(&f, &wire, &len);
 	keys[0].id = f.hub.id ^ 1;
-	fill(keys[0].sk, 32, 0x55);
+	vector_fill(keys[0].sk, 32, 0x55);
 	keys[1] = f.hub;
 	assert_int_equal(batch_open(wire, len, f.node_pk, keys, 2, &h, &plain, &plain_len, &err), 0);
 	free(plain);

@@ -7,9 +7,9 @@
 
 #include "err.h"
 #include "seal.h"
+#include "vector_keys.h"
 
-/* The keys and nonce of PROTOCOL.md section 12.6: every byte is its index
- * plus a per-key offset, so a second implementation can rebuild them. */
+/* The keys and nonce of PROTOCOL.md section 12.6 (vector_keys.h). */
 struct fixed {
 	uint8_t	node_pk[32], node_sk[64];
 	uint8_t	hub_pk[32], hub_sk[32];
@@ -29,23 +29,9 @@ static const char SEAL_VECTOR_HEX[] =
 	"8a06353dee80d8432618c52f210a";
 
 static void
-fill(uint8_t *p, size_t n, uint8_t base)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(base + i);
-}
-
-static void
 fixed_keys(struct fixed *f)
 {
-	uint8_t seed[32];
-
-	fill(seed, 32, 0x00);
-	crypto_sign_seed_keypair(f->node_pk, f->node_sk, seed);
-	fill(f->hub_sk, 32, 0x20);
-	crypto_scalarmult_base(f->hub_pk, f->hub_sk);
-	fill(f->eph_sk, 32, 0x40);
-	fill(f->nonce, 24, 0x60);
+	vector_keys(f->node_pk, f->node_sk, f->hub_pk, f->hub_sk, f->eph_sk, f->nonce);
 }
 
 static int
@@ -191,7 +177,7 @@ test_seal_unbox_rejects_other_hub_key(void **state)
 
 	(void)state;
 	fixed_keys(&f);
-	fill(other_sk, 32, 0x21);
+	vector_fill(other_sk, 32, 0x21);
 	seal_fixed(&f, &wire, &len);
 	assert_int_equal(seal_unbox(wire, len, strlen(AD), other_sk, &plain, &plain_len, &err),
 			 -EBADMSG);
