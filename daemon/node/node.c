@@ -162,11 +162,9 @@ struct push_job {
 struct readahead {
 	pthread_t	thread;
 	bool		running;
-	bool		ready;		/* job holds a sealed batch for plan */
 	struct node	*n;
 	struct push_plan plan;
-	struct push_job	job;
-	int		r;
+	struct push_job	job;		/* job.wire: the batch sealed for plan, or NULL */
 	struct ktp_err	err;
 };
 
@@ -411,9 +409,11 @@ readahead_main(void *arg)
 	struct readahead *ra = arg;
 	struct batch_builder *b = NULL;
 
-	if ((ra->r = batch_builder_new(&b)) < 0)
+	/* A failure leaves job.wire NULL: the push thread then seals the range
+	 * itself and meets the error there. */
+	if (batch_builder_new(&b) < 0)
 		return NULL;
-	ra->r = seal_job(ra->n, b, &ra->plan, &ra->job, &ra->err);
+	seal_job(ra->n, b, &ra->plan, &ra->job, &ra->err);
 	batch_builder_free(b);
 	return NULL;
 }
@@ -429,29 +429,23 @@ readahead_start(struct readahead *ra, struct node *n, const struct push_plan *pl
 	ra->plan = *plan;
 	ra->plan.first = job->last + 1;
 	memset(&ra->job, 0, sizeof(ra->job));
-	ra->r = 0;
 	ra->running = pthread_create(&ra->thread, NULL, readahead_main, ra) == 0;
 }
 
 static void
 readahead_join(struct readahead *ra)
 {
-	if (!ra->running)
-		return;
-	pthread_join(ra->thread, NULL);
+	if (ra->running)
+		pthread_join(ra->thread, NULL);
 	ra->running = false;
-	ra->ready = ra->r == 0 && ra->job.last >= ra->job.first;
-	if (!ra->ready)
-		free(ra->job.wire);
 }
 
 static void
 readahead_drop(struct readahead *ra)
 {
 	readahead_join(ra);
-	if (ra->ready)
-		free(ra->job.wire);
-	ra->ready = false;
+	free(ra->job.wire);
+	ra->job.wire = NULL;
 }
 
 /* The batch read ahead, if it is exactly what plan would seal now. While the
@@ -460,7 +454,7 @@ static bool
 readahead_take(struct readahead *ra, const struct push_plan *plan, struct push_job *job)
 {
 	const struct push_plan *p = &ra->plan;
-	bool fits = ra->ready && !plan->probe && p->first == plan->first &&
+	bool fits = ra->job.wire != NULL && !plan->probe && p->first == plan->first &&
 		    p->size.versions == plan->size.versions && p->size.bytes == plan->size.bytes &&
 		    memcmp(p->hub_pk, plan->hub_pk, sizeof(p->hub_pk)) == 0;
 
@@ -469,9 +463,7 @@ readahead_take(struct readahead *ra, const struct push_plan *plan, struct push_j
 		return false;
 	}
 	*job = ra->job;
-	job->head = plan->head;
 	ra->job.wire = NULL;		/* job owns it now */
-	ra->ready = false;
 	return true;
 }
 
