@@ -24,7 +24,6 @@
 #include "err.h"
 #include "fileio.h"
 #include "output.h"
-#include "proto.h"
 
 static int
 usage(const char *text)
