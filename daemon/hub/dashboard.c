@@ -14,7 +14,6 @@
  * than an hour is worth a look (amber), older than a day is stale (red). */
 #define FRESH_AMBER_S	3600
 #define FRESH_RED_S	86400
-#define CHART_WEEKS	26
 
 enum label {
 	L_TITLE, L_PROVINCE, L_ELECTION, L_DAYS_LEFT, L_DPT_UNRECORDED, L_ON_TRACK, L_LATE,
@@ -553,7 +552,8 @@ put_weekly_chart(FILE *f, const struct dashboard_view *v)
 {
 	const json_t *w;
 	int64_t peak = 0, max;
-	size_t n = json_array_size(v->weekly), i, first = n > CHART_WEEKS ? n - CHART_WEEKS : 0;
+	size_t n = json_array_size(v->weekly), i;
+	size_t first = n > DASHBOARD_WEEKS ? n - DASHBOARD_WEEKS : 0;
 	const int width = 640, height = 180, base = 150, bar_w = 20;
 
 	for (i = first; i < n; i++)

@@ -15,6 +15,9 @@ struct ktp_err;
 
 enum dashboard_lang { DASHBOARD_LANG_ID, DASHBOARD_LANG_EN };
 
+/* The regency page's chart shows 26 weeks: half a year of recording pace. */
+#define DASHBOARD_WEEKS 26
+
 struct dashboard_view {
 	const json_t	*report;	/* report_json() of the province or of one regency */
 	const json_t	*nodes;		/* store_nodes_json(); may be NULL */

@@ -861,9 +861,6 @@ http_report(void *ctx, const char *regency, struct http_reply *ret)
 		http_reply_json(ret, 200, j);
 }
 
-/* The dashboard shows 26 weeks: half a year of recording pace. */
-#define DASHBOARD_WEEKS 26
-
 int
 hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err)
 {
