@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "keytext.h"
+#include "vector_keys.h"
 
 /* PROTOCOL.md section 12.7: the hub secret 0x20..0x3f and its forms. */
 static const char HUB_FILE[] =
@@ -21,13 +22,6 @@ static const char NODE_FILE[] =
 	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8DoQe/884Qvh1w3RjnS8CZZ+TWMJulDV8d3IZkElUxuA==\n";
 static const char NODE_PUBLIC[] = "A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=";
 static const char NODE_FINGERPRINT[] = "9d24e2eeaf27c2a0";
-
-static void
-fill(uint8_t *p, size_t n, uint8_t base)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(base + i);
-}
 
 static int
 setup(void **state)
@@ -45,7 +39,7 @@ test_keytext_hub_vector_matches_protocol_md(void **state)
 	size_t len;
 
 	(void)state;
-	fill(sk, 32, 0x20);
+	vector_fill(sk, 32, 0x20);
 	crypto_scalarmult_base(pk, sk);
 	assert_int_equal(keytext_format_secret(KEYTEXT_HUB_SECRET, sk, 32, text, sizeof(text),
 					       &len, &err), 0);
@@ -67,7 +61,7 @@ test_keytext_node_vector_matches_protocol_md(void **state)
 	size_t len;
 
 	(void)state;
-	fill(seed, 32, 0x00);
+	vector_fill(seed, 32, 0x00);
 	crypto_sign_seed_keypair(pk, sk, seed);
 	assert_int_equal(keytext_format_secret(KEYTEXT_NODE_SECRET, sk, 64, text, sizeof(text),
 					       &len, &err), 0);
@@ -161,7 +155,7 @@ test_keytext_public_text_round_trips_and_rejects_garbage(void **state)
 	uint8_t pk[32], back[32];
 
 	(void)state;
-	fill(pk, 32, 0x80);
+	vector_fill(pk, 32, 0x80);
 	keytext_public_to_text(pk, pub);
 	assert_int_equal(strlen(pub), 44);
 	assert_int_equal(keytext_public_from_text(pub, back, &err), 0);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* vector_keys — the fixed keys and nonce of PROTOCOL.md sections 12.5 and 12.6.
  * Every byte is its index plus a per-key offset, so a second implementation can rebuild them.
- * One definition for the seal and batch tests, so their vectors cannot drift apart. */
+ * One definition for the seal, batch and keytext tests, so their vectors cannot drift apart. */
 #ifndef KTP_VECTOR_KEYS_H
 #define KTP_VECTOR_KEYS_H
 
