@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "hlc.h"
 #include "nik.h"
 #include "record.h"
@@ -177,24 +178,6 @@ split_words(const char *text, struct words *w)
 	return 0;
 }
 
-/* Days since 1970-01-01 to YYYYMMDD (proleptic Gregorian). */
-static uint32_t
-ymd_from_days(int64_t z)
-{
-	int64_t era, doe, yoe, doy, mp, d, m, y;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y = yoe + era * 400 + (m <= 2);
-	return (uint32_t)(y * 10000 + m * 100 + d);
-}
-
 static void
 make_regency(struct synth *s)
 {
@@ -357,13 +340,13 @@ pick_birth(struct synth *s, int64_t now)
 		lo = 40 * 365 + 10, span = 20 * 365;
 	else
 		lo = 60 * 365 + 15, span = 30 * 365;
-	return ymd_from_days(now / DAY_S - lo - pick(&s->rng, span));
+	return calendar_ymd(now / DAY_S - lo - pick(&s->rng, span));
 }
 
 static unsigned
 age_at(uint32_t birth, int64_t now)
 {
-	return (ymd_from_days(now / DAY_S) - birth) / 10000;
+	return (calendar_ymd(now / DAY_S) - birth) / 10000;
 }
 
 /* Test support: running out of memory ends the program rather than
