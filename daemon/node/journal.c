@@ -186,8 +186,8 @@ nik_key(const char *nik, sqlite3_int64 *ret, struct ktp_err *err)
 
 /* ---- sync state ---- */
 
-static int
-state_read(struct journal *j, const char *key, char *buf, size_t cap, struct ktp_err *err)
+int
+journal_state_get(struct journal *j, const char *key, char *buf, size_t cap, struct ktp_err *err)
 {
 	sqlite3_stmt *s;
 	const unsigned char *v;
@@ -249,8 +249,8 @@ remember_tx_state(struct journal *j, const char *key, const char *value)
 	w->del = value == NULL;
 }
 
-static int
-state_set_one(struct journal *j, const char *key, const char *value, struct ktp_err *err)
+int
+journal_state_set(struct journal *j, const char *key, const char *value, struct ktp_err *err)
 {
 	int r;
 
@@ -272,18 +272,6 @@ state_set_one(struct journal *j, const char *key, const char *value, struct ktp_
 	return 0;
 }
 
-int
-journal_state_get(struct journal *j, const char *key, char *buf, size_t cap, struct ktp_err *err)
-{
-	return state_read(j, key, buf, cap, err);
-}
-
-int
-journal_state_set(struct journal *j, const char *key, const char *value, struct ktp_err *err)
-{
-	return state_set_one(j, key, value, err);
-}
-
 /* ---- open and close ---- */
 
 static int
@@ -293,9 +281,9 @@ check_node_id(struct journal *j, struct ktp_err *err)
 	int r;
 
 	snprintf(want, sizeof(want), "%04u", j->node_id);
-	r = state_read(j, "node_id", buf, sizeof(buf), err);
+	r = journal_state_get(j, "node_id", buf, sizeof(buf), err);
 	if (r == -ENOENT)
-		return state_set_one(j, "node_id", want, err);
+		return journal_state_set(j, "node_id", want, err);
 	if (r < 0)
 		return r;
 	if (strcmp(buf, want) != 0)
@@ -311,7 +299,7 @@ load_u64(struct journal *j, const char *key, uint64_t *ret, struct ktp_err *err)
 	unsigned long long v;
 	int r;
 
-	r = state_read(j, key, buf, sizeof(buf), err);
+	r = journal_state_get(j, key, buf, sizeof(buf), err);
 	if (r == -ENOENT) {
 		ktp_err_clear(err);
 		*ret = 0;
@@ -367,7 +355,7 @@ load_acked(struct journal *j, struct ktp_err *err)
 
 	if ((r = load_u64(j, "acked", &j->acked, err)) < 0)
 		return r;
-	r = state_read(j, "acked_chain", hex, sizeof(hex), err);
+	r = journal_state_get(j, "acked_chain", hex, sizeof(hex), err);
 	if (r == -ENOENT) {
 		ktp_err_clear(err);
 		memset(j->acked_chain, 0, KTP_HASH_LEN);
@@ -505,8 +493,8 @@ journal_rollback(struct journal *j)
 	n = j->n_tx_state;
 	j->n_tx_state = 0;
 	for (i = 0; i < n; i++)
-		state_set_one(j, j->tx_state[i].key,
-			      j->tx_state[i].del ? NULL : j->tx_state[i].value, &ignored);
+		journal_state_set(j, j->tx_state[i].key,
+				  j->tx_state[i].del ? NULL : j->tx_state[i].value, &ignored);
 }
 
 /* ---- persons and versions ---- */
@@ -810,9 +798,9 @@ save_acked(struct journal *j, uint64_t seq, const uint8_t chain[static KTP_HASH_
 	if (!j->in_tx && (r = db_begin(j->db, err)) < 0)
 		return r;
 	if (j->in_tx) {
-		if ((r = state_set_one(j, "acked", num, err)) < 0)
+		if ((r = journal_state_set(j, "acked", num, err)) < 0)
 			return r;
-		return state_set_one(j, "acked_chain", hex, err);
+		return journal_state_set(j, "acked_chain", hex, err);
 	}
 	if ((r = state_write(j, "acked", num, err)) < 0 ||
 	    (r = state_write(j, "acked_chain", hex, err)) < 0 ||
