@@ -630,16 +630,16 @@ ctlconn_pid(const struct ctlconn *c)
 	return c->pid;
 }
 
+/* A failed write returns -errno; no caller reads an error text, so none is kept. */
 int
 ctlconn_reply(struct ctlconn *c, json_t *reply)
 {
-	struct ktp_err err = {0};
 	int r;
 
 	if (reply == NULL)
 		return -ENOMEM;
 	c->n_replies++;
-	r = ctlio_write_msg(&c->io, reply, &err);
+	r = ctlio_write_msg(&c->io, reply, NULL);
 	json_decref(reply);
 	return r;
 }
