@@ -22,7 +22,8 @@
  * larger of that and the newest journal stamp, so stamps stay monotonic across
  * restarts and wall-clock steps backwards.
  *
- * The journal is not thread-safe: the daemon calls it from its event loop.
+ * The journal is not thread-safe: the node's push thread and control handlers
+ * serialise every call on one lock (node.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -795,13 +796,13 @@ save_acked(struct journal *j, uint64_t seq, const uint8_t chain[static KTP_HASH_
 
 	snprintf(num, sizeof(num), "%" PRIu64, seq);
 	chain_to_hex(chain, hex);
-	if (!j->in_tx && (r = db_begin(j->db, err)) < 0)
-		return r;
 	if (j->in_tx) {
 		if ((r = journal_state_set(j, "acked", num, err)) < 0)
 			return r;
 		return journal_state_set(j, "acked_chain", hex, err);
 	}
+	if ((r = db_begin(j->db, err)) < 0)
+		return r;
 	if ((r = state_write(j, "acked", num, err)) < 0 ||
 	    (r = state_write(j, "acked_chain", hex, err)) < 0 ||
 	    (r = db_commit(j->db, err)) < 0) {

@@ -32,7 +32,7 @@ struct journal_head {
 int	journal_open(const char *state_dir, uint16_t node_id, struct journal **ret,
 		     struct ktp_err *err);
 void	journal_close(struct journal *j);		/* NULL is a no-op */
-sqlite3	*journal_db(struct journal *j);			/* borrowed, for ingest */
+sqlite3	*journal_db(struct journal *j);			/* borrowed, for tests */
 /* Drops the page cache's unused pages (an import or a catch-up push fills
  * up to 64 MiB of it); an idle node does not need them. Outside a transaction. */
 void	journal_release_memory(struct journal *j);
