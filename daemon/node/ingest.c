@@ -734,17 +734,24 @@ csv_end_row(struct ingest *in)
 	in->row_line = in->line;
 }
 
-static inline void
-csv_add(struct ingest *in, uint8_t c)
+/* Appends to the current field; past the cap only the length grows. */
+static void
+csv_add_run(struct ingest *in, const uint8_t *p, size_t n)
 {
-	size_t *len;
+	size_t *len, room;
 
 	if (in->nf >= INGEST_MAX_COLS)
 		return;
 	len = &in->flen[in->nf];
-	if (*len < INGEST_FIELD_CAP)
-		in->fbuf[in->nf][*len] = (char)c;
-	(*len)++;
+	room = *len < INGEST_FIELD_CAP ? INGEST_FIELD_CAP - *len : 0;
+	memcpy(in->fbuf[in->nf] + *len, p, n < room ? n : room);
+	*len += n;
+}
+
+static void
+csv_add(struct ingest *in, uint8_t c)
+{
+	csv_add_run(in, &c, 1);
 }
 
 /* The state machine drawn at the top of the file: a flat switch of
@@ -802,19 +809,6 @@ csv_byte(struct ingest *in, uint8_t c)
 		}
 		return;
 	}
-}
-
-static void
-csv_add_run(struct ingest *in, const uint8_t *p, size_t n)
-{
-	size_t *len, room;
-
-	if (in->nf >= INGEST_MAX_COLS)
-		return;
-	len = &in->flen[in->nf];
-	room = *len < INGEST_FIELD_CAP ? INGEST_FIELD_CAP - *len : 0;
-	memcpy(in->fbuf[in->nf] + *len, p, n < room ? n : room);
-	*len += n;
 }
 
 /* Length of the run of bytes at p that csv_byte would only append. */
