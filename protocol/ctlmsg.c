@@ -16,11 +16,14 @@ ctlmsg_request(const char *cmd)
 /* JSON_REJECT_DUPLICATES: a request naming a key twice is ambiguous, and
  * two readers could disagree about which value counts. */
 static int
-load_object(const char *what, const char *line, size_t len, json_t **ret, struct ktp_err *err)
+load_object(const char *what, const char *line, size_t len, size_t max, json_t **ret,
+	    struct ktp_err *err)
 {
 	json_error_t jerr;
 	json_t *j;
 
+	if (len > max)
+		return ktp_err_set(err, -EMSGSIZE, "ctl: %s: %zu bytes, limit %zu", what, len, max);
 	j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL)
 		return ktp_err_set(err, -EINVAL, "ctl: %s: invalid JSON at column %d: %s", what,
@@ -63,10 +66,7 @@ ctlmsg_parse_request(const char *line, size_t len, json_t **ret_req,
 	int r;
 
 	*ret_status = CTL_STATUS_BAD_REQUEST;
-	if (len > KTP_CTL_MAX_LINE)
-		return ktp_err_set(err, -EMSGSIZE, "ctl: request: %zu bytes, limit %u", len,
-				   KTP_CTL_MAX_LINE);
-	if ((r = load_object("request", line, len, &req, err)) < 0)
+	if ((r = load_object("request", line, len, KTP_CTL_MAX_LINE, &req, err)) < 0)
 		return r;
 	if ((r = check_request(req, ret_status, err)) < 0) {
 		json_decref(req);
@@ -91,10 +91,7 @@ ctlmsg_parse_reply(const char *line, size_t len, json_t **ret_reply, int *ret_st
 	json_t *reply = NULL, *v, *st;
 	int r;
 
-	if (len > CTLMSG_REPLY_MAX)
-		return ktp_err_set(err, -EMSGSIZE, "ctl: reply: %zu bytes, limit %u", len,
-				   CTLMSG_REPLY_MAX);
-	if ((r = load_object("reply", line, len, &reply, err)) < 0)
+	if ((r = load_object("reply", line, len, CTLMSG_REPLY_MAX, &reply, err)) < 0)
 		return r;
 	v = json_object_get(reply, "v");
 	st = json_object_get(reply, "status");
