@@ -12,21 +12,15 @@ backoff_init(struct backoff *b, uint64_t min_ms, uint64_t max_ms)
 }
 
 /* min * 2^failures without overflow: the doubling stops at max. */
-static uint64_t
-ceiling_after(const struct backoff *b, uint32_t failures)
+uint64_t
+backoff_ceiling(const struct backoff *b)
 {
 	uint64_t c = b->min_ms;
 	uint32_t i;
 
-	for (i = 0; i < failures && c < b->max_ms; i++)
+	for (i = 0; i < b->failures && c < b->max_ms; i++)
 		c = c > b->max_ms / 2 ? b->max_ms : c * 2;
 	return c < b->max_ms ? c : b->max_ms;
-}
-
-uint64_t
-backoff_ceiling(const struct backoff *b)
-{
-	return ceiling_after(b, b->failures);
 }
 
 /* Full jitter (every value in the window equally likely) spreads the 21
@@ -35,7 +29,7 @@ backoff_ceiling(const struct backoff *b)
 uint64_t
 backoff_next(struct backoff *b, uint32_t rnd, uint64_t retry_after_ms)
 {
-	uint64_t ceil = ceiling_after(b, b->failures);
+	uint64_t ceil = backoff_ceiling(b);
 	uint64_t span = ceil - b->min_ms;
 	uint64_t d;
 
