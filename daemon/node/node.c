@@ -201,6 +201,29 @@ node_journal_unlock(struct node *n)
 	pthread_mutex_unlock(&n->jlock);
 }
 
+/* Single journal calls under jlock. */
+static int
+read_head(struct node *n, struct journal_head *ret, struct ktp_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_head(n->jnl, ret, err);
+	pthread_mutex_unlock(&n->jlock);
+	return r;
+}
+
+static int
+store_state(struct node *n, const char *key, const char *value, struct ktp_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_state_set(n->jnl, key, value, err);
+	pthread_mutex_unlock(&n->jlock);
+	return r;
+}
+
 void
 node_writer_lock(struct node *n)
 {
@@ -367,9 +390,7 @@ plan_job(struct node *n, struct push_plan *plan, struct ktp_err *err)
 	memcpy(plan->hub_pk, n->hub_pk, sizeof(plan->hub_pk));
 	pthread_mutex_unlock(&n->lock);
 
-	pthread_mutex_lock(&n->jlock);
-	r = journal_head(n->jnl, &h, err);
-	pthread_mutex_unlock(&n->jlock);
+	r = read_head(n, &h, err);
 	if (r < 0)
 		return r;
 	plan->head = h.seq;
@@ -482,10 +503,8 @@ diverge(struct node *n, const char *why)
 	log_err("push: diverged: %s; pushing stops until an operator acts (ktpctl resume --force)",
 		why);
 	snprintf(stored, sizeof(stored), "%.*s", (int)sizeof(stored) - 1, why);
-	pthread_mutex_lock(&n->jlock);
-	if (journal_state_set(n->jnl, "diverged", stored, &err) < 0)
+	if (store_state(n, "diverged", stored, &err) < 0)
 		log_err("push: %s", err.msg);
-	pthread_mutex_unlock(&n->jlock);
 	pthread_mutex_lock(&n->lock);
 	n->diverged = true;
 	n->state = NODE_DIVERGED;
@@ -586,9 +605,7 @@ clear_probe(struct node *n)
 {
 	struct ktp_err err = {0};
 
-	pthread_mutex_lock(&n->jlock);
-	journal_state_set(n->jnl, "exported", NULL, &err);
-	pthread_mutex_unlock(&n->jlock);
+	store_state(n, "exported", NULL, &err);
 	pthread_mutex_lock(&n->lock);
 	n->probe = 0;
 	pthread_mutex_unlock(&n->lock);
@@ -662,9 +679,7 @@ on_gap(struct node *n, const struct push_answer *a, const struct push_job *job)
 	char why[KTP_ERR_MSG_LEN];
 	int r = 0;
 
-	pthread_mutex_lock(&n->jlock);
-	journal_head(n->jnl, &h, &err);
-	pthread_mutex_unlock(&n->jlock);
+	read_head(n, &h, &err);
 	if (a->acked > h.seq) {
 		snprintf(why, sizeof(why), "hub acked seq %" PRIu64 " beyond our journal head %"
 			 PRIu64 " (journal restored from an old backup?)", a->acked, h.seq);
@@ -941,9 +956,7 @@ node_pause(struct node *n, struct ktp_err *err)
 {
 	int r;
 
-	pthread_mutex_lock(&n->jlock);
-	r = journal_state_set(n->jnl, "paused", "1", err);
-	pthread_mutex_unlock(&n->jlock);
+	r = store_state(n, "paused", "1", err);
 	if (r < 0)
 		return r;
 	pthread_mutex_lock(&n->lock);
@@ -1028,9 +1041,7 @@ acked_now(struct node *n, uint64_t *ret_head)
 {
 	struct journal_head h = {0};
 
-	pthread_mutex_lock(&n->jlock);
-	journal_head(n->jnl, &h, NULL);
-	pthread_mutex_unlock(&n->jlock);
+	read_head(n, &h, NULL);
 	if (ret_head != NULL)
 		*ret_head = h.seq;
 	return h.acked;
@@ -1122,9 +1133,7 @@ node_status_json(struct node *n, json_t **ret, struct ktp_err *err)
 	json_t *o;
 	int r;
 
-	pthread_mutex_lock(&n->jlock);
-	r = journal_head(n->jnl, &h, err);
-	pthread_mutex_unlock(&n->jlock);
+	r = read_head(n, &h, err);
 	if (r < 0)
 		return r;
 	if ((o = json_object()) == NULL)
@@ -1177,9 +1186,7 @@ node_metrics_text(struct node *n, char **ret, size_t *ret_len, struct ktp_err *e
 	FILE *f;
 	int r;
 
-	pthread_mutex_lock(&n->jlock);
-	r = journal_head(n->jnl, &h, err);
-	pthread_mutex_unlock(&n->jlock);
+	r = read_head(n, &h, err);
 	if (r < 0)
 		return r;
 	if ((f = open_memstream(&buf, &len)) == NULL)
@@ -1267,9 +1274,7 @@ node_export(struct node *n, int (*out)(void *arg, const void *data, size_t len,
 	char num[24];
 	int r;
 
-	pthread_mutex_lock(&n->jlock);
-	r = journal_head(n->jnl, &h, err);
-	pthread_mutex_unlock(&n->jlock);
+	r = read_head(n, &h, err);
 	if (r < 0)
 		return r;
 	if ((r = batch_builder_new(&b)) < 0)
@@ -1283,9 +1288,7 @@ node_export(struct node *n, int (*out)(void *arg, const void *data, size_t len,
 	/* The next contact probes with the last exported version only, so what
 	 * the bundle delivered is not sent again. */
 	snprintf(num, sizeof(num), "%" PRIu64, h.seq);
-	pthread_mutex_lock(&n->jlock);
-	r = journal_state_set(n->jnl, "exported", num, err);
-	pthread_mutex_unlock(&n->jlock);
+	r = store_state(n, "exported", num, err);
 	pthread_mutex_lock(&n->lock);
 	n->probe = h.seq;
 	pthread_mutex_unlock(&n->lock);
