@@ -572,16 +572,14 @@ on_too_large(struct node *n, const struct push_answer *a, const struct push_job 
 
 	pthread_mutex_lock(&n->lock);
 	at_min = pusher_size_is_min(&n->size) || job->first == job->last;
-	pthread_mutex_unlock(&n->lock);
-	if (at_min) {
-		on_refused(n, a, job);
-		return;
+	if (!at_min) {
+		log_warn("push: batch %" PRIu64 "..%" PRIu64 " too large for the hub, halving to %"
+			 PRIu32 " versions", job->first, job->last, n->size.versions);
+		n->due_ms = evloop_now_ms();
 	}
-	pthread_mutex_lock(&n->lock);
-	log_warn("push: batch %" PRIu64 "..%" PRIu64 " too large for the hub, halving to %" PRIu32
-		 " versions", job->first, job->last, n->size.versions);
-	n->due_ms = evloop_now_ms();
 	pthread_mutex_unlock(&n->lock);
+	if (at_min)
+		on_refused(n, a, job);
 }
 
 /* Marks the hub's acked as ours when the hub is ahead; -EPROTO means the
