@@ -25,6 +25,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "err.h"
 #include "hlc.h"
 #include "nik.h"
@@ -77,33 +78,11 @@ static const char *const site_names[] = {
 };
 static const char *const removed_names[] = { "none", "died", "moved", "duplicate" };
 
-/* Calendar helpers: days since 1900-01-01 (proleptic Gregorian). */
+/* An explicit birth date is encoded as days since 1900-01-01 (PROTOCOL.md 3). */
 static int64_t
-days_from_civil(unsigned y, unsigned m, unsigned d)
+days_since_1900(uint32_t yyyymmdd)
 {
-	int64_t yy = (int64_t)y - (m <= 2);
-	int64_t era = yy / 400;
-	int64_t yoe = yy - era * 400;
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	/* 693901 days lie between 0000-03-01 and 1900-01-01. */
-	return era * 146097 + doe - 693901;
-}
-
-static uint32_t
-civil_from_days(int64_t days)
-{
-	int64_t z = days + 693901, era = z / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t d = doy - (153 * mp + 2) / 5 + 1;
-	int64_t m = mp < 10 ? mp + 3 : mp - 9;
-	int64_t y = yoe + era * 400 + (m <= 2);
-
-	return (uint32_t)(y * 10000 + m * 100 + d);
+	return calendar_days(yyyymmdd) - calendar_days(19000101);
 }
 
 static bool
@@ -377,8 +356,7 @@ put_birth(struct enc *e, const struct record *r, uint32_t f)
 {
 	if ((f >> F_BIRTH_SHIFT & 3) != BIRTH_EXPLICIT)
 		return 0;
-	return put(e, (uint64_t)days_from_civil(r->birth_date / 10000, r->birth_date / 100 % 100,
-						r->birth_date % 100));
+	return put(e, (uint64_t)days_since_1900(r->birth_date));
 }
 
 static int
@@ -553,7 +531,7 @@ get_birth(struct dec *d, struct record *r, const struct nik *n, unsigned mode)
 	}
 	if ((rc = get_max(d, "birth_date", 0, DAYS_1900_2099 - 1, &days)) < 0)
 		return rc;
-	r->birth_date = civil_from_days((int64_t)days);
+	r->birth_date = calendar_ymd((int64_t)days + calendar_days(19000101));
 	if (birth_mode(r, n) != BIRTH_EXPLICIT)
 		return ktp_err_set(d->err, -EPROTO,
 				   "record: birth_date: spelled out but the NIK implies it");

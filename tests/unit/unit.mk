@@ -15,7 +15,7 @@ test_varint_DEPS := protocol/varint.c
 test_nik_DEPS := protocol/nik.c protocol/err.c
 test_record_DEPS := protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c tests/synth/synth.c protocol/calendar.c
 test_hlc_DEPS := protocol/hlc.c
-test_chain_DEPS := protocol/chain.c protocol/err.c protocol/record.c protocol/varint.c protocol/nik.c
+test_chain_DEPS := protocol/chain.c protocol/err.c protocol/record.c protocol/calendar.c protocol/varint.c protocol/nik.c
 test_netwatch_DEPS := daemon/node/netwatch.c protocol/err.c
 test_seal_DEPS := protocol/seal.c protocol/err.c
 test_batch_DEPS := protocol/seal.c protocol/varint.c protocol/keytext.c protocol/err.c
@@ -27,13 +27,13 @@ test_output_DEPS := daemon/ctl/output.c
 test_ctlsock_DEPS := daemon/common/ctlsock.c daemon/common/ctlio.c daemon/ctl/ctlclient.c \
 	protocol/ctlmsg.c protocol/err.c daemon/common/log.c
 HUBCORE_TEST_DEPS := daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c \
-	daemon/hub/report.c daemon/common/db.c protocol/err.c protocol/record.c protocol/varint.c \
+	daemon/hub/report.c daemon/common/db.c protocol/err.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/chain.c protocol/hlc.c protocol/batch.c protocol/seal.c
 test_apply_DEPS := $(HUBCORE_TEST_DEPS)
 test_store_DEPS := $(HUBCORE_TEST_DEPS)
 test_aggregate_DEPS := $(HUBCORE_TEST_DEPS)
 test_report_DEPS := $(HUBCORE_TEST_DEPS)
-test_journal_DEPS := daemon/node/journal.c daemon/common/db.c protocol/record.c protocol/varint.c \
+test_journal_DEPS := daemon/node/journal.c daemon/common/db.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/hlc.c protocol/chain.c protocol/batch.c protocol/seal.c \
 	protocol/keytext.c protocol/err.c
 test_ingest_DEPS := daemon/node/ingest.c $(test_journal_DEPS)
@@ -42,5 +42,5 @@ test_conf_node_DEPS := conf/conf_node.c conf/conf.c daemon/common/fileio.c proto
 test_conf_hub_DEPS := conf/conf_hub.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_synth_DEPS := tests/synth/synth.c protocol/calendar.c protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c
 test_node_DEPS := daemon/node/node.c daemon/node/ctl_node.c daemon/node/pusher.c daemon/node/backoff.c daemon/node/netwatch.c daemon/node/journal.c daemon/node/ingest.c $(PROTO_SRCS) conf/conf.c conf/conf_node.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/evloop.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c daemon/common/sysd.c daemon/common/db.c
-test_hub_DEPS := daemon/hub/hub.c daemon/hub/dashboard.c daemon/hub/enroll.c daemon/hub/metrics.c daemon/hub/http.c daemon/hub/ctl_hub.c daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c daemon/hub/report.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/db.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c protocol/ctlmsg.c protocol/batch.c protocol/seal.c protocol/keytext.c protocol/record.c protocol/nik.c protocol/varint.c protocol/chain.c protocol/hlc.c protocol/err.c conf/conf.c conf/conf_hub.c
+test_hub_DEPS := daemon/hub/hub.c daemon/hub/dashboard.c daemon/hub/enroll.c daemon/hub/metrics.c daemon/hub/http.c daemon/hub/ctl_hub.c daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c daemon/hub/report.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/db.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c protocol/ctlmsg.c protocol/batch.c protocol/seal.c protocol/keytext.c protocol/record.c protocol/calendar.c protocol/nik.c protocol/varint.c protocol/chain.c protocol/hlc.c protocol/err.c conf/conf.c conf/conf_hub.c
 test_calendar_DEPS := protocol/calendar.c
