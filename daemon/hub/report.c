@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "aggregate.h"
+#include "calendar.h"
 #include "db.h"
 #include "err.h"
 #include "report.h"
@@ -52,25 +53,6 @@ struct report_data {
 	int64_t			prov30;
 };
 
-/* Howard Hinnant's civil_from_days, proleptic Gregorian. */
-static uint32_t
-ymd_from_days(int64_t z)
-{
-	int64_t era, doe, yoe, y, doy, mp, d, m;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp + (mp < 10 ? 3 : -9);
-	y += m <= 2;
-	return (uint32_t)(y * 10000 + m * 100 + d);
-}
-
 static int64_t
 day_of(int64_t t)
 {
@@ -84,14 +66,14 @@ report_projected_completion(uint64_t remaining, double rate_per_day, int64_t now
 	double days;
 
 	if (remaining == 0)
-		return ymd_from_days(today);
+		return calendar_ymd(today);
 	if (!(rate_per_day > 0))
 		return 0;
 	/* The epsilon keeps 10 / (10 / 30.0) at 30 days, not 31. */
 	days = ceil((double)remaining / rate_per_day - 1e-9);
 	if (days > 365.0 * 1000)
 		days = 365.0 * 1000;
-	return ymd_from_days(today + (int64_t)days);
+	return calendar_ymd(today + (int64_t)days);
 }
 
 static void
@@ -613,7 +595,7 @@ report_weekly_json(struct store *s, const struct report_opts *o, unsigned weeks,
 	if ((arr = json_array()) == NULL)
 		goto out;
 	for (i = 0; i < weeks; i++) {
-		ymd_text(ymd_from_days(week0 + 7 * (int64_t)i), date);
+		ymd_text(calendar_ymd(week0 + 7 * (int64_t)i), date);
 		if (json_array_append_new(arr, json_pack("{s:s, s:I}", "week_start", date,
 							 "recorded", (json_int_t)n[i])) < 0)
 			goto out;
