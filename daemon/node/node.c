@@ -165,7 +165,6 @@ struct readahead {
 	struct node	*n;
 	struct push_plan plan;
 	struct push_job	job;		/* job.wire: the batch sealed for plan, or NULL */
-	struct ktp_err	err;
 };
 
 static const char *const state_names[] = {
@@ -429,12 +428,13 @@ readahead_main(void *arg)
 {
 	struct readahead *ra = arg;
 	struct batch_builder *b = NULL;
+	struct ktp_err err = {0};
 
 	/* A failure leaves job.wire NULL: the push thread then seals the range
 	 * itself and meets the error there. */
 	if (batch_builder_new(&b) < 0)
 		return NULL;
-	seal_job(ra->n, b, &ra->plan, &ra->job, &ra->err);
+	seal_job(ra->n, b, &ra->plan, &ra->job, &err);
 	batch_builder_free(b);
 	return NULL;
 }
