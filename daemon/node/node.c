@@ -58,12 +58,10 @@
 #include <sys/epoll.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include "backoff.h"
 #include "batch.h"
-#include "chain.h"
 #include "conf.h"
 #include "conf_node.h"
 #include "ctl_node.h"
