@@ -41,8 +41,8 @@ int	journal_head(struct journal *j, struct journal_head *ret, struct ktp_err *er
 /* Committed versions the hub has not acked yet (head - acked). */
 uint64_t journal_pending_count(struct journal *j);
 
-/* Transactions for ingest: all of a file in one. Not thread-safe: one thread calls the
- * journal. While a transaction is open, journal_head/read/chain_at/pending_count see only
+/* Transactions for ingest: all of a file in one. Not thread-safe: callers serialise every
+ * call. While a transaction is open, journal_head/read/chain_at/pending_count see only
  * committed versions, and state written meanwhile (acked, paused) survives a rollback. */
 int	journal_begin(struct journal *j, struct ktp_err *err);
 int	journal_commit(struct journal *j, struct ktp_err *err);
