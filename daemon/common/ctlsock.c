@@ -27,8 +27,9 @@
  * joins the rest. All shared fields below `lock` are read and written under it.
  *
  * A connection serves requests one after another until the peer closes, a
- * read times out, or the framing is lost (an oversize line, or a payload
- * stream a handler did not read to its end).
+ * read times out, or the framing is lost (an oversize line, a refused or
+ * unknown request that may carry a payload, or a payload stream a handler
+ * did not read to its end).
  */
 
 #define CTL_MAX_GROUPS	256	/* supplementary groups read from a peer */
@@ -199,6 +200,25 @@ run_cmd(struct ctlconn *c, const struct ctl_cmd *cmd, json_t *req)
 	return !c->stream_open && !c->io.in_stream;
 }
 
+/* After a request that failed its checks: true only when it still names,
+ * as a string "cmd", a command this daemon knows to take no payload. Any
+ * other request (a stream command, an unknown one, or no readable "cmd")
+ * may be followed by a payload that must not be read as requests. */
+static bool
+names_plain_cmd(const struct ctlsock *s, const char *line, size_t len)
+{
+	const struct ctl_cmd *cmd = NULL;
+	const char *name;
+	json_t *j;
+
+	j = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	name = json_string_value(json_object_get(j, "cmd"));
+	if (name != NULL)
+		cmd = find_cmd(s, name);
+	json_decref(j);
+	return cmd != NULL && !(cmd->flags & CTL_STREAM);
+}
+
 static bool
 serve_request(struct ctlconn *c, const char *line, size_t len)
 {
@@ -212,7 +232,7 @@ serve_request(struct ctlconn *c, const char *line, size_t len)
 	c->n_replies = 0;
 	if (ctlmsg_parse_request(line, len, &req, &st, &err) < 0) {
 		ctlconn_reply_error(c, st, "%s", err.msg);
-		return true;
+		return names_plain_cmd(c->s, line, len);
 	}
 	name = json_string_value(json_object_get(req, "cmd"));
 	cmd = find_cmd(c->s, name);

@@ -27,6 +27,7 @@
 #define DAEMON_UID	1		/* a third uid: neither root nor the server's */
 
 static atomic_int peer_gone_seen;
+static atomic_int handler_calls;	/* calls of h_sync and h_upload */
 
 /* --- handlers --- */
 
@@ -50,6 +51,7 @@ h_sync(struct ctlconn *c, json_t *req, void *ctx)
 {
 	(void)req;
 	(void)ctx;
+	atomic_fetch_add(&handler_calls, 1);
 	return ctlconn_reply(c, ctlmsg_reply(CTL_STATUS_OK, NULL));
 }
 
@@ -74,6 +76,7 @@ h_upload(struct ctlconn *c, json_t *req, void *ctx)
 
 	(void)req;
 	(void)ctx;
+	atomic_fetch_add(&handler_calls, 1);
 	for (;;) {
 		if ((r = ctlconn_read_chunk(c, &data, &len, &err)) < 0)
 			return ctlconn_reply_error(c, CTL_STATUS_FAILED, "upload: %s", err.msg);
@@ -572,6 +575,91 @@ test_ctlsock_oversize_chunk_is_refused(void **state)
 	assert_int_equal(raw_exchange(f->path, buf, n + 4, text, sizeof(text)),
 			 CTL_STATUS_FAILED);
 	assert_string_equal(text, "upload: ctl: chunk of 1048577 bytes, limit 1048576");
+	ctlsock_stop(s);
+}
+
+/* A stream request refused before its handler (here for its version) is
+ * followed by its payload. Payload lines that look like requests must not
+ * be served: one reply, then the daemon closes. The request and its payload
+ * go in one small write, so the daemon has read all of it before it closes
+ * and the close is a clean end of file, not a reset. */
+static void
+test_ctlsock_refused_stream_request_closes_before_its_payload(void **state)
+{
+	static const char payload[] = "{\"v\":1,\"cmd\":\"sync\"}\n{\"v\":1,\"cmd\":\"sync\"}\n";
+	static const char *const heads[] = {
+		"{\"v\":2,\"cmd\":\"upload\"}\n",
+		"{\"v\":\"1\",\"cmd\":\"upload\"}\n",
+		"{\"v\":1,\"cmd\":\"upload\"\n",
+	};
+	static const int want_st[] = {
+		CTL_STATUS_VERSION, CTL_STATUS_BAD_REQUEST, CTL_STATUS_BAD_REQUEST,
+	};
+	static const char *const want_text[] = {
+		"ctl: protocol version 2, this daemon speaks 1",
+		"ctl: request: missing integer \"v\"",
+		"ctl: request: invalid JSON at column 21: '}' expected near end of file",
+	};
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .io_timeout_s = 2 };
+	struct ctlsock *s = start(f, &o);
+	struct ktp_err err = {0};
+	struct ctlio io;
+	json_t *reply = NULL;
+	char buf[256], *line;
+	size_t i, n, len;
+	int fd, st;
+
+	for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		atomic_store(&handler_calls, 0);
+		n = strlen(heads[i]);
+		memcpy(buf, heads[i], n);
+		ctlmsg_chunk_header(sizeof(payload) - 1, (uint8_t *)buf + n);
+		memcpy(buf + n + 4, payload, sizeof(payload) - 1);
+		n += 4 + sizeof(payload) - 1;
+		memset(buf + n, 0, 4);		/* the end chunk */
+		n += 4;
+		fd = raw_connect(f->path);
+		ctlio_init(&io, fd, CTLMSG_REPLY_MAX);
+		assert_int_equal(ctlio_write(&io, buf, n, &err), 0);
+		assert_int_equal(ctlio_read_line(&io, &line, &len, &err), 0);
+		st = -1;
+		assert_int_equal(ctlmsg_parse_reply(line, len, &reply, &st, &err), 0);
+		assert_int_equal(st, want_st[i]);
+		assert_string_equal(json_string_value(json_object_get(reply, "error")),
+				    want_text[i]);
+		json_decref(reply);
+		assert_int_equal(ctlio_read_line(&io, &line, &len, &err), -ENODATA);
+		assert_int_equal(atomic_load(&handler_calls), 0);
+		ctlio_done(&io);
+		close(fd);
+	}
+	ctlsock_stop(s);
+}
+
+/* The same wrong version on a command without a payload keeps the
+ * connection, and the next request is served. */
+static void
+test_ctlsock_refused_plain_request_keeps_the_connection(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	struct ktp_err err = {0};
+	json_t *req = json_pack("{s:i, s:s}", "v", 2, "cmd", "sync"), *reply = NULL;
+	char text[256];
+	int st = -1;
+
+	atomic_store(&handler_calls, 0);
+	assert_int_equal(ctlclient_call(c, req, &reply, &st, &err), 0);
+	assert_int_equal(st, CTL_STATUS_VERSION);
+	json_decref(reply);
+	json_decref(req);
+	assert_int_equal(atomic_load(&handler_calls), 0);
+	assert_int_equal(call(c, "sync", text, sizeof(text)), CTL_STATUS_OK);
+	assert_int_equal(atomic_load(&handler_calls), 1);
+	ctlclient_close(c);
 	ctlsock_stop(s);
 }
 
@@ -1105,6 +1193,8 @@ main(void)
 		T(test_ctlsock_stream_refused_midway_still_delivers_the_reply),
 		T(test_ctlclient_send_fd_read_error_cuts_the_stream_at_once),
 		T(test_ctlsock_oversize_chunk_is_refused),
+		T(test_ctlsock_refused_stream_request_closes_before_its_payload),
+		T(test_ctlsock_refused_plain_request_keeps_the_connection),
 		T(test_ctlsock_handler_sees_peer_gone),
 		T(test_ctlsock_stop_wakes_a_handler_waiting_for_its_peer),
 		T(test_ctlsock_socket_is_0660_with_the_given_group),
