@@ -59,6 +59,8 @@ struct http_server {
 	uint64_t		max_body;
 	uint16_t		port;
 	bool			quiesced;	/* by the thread that stops it */
+	/* has_token, token_hash and session are guarded by token_lock:
+	 * http_set_token replaces them while requests are served. */
 	pthread_mutex_t		token_lock;
 	bool			has_token;
 	bool			tls;		/* the session cookie is then Secure */
@@ -251,10 +253,9 @@ derive_session(const char *token, char out[static 2 * crypto_generichash_BYTES +
 	sodium_memzero(h, sizeof(h));
 }
 
-int
-http_set_token(struct http_server *s, const char *token, struct ktp_err *err)
+void
+http_set_token(struct http_server *s, const char *token)
 {
-	(void)err;
 	pthread_mutex_lock(&s->token_lock);
 	s->has_token = token != NULL && token[0] != '\0';
 	if (s->has_token) {
@@ -262,7 +263,18 @@ http_set_token(struct http_server *s, const char *token, struct ktp_err *err)
 		derive_session(token, s->session);
 	}
 	pthread_mutex_unlock(&s->token_lock);
-	return 0;
+}
+
+/* The token may be replaced (SIGHUP) while a polling thread asks. */
+static bool
+token_is_set(struct http_server *s)
+{
+	bool set;
+
+	pthread_mutex_lock(&s->token_lock);
+	set = s->has_token;
+	pthread_mutex_unlock(&s->token_lock);
+	return set;
 }
 
 static bool
@@ -516,7 +528,7 @@ begin_login(struct http_server *s, struct MHD_Connection *conn, const char *meth
 {
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 		return send_login(conn, lang_of(conn), false);
-	if (!s->has_token)
+	if (!token_is_set(s))
 		return send_redirect(conn, "/", NULL);
 	req->form = MHD_create_post_processor(conn, LOGIN_FORM_MAX, on_form_field, req);
 	if (req->form == NULL)
@@ -817,7 +829,7 @@ new_server(const struct http_opts *o, const struct http_handlers *h)
 	pthread_mutex_init(&s->token_lock, NULL);
 	pthread_mutex_init(&s->q_lock, NULL);
 	pthread_cond_init(&s->q_cond, NULL);
-	http_set_token(s, o->token, NULL);
+	http_set_token(s, o->token);
 	return s;
 }
 

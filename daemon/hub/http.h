@@ -55,10 +55,11 @@ struct http_opts {
 int	http_start(const struct http_opts *o, const struct http_handlers *h,
 		   struct http_server **ret, struct ktp_err *err);
 uint16_t http_port(const struct http_server *s);
-/* Replaces the bearer token (SIGHUP); NULL opens the read endpoints. Thread-safe.
+/* Replaces the bearer token (SIGHUP); NULL or "" opens the read endpoints.
+ * Thread-safe, and it cannot fail: it only hashes the token under a lock.
  * The dashboard's session cookie is derived from the token, so a new token
  * also signs every browser out. */
-int	http_set_token(struct http_server *s, const char *token, struct ktp_err *err);
+void	http_set_token(struct http_server *s, const char *token);
 /* Stops accepting new connections; requests in flight go on. */
 void	http_quiesce(struct http_server *s);
 /* Waits for the requests in flight (so an apply that began is answered), then frees. */

@@ -284,7 +284,7 @@ hub_reload(struct hub *h, struct ktp_err *err)
 	if ((r = enroll_from_conf(&c, &e, err)) < 0)
 		goto out;
 	if (h->http != NULL)
-		http_set_token(h->http, c.report_token, err);
+		http_set_token(h->http, c.report_token);
 	pthread_rwlock_wrlock(&h->enroll_lock);
 	old = h->enroll;
 	h->enroll = e;

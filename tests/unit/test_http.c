@@ -367,7 +367,6 @@ test_http_token_guards_read_endpoints_but_not_healthz(void **state)
 {
 	struct fixture *f = *state;
 	struct answer a = {0}, b = {0}, c = {0}, d = {0}, e = {0};
-	struct ktp_err err = {0};
 
 	get(f, "/v1/nodes", NULL, &a);
 	assert_int_equal(a.status, 401);
@@ -381,7 +380,7 @@ test_http_token_guards_read_endpoints_but_not_healthz(void **state)
 	get(f, "/v1/report.csv", "Authorization: Bearer s3cret", &d);
 	assert_int_equal(d.status, 200);
 	assert_string_equal(d.body, "level,code\n");
-	assert_int_equal(http_set_token(f->srv, NULL, &err), 0);
+	http_set_token(f->srv, NULL);
 	get(f, "/v1/nodes", NULL, &e);
 	assert_int_equal(e.status, 200);
 	assert_int_equal(f->gets, 2);
@@ -401,7 +400,6 @@ test_http_dashboard_login_sets_a_session_cookie(void **state)
 {
 	struct fixture *f = *state;
 	struct answer a = {0}, b = {0}, c = {0}, d = {0}, e = {0}, g = {0}, h = {0};
-	struct ktp_err err = {0};
 	char cookie[200];
 
 	get(f, "/", NULL, &a);
@@ -425,12 +423,72 @@ test_http_dashboard_login_sets_a_session_cookie(void **state)
 	get(f, "/v1/report", cookie, &e);
 	assert_int_equal(e.status, 200);
 	/* A new token signs every browser out. */
-	assert_int_equal(http_set_token(f->srv, "an0ther-t0ken", &err), 0);
+	http_set_token(f->srv, "an0ther-t0ken");
 	get(f, "/", cookie, &g);
 	assert_int_equal(g.status, 303);
 	assert_int_equal(f->gets, 2);
 	get(f, "/?lang=en", NULL, &h);
 	assert_string_equal(h.location, "/login?lang=en");
+}
+
+/* One login and one bearer request against the token in force; returns
+ * the login's status, and puts its cookie value ("" for none) in cookie. */
+static long
+try_token(struct fixture *f, const char *token, long want_bearer, char *cookie, size_t cap)
+{
+	struct answer a = {0}, b = {0};
+	char form[64], auth[96];
+
+	snprintf(form, sizeof(form), "token=%s", token);
+	login(f, form, &a);
+	snprintf(cookie, cap, "%.*s", (int)strcspn(a.cookie, ";"), a.cookie);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	get(f, "/v1/nodes", auth, &b);
+	assert_int_equal(b.status, want_bearer);
+	return a.status;
+}
+
+/* POST /login and the bearer check follow the token as it is set, replaced,
+ * cleared and set again. */
+static void
+test_http_login_follows_the_token_set_replaced_and_cleared(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0}, b = {0}, c = {0};
+	char first[128], second[128], none[128], junk[128];
+
+	assert_int_equal(try_token(f, "s3cret", 200, first, sizeof(first)), 303);
+	assert_int_equal(strlen(first), strlen("ktp_session=") + 64);
+	assert_int_equal(try_token(f, "an0ther-t0ken", 401, junk, sizeof(junk)), 401);
+	assert_string_equal(junk, "");
+
+	http_set_token(f->srv, "an0ther-t0ken");
+	assert_int_equal(try_token(f, "s3cret", 401, junk, sizeof(junk)), 401);
+	assert_string_equal(junk, "");
+	assert_int_equal(try_token(f, "an0ther-t0ken", 200, second, sizeof(second)), 303);
+	assert_int_equal(strlen(second), strlen("ktp_session=") + 64);
+	assert_string_not_equal(second, first);
+
+	/* No token: the login form has nothing to check and sends the
+	 * browser to the dashboard, which is open, without a cookie. */
+	http_set_token(f->srv, NULL);
+	assert_int_equal(try_token(f, "anything", 200, none, sizeof(none)), 303);
+	assert_string_equal(none, "");
+	get(f, "/v1/nodes", NULL, &a);
+	assert_int_equal(a.status, 200);
+
+	/* "" opens the endpoints as NULL does. */
+	http_set_token(f->srv, "s3cret");
+	http_set_token(f->srv, "");
+	get(f, "/v1/nodes", NULL, &b);
+	assert_int_equal(b.status, 200);
+
+	http_set_token(f->srv, "s3cret");
+	get(f, "/v1/nodes", NULL, &c);
+	assert_int_equal(c.status, 401);
+	assert_int_equal(try_token(f, "s3cret", 200, junk, sizeof(junk)), 303);
+	assert_string_equal(junk, first);
+	assert_int_equal(f->gets, 6);
 }
 
 static void
@@ -603,6 +661,9 @@ main(void)
 			test_http_token_guards_read_endpoints_but_not_healthz, setup_token, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_http_dashboard_login_sets_a_session_cookie, setup_token, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_login_follows_the_token_set_replaced_and_cleared, setup_token,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_http_dashboard_assets_need_no_token, setup_token, teardown),
 		cmocka_unit_test_setup_teardown(
