@@ -32,6 +32,37 @@ usage(const char *text)
 	return 2;
 }
 
+/* The text and exit code ctlclient_simple uses when a request cannot be built. */
+static int
+out_of_memory(void)
+{
+	fprintf(stderr, "ktpctl: out of memory\n");
+	return 1;
+}
+
+/* A region code: exactly `digits` digits, the first not 0. No province code
+ * starts with 0, and the code travels as a JSON number, which would send
+ * "0201" as 201. Checked here because atoi made "abc" a 0, which the node
+ * reads as "every kecamatan". Returns 0, or 2 (the usage exit code) after
+ * saying which option and value were wrong. */
+static int
+parse_code(const char *opt, const char *text, size_t digits, const char *what,
+	   json_int_t *ret)
+{
+	json_int_t v = 0;
+	size_t i;
+
+	for (i = 0; i < digits && text[i] >= '0' && text[i] <= '9'; i++)
+		v = v * 10 + (text[i] - '0');
+	if (i != digits || text[i] != '\0' || text[0] == '0') {
+		fprintf(stderr, "ktpctl: %s: '%s' is not a %zu-digit %s code\n", opt, text, digits,
+			what);
+		return 2;
+	}
+	*ret = v;
+	return 0;
+}
+
 static bool
 is_daemon(const json_t *reply, const char *name)
 {
@@ -191,21 +222,33 @@ int
 cmd_report(const struct ctl_opts *o, int argc, char **argv)
 {
 	json_t *args = json_object(), *reply = NULL;
+	json_int_t regency;
 	bool csv = false;
 	int i, r;
 
+	if (args == NULL)
+		return out_of_memory();
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--csv") == 0)
+		if (strcmp(argv[i], "--csv") == 0) {
 			csv = true;
-		else if (strcmp(argv[i], "--regency") == 0 && i + 1 < argc)
-			json_object_set_new(args, "regency", json_integer(atoi(argv[++i])));
-		else {
+		} else if (strcmp(argv[i], "--regency") == 0 && i + 1 < argc) {
+			if ((r = parse_code("--regency", argv[++i], 4, "regency", &regency)) != 0) {
+				json_decref(args);
+				return r;
+			}
+			if (json_object_set_new(args, "regency", json_integer(regency)) < 0) {
+				json_decref(args);
+				return out_of_memory();
+			}
+		} else {
 			json_decref(args);
 			return usage("report [--regency CODE] [--csv]");
 		}
 	}
-	if (csv)
-		json_object_set_new(args, "csv", json_true());
+	if (csv && json_object_set_new(args, "csv", json_true()) < 0) {
+		json_decref(args);
+		return out_of_memory();
+	}
 	if ((r = ctlclient_simple(o, "report", args, &reply)) != 0 || reply == NULL)
 		return r;
 	if (json_is_string(json_object_get(reply, "csv")))
@@ -382,9 +425,11 @@ cmd_import(const struct ctl_opts *o, int argc, char **argv)
 	}
 	snprintf(copy, sizeof(copy), "%s", path);
 	req = ctlmsg_request("import");
-	json_object_set_new(req, "name", json_string(basename(copy)));
-	json_object_set_new(req, "format", json_string(fmt));
-	r = stream_fd(o, req, fd, basename(copy));
+	if (req == NULL || json_object_set_new(req, "name", json_string(basename(copy))) < 0 ||
+	    json_object_set_new(req, "format", json_string(fmt)) < 0)
+		r = out_of_memory();
+	else
+		r = stream_fd(o, req, fd, basename(copy));
 	json_decref(req);
 	close(fd);
 	return r;
@@ -400,8 +445,10 @@ cmd_put(const struct ctl_opts *o, int argc, char **argv)
 	if (argc != 1)
 		return usage("put < FILE.jsonl");
 	req = ctlmsg_request("put");
-	json_object_set_new(req, "name", json_string("stdin"));
-	r = stream_fd(o, req, STDIN_FILENO, "stdin");
+	if (req == NULL || json_object_set_new(req, "name", json_string("stdin")) < 0)
+		r = out_of_memory();
+	else
+		r = stream_fd(o, req, STDIN_FILENO, "stdin");
 	json_decref(req);
 	return r;
 }
@@ -449,15 +496,20 @@ cmd_unrecorded(const struct ctl_opts *o, int argc, char **argv)
 	struct ctlclient *c = NULL;
 	struct ktp_err err = {0};
 	json_t *req, *reply = NULL;
+	json_int_t kecamatan = 0;
 	int status = 0, r;
 
 	if (argc != 1 && (argc != 3 || strcmp(argv[1], "--kecamatan") != 0))
 		return usage("unrecorded [--kecamatan CODE]");
+	if (argc == 3 && (r = parse_code("--kecamatan", argv[2], 6, "kecamatan", &kecamatan)) != 0)
+		return r;
 	req = ctlmsg_request("unrecorded");
-	if (argc == 3)
-		json_object_set_new(req, "kecamatan", json_integer(atoi(argv[2])));
-	if (o->json)
-		json_object_set_new(req, "rows", json_true());
+	if (req == NULL ||
+	    (argc == 3 && json_object_set_new(req, "kecamatan", json_integer(kecamatan)) < 0) ||
+	    (o->json && json_object_set_new(req, "rows", json_true()) < 0)) {
+		json_decref(req);
+		return out_of_memory();
+	}
 	r = receive(o, req, o->json ? -1 : STDOUT_FILENO, &c, &reply, &status, &err);
 	json_decref(req);
 	if (r < 0) {

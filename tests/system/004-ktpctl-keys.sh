@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ktpctl without a daemon: keygen writes a 0600 key file and never overwrites
 # one, pubkey prints the same public key (and the PROTOCOL.md 12.7 vector),
-# no secret is ever printed; usage errors exit 2, a daemon that is not
-# running exits 1 with a message naming the socket; help lists every command.
+# no secret is ever printed; usage errors exit 2 (a malformed region code
+# among them), a daemon that is not running exits 1 with a message naming
+# the socket; help lists every command.
 . "$(dirname "$0")/test.common"
 
 [ -x "$KTPCTL" ] || fail "$KTPCTL missing (make all)"
@@ -169,6 +170,31 @@ expect_eq "--json nodes at the node exit" "$RC" 1
 expect_eq "--json nodes at the node" "$(json '[.status, .error] | join(" ")' "$OUT")" \
 	"5 ctl: unknown command 'nodes'"
 expect_eq "--json nodes at the node, stderr" "$ERR" ""
+
+info "region codes are checked before anything is sent: exit 2 naming the option"
+for v in abc 123 32011 0201 3201x ""; do
+	run -s "$HUB_SOCK" report --regency "$v"
+	expect_eq "report --regency '$v' exit" "$RC" 2
+	expect_eq "report --regency '$v' stderr" "$ERR" \
+		"ktpctl: --regency: '$v' is not a 4-digit regency code"
+	expect_eq "report --regency '$v' stdout" "$OUT" ""
+done
+for v in abc 123 32011 3201011 020101 ""; do
+	run -s "$NODE_SOCK" unrecorded --kecamatan "$v"
+	expect_eq "unrecorded --kecamatan '$v' exit" "$RC" 2
+	expect_eq "unrecorded --kecamatan '$v' stderr" "$ERR" \
+		"ktpctl: --kecamatan: '$v' is not a 6-digit kecamatan code"
+	expect_eq "unrecorded --kecamatan '$v' stdout" "$OUT" ""
+done
+run -s "$HUB_SOCK" --json report --regency "$NODE_CODE"
+expect_eq "report --regency $NODE_CODE exit" "$RC" 0
+expect_eq "report --regency $NODE_CODE codes" \
+	"$(json '.report.province.regencies | map(.code) | join(",")' "$OUT")" "$NODE_CODE"
+# The journal is empty: the CSV header alone (150 checks the rows of one kecamatan).
+run -s "$NODE_SOCK" unrecorded --kecamatan "${NODE_CODE}01"
+expect_eq "unrecorded --kecamatan ${NODE_CODE}01 exit" "$RC" 0
+expect_eq "unrecorded --kecamatan ${NODE_CODE}01 stdout" "$OUT" "nik,name,kecamatan,desa"
+expect_eq "unrecorded --kecamatan ${NODE_CODE}01 stderr" "$ERR" ""
 stop_node
 
 pass
