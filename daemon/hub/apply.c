@@ -233,7 +233,7 @@ apply_commit(struct walk *w, size_t wire_len, struct ktp_err *err)
 	w->node.head = w->hdr->head > w->hdr->last ? w->hdr->head : w->hdr->last;
 	if ((r = store_node_advance(w->s, &w->node, w->applied, wire_len, w->now, err)) < 0)
 		return r;
-	return db_commit(store_db(w->s), err);
+	return store_commit(w->s, err);
 }
 
 /* A batch that is entirely applied already: harmless, acked unchanged. When
@@ -293,14 +293,12 @@ check_header(const struct batch_header *hdr, struct ktp_err *err)
 static int
 apply_transaction(struct walk *w, size_t wire_len, struct ktp_err *err)
 {
-	sqlite3 *db = store_db(w->s);
 	int r;
 
-	if ((r = db_begin(db, err)) < 0)
+	if ((r = store_begin(w->s, err)) < 0)
 		return r;
 	if ((r = apply_versions(w, err)) < 0 || (r = apply_commit(w, wire_len, err)) < 0) {
-		db_rollback(db);
-		aggregate_reset(store_aggregate(w->s));
+		store_rollback(w->s);
 		return r;
 	}
 	return 0;

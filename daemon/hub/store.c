@@ -10,18 +10,20 @@
 #include "chain.h"
 #include "db.h"
 #include "err.h"
+#include "nikdir.h"
 #include "record.h"
 #include "store.h"
 
 /*
- * Schema (PRAGMA user_version 1):
+ * Schema (PRAGMA user_version 2):
  *   persons     one row per NIK: the whole latest version, its HLC and the
- *               node that wrote it. Rows are stored in insertion order (id)
- *               with a separate unique index on the NIK: a batch of new
- *               persons then appends to the table and dirties only the small
- *               index pages at random, not the wide row pages, which is what
- *               bounds one node's apply rate (bench_hub: 88 000 -> 118 000
- *               versions/s at a million persons).
+ *               node that wrote it. Rows are stored in insertion order (id),
+ *               so a batch of new persons appends to the table. The NIK is
+ *               found through the in-memory directory (nikdir.h), which the
+ *               store keeps unique, not through an index: version 1 had a
+ *               unique index, and rewriting its pages at every commit bounded
+ *               one node's apply rate (bench_hub, a million versions:
+ *               120 000 with the index, 200 000 versions/s without).
  *   nodes       per node cursor: acked and the chain hash at acked.
  *   conflicts   one row each time a NIK is written by a node other than the
  *               one whose version is stored, whichever wins.
@@ -57,6 +59,17 @@ static const char *const MIGRATIONS[] = {
 	"CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1),"
 	" election_date INTEGER NOT NULL);"
 	"INSERT INTO settings VALUES (1, 0);",
+	/* 2: NIKs are found through the directory (nikdir.h), not an index. */
+	"CREATE TABLE persons2 ("
+	" id INTEGER PRIMARY KEY, nik INTEGER NOT NULL,"
+	" hlc INTEGER NOT NULL, node INTEGER NOT NULL,"
+	" name TEXT NOT NULL, sex INTEGER NOT NULL, birth_date INTEGER NOT NULL,"
+	" kecamatan INTEGER NOT NULL, desa INTEGER NOT NULL, on_dpt INTEGER NOT NULL,"
+	" status INTEGER NOT NULL, recorded_at INTEGER NOT NULL, site INTEGER NOT NULL,"
+	" operator TEXT NOT NULL, removed INTEGER NOT NULL);"
+	"INSERT INTO persons2 SELECT * FROM persons;"
+	"DROP TABLE persons;"
+	"ALTER TABLE persons2 RENAME TO persons;",
 };
 
 enum stmt_id {
@@ -73,11 +86,10 @@ enum stmt_id {
 
 static const char *const STMT_SQL[ST_COUNT] = {
 	[ST_PERSON_GET] = "SELECT id, hlc, node, kecamatan, birth_date, on_dpt, status,"
-			  " recorded_at, removed FROM persons WHERE nik = ?1",
+			  " recorded_at, removed FROM persons WHERE id = ?1",
 	[ST_PERSON_PUT] = "INSERT INTO persons(nik, hlc, node, name, sex, birth_date,"
 			  " kecamatan, desa, on_dpt, status, recorded_at, site, operator, removed)"
-			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-			  " ON CONFLICT(nik) DO NOTHING",
+			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	[ST_PERSON_UPDATE] = "UPDATE persons SET hlc = ?2, node = ?3, name = ?4, sex = ?5,"
 			     " birth_date = ?6, kecamatan = ?7, desa = ?8, on_dpt = ?9, status = ?10,"
 			     " recorded_at = ?11, site = ?12, operator = ?13, removed = ?14"
@@ -104,17 +116,20 @@ struct store {
 	sqlite3_stmt		*st[ST_COUNT];
 	struct aggregate	*agg;
 	uint32_t		election_date;
+	struct nikdir		*dir;
+	uint64_t		*added;		/* NIKs put into dir by the open transaction */
+	size_t			nadded, cap_added;
 };
 
 /* Durability is db_open's synchronous=FULL (invariant 1); these only trade
  * memory for speed. Up to 256 MiB of page cache keeps the B-tree pages a
  * stream of batches revisits (a 5-million-person table is about 500 MiB);
- * the cache only grows as pages are used. A batch of random NIKs dirties
- * thousands of pages of persons (about 7 000, 28 MiB, at a million
- * persons), and the next batches dirty mostly the same pages again: the WAL
+ * the cache only grows as pages are used. Updates dirty row pages all over
+ * persons, and the next batches dirty many of the same pages again: the WAL
  * is checkpointed every 32768 pages (128 MiB), so a checkpoint writes each
  * page once for several batches instead of once per batch (1 M versions of
- * bench_hub: 4.9 GB written with 16 MiB, 3.3 GB with 128 MiB). A much larger
+ * bench_hub with the version-1 NIK index: 4.9 GB written with 16 MiB, 3.3 GB
+ * with 128 MiB). A much larger
  * WAL makes page lookups in it slower. The file keeps up to 192 MiB after a
  * checkpoint, the 128 MiB plus the batch that crossed it: cutting it shorter
  * made the file system allocate the same blocks again for every round of
@@ -142,6 +157,42 @@ read_settings(struct store *s, struct ktp_err *err)
 	} else {
 		r = db_err(s->db, rc, "store: settings", err);
 	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Fills the directory from the person rows: one scan, about a second for
+ * five million persons. Two rows with one NIK would make a person count
+ * twice; only a database written by something else can hold them. */
+static int
+load_directory(struct store *s, struct ktp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id;
+	int rc, r;
+
+	if ((r = nikdir_new(&s->dir)) < 0)
+		return ktp_err_set(err, r, "store: NIK directory: out of memory");
+	if ((r = db_prepare(s->db, "SELECT id, nik FROM persons", &st, err)) < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		r = nikdir_put(s->dir, (uint64_t)sqlite3_column_int64(st, 1), id);
+		if (r == -EEXIST)
+			r = ktp_err_set(err, -EUCLEAN, "store: persons: row %lld repeats the NIK"
+					" of row %lld", (long long)id,
+					(long long)nikdir_get(s->dir, (uint64_t)
+							      sqlite3_column_int64(st, 1)));
+		else if (r == -ERANGE)
+			r = ktp_err_set(err, -EUCLEAN, "store: persons: row %lld: NIK or row id"
+					" out of range", (long long)id);
+		else if (r < 0)
+			r = ktp_err_set(err, r, "store: NIK directory: out of memory");
+		if (r < 0)
+			goto out;
+	}
+	r = rc == SQLITE_DONE ? 0 : db_err(s->db, rc, "store: persons", err);
+out:
 	sqlite3_finalize(st);
 	return r;
 }
@@ -175,7 +226,8 @@ store_open(const char *state_dir, struct store **ret, struct ktp_err *err)
 	if ((r = db_migrate(s->db, MIGRATIONS, sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]),
 			    err)) < 0)
 		goto fail;
-	if ((r = read_settings(s, err)) < 0 || (r = prepare_all(s, err)) < 0)
+	if ((r = read_settings(s, err)) < 0 || (r = prepare_all(s, err)) < 0 ||
+	    (r = load_directory(s, err)) < 0)
 		goto fail;
 	*ret = s;
 	return 0;
@@ -194,6 +246,8 @@ store_close(struct store *s)
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	aggregate_free(s->agg);
+	nikdir_free(s->dir);
+	free(s->added);
 	db_close(s->db);
 	free(s);
 }
@@ -208,6 +262,33 @@ struct aggregate *
 store_aggregate(struct store *s)
 {
 	return s->agg;
+}
+
+int
+store_begin(struct store *s, struct ktp_err *err)
+{
+	s->nadded = 0;
+	return db_begin(s->db, err);
+}
+
+int
+store_commit(struct store *s, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = db_commit(s->db, err)) == 0)
+		s->nadded = 0;
+	return r;
+}
+
+/* The directory and the aggregate delta go back with the rows. */
+void
+store_rollback(struct store *s)
+{
+	db_rollback(s->db);
+	while (s->nadded > 0)
+		nikdir_del(s->dir, s->added[--s->nadded]);
+	aggregate_reset(s->agg);
 }
 
 uint32_t
@@ -366,9 +447,12 @@ int
 store_person_get(struct store *s, uint64_t nik, struct store_person *ret, struct ktp_err *err)
 {
 	sqlite3_stmt *st = s->st[ST_PERSON_GET];
+	int64_t id = nikdir_get(s->dir, nik);
 	int rc, r = 0;
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)nik);
+	if (id == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		ret->id = sqlite3_column_int64(st, 0);
@@ -414,11 +498,28 @@ int
 store_person_put(struct store *s, uint64_t nik, const struct record *rec, uint16_t node,
 		 struct ktp_err *err)
 {
+	uint64_t *added;
+	size_t n;
 	int r;
 
+	if (nikdir_get(s->dir, nik) != 0)
+		return 0;
+	if (s->nadded == s->cap_added) {
+		n = s->cap_added < 1024 ? 1024 : s->cap_added * 2;
+		if ((added = realloc(s->added, n * sizeof(*added))) == NULL)
+			return ktp_err_set(err, -ENOMEM, "store: person: out of memory");
+		s->added = added;
+		s->cap_added = n;
+	}
 	if ((r = write_person(s, s->st[ST_PERSON_PUT], (int64_t)nik, rec, node, err)) < 0)
 		return r;
-	return sqlite3_changes(s->db) == 1;
+	if ((r = nikdir_put(s->dir, nik, sqlite3_last_insert_rowid(s->db))) < 0)
+		return ktp_err_set(err, r, "store: NIK directory: %s",
+				   r == -ENOMEM ? "out of memory" : "row id out of range");
+	/* Outside a transaction the row is committed already. */
+	if (!sqlite3_get_autocommit(s->db))
+		s->added[s->nadded++] = nik;
+	return 1;
 }
 
 int

@@ -84,9 +84,7 @@ struct store_person {
 int	store_person_get(struct store *s, uint64_t nik, struct store_person *ret,
 			 struct ktp_err *err);
 /* Inserts a person new to the hub: 1 inserted, 0 when the NIK is stored
- * already (nothing written), or -errno. Trying the insert first costs a new
- * person one index lookup instead of two, and most versions a hub receives
- * are new persons. */
+ * already (nothing written), or -errno. */
 int	store_person_put(struct store *s, uint64_t nik, const struct record *r, uint16_t node,
 			 struct ktp_err *err);
 /* Replaces row id (from store_person_get) with r. */
@@ -103,5 +101,11 @@ int	store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t byt
 			 int64_t now, struct ktp_err *err);
 /* The aggregate delta the current transaction accumulates into. */
 struct aggregate *store_aggregate(struct store *s);
+/* The transaction apply writes in. store_rollback also takes back what the
+ * transaction put into the NIK directory and the aggregate delta; call it
+ * after any failure, store_commit's included. */
+int	store_begin(struct store *s, struct ktp_err *err);
+int	store_commit(struct store *s, struct ktp_err *err);
+void	store_rollback(struct store *s);
 
 #endif

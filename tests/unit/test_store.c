@@ -50,7 +50,7 @@ test_store_open_creates_schema_and_reopens(void **state)
 	struct store *s = open_ok(state);
 	char path[PATH_MAX];
 
-	assert_int_equal(q(s, "PRAGMA user_version"), 1);
+	assert_int_equal(q(s, "PRAGMA user_version"), 2);
 	assert_int_equal(q(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 6);
 	assert_int_equal(q(s, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 	assert_int_equal(q(s, "PRAGMA synchronous"), 2);		/* FULL */
@@ -59,7 +59,7 @@ test_store_open_creates_schema_and_reopens(void **state)
 	store_close(s);
 	assert_int_equal(access(unit_path(state, "hub.db", path), F_OK), 0);
 	s = open_ok(state);
-	assert_int_equal(q(s, "PRAGMA user_version"), 1);
+	assert_int_equal(q(s, "PRAGMA user_version"), 2);
 	store_close(s);
 	store_close(NULL);
 }
@@ -74,7 +74,7 @@ test_store_refuses_a_newer_schema(void **state)
 	store_close(s);
 	s = NULL;
 	assert_int_equal(store_open(*state, &s, &err), -EPROTO);
-	assert_string_equal(err.msg, "schema version 7 is newer than this program's 1");
+	assert_string_equal(err.msg, "schema version 7 is newer than this program's 2");
 	assert_null(s);
 }
 
@@ -337,6 +337,128 @@ test_store_person_update_replaces_that_row(void **state)
 	store_close(s);
 }
 
+/* Runs sql on hub.db with a connection of its own, as another program would. */
+static void
+raw_exec(void **state, const char *sql)
+{
+	char path[PATH_MAX];
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(unit_path(state, "hub.db", path), &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_store_reopen_finds_stored_persons(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct store_person p;
+	struct record r;
+
+	fix_person(&r, "3201011505900001", 77, 320102);
+	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
+	fix_person(&r, "3201015505900002", 78, 320103);
+	assert_int_equal(store_person_put(s, 3201015505900002ULL, &r, 3202, &err), 1);
+	store_close(s);
+	s = open_ok(state);
+	assert_int_equal(store_person_get(s, 3201011505900001ULL, &p, &err), 1);
+	assert_int_equal(p.hlc, 77);
+	assert_int_equal(p.node, 3201);
+	assert_int_equal(store_person_get(s, 3201015505900002ULL, &p, &err), 1);
+	assert_int_equal(p.hlc, 78);
+	assert_int_equal(p.agg.kecamatan, 320103);
+	assert_int_equal(store_person_get(s, 3201011505900003ULL, &p, &err), 0);
+	assert_int_equal(store_person_put(s, 3201015505900002ULL, &r, 3202, &err), 0);
+	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 2);
+	store_close(s);
+}
+
+static void
+test_store_rollback_forgets_the_persons_it_put(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct store_person p;
+	struct record r;
+
+	fix_person(&r, "3201011505900001", 77, 320102);
+	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
+	assert_int_equal(store_begin(s, &err), 0);
+	fix_person(&r, "3201011505900002", 78, 320102);
+	assert_int_equal(store_person_put(s, 3201011505900002ULL, &r, 3201, &err), 1);
+	fix_person(&r, "3201011505900003", 79, 320102);
+	assert_int_equal(store_person_put(s, 3201011505900003ULL, &r, 3201, &err), 1);
+	store_rollback(s);
+	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 1);
+	assert_int_equal(store_person_get(s, 3201011505900001ULL, &p, &err), 1);
+	assert_int_equal(store_person_get(s, 3201011505900002ULL, &p, &err), 0);
+	assert_int_equal(store_person_get(s, 3201011505900003ULL, &p, &err), 0);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_person_put(s, 3201011505900003ULL, &r, 3201, &err), 1);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_person_get(s, 3201011505900003ULL, &p, &err), 1);
+	assert_int_equal(p.hlc, 79);
+	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 2);
+	store_close(s);
+}
+
+static void
+test_store_migrates_version_1_keeping_persons(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct store_person p;
+	struct record r;
+
+	store_close(s);
+	/* persons as schema version 1 had it: a UNIQUE index on nik. */
+	raw_exec(state, "DROP TABLE persons;"
+		 "CREATE TABLE persons (id INTEGER PRIMARY KEY, nik INTEGER NOT NULL UNIQUE,"
+		 " hlc INTEGER NOT NULL, node INTEGER NOT NULL, name TEXT NOT NULL,"
+		 " sex INTEGER NOT NULL, birth_date INTEGER NOT NULL, kecamatan INTEGER NOT NULL,"
+		 " desa INTEGER NOT NULL, on_dpt INTEGER NOT NULL, status INTEGER NOT NULL,"
+		 " recorded_at INTEGER NOT NULL, site INTEGER NOT NULL, operator TEXT NOT NULL,"
+		 " removed INTEGER NOT NULL);"
+		 "INSERT INTO persons VALUES (5, 3201011505900001, 77, 3201, 'A', 1, 19900515,"
+		 " 320102, 3201020001, 1, 0, 0, 0, 'op', 0);"
+		 "INSERT INTO persons VALUES (9, 3201015505900002, 78, 3202, 'B', 2, 19900515,"
+		 " 320103, 3201030001, 0, 1, 1795000000, 0, 'op', 0);"
+		 "PRAGMA user_version = 1;");
+	s = open_ok(state);
+	assert_int_equal(q(s, "PRAGMA user_version"), 2);
+	assert_int_equal(q(s, "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'persons'"
+			   " AND type = 'index'"), 0);
+	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 2);
+	assert_int_equal(store_person_get(s, 3201015505900002ULL, &p, &err), 1);
+	assert_int_equal(p.id, 9);
+	assert_int_equal(p.hlc, 78);
+	assert_int_equal(p.agg.kecamatan, 320103);
+	fix_person(&r, "3201011505900001", 80, 320102);
+	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 0);
+	store_close(s);
+}
+
+static void
+test_store_open_refuses_a_nik_stored_twice(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct record r;
+
+	fix_person(&r, "3201011505900001", 77, 320102);
+	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
+	store_close(s);
+	raw_exec(state, "INSERT INTO persons SELECT NULL, nik, hlc, node, name, sex, birth_date,"
+		 " kecamatan, desa, on_dpt, status, recorded_at, site, operator, removed"
+		 " FROM persons");
+	s = NULL;
+	assert_int_equal(store_open(*state, &s, &err), -EUCLEAN);
+	assert_string_equal(err.msg, "store: persons: row 2 repeats the NIK of row 1");
+	assert_null(s);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, unit_tmpdir_setup, unit_tmpdir_teardown)
 
 int
@@ -354,6 +476,10 @@ main(void)
 		T(test_store_person_round_trip),
 		T(test_store_person_put_leaves_a_stored_nik_alone),
 		T(test_store_person_update_replaces_that_row),
+		T(test_store_reopen_finds_stored_persons),
+		T(test_store_rollback_forgets_the_persons_it_put),
+		T(test_store_migrates_version_1_keeping_persons),
+		T(test_store_open_refuses_a_nik_stored_twice),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
