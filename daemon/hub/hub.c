@@ -119,6 +119,7 @@ open_state(struct hub *h, struct ktp_err *err)
 		return r;
 	if ((r = store_open(h->conf.state_dir, &h->store, err)) < 0)
 		return r;
+	log_info("store: %zu persons", store_persons(h->store));
 	return store_set_election_date(h->store, h->conf.election_date, err);
 }
 

@@ -252,6 +252,12 @@ store_close(struct store *s)
 	free(s);
 }
 
+size_t
+store_persons(const struct store *s)
+{
+	return nikdir_count(s->dir);
+}
+
 sqlite3 *
 store_db(struct store *s)
 {

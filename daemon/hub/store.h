@@ -5,6 +5,7 @@
 #ifndef KTP_STORE_H
 #define KTP_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -29,8 +30,11 @@ struct store_node {
 	char		last_error[256];
 };
 
-/* Opens or creates STATE_DIR/hub.db and migrates it. */
+/* Opens or creates STATE_DIR/hub.db, migrates it and reads every person's
+ * NIK into memory (about a second for five million persons). */
 int	store_open(const char *state_dir, struct store **ret, struct ktp_err *err);
+/* Person rows stored, removed persons included. */
+size_t	store_persons(const struct store *s);
 void	store_close(struct store *s);			/* NULL is a no-op */
 sqlite3	*store_db(struct store *s);			/* borrowed */
 /* A node that never pushed reads as acked 0 with a zero chain. */

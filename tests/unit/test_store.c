@@ -372,6 +372,7 @@ test_store_reopen_finds_stored_persons(void **state)
 	assert_int_equal(store_person_get(s, 3201011505900003ULL, &p, &err), 0);
 	assert_int_equal(store_person_put(s, 3201015505900002ULL, &r, 3202, &err), 0);
 	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 2);
+	assert_int_equal(store_persons(s), 2);
 	store_close(s);
 }
 
@@ -392,6 +393,7 @@ test_store_rollback_forgets_the_persons_it_put(void **state)
 	assert_int_equal(store_person_put(s, 3201011505900003ULL, &r, 3201, &err), 1);
 	store_rollback(s);
 	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 1);
+	assert_int_equal(store_persons(s), 1);
 	assert_int_equal(store_person_get(s, 3201011505900001ULL, &p, &err), 1);
 	assert_int_equal(store_person_get(s, 3201011505900002ULL, &p, &err), 0);
 	assert_int_equal(store_person_get(s, 3201011505900003ULL, &p, &err), 0);
