@@ -25,7 +25,7 @@
  *                       the one the hub applied (rewound or forked).
  *       seq >= acked+1: must decode, else APPLY_BAD.
  *   then in ONE transaction:                                              [apply_versions]
- *       each new version in NIK order: last-writer-wins by (HLC, node),
+ *       each new version in journal order: last-writer-wins by (HLC, node),
  *       a conflict row when the stored version is another node's, the
  *       aggregate delta; then aggregates, cursor (acked = last, chain at
  *       last), COMMIT                                                     [apply_commit]
@@ -34,22 +34,7 @@
  * written is one transaction, so APPLY_BAD, DIVERGED and a failed commit
  * (disk full) leave the store exactly as it was; the result is filled only
  * after the commit returned.
- *
- * Why NIK order: a batch of 10 000 versions touches 10 000 random rows of a
- * table keyed by NIK; in key order consecutive rows share B-tree pages, so
- * the pages are found in the cache and each dirty page is written once.
- * The order changes nothing: every version of one batch comes from the same
- * node, versions of one NIK keep their journal order (seq breaks ties), and
- * last-writer-wins and the aggregate sums do not depend on the order of
- * different NIKs.
  */
-
-/* A new version found valid by check_versions, to apply later: its NIK and
- * where check_versions decoded it (recs[idx], idx in journal order). */
-struct todo {
-	uint64_t	nik;
-	uint32_t	idx;
-};
 
 struct walk {
 	struct store	*s;
@@ -60,12 +45,12 @@ struct walk {
 	uint64_t	skipped;
 	int64_t		now;
 	uint32_t	cutoff;
-	struct todo	*todo;		/* the versions > acked, in journal order */
-	/* Decoded once, by check_versions: about 250 bytes a version (2.5 MB
-	 * for 10 000), held only while the store lock is, one batch at a time;
-	 * decoding again in apply_versions cost 5 % of apply's CPU. */
+	/* The versions > acked, in journal order, decoded once by
+	 * check_versions: about 250 bytes a version (2.5 MB for 10 000), held
+	 * only while the store lock is, one batch at a time; decoding again in
+	 * apply_versions cost 5 % of apply's CPU. */
 	struct record	*recs;
-	size_t		ntodo;
+	size_t		nrecs;
 };
 
 static uint64_t
@@ -149,7 +134,7 @@ bad_version(struct walk *w, uint64_t seq, enum apply_outcome *outcome, struct kt
 
 /* Checks every version without writing anything; returns 0 with *outcome
  * set, or -errno. Versions up to acked are hashed only; the others must
- * decode and are queued in w->todo. */
+ * decode and are kept in w->recs. */
 static int
 check_versions(struct walk *w, const uint8_t *plain, size_t plain_len,
 	       enum apply_outcome *outcome, struct ktp_err *err)
@@ -180,11 +165,9 @@ check_versions(struct walk *w, const uint8_t *plain, size_t plain_len,
 				return diverged(w, seq, outcome, err);
 			continue;
 		}
-		if (record_decode(enc, len, &w->recs[w->ntodo], err) < 0)
+		if (record_decode(enc, len, &w->recs[w->nrecs], err) < 0)
 			return bad_version(w, seq, outcome, err);
-		w->todo[w->ntodo] = (struct todo){ nik_number(w->recs[w->ntodo].nik),
-						   (uint32_t)w->ntodo };
-		w->ntodo++;
+		w->nrecs++;
 	}
 	if (rd.off != rd.len) {
 		*outcome = APPLY_BAD;
@@ -195,26 +178,15 @@ check_versions(struct walk *w, const uint8_t *plain, size_t plain_len,
 	return 0;
 }
 
-static int
-cmp_todo(const void *a, const void *b)
-{
-	const struct todo *x = a, *y = b;
-
-	if (x->nik != y->nik)
-		return x->nik < y->nik ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-/* Inside the transaction: every queued version, in NIK order. */
+/* Inside the transaction: every new version, in journal order. */
 static int
 apply_versions(struct walk *w, struct ktp_err *err)
 {
 	size_t i;
 	int r;
 
-	qsort(w->todo, w->ntodo, sizeof(*w->todo), cmp_todo);
-	for (i = 0; i < w->ntodo; i++) {
-		if ((r = apply_version(w, w->todo[i].nik, &w->recs[w->todo[i].idx], err)) < 0)
+	for (i = 0; i < w->nrecs; i++) {
+		if ((r = apply_version(w, nik_number(w->recs[i].nik), &w->recs[i], err)) < 0)
 			return r;
 		w->applied++;
 	}
@@ -328,13 +300,8 @@ apply_batch(struct store *s, const struct batch_header *hdr, const uint8_t *plai
 	}
 	if (hdr->last <= w.node.acked)
 		return apply_replay(&w, plain, plain_len, wire_len, ret, err);
-	w.todo = malloc(hdr->count * sizeof(*w.todo));
-	w.recs = malloc(hdr->count * sizeof(*w.recs));
-	if (w.todo == NULL || w.recs == NULL) {
-		free(w.todo);
-		free(w.recs);
+	if ((w.recs = malloc(hdr->count * sizeof(*w.recs))) == NULL)
 		return ktp_err_set(err, -ENOMEM, "apply: out of memory");
-	}
 	if ((r = check_versions(&w, plain, plain_len, &outcome, err)) == 0 &&
 	    outcome == APPLY_OK && (r = apply_transaction(&w, wire_len, err)) == 0) {
 		ret->acked = w.node.acked;
@@ -342,7 +309,6 @@ apply_batch(struct store *s, const struct batch_header *hdr, const uint8_t *plai
 		ret->applied = w.applied;
 		ret->skipped = w.skipped;
 	}
-	free(w.todo);
 	free(w.recs);
 	ret->outcome = outcome;
 	return r;
