@@ -129,8 +129,7 @@ struct store {
  * is checkpointed every 32768 pages (128 MiB), so a checkpoint writes each
  * page once for several batches instead of once per batch (1 M versions of
  * bench_hub with the version-1 NIK index: 4.9 GB written with 16 MiB, 3.3 GB
- * with 128 MiB). A much larger
- * WAL makes page lookups in it slower. The file keeps up to 192 MiB after a
+ * with 128 MiB). A much larger WAL makes page lookups in it slower. The file keeps up to 192 MiB after a
  * checkpoint, the 128 MiB plus the batch that crossed it: cutting it shorter
  * made the file system allocate the same blocks again for every round of
  * batches (20 % of bench_hub's wall time), and the WAL then writes into
@@ -161,13 +160,14 @@ read_settings(struct store *s, struct ktp_err *err)
 	return r;
 }
 
-/* Fills the directory from the person rows: one scan, about a second for
- * five million persons. Two rows with one NIK would make a person count
- * twice; only a database written by something else can hold them. */
+/* Fills the directory from the person rows: one scan, about 3 s for five
+ * million persons. Two rows with one NIK would make a person count twice;
+ * only a database written by something else can hold them. */
 static int
 load_directory(struct store *s, struct ktp_err *err)
 {
 	sqlite3_stmt *st = NULL;
+	uint64_t nik;
 	int64_t id;
 	int rc, r;
 
@@ -177,12 +177,12 @@ load_directory(struct store *s, struct ktp_err *err)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
-		r = nikdir_put(s->dir, (uint64_t)sqlite3_column_int64(st, 1), id);
+		nik = (uint64_t)sqlite3_column_int64(st, 1);
+		r = nikdir_put(s->dir, nik, id);
 		if (r == -EEXIST)
 			r = ktp_err_set(err, -EUCLEAN, "store: persons: row %lld repeats the NIK"
 					" of row %lld", (long long)id,
-					(long long)nikdir_get(s->dir, (uint64_t)
-							      sqlite3_column_int64(st, 1)));
+					(long long)nikdir_get(s->dir, nik));
 		else if (r == -ERANGE)
 			r = ktp_err_set(err, -EUCLEAN, "store: persons: row %lld: NIK or row id"
 					" out of range", (long long)id);
