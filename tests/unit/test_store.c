@@ -44,6 +44,17 @@ dump(json_t *j)
 	return s;
 }
 
+/* Puts a person new to the store; r keeps the record for the caller. */
+static void
+put_new(struct store *s, struct record *r, const char *nik, uint64_t hlc, uint32_t kecamatan,
+	uint16_t node)
+{
+	struct ktp_err err = { 0 };
+
+	fix_person(r, nik, hlc, kecamatan);
+	assert_int_equal(store_person_put(s, strtoull(nik, NULL, 10), r, node, &err), 1);
+}
+
 static void
 test_store_open_creates_schema_and_reopens(void **state)
 {
@@ -297,8 +308,7 @@ test_store_person_put_leaves_a_stored_nik_alone(void **state)
 	struct store_person p;
 	struct record r;
 
-	fix_person(&r, "3201011505900001", 77, 320102);
-	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
+	put_new(s, &r, "3201011505900001", 77, 320102, 3201);
 	r.hlc = 99;
 	snprintf(r.name, sizeof(r.name), "Other Name");
 	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3202, &err), 0);
@@ -318,10 +328,8 @@ test_store_person_update_replaces_that_row(void **state)
 	struct store_person p;
 	struct record r;
 
-	fix_person(&r, "3201011505900001", 77, 320102);
-	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
-	fix_person(&r, "3201011505900002", 78, 320102);
-	assert_int_equal(store_person_put(s, 3201011505900002ULL, &r, 3201, &err), 1);
+	put_new(s, &r, "3201011505900001", 77, 320102, 3201);
+	put_new(s, &r, "3201011505900002", 78, 320102, 3201);
 	assert_int_equal(store_person_get(s, 3201011505900002ULL, &p, &err), 1);
 	r.hlc = 100;
 	r.status = RECORD_STATUS_RECORDED;
@@ -357,10 +365,8 @@ test_store_reopen_finds_stored_persons(void **state)
 	struct store_person p;
 	struct record r;
 
-	fix_person(&r, "3201011505900001", 77, 320102);
-	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
-	fix_person(&r, "3201015505900002", 78, 320103);
-	assert_int_equal(store_person_put(s, 3201015505900002ULL, &r, 3202, &err), 1);
+	put_new(s, &r, "3201011505900001", 77, 320102, 3201);
+	put_new(s, &r, "3201015505900002", 78, 320103, 3202);
 	store_close(s);
 	s = open_ok(state);
 	assert_int_equal(store_person_get(s, 3201011505900001ULL, &p, &err), 1);
@@ -384,13 +390,10 @@ test_store_rollback_forgets_the_persons_it_put(void **state)
 	struct store_person p;
 	struct record r;
 
-	fix_person(&r, "3201011505900001", 77, 320102);
-	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
+	put_new(s, &r, "3201011505900001", 77, 320102, 3201);
 	assert_int_equal(store_begin(s, &err), 0);
-	fix_person(&r, "3201011505900002", 78, 320102);
-	assert_int_equal(store_person_put(s, 3201011505900002ULL, &r, 3201, &err), 1);
-	fix_person(&r, "3201011505900003", 79, 320102);
-	assert_int_equal(store_person_put(s, 3201011505900003ULL, &r, 3201, &err), 1);
+	put_new(s, &r, "3201011505900002", 78, 320102, 3201);
+	put_new(s, &r, "3201011505900003", 79, 320102, 3201);
 	store_rollback(s);
 	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 1);
 	assert_int_equal(store_persons(s), 1);
@@ -449,8 +452,7 @@ test_store_open_refuses_a_nik_stored_twice(void **state)
 	struct ktp_err err = { 0 };
 	struct record r;
 
-	fix_person(&r, "3201011505900001", 77, 320102);
-	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 1);
+	put_new(s, &r, "3201011505900001", 77, 320102, 3201);
 	store_close(s);
 	raw_exec(state, "INSERT INTO persons SELECT NULL, nik, hlc, node, name, sex, birth_date,"
 		 " kecamatan, desa, on_dpt, status, recorded_at, site, operator, removed"
