@@ -16,13 +16,17 @@ wait_for() {
 	return 1
 }
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on now; returns 1
-# (and prints nothing) when 100 tries found none.
+# free_port: a TCP port on 127.0.0.1 that no socket uses now; returns 1 (and
+# prints nothing) when 100 tries found none. The port is taken below the
+# kernel's ephemeral range: a port in it can be the local end of any client
+# connection (curl, a node's push) by the time the daemon binds it.
 free_port() {
-	local p i
+	local p i lo=32768 hi
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	[ "$lo" -gt 12000 ] || lo=32768
 	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+		p=$((10000 + RANDOM % (lo - 10000)))
+		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
 			echo "$p"
 			return 0
 		fi
