@@ -753,6 +753,7 @@ hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err)
 	json_t *rows = NULL, *j;
 	int64_t last;
 	uint16_t last_node;
+	size_t persons;
 	int r;
 
 	if ((r = hub_nodes_json(h, &rows, err)) < 0)
@@ -760,11 +761,13 @@ hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err)
 	pthread_mutex_lock(&h->store_lock);
 	last = h->last_apply;
 	last_node = h->last_apply_node;
+	persons = store_persons(h->store);
 	pthread_mutex_unlock(&h->store_lock);
 	snprintf(listen, sizeof(listen), "%s:%u", h->conf.listen_host, hub_http_port(h));
-	j = json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "daemon", "ktphubd",
+	j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "daemon", "ktphubd",
 		      "listen", listen, "province", (json_int_t)h->conf.province,
 		      "nodes", (json_int_t)json_array_size(rows),
+		      "persons", (json_int_t)persons,
 		      "last_apply", store_json_time(last),
 		      "last_apply_node", last_node ? json_sprintf("%04u", last_node) : json_null(),
 		      "versions", (json_int_t)sum_versions(rows),

@@ -57,4 +57,22 @@ expect_eq "province totals" "$(report_totals)" "$((pp * 3)) $((po * 3)) $((pr * 
 expect_eq "persons rows" "$(hub_sql 'SELECT count(*) FROM persons')" "$((pp * 3))"
 stop_hub
 expect_eq "integrity" "$(sqlite3 "$HUB_STATE/hub.db" 'PRAGMA integrity_check')" ok
+
+# After a clean restart, 300 more versions of 3201's 1000 persons are updates
+# of rows the hub holds: found through the NIK directory it read at start,
+# not inserted again.
+info "a restart reads every person; later versions update them"
+mkbatch_for 3201 -f $((LAST + 1)) -l $((LAST + 300)) -p 1000 -o "$TEST_DIR/more" ||
+	fail "mkbatch more"
+start_hub
+expect_eq "persons read at start" "$(grep -o 'store: [0-9]* persons' "$HUB_LOG" | tail -n 1)" \
+	"store: $((pp * 3)) persons"
+push_expect "$TEST_DIR/more" 200
+expect_eq "acked after the restart" "$(json .acked)" $((LAST + 300))
+read -r qp qo qr qu <<< "$(expected_totals 3201 $((LAST + 300)) -p 1000)"
+expect_eq "province totals after the restart" "$(report_totals)" \
+	"$((qp + pp * 2)) $((qo + po * 2)) $((qr + pr * 2)) $((qu + pu * 2))"
+expect_eq "persons rows after the restart" "$(hub_sql 'SELECT count(*) FROM persons')" \
+	"$((qp + pp * 2))"
+stop_hub
 pass

@@ -341,6 +341,7 @@ test_hub_status_counts_versions_and_pushes(void **state)
 	assert_int_equal(hub_status_json(f->hub, &st, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(st, "daemon")), "ktphubd");
 	assert_int_equal(json_integer_value(json_object_get(st, "versions")), 7);
+	assert_int_equal(json_integer_value(json_object_get(st, "persons")), 7);
 	assert_int_equal(json_integer_value(json_object_get(st, "pushes_ok")), 2);
 	assert_int_equal(json_integer_value(json_object_get(st, "nodes")), 1);
 	assert_string_equal(json_string_value(json_object_get(st, "last_apply_node")), "3201");
