@@ -7,7 +7,6 @@
 #include "apply.h"
 #include "batch.h"
 #include "chain.h"
-#include "db.h"
 #include "err.h"
 #include "hlc.h"
 #include "record.h"
