@@ -194,8 +194,7 @@ cmd_import_bundle(const struct ctl_opts *o, int argc, char **argv)
 	}
 	if ((copy = strdup(argv[1])) == NULL) {
 		close(fd);
-		fprintf(stderr, "ktpctl: out of memory\n");
-		return 1;
+		return ctlclient_out_of_memory();
 	}
 	r = send_bundle(o, fd, basename(copy));
 	free(copy);

@@ -32,14 +32,6 @@ usage(const char *text)
 	return 2;
 }
 
-/* The text and exit code ctlclient_simple uses when a request cannot be built. */
-static int
-out_of_memory(void)
-{
-	fprintf(stderr, "ktpctl: out of memory\n");
-	return 1;
-}
-
 /* A region code: exactly `digits` digits, the first not 0. No province code
  * starts with 0, and the code travels as a JSON number, which would send
  * "0201" as 201. Checked here because atoi made "abc" a 0, which the node
@@ -227,7 +219,7 @@ cmd_report(const struct ctl_opts *o, int argc, char **argv)
 	int i, r;
 
 	if (args == NULL)
-		return out_of_memory();
+		return ctlclient_out_of_memory();
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--csv") == 0) {
 			csv = true;
@@ -238,7 +230,7 @@ cmd_report(const struct ctl_opts *o, int argc, char **argv)
 			}
 			if (json_object_set_new(args, "regency", json_integer(regency)) < 0) {
 				json_decref(args);
-				return out_of_memory();
+				return ctlclient_out_of_memory();
 			}
 		} else {
 			json_decref(args);
@@ -247,7 +239,7 @@ cmd_report(const struct ctl_opts *o, int argc, char **argv)
 	}
 	if (csv && json_object_set_new(args, "csv", json_true()) < 0) {
 		json_decref(args);
-		return out_of_memory();
+		return ctlclient_out_of_memory();
 	}
 	if ((r = ctlclient_simple(o, "report", args, &reply)) != 0 || reply == NULL)
 		return r;
@@ -427,7 +419,7 @@ cmd_import(const struct ctl_opts *o, int argc, char **argv)
 	req = ctlmsg_request("import");
 	if (req == NULL || json_object_set_new(req, "name", json_string(basename(copy))) < 0 ||
 	    json_object_set_new(req, "format", json_string(fmt)) < 0)
-		r = out_of_memory();
+		r = ctlclient_out_of_memory();
 	else
 		r = stream_fd(o, req, fd, basename(copy));
 	json_decref(req);
@@ -446,7 +438,7 @@ cmd_put(const struct ctl_opts *o, int argc, char **argv)
 		return usage("put < FILE.jsonl");
 	req = ctlmsg_request("put");
 	if (req == NULL || json_object_set_new(req, "name", json_string("stdin")) < 0)
-		r = out_of_memory();
+		r = ctlclient_out_of_memory();
 	else
 		r = stream_fd(o, req, STDIN_FILENO, "stdin");
 	json_decref(req);
@@ -508,7 +500,7 @@ cmd_unrecorded(const struct ctl_opts *o, int argc, char **argv)
 	    (argc == 3 && json_object_set_new(req, "kecamatan", json_integer(kecamatan)) < 0) ||
 	    (o->json && json_object_set_new(req, "rows", json_true()) < 0)) {
 		json_decref(req);
-		return out_of_memory();
+		return ctlclient_out_of_memory();
 	}
 	r = receive(o, req, o->json ? -1 : STDOUT_FILENO, &c, &reply, &status, &err);
 	json_decref(req);

@@ -289,8 +289,7 @@ ctlclient_simple(const struct ctl_opts *o, const char *cmd, json_t *args, json_t
 	if (req == NULL || (args != NULL && json_object_update_missing(req, args) < 0)) {
 		json_decref(args);
 		json_decref(req);
-		fprintf(stderr, "ktpctl: out of memory\n");
-		return 1;
+		return ctlclient_out_of_memory();
 	}
 	json_decref(args);
 	r = call_once(o, req, &c, &reply, &status, &err);
@@ -377,4 +376,11 @@ ctlclient_str(const json_t *obj, const char *key, const char *def)
 	const char *s = json_string_value(json_object_get(obj, key));
 
 	return s != NULL ? s : def;
+}
+
+int
+ctlclient_out_of_memory(void)
+{
+	fprintf(stderr, "ktpctl: out of memory\n");
+	return 1;
 }

@@ -67,6 +67,9 @@ int	ctlclient_simple(const struct ctl_opts *o, const char *cmd, json_t *args,
  * prints "ktpctl: ERROR" to stderr. Returns the exit code, 0 or 1. */
 int	ctlclient_print_reply(const struct ctl_opts *o, const struct ctlclient *c,
 			      const json_t *reply, int status);
+/* Says "ktpctl: out of memory" and returns the exit code 1, for a request
+ * that could not be built. */
+int	ctlclient_out_of_memory(void);
 
 /* A field of a reply (or of an object in it) for printing: the integer, 0
  * when missing or not one; the string, def when missing or not one. */
