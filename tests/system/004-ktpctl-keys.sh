@@ -172,20 +172,21 @@ expect_eq "--json nodes at the node" "$(json '[.status, .error] | join(" ")' "$O
 expect_eq "--json nodes at the node, stderr" "$ERR" ""
 
 info "region codes are checked before anything is sent: exit 2 naming the option"
-for v in abc 123 32011 0201 3201x ""; do
-	run -s "$HUB_SOCK" report --regency "$v"
-	expect_eq "report --regency '$v' exit" "$RC" 2
-	expect_eq "report --regency '$v' stderr" "$ERR" \
-		"ktpctl: --regency: '$v' is not a 4-digit regency code"
-	expect_eq "report --regency '$v' stdout" "$OUT" ""
-done
-for v in abc 123 32011 3201011 020101 ""; do
-	run -s "$NODE_SOCK" unrecorded --kecamatan "$v"
-	expect_eq "unrecorded --kecamatan '$v' exit" "$RC" 2
-	expect_eq "unrecorded --kecamatan '$v' stderr" "$ERR" \
-		"ktpctl: --kecamatan: '$v' is not a 6-digit kecamatan code"
-	expect_eq "unrecorded --kecamatan '$v' stdout" "$OUT" ""
-done
+# refused_codes SOCK CMD OPTION WHAT VALUE...: each VALUE is refused with exit 2
+# and "ktpctl: OPTION: 'VALUE' is not a WHAT code", nothing on stdout.
+refused_codes() {
+	local sock=$1 cmd=$2 opt=$3 what=$4 v
+	shift 4
+	for v in "$@"; do
+		run -s "$sock" "$cmd" "$opt" "$v"
+		expect_eq "$cmd $opt '$v' exit" "$RC" 2
+		expect_eq "$cmd $opt '$v' stderr" "$ERR" "ktpctl: $opt: '$v' is not a $what code"
+		expect_eq "$cmd $opt '$v' stdout" "$OUT" ""
+	done
+}
+refused_codes "$HUB_SOCK" report --regency "4-digit regency" abc 123 32011 0201 3201x ""
+refused_codes "$NODE_SOCK" unrecorded --kecamatan "6-digit kecamatan" \
+	abc 123 32011 3201011 020101 ""
 run -s "$HUB_SOCK" --json report --regency "$NODE_CODE"
 expect_eq "report --regency $NODE_CODE exit" "$RC" 0
 expect_eq "report --regency $NODE_CODE codes" \
