@@ -12,6 +12,9 @@ PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
+# The Kemendagri code table (protocol/areas/, from idn-area-data, ODbL) is installed here.
+AREADIR    ?= $(DATADIR)/ktpsync/areas
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 FUZZ_SECONDS ?= 60
@@ -25,7 +28,7 @@ DEB_LIBS  := libcurl:libcurl4-openssl-dev sqlite3:libsqlite3-dev libsodium:libso
 	     jansson:libjansson-dev inih:libinih-dev libsystemd:libsystemd-dev
 # What the tests, tools and the demo use besides the libraries.
 DEB_TESTS := curl sqlite3 faketime clang libclang-rt-14-dev valgrind iproute2 procps \
-	     systemd e2fsprogs man-db jq openssl chromium fonts-dejavu-core
+	     systemd tzdata e2fsprogs man-db jq openssl chromium fonts-dejavu-core
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -49,7 +52,7 @@ TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP $(INCS) $(PKG_CFLAGS)
+CFLAGS  += -std=c17 -D_GNU_SOURCE -DKTP_AREA_DIR='"$(AREADIR)"' $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP $(INCS) $(PKG_CFLAGS)
 LDFLAGS += -Wl,--as-needed -Wl,-z,relro -Wl,-z,now $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
 
@@ -229,6 +232,10 @@ install: all
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 conf/ktpsyncd.conf.example conf/ktphubd.conf.example \
 		$(DESTDIR)$(PREFIX)/share/doc/ktpsync/examples/
+	install -d $(DESTDIR)$(AREADIR)
+	install -m 0644 protocol/areas/provinces.csv protocol/areas/regencies.csv \
+		protocol/areas/districts.csv protocol/areas/villages.csv \
+		protocol/areas/LICENSE.md $(DESTDIR)$(AREADIR)/
 
 clean:
 	rm -rf build

@@ -15,6 +15,14 @@
 #define CONF_MAX_ERRORS 64
 #define CONF_MAX_FILE	(1024 * 1024)	/* a config larger than this is refused */
 #define CONF_SUN_PATH_MAX	107		/* sizeof(sockaddr_un.sun_path) - 1 */
+#define CONF_TIMEZONE_MAX	64		/* "America/Argentina/ComodRivadavia" is 32 */
+
+/* Where `make install` puts the Kemendagri code table (the Makefile sets it). */
+#ifndef KTP_AREA_DIR
+#define KTP_AREA_DIR		"/usr/local/share/ktpsync/areas"
+#endif
+/* Offices and the province read local times in western Indonesian time unless told. */
+#define KTP_TIMEZONE_DEFAULT	"Asia/Jakarta"
 
 /* Every error of one load, in file order, each "FILE:LINE: what: why"
  * (or "FILE: ..." for a file-wide one such as a missing required key). */

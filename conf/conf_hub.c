@@ -30,6 +30,8 @@ static const struct conf_key hub_keys[] = {
 	{ "hub", "control_socket", conf_parse_path, OFF(control_socket), 0, CONF_SUN_PATH_MAX, 0 },
 	{ "hub", "province", conf_parse_province, OFF(province), 0, 0, CONF_REQUIRED },
 	{ "hub", "election_date", conf_parse_date, OFF(election_date), 0, 0, CONF_REQUIRED },
+	{ "hub", "area_dir", conf_parse_path, OFF(area_dir), 0, 0, 0 },
+	{ "hub", "timezone", conf_parse_string, OFF(timezone), 0, CONF_TIMEZONE_MAX, 0 },
 	{ "hub", "max_batch_bytes", conf_parse_size, OFF(max_batch_bytes),
 	  64 * 1024, KTP_BATCH_MAX_BYTES, 0 },
 	{ "hub", "tls_cert", conf_parse_path, OFF(tls_cert), 0, 0, 0 },
@@ -120,6 +122,8 @@ set_defaults(struct hub_conf *c)
 	c->connection_timeout_s = 30;
 	if (conf_set_string(&c->listen_host, "127.0.0.1") < 0 ||
 	    conf_set_string(&c->state_dir, "/var/lib/ktpsync") < 0 ||
+	    conf_set_string(&c->area_dir, KTP_AREA_DIR) < 0 ||
+	    conf_set_string(&c->timezone, KTP_TIMEZONE_DEFAULT) < 0 ||
 	    conf_set_string(&c->key_file, "/etc/ktpsync/hub.key") < 0 ||
 	    conf_set_string(&c->control_socket, "/run/ktpsync/ktphubd.sock") < 0)
 		return -ENOMEM;
@@ -234,6 +238,7 @@ conf_hub_print(const struct hub_conf *c, FILE *out)
 	fprintf(out, "control_socket = %s\nprovince = %02u\n", c->control_socket, c->province);
 	conf_format_date(c->election_date, buf, sizeof(buf));
 	fprintf(out, "election_date = %s\n", buf);
+	fprintf(out, "area_dir = %s\ntimezone = %s\n", c->area_dir, c->timezone);
 	conf_format_size(c->max_batch_bytes, buf, sizeof(buf));
 	fprintf(out, "max_batch_bytes = %s\n", buf);
 	conf_print_opt(out, "tls_cert", c->tls_cert, "plain HTTP");
@@ -268,6 +273,8 @@ conf_hub_done(struct hub_conf *c)
 		return;
 	free(c->listen_host);
 	free(c->state_dir);
+	free(c->area_dir);
+	free(c->timezone);
 	free(c->key_file);
 	free(c->previous_key_file);
 	free(c->control_socket);

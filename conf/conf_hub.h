@@ -29,6 +29,8 @@ struct hub_conf {
 	char		*control_socket;	/* default /run/ktpsync/ktphubd.sock */
 	uint8_t		province;		/* 2-digit code, required */
 	uint32_t	election_date;		/* YYYYMMDD, required */
+	char		*area_dir;		/* the code table; default KTP_AREA_DIR */
+	char		*timezone;		/* times on pages; default Asia/Jakarta */
 	uint64_t	max_batch_bytes;	/* default 8M */
 	char		*tls_cert;		/* both or neither */
 	char		*tls_key;

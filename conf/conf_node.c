@@ -18,6 +18,8 @@ static const struct conf_key node_keys[] = {
 	{ "node", "key_file", conf_parse_path, OFF(key_file), 0, 0, 0 },
 	{ "node", "control_socket", conf_parse_path, OFF(control_socket), 0, CONF_SUN_PATH_MAX, 0 },
 	{ "node", "election_date", conf_parse_date, OFF(election_date), 0, 0, 0 },
+	{ "node", "area_dir", conf_parse_path, OFF(area_dir), 0, 0, 0 },
+	{ "node", "timezone", conf_parse_string, OFF(timezone), 0, CONF_TIMEZONE_MAX, 0 },
 	{ "hub", "url", conf_parse_url, OFF(hub_url), 0, 0, CONF_REQUIRED },
 	{ "hub", "public_key", conf_parse_key32, OFF(hub_public_key), 0, 0, CONF_REQUIRED },
 	{ "hub", "ca_file", conf_parse_path, OFF(ca_file), 0, 0, 0 },
@@ -29,6 +31,7 @@ static const struct conf_key node_keys[] = {
 	{ "push", "batch_max_bytes", conf_parse_size, OFF(batch_max_bytes),
 	  64 * 1024, KTP_BATCH_MAX_BYTES, 0 },
 	{ "push", "timeout", conf_parse_duration, OFF(timeout_s), 1, 3600, 0 },
+	{ "import", "check_area_codes", conf_parse_bool, OFF(check_area_codes), 0, 0, 0 },
 	{ "ctl", "admin_group", conf_parse_group, OFF(admin_group), 0, 0, 0 },
 };
 
@@ -46,7 +49,10 @@ set_defaults(struct node_conf *c)
 	c->batch_max_versions = 10000;
 	c->batch_max_bytes = 4u << 20;
 	c->timeout_s = 60;
+	c->check_area_codes = true;
 	if (conf_set_string(&c->state_dir, "/var/lib/ktpsync") < 0 ||
+	    conf_set_string(&c->area_dir, KTP_AREA_DIR) < 0 ||
+	    conf_set_string(&c->timezone, KTP_TIMEZONE_DEFAULT) < 0 ||
 	    conf_set_string(&c->key_file, "/etc/ktpsync/node.key") < 0 ||
 	    conf_set_string(&c->control_socket, "/run/ktpsync/ktpsyncd.sock") < 0)
 		return -ENOMEM;
@@ -112,6 +118,7 @@ conf_node_print(const struct node_conf *c, FILE *out)
 		c->state_dir, c->key_file, c->control_socket);
 	conf_format_date(c->election_date, buf, sizeof(buf));
 	conf_print_opt(out, "election_date", c->election_date ? buf : NULL, "no projection");
+	fprintf(out, "area_dir = %s\ntimezone = %s\n", c->area_dir, c->timezone);
 	sodium_bin2base64(b64, sizeof(b64), c->hub_public_key, KTP_X25519_PK_LEN,
 			  sodium_base64_VARIANT_ORIGINAL);
 	fprintf(out, "\n[hub]\nurl = %s\npublic_key = %s\n", c->hub_url, b64);
@@ -125,7 +132,8 @@ conf_node_print(const struct node_conf *c, FILE *out)
 	conf_format_size(c->batch_max_bytes, buf, sizeof(buf));
 	fprintf(out, "batch_max_bytes = %s\n", buf);
 	conf_format_duration(c->timeout_s, buf, sizeof(buf));
-	fprintf(out, "timeout = %s\n\n[ctl]\n", buf);
+	fprintf(out, "timeout = %s\n\n[import]\ncheck_area_codes = %s\n\n[ctl]\n", buf,
+		c->check_area_codes ? "yes" : "no");
 	conf_print_opt(out, "admin_group", c->admin_group, "root and the daemon's user only");
 }
 
@@ -136,6 +144,8 @@ conf_node_done(struct node_conf *c)
 		return;
 	free(c->name);
 	free(c->state_dir);
+	free(c->area_dir);
+	free(c->timezone);
 	free(c->key_file);
 	free(c->control_socket);
 	free(c->hub_url);

@@ -5,6 +5,7 @@
 #ifndef KTP_CONF_NODE_H
 #define KTP_CONF_NODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,6 +21,8 @@ struct node_conf {
 	char		*key_file;		/* default /etc/ktpsync/node.key */
 	char		*control_socket;	/* default /run/ktpsync/ktpsyncd.sock */
 	uint32_t	election_date;		/* YYYYMMDD, 0 = unset */
+	char		*area_dir;		/* the code table; default KTP_AREA_DIR */
+	char		*timezone;		/* local times in files; default Asia/Jakarta */
 	/* [hub] */
 	char		*hub_url;		/* http:// or https://, required */
 	uint8_t		hub_public_key[KTP_X25519_PK_LEN];	/* required */
@@ -31,6 +34,8 @@ struct node_conf {
 	uint32_t	batch_max_versions;	/* 10000 */
 	uint64_t	batch_max_bytes;	/* 4M */
 	uint32_t	timeout_s;		/* 60 */
+	/* [import] */
+	bool		check_area_codes;	/* yes: kecamatan and desa must be in the table */
 	/* [ctl] */
 	char		*admin_group;		/* NULL = root and the daemon's user only */
 };

@@ -101,6 +101,7 @@ echo "node $SILENT: enrolled, but its office stays offline for the whole demo"
 	echo "[hub]"
 	echo "listen = 127.0.0.1:$HUB_PORT"
 	echo "state_dir = $D/hub/state"
+	echo "area_dir = $AREA_DIR"
 	echo "key_file = $D/hub/hub.key"
 	echo "control_socket = $D/hub/ktphubd.sock"
 	echo "province = 32"
@@ -117,6 +118,7 @@ node_conf() {
 	id = $1
 	name = ${NAME[$1]}
 	state_dir = $D/$1/state
+	area_dir = $AREA_DIR
 	key_file = $D/$1/node.key
 	control_socket = $D/$1/ktpsyncd.sock
 	election_date = $ELECTION

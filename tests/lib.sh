@@ -1,5 +1,9 @@
 # Shell helpers shared by the system tests (tests/system/test.common), the
-# demo and the end-to-end benchmark. Source it; it defines functions only.
+# demo and the end-to-end benchmark. Source it after setting ROOT; it defines
+# functions and AREA_DIR only.
+
+# The Kemendagri code table in the tree, for the daemons' area_dir.
+AREA_DIR=${AREA_DIR:-$ROOT/protocol/areas}
 
 # wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds; at most
 # SECONDS*10 tries and SECONDS of wall time. Returns 1 on timeout.

@@ -17,6 +17,7 @@
 #include "conf_hub.h"
 #include "dashboard.h"
 #include "ctl_hub.h"
+#include "area.h"
 #include "ctlsock.h"
 #include "enroll.h"
 #include "fileio.h"
@@ -27,6 +28,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "store.h"
+#include "tzone.h"
 
 /*
  * Locks, always taken in this order and never the other way round:
@@ -52,6 +54,8 @@ struct hub {
 	struct batch_hub_key	*bkeys;		/* sodium_malloc: secret keys */
 	size_t			n_bkeys;
 	int			lock_fd;
+	struct area_table	*areas;		/* the province's part of the code table */
+	struct tzone		tz;		/* of [hub] timezone, for times on pages */
 	struct metrics		*metrics;
 	struct http_server	*http;
 	struct ctlsock		*ctl;
@@ -124,6 +128,23 @@ open_state(struct hub *h, struct ktp_err *err)
 }
 
 int
+hub_load_places(const struct hub_conf *c, struct area_table **ret_areas, struct tzone *ret_tz,
+		struct ktp_err *err)
+{
+	struct area_table *t = NULL;
+	int r;
+
+	if ((r = area_table_load(c->area_dir, c->province, &t, err)) < 0)
+		return ktp_err_prefix(err, "hub.area_dir");
+	if ((r = tzone_resolve(c->timezone, now_s(), ret_tz, err)) < 0) {
+		area_table_free(t);
+		return ktp_err_prefix(err, "hub");
+	}
+	*ret_areas = t;
+	return 0;
+}
+
+int
 hub_open(const char *conf_path, struct hub_conf *conf, struct hub **ret, struct ktp_err *err)
 {
 	struct hub *h = calloc(1, sizeof(*h));
@@ -144,6 +165,7 @@ hub_open(const char *conf_path, struct hub_conf *conf, struct hub **ret, struct 
 		goto fail;
 	}
 	if ((r = enroll_from_conf(&h->conf, &h->enroll, err)) < 0 ||
+	    (r = hub_load_places(&h->conf, &h->areas, &h->tz, err)) < 0 ||
 	    (r = load_keys(h, err)) < 0 || (r = open_state(h, err)) < 0)
 		goto fail;
 	*ret = h;
@@ -239,6 +261,7 @@ hub_free(struct hub *h)
 	store_close(h->store);
 	fileio_unlock(h->lock_fd);
 	enroll_free(h->enroll);
+	area_table_free(h->areas);
 	metrics_free(h->metrics);
 	if (h->bkeys != NULL)
 		sodium_free(h->bkeys);

@@ -14,8 +14,10 @@
 #include "err.h"
 #include "proto.h"
 
+struct area_table;
 struct hub;
 struct hub_conf;
+struct tzone;
 
 /* What one push came to, for the HTTP answer and the import-bundle reply. */
 struct hub_push_result {
@@ -35,6 +37,10 @@ struct hub_push_result {
 /* Takes over *conf (zeroed on success; conf_hub_done at hub_free). Loads the
  * keys, locks and opens the state directory's store. conf_path is kept for
  * hub_reload. Starts nothing. */
+/* The province's part of the code table (c->area_dir) and the time zone of
+ * its pages, as start-up and `ktphubd -n` load them; the caller frees the table. */
+int	hub_load_places(const struct hub_conf *c, struct area_table **ret_areas,
+			struct tzone *ret_tz, struct ktp_err *err);
 int	hub_open(const char *conf_path, struct hub_conf *conf, struct hub **ret,
 		 struct ktp_err *err);
 /* Starts the HTTP server and the control socket. */

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "area.h"
 #include "conf.h"
 #include "conf_hub.h"
 #include "err.h"
@@ -18,6 +19,7 @@
 #include "hub.h"
 #include "log.h"
 #include "sysd.h"
+#include "tzone.h"
 
 #define DEFAULT_CONF	"/etc/ktpsync/ktphubd.conf"
 #define STATUS_EVERY_MS	10000
@@ -155,6 +157,21 @@ setup_loop(struct daemon *d, struct ktp_err *err)
 	return 0;
 }
 
+/* -n loads what start-up loads from the configured paths. */
+static int
+check_places(const struct hub_conf *c)
+{
+	struct ktp_err err = {0};
+	struct area_table *t = NULL;
+	struct tzone tz;
+	int r;
+
+	if ((r = hub_load_places(c, &t, &tz, &err)) < 0)
+		fprintf(stderr, "conf: %s\n", err.msg);
+	area_table_free(t);
+	return r;
+}
+
 static int
 run(const char *conf_path, struct hub_conf *conf)
 {
@@ -200,6 +217,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (o.check) {
+		if (check_places(&conf) < 0) {
+			conf_hub_done(&conf);
+			return 1;
+		}
 		conf_hub_print(&conf, stdout);
 		printf("configuration OK\n");
 		conf_hub_done(&conf);

@@ -12,11 +12,13 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "area.h"
 #include "conf.h"
 #include "conf_node.h"
 #include "err.h"
 #include "log.h"
 #include "node.h"
+#include "tzone.h"
 
 #define DEFAULT_CONF "/etc/ktpsync/ktpsyncd.conf"
 
@@ -47,6 +49,21 @@ load_conf(const char *path, struct node_conf *c)
 				errs->n - CONF_MAX_ERRORS);
 	}
 	free(errs);
+	return r;
+}
+
+/* -n loads what start-up loads from the configured paths. */
+static int
+check_places(const struct node_conf *c)
+{
+	struct ktp_err err = {0};
+	struct area_table *t = NULL;
+	struct tzone tz;
+	int r;
+
+	if ((r = node_load_places(c, &t, &tz, &err)) < 0)
+		fprintf(stderr, "conf: %s\n", err.msg);
+	area_table_free(t);
 	return r;
 }
 
@@ -118,6 +135,10 @@ main(int argc, char **argv)
 	if (load_conf(path, &c) < 0)
 		return 1;
 	if (check) {
+		if (check_places(&c) < 0) {
+			conf_node_done(&c);
+			return 1;
+		}
 		conf_node_print(&c, stdout);
 		printf("configuration OK\n");
 		conf_node_done(&c);

@@ -60,6 +60,7 @@
 
 #include <sodium.h>
 
+#include "area.h"
 #include "backoff.h"
 #include "batch.h"
 #include "conf.h"
@@ -77,6 +78,7 @@
 #include "node.h"
 #include "pusher.h"
 #include "sysd.h"
+#include "tzone.h"
 
 #define NEVER			UINT64_MAX
 #define DEBOUNCE_MS		200
@@ -94,6 +96,8 @@ struct node {
 	struct node_keys	*keys;
 	int			lock_fd;
 	struct journal		*jnl;
+	struct area_table	*areas;		/* this regency's part of the code table */
+	struct tzone		tz;		/* of [node] timezone, for local times in files */
 	pthread_mutex_t		jlock;
 	pthread_mutex_t		wlock;
 
@@ -1360,10 +1364,41 @@ open_state(struct node *n, struct ktp_err *err)
 		return r;
 	if ((r = keys_load_node(n->conf.key_file, &n->keys, err)) < 0)
 		return r;
+	if ((r = node_load_places(&n->conf, &n->areas, &n->tz, err)) < 0)
+		return r;
 	if ((r = journal_open(n->conf.state_dir, n->conf.id, &n->jnl, err)) < 0)
 		return r;
 	load_sync_state(n);
 	return 0;
+}
+
+int
+node_load_places(const struct node_conf *c, struct area_table **ret_areas, struct tzone *ret_tz,
+		 struct ktp_err *err)
+{
+	struct area_table *t = NULL;
+	int r;
+
+	if ((r = area_table_load(c->area_dir, c->id, &t, err)) < 0)
+		return ktp_err_prefix(err, "node.area_dir");
+	if ((r = tzone_resolve(c->timezone, (int64_t)time(NULL), ret_tz, err)) < 0) {
+		area_table_free(t);
+		return ktp_err_prefix(err, "node");
+	}
+	*ret_areas = t;
+	return 0;
+}
+
+const struct area_table *
+node_areas(const struct node *n)
+{
+	return n->areas;
+}
+
+int32_t
+node_tz_offset(const struct node *n)
+{
+	return n->tz.offset_s;
 }
 
 int
@@ -1400,6 +1435,7 @@ node_close(struct node *n)
 		return;
 	pusher_free(n->pusher);
 	journal_close(n->jnl);
+	area_table_free(n->areas);
 	keys_node_free(n->keys);
 	fileio_unlock(n->lock_fd);
 	conf_node_done(&n->conf);

@@ -11,10 +11,12 @@
 
 #include <jansson.h>
 
+struct area_table;
 struct ktp_err;
 struct journal;
 struct node;
 struct node_conf;
+struct tzone;
 
 enum node_state {
 	NODE_IDLE,		/* nothing pending, or waiting for the next trigger */
@@ -30,6 +32,14 @@ const char *node_state_name(enum node_state s);
 
 /* Takes the state-dir lock, loads keys, opens the journal (in that order).
  * conf is moved into the node (zeroed in the caller). */
+/* The regency's part of the code table (c->area_dir) and its time zone, as
+ * start-up and `ktpsyncd -n` load them; the caller frees the table. */
+int	node_load_places(const struct node_conf *c, struct area_table **ret_areas,
+			 struct tzone *ret_tz, struct ktp_err *err);
+/* Borrowed, valid while the node is open: names of this regency's places. */
+const struct area_table *node_areas(const struct node *n);
+/* Seconds east of UTC of [node] timezone, for local times in imported files. */
+int32_t	node_tz_offset(const struct node *n);
 int	node_open(const char *conf_path, struct node_conf *conf, struct node **ret,
 		  struct ktp_err *err);
 /* Starts the control socket, netwatch and the push thread, sends READY=1 and

@@ -72,6 +72,7 @@ cat > "$D/hub.conf" <<EOF
 [hub]
 listen = 127.0.0.1:$PORT
 state_dir = $D/hub
+area_dir = $AREA_DIR
 key_file = $D/hub.key
 control_socket = $D/hub.sock
 province = 32
@@ -87,6 +88,7 @@ cat > "$D/node.conf" <<EOF
 id = 3201
 name = Kabupaten Bogor
 state_dir = $D/node
+area_dir = $AREA_DIR
 key_file = $D/node.key
 control_socket = $D/node.sock
 

@@ -141,6 +141,7 @@ for c in "${CODES[@]}"; do
 	id = $c
 	name = Kabupaten $c
 	state_dir = $d/state
+	area_dir = $AREA_DIR
 	key_file = $KEY_DIR/$c.key
 	control_socket = $(node_sock "$c")
 	election_date = 2029-02-14

@@ -123,7 +123,8 @@ test_conf_hub_print_hides_the_token(void **state)
 		"[hub]\nlisten = [::1]:9443\nstate_dir = /srv/ktphub\n"
 		"key_file = /srv/ktphub/hub.key\nprevious_key_file = /srv/ktphub/hub.key.old\n"
 		"control_socket = /srv/ktphub/ktphubd.sock\nprovince = 32\n"
-		"election_date = 2029-02-14\nmax_batch_bytes = 16M\n"
+		"election_date = 2029-02-14\narea_dir = " KTP_AREA_DIR "\ntimezone = Asia/Jakarta\n"
+		"max_batch_bytes = 16M\n"
 		"tls_cert = /srv/ktphub/hub.crt\ntls_key = /srv/ktphub/hub.pem\n"
 		"report_token = (set)\nmax_connections = 512\nmax_connections_per_ip = 8\n"
 		"connection_timeout = 1m\n\n[ctl]\nadmin_group = dukcapil\n\n"
@@ -133,7 +134,7 @@ test_conf_hub_print_hides_the_token(void **state)
 	/* The token's placeholder is too short to be a token: refused on reload. */
 	assert_int_equal(conf_hub_load_string(out, "printed", &back, &errs), -EINVAL);
 	assert_int_equal(errs.n, 1);
-	assert_string_equal(errs.msg[0], "printed:12: hub.report_token: shorter than 16 characters");
+	assert_string_equal(errs.msg[0], "printed:14: hub.report_token: shorter than 16 characters");
 	free(out);
 	conf_hub_done(&c);
 }

@@ -124,11 +124,12 @@ test_conf_node_print_is_normalised_and_parses_back(void **state)
 	assert_string_equal(out,
 		"[node]\nid = 3273\nname = Kota Bandung\nstate_dir = /srv/ktpsync/state\n"
 		"key_file = /srv/ktpsync/node.key\ncontrol_socket = /srv/ktpsync/ktpsyncd.sock\n"
-		"election_date = 2029-02-14\n\n"
+		"election_date = 2029-02-14\narea_dir = " KTP_AREA_DIR "\ntimezone = Asia/Jakarta\n\n"
 		"[hub]\nurl = https://hub.example.org:8443/ktp\npublic_key = " HUB_KEY_B64 "\n"
 		"ca_file = /srv/ktpsync/ca.pem\n\n"
 		"[push]\ninterval = 2m\nbackoff_min = 5s\nbackoff_max = 1h\n"
 		"batch_max_versions = 2500\nbatch_max_bytes = 512K\ntimeout = 90s\n\n"
+		"[import]\ncheck_area_codes = yes\n\n"
 		"[ctl]\nadmin_group = dukcapil\n");
 	assert_int_equal(conf_node_load_string(out, "printed", &back, &errs), 0);
 	assert_int_equal(back.id, c.id);

@@ -48,14 +48,18 @@ make_version(unsigned seq, struct record *r)
 static void
 write_conf(struct fixture *f, const char *extra)
 {
-	char node_pub[KEYTEXT_PUBLIC_LEN];
+	char node_pub[KEYTEXT_PUBLIC_LEN], areas[PATH_MAX];
 	FILE *c = fopen(f->conf, "w");
+
+	/* The unit tests run from the tree root; the key wants an absolute path. */
+	assert_non_null(realpath("protocol/areas", areas));
 
 	keytext_public_to_text(f->node->pk, node_pub);
 	fprintf(c, "[hub]\nlisten = 127.0.0.1:1\nstate_dir = %s/state\nkey_file = %s/hub.key\n"
 		"control_socket = %s/ctl.sock\nprovince = 32\nelection_date = 2029-02-14\n"
+		"area_dir = %s\n"
 		"max_batch_bytes = 64K\n\n[node 3201]\nname = Kabupaten Bogor\npublic_key = %s\n%s",
-		f->dir, f->dir, f->dir, node_pub, extra);
+		f->dir, f->dir, f->dir, areas, node_pub, extra);
 	fclose(c);
 }
 

@@ -234,6 +234,9 @@ fill_conf(struct fixture *f, struct node_conf *c)
 	c->key_file = strdup(buf);
 	snprintf(buf, sizeof(buf), "%s/ctl.sock", f->dir);
 	c->control_socket = strdup(buf);
+	c->area_dir = strdup("protocol/areas");
+	c->timezone = strdup("Asia/Jakarta");
+	c->check_area_codes = true;
 	snprintf(buf, sizeof(buf), "http://127.0.0.1:%u", f->hub.port);
 	c->hub_url = strdup(buf);
 	memcpy(c->hub_public_key, f->hub.keys->pk, KTP_X25519_PK_LEN);
