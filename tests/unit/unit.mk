@@ -38,7 +38,7 @@ test_report_DEPS := $(HUBCORE_TEST_DEPS)
 test_journal_DEPS := daemon/node/journal.c daemon/common/db.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/hlc.c protocol/chain.c protocol/batch.c protocol/seal.c \
 	protocol/keytext.c protocol/err.c
-test_ingest_DEPS := daemon/node/ingest.c $(test_journal_DEPS)
+test_ingest_DEPS := daemon/node/ingest.c daemon/common/area.c daemon/common/fileio.c $(test_journal_DEPS)
 test_conf_DEPS := conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_conf_node_DEPS := conf/conf_node.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_conf_hub_DEPS := conf/conf_hub.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
