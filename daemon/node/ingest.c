@@ -7,9 +7,10 @@
  * a UTF-8 sequence split across chunks simply continues in the next call.
  * Fields are only checked once the whole row is there.
  *
- *   CSV (RFC 4180, plus bare CR line ends):
+ *   CSV (RFC 4180, plus bare CR line ends; SEP is ',' or ';', found from the
+ *   first line, which is held back until its end):
  *   FIELD_START --'"'--> QUOTED --'"'--> QUOTE --'"'--> QUOTED (a doubled quote)
- *   FIELD_START/UNQUOTED/QUOTE --','--> FIELD_START        [end_field]
+ *   FIELD_START/UNQUOTED/QUOTE --SEP--> FIELD_START        [end_field]
  *   FIELD_START/UNQUOTED/QUOTE --CR/LF--> FIELD_START      [end_row]
  *   (a CR moves to AFTER_CR, which swallows the LF of a CRLF)
  *
@@ -24,7 +25,9 @@
  *
  * No allocation per row: a row's fields live in fixed buffers of struct
  * ingest; a field longer than INGEST_FIELD_CAP is counted, not stored, and
- * fails its length check (every field's limit is below the cap).
+ * fails its length check (every field's limit is below the cap). Its bytes are
+ * still checked for NUL and UTF-8 as they pass, and the parsers compare no
+ * more than the bytes stored: a value is never read past a NUL or the cap.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -68,8 +71,6 @@ enum field {
 	F_REMOVED,		/* JSON lines only: removal is not a column of a CSV file */
 	F_COUNT
 };
-
-#define F_CSV_COUNT F_REMOVED
 
 static const char *const field_names[F_COUNT] = {
 	"nik", "name", "sex", "birth_date", "kecamatan", "desa", "on_dpt", "status",
@@ -823,12 +824,13 @@ process_row(struct ingest *in, const struct row *rw)
 
 /* ---- CSV ---- */
 
+/* JSON keys: the English names only (column_words has the CSV ones). */
 static enum field
-field_by_name(const char *s, size_t n_fields)
+field_by_name(const char *s)
 {
 	size_t f;
 
-	for (f = 0; f < n_fields; f++)
+	for (f = 0; f < F_COUNT; f++)
 		if (strcmp(s, field_names[f]) == 0)
 			return (enum field)f;
 	return F_COUNT;
@@ -1262,7 +1264,7 @@ json_row(struct ingest *in, json_t *obj)
 	bool bad = false;
 
 	json_object_foreach(obj, key, v) {
-		f = field_by_name(key, F_COUNT);
+		f = field_by_name(key);
 		if (f == F_COUNT) {
 			row_error(in, "%.32s: unknown field", key);
 			bad = true;
