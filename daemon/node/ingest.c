@@ -307,7 +307,7 @@ word_value(const struct word *words, size_t n, const char *v, size_t len)
 	if (!fold_word(v, len, folded, sizeof(folded)))
 		return -1;
 	for (i = 0; i < n; i++)
-		if (strcmp(folded, words[i].word) == 0)
+		if (folded[0] == words[i].word[0] && strcmp(folded, words[i].word) == 0)
 			return words[i].value;
 	return -1;
 }
@@ -954,10 +954,13 @@ csv_row(struct ingest *in)
 		f = (enum field)in->col_field[i];
 		rw.val[f] = in->fbuf[i];
 		rw.len[f] = in->flen[i];
-		rw.nul[f] = field_has_nul(in, i);
-		rw.bad_utf8[f] = in->flen[i] > INGEST_FIELD_CAP ?
-				 in->tail[i].bad || in->tail[i].need > 0 :
-				 !record_utf8_is_valid(in->fbuf[i], in->flen[i]);
+		if (in->flen[i] > INGEST_FIELD_CAP) {
+			rw.nul[f] = in->tail[i].nul;
+			rw.bad_utf8[f] = in->tail[i].bad || in->tail[i].need > 0;
+		} else {	/* record_utf8_is_valid refuses a NUL too: one pass mostly */
+			rw.bad_utf8[f] = !record_utf8_is_valid(in->fbuf[i], in->flen[i]);
+			rw.nul[f] = rw.bad_utf8[f] && memchr(in->fbuf[i], '\0', in->flen[i]);
+		}
 	}
 	process_row(in, &rw);
 }
