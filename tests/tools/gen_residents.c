@@ -207,22 +207,29 @@ parse_opts(int argc, char **argv, struct opts *o)
 		usage();
 }
 
-/* -a, $AREA_DIR, BUILD/tools/../../protocol/areas (the tree this was built
- * in), or the installed table. */
+/* -a, $AREA_DIR, the protocol/areas of the tree this was built in (found
+ * upwards from the program: build/tools, build/san/tools), or the installed
+ * table. */
 static const char *
 area_dir(const struct opts *o, char *buf, size_t cap)
 {
+	static const char *const up[] = { "/../..", "/../../.." };
 	char exe[PATH_MAX];
+	const char *dir;
 	ssize_t n;
+	size_t i;
 
 	if (o->area_dir != NULL)
 		return o->area_dir;
 	if (getenv("AREA_DIR") != NULL && getenv("AREA_DIR")[0] != '\0')
 		return getenv("AREA_DIR");
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(buf, cap, "%s/../../protocol/areas/districts.csv", dirname(exe));
+	if (n <= 0)
+		return KTP_AREA_DIR;
+	exe[n] = '\0';
+	dir = dirname(exe);
+	for (i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
+		snprintf(buf, cap, "%s%s/protocol/areas/districts.csv", dir, up[i]);
 		if (access(buf, R_OK) == 0) {
 			*strrchr(buf, '/') = '\0';
 			return buf;
