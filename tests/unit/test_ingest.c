@@ -851,6 +851,99 @@ test_ingest_area_codes_must_be_in_the_code_table(void **state)
 	journal_close(j);
 }
 
+enum form_field { FORM_SEX, FORM_ON_DPT, FORM_STATUS, FORM_SITE, FORM_KEC, FORM_DESA, FORM_BIRTH };
+
+struct form_case {
+	enum form_field	field;
+	const char	*column;	/* as a header may name it */
+	const char	*value;
+	int64_t		want;		/* the record's field afterwards */
+};
+
+static int64_t
+form_value(const struct record *r, enum form_field f)
+{
+	switch (f) {
+	case FORM_SEX:		return r->sex;
+	case FORM_ON_DPT:	return r->on_dpt;
+	case FORM_STATUS:	return r->status;
+	case FORM_SITE:		return r->site;
+	case FORM_KEC:		return r->kecamatan;
+	case FORM_DESA:		return (int64_t)r->desa;
+	case FORM_BIRTH:	return r->birth_date;
+	}
+	return -1;
+}
+
+/* Every column name and value form ktpctl(8) lists, one row each. */
+static void
+test_ingest_every_listed_column_and_value_form(void **state)
+{
+	static const struct form_case cases[] = {
+		{ FORM_SEX, "JK", "LAKI-LAKI", RECORD_SEX_MALE },
+		{ FORM_SEX, "jenis kelamin", "p", RECORD_SEX_FEMALE },
+		{ FORM_SEX, "Jenis_Kelamin", "Perempuan", RECORD_SEX_FEMALE },
+		{ FORM_SEX, "sex", "M", RECORD_SEX_MALE },
+		{ FORM_SEX, "sex", "F", RECORD_SEX_FEMALE },
+		{ FORM_SEX, "SEX", "laki laki", RECORD_SEX_MALE },
+		{ FORM_ON_DPT, "DPT", "Y", 1 },
+		{ FORM_ON_DPT, "dpt", "T", 0 },
+		{ FORM_ON_DPT, "On_Dpt", "YA", 1 },
+		{ FORM_ON_DPT, "DPT", "Tidak", 0 },
+		{ FORM_ON_DPT, "on_dpt", "TRUE", 1 },
+		{ FORM_ON_DPT, "on_dpt", "false", 0 },
+		{ FORM_ON_DPT, "dpt", "1", 1 },
+		{ FORM_ON_DPT, "dpt", " 0 ", 0 },
+		{ FORM_STATUS, "STATUS_REKAM", "BELUM REKAM", RECORD_STATUS_UNRECORDED },
+		{ FORM_STATUS, "status rekam", "Belum Terekam", RECORD_STATUS_UNRECORDED },
+		{ FORM_STATUS, "STATUS-REKAM", "SUDAH REKAM", RECORD_STATUS_RECORDED },
+		{ FORM_STATUS, "status", "Terekam", RECORD_STATUS_RECORDED },
+		{ FORM_STATUS, "status", "SUDAH CETAK", RECORD_STATUS_PRINTED },
+		{ FORM_STATUS, "status", "tercetak", RECORD_STATUS_PRINTED },
+		{ FORM_STATUS, "status", "Sudah Diterima", RECORD_STATUS_ISSUED },
+		{ FORM_STATUS, "status", "DITERIMA", RECORD_STATUS_ISSUED },
+		{ FORM_STATUS, "status", "Issued", RECORD_STATUS_ISSUED },
+		{ FORM_SITE, "LOKASI", "KANTOR", RECORD_SITE_OFFICE },
+		{ FORM_SITE, "lokasi", "sekolah", RECORD_SITE_SCHOOL },
+		{ FORM_SITE, "Lokasi", "Pondok Pesantren", RECORD_SITE_PESANTREN },
+		{ FORM_SITE, "site", "PESANTREN", RECORD_SITE_PESANTREN },
+		{ FORM_SITE, "site", "Lapas", RECORD_SITE_PRISON },
+		{ FORM_SITE, "site", "RUTAN", RECORD_SITE_PRISON },
+		{ FORM_SITE, "site", "rumah", RECORD_SITE_DOOR },
+		{ FORM_SITE, "site", "Keliling", RECORD_SITE_MOBILE },
+		{ FORM_SITE, "site", "door", RECORD_SITE_DOOR },
+		{ FORM_KEC, "KECAMATAN", "320103", 320103 },
+		{ FORM_KEC, "Kode Kec", "320102", 320102 },
+		{ FORM_BIRTH, "TANGGAL_LAHIR", "01-01-1990", 19900101 },
+		{ FORM_BIRTH, "tgl lahir", "01/01/1990", 19900101 },
+		{ FORM_BIRTH, "TGL_LAHIR", "1990-01-01", 19900101 },
+		{ FORM_DESA, "DESA", "3201022001", 3201022001 },
+		{ FORM_DESA, "Kelurahan", "3201022002", 3201022002 },
+		{ FORM_DESA, "KODE_DESA", "", 0 },
+	};
+	struct journal *j = open_seeded(state);
+	struct ingest_result res;
+	struct ktp_err err = {0};
+	char text[160];
+	struct record r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "Nik;%s\n3201010101900001;%s\n", cases[i].column,
+			 cases[i].value);
+		if (import_text(j, INGEST_CSV, "f.csv", text, strlen(text), 0, &res, &err) != 0)
+			print_error("%s=%s: %s\n", cases[i].column, cases[i].value,
+				    res.n_msgs ? res.msgs[0] : err.msg);
+		assert_int_equal(res.errors, 0);
+		ingest_result_done(&res);
+		get(j, "3201010101900001", &r);
+		if (form_value(&r, cases[i].field) != cases[i].want)
+			print_error("%s=%s\n", cases[i].column, cases[i].value);
+		assert_int_equal(form_value(&r, cases[i].field), cases[i].want);
+	}
+	journal_close(j);
+}
+
 int
 main(void)
 {
@@ -875,6 +968,7 @@ main(void)
 		T(test_ingest_recorded_at_forms_are_stored_as_utc),
 		T(test_ingest_indonesian_semicolon_file_gives_the_plain_files_journal),
 		T(test_ingest_area_codes_must_be_in_the_code_table),
+		T(test_ingest_every_listed_column_and_value_form),
 #undef T
 	};
 
