@@ -18,9 +18,31 @@
 /* Three persons every test starts from (NIK prefix 3201 01). */
 static const char seed_csv[] =
 	"nik,name,sex,birth_date,kecamatan,desa,on_dpt,status,recorded_at,site,operator\n"
-	"3201010101900001,Budi Santoso,L,1990-01-01,320101,3201010003,1,unrecorded,,,\n"
+	"3201010101900001,Budi Santoso,L,1990-01-01,320101,3201011003,1,unrecorded,,,\n"
 	"3201014202850002,Siti Aminah,P,1985-02-02,320101,,ya,recorded,2025-11-01,school,op-7\n"
-	"3201010303770003,Agus Salim,M,,320102,3201020001,0,unrecorded,,,\n";
+	"3201010303770003,Agus Salim,M,,320102,3201022001,0,unrecorded,,,\n";
+
+/* The code table of 3201 Kabupaten Bogor, which import_text checks against as the
+ * daemon does (tests/data/csv's goldens are what ktpctl import prints). */
+static struct area_table *bogor;
+
+static int
+load_bogor(void **state)
+{
+	const char *dir = getenv("AREA_DIR");
+	struct ktp_err err = {0};
+
+	(void)state;
+	return area_table_load(dir ? dir : "protocol/areas", NODE, &bogor, &err);
+}
+
+static int
+free_bogor(void **state)
+{
+	(void)state;
+	area_table_free(bogor);
+	return 0;
+}
 
 /* Feeds text in chunks of `chunk` bytes (0 = all at once) and finishes. */
 static int
@@ -32,6 +54,7 @@ import_text(struct journal *j, enum ingest_format fmt, const char *name, const c
 	int r;
 
 	assert_int_equal(ingest_begin(j, NODE, fmt, name, T0_MS, &in, err), 0);
+	ingest_set_areas(in, bogor);
 	for (off = 0; off < len; off += n) {
 		n = chunk == 0 || len - off < chunk ? len - off : chunk;
 		r = ingest_feed(in, (const uint8_t *)text + off, n, err);
@@ -117,7 +140,7 @@ test_ingest_seed_sets_every_column(void **state)
 	assert_int_equal(r.removed, RECORD_REMOVED_NONE);
 	get(j, "3201010303770003", &r);
 	assert_int_equal(r.birth_date, 19770303);	/* from the NIK when the column is empty */
-	assert_int_equal(r.desa, 3201020001);
+	assert_int_equal(r.desa, 3201022001);
 	assert_false(r.on_dpt);
 	journal_close(j);
 }
@@ -263,7 +286,7 @@ test_ingest_partial_columns_change_only_those(void **state)
 	get(j, "3201010303770003", &r);
 	assert_string_equal(r.name, "Agus Salim");
 	assert_int_equal(r.kecamatan, 320102);
-	assert_int_equal(r.desa, 3201020001);
+	assert_int_equal(r.desa, 3201022001);
 	assert_true(r.on_dpt);
 	assert_int_equal(r.status, RECORD_STATUS_RECORDED);
 	assert_int_equal(r.recorded_at, 1763631000);
@@ -276,7 +299,7 @@ static void
 test_ingest_later_row_of_same_nik_updates_earlier(void **state)
 {
 	static const char csv[] = "nik,name,kecamatan,desa\n"
-				  "3201014505950004,Dewi,320101,3201010001\n"
+				  "3201014505950004,Dewi,320101,3201011001\n"
 				  "3201014505950004,Dewi Lestari,320102,\n";
 	struct journal *j = open_seeded(state);
 	struct ingest_result res;
@@ -319,7 +342,7 @@ test_ingest_chunk_split_at_every_offset(void **state)
 {
 	static const char csv[] =
 		"\xef\xbb\xbfnik,name,kecamatan,desa,on_dpt\r\n"
-		"3201014505950004,\"Dëwi, \"\"Ade\"\"\",320101,3201010001,ya\r\n"
+		"3201014505950004,\"Dëwi, \"\"Ade\"\"\",320101,3201011001,ya\r\n"
 		"3201010606060006,Éko Prasetyo,320103,,tidak\r\n";
 	size_t len = strlen(csv), cut;
 	struct journal *j = open_seeded(state);
@@ -972,5 +995,5 @@ main(void)
 #undef T
 	};
 
-	return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("ingest", tests, load_bogor, free_bogor);
 }
