@@ -174,6 +174,15 @@ build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS)
 	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libzstd jansson) \
 		-o $@ $^ $(FUZZ_LIBS)
 
+# fuzz_ingest drives the node's import against a real journal (SQLite).
+FUZZ_INGEST_SRCS := daemon/node/ingest.c daemon/node/journal.c daemon/common/db.c \
+		    daemon/common/area.c daemon/common/fileio.c
+build/fuzz/fuzz_ingest: tests/fuzz/fuzz_ingest.c $(PROTO_SRCS) $(FUZZ_INGEST_SRCS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libzstd jansson sqlite3) \
+		-o $@ $^ $(FUZZ_LIBS) $(shell $(PKG_CONFIG) --libs sqlite3)
+
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \

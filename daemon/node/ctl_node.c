@@ -169,12 +169,17 @@ static int
 run_ingest(struct node *n, struct ctlconn *c, enum ingest_format fmt, const char *name)
 {
 	struct ingest_result res = {0};
+	const struct area_table *areas = node_checks_area_codes(n) ? node_areas(n) : NULL;
 	struct ingest *in = NULL;
 	struct ktp_err err = {0};
 	int r;
 
 	node_writer_lock(n);
 	r = ingest_begin(node_journal_lock(n), node_id(n), fmt, name, evloop_wall_ms(), &in, &err);
+	if (r == 0) {
+		ingest_set_areas(in, areas);
+		ingest_set_tz_offset(in, node_tz_offset(n));
+	}
 	node_journal_unlock(n);
 	if (r == 0 && (r = feed_stream(n, c, in, &err)) < 0) {
 		node_journal_lock(n);

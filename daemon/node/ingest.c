@@ -7,9 +7,10 @@
  * a UTF-8 sequence split across chunks simply continues in the next call.
  * Fields are only checked once the whole row is there.
  *
- *   CSV (RFC 4180, plus bare CR line ends):
+ *   CSV (RFC 4180, plus bare CR line ends; SEP is ',' or ';', found from the
+ *   first line, which is held back until its end):
  *   FIELD_START --'"'--> QUOTED --'"'--> QUOTE --'"'--> QUOTED (a doubled quote)
- *   FIELD_START/UNQUOTED/QUOTE --','--> FIELD_START        [end_field]
+ *   FIELD_START/UNQUOTED/QUOTE --SEP--> FIELD_START        [end_field]
  *   FIELD_START/UNQUOTED/QUOTE --CR/LF--> FIELD_START      [end_row]
  *   (a CR moves to AFTER_CR, which swallows the LF of a CRLF)
  *
@@ -24,7 +25,9 @@
  *
  * No allocation per row: a row's fields live in fixed buffers of struct
  * ingest; a field longer than INGEST_FIELD_CAP is counted, not stored, and
- * fails its length check (every field's limit is below the cap).
+ * fails its length check (every field's limit is below the cap). Its bytes are
+ * still checked for NUL and UTF-8 as they pass, and the parsers compare no
+ * more than the bytes stored: a value is never read past a NUL or the cap.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,11 +36,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
 
+#include "area.h"
+#include "calendar.h"
 #include "err.h"
 #include "ingest.h"
 #include "journal.h"
@@ -49,6 +53,7 @@
 #define INGEST_MAX_COLS		32		/* columns of a CSV header */
 #define INGEST_LINE_CAP		KTP_CTL_MAX_LINE	/* one JSON line */
 #define INGEST_FUTURE_SLACK_S	86400		/* recorded_at may lead our clock by a day */
+#define INGEST_HEADER_CAP	8192		/* bytes of the first line read to find its separator */
 
 enum field {
 	F_NIK,
@@ -66,8 +71,6 @@ enum field {
 	F_COUNT
 };
 
-#define F_CSV_COUNT F_REMOVED
-
 static const char *const field_names[F_COUNT] = {
 	"nik", "name", "sex", "birth_date", "kecamatan", "desa", "on_dpt", "status",
 	"recorded_at", "site", "operator", "removed",
@@ -79,6 +82,17 @@ enum csv_state { CSV_FIELD_START, CSV_UNQUOTED, CSV_QUOTED, CSV_QUOTE, CSV_AFTER
 struct row {
 	const char	*val[F_COUNT];
 	size_t		len[F_COUNT];		/* true length, may exceed what is stored */
+	bool		nul[F_COUNT];		/* a NUL byte anywhere in the value */
+	bool		bad_utf8[F_COUNT];	/* invalid UTF-8 anywhere in the value */
+};
+
+/* Incremental UTF-8 check of the bytes of a field past INGEST_FIELD_CAP, which
+ * are counted, not stored: the next byte must lie in lo..hi while need > 0. */
+struct utf8_scan {
+	uint8_t		need;
+	uint8_t		lo, hi;
+	bool		bad;
+	bool		nul;
 };
 
 struct ingest {
@@ -88,6 +102,8 @@ struct ingest {
 	char		name[256];
 	uint64_t	wall_ms;
 	unsigned	ref_year;
+	const struct area_table *areas;		/* NULL: codes are checked for form only */
+	int32_t		tz_offset_s;		/* for local times without an offset */
 	int		fatal;			/* a journal failure: nothing more is done */
 	struct ktp_err	fatal_err;
 	/* A leading UTF-8 byte order mark is dropped; up to 3 bytes wait here. */
@@ -98,7 +114,11 @@ struct ingest {
 	uint64_t	line;
 	uint64_t	row_line;
 	bool		row_started;
-	/* CSV */
+	/* CSV: the first line is held back until its separator is known. */
+	char		sep;			/* ',' or ';', 0 until decided */
+	char		hbuf[INGEST_HEADER_CAP];
+	size_t		hlen;
+	bool		hquoted;
 	enum csv_state	cs;
 	bool		header_done;
 	bool		header_bad;
@@ -107,6 +127,7 @@ struct ingest {
 	size_t		nf;			/* fields of the current row so far */
 	size_t		flen[INGEST_MAX_COLS];
 	int		bad_quote_col;		/* -1, or the column with text after a quote */
+	struct utf8_scan tail[INGEST_MAX_COLS];	/* the bytes past the cap */
 	char		fbuf[INGEST_MAX_COLS][INGEST_FIELD_CAP + 1];
 	/* JSON lines */
 	char		*lbuf;
@@ -235,33 +256,131 @@ parse_operator(struct ingest *in, const char *v, size_t len, struct record *rec)
 		memcpy(rec->operator_, v, len + 1);
 }
 
+/* ---- values: the English forms and what Indonesian office files write ---- */
+
+/* A word as compared: ASCII case ignored, and runs of spaces, '-' and '_'
+ * inside it taken as one '_' ("Laki-laki" = "LAKI LAKI" = "laki_laki"),
+ * spaces around it dropped. False if it does not fit cap. */
+static bool
+fold_word(const char *v, size_t len, char *out, size_t cap)
+{
+	size_t i, n = 0;
+	bool gap = false;
+	char c;
+
+	if (len >= 4 * cap)
+		return false;	/* also keeps to the bytes stored of a long field */
+	while (len > 0 && v[len - 1] == ' ')
+		len--;
+	for (i = 0; i < len && v[i] == ' '; i++)
+		;
+	for (; i < len; i++) {
+		c = v[i];
+		if (c == ' ' || c == '-' || c == '_') {
+			gap = true;
+			continue;
+		}
+		if (n + (gap ? 2 : 1) >= cap)
+			return false;
+		if (gap)
+			out[n++] = '_';
+		gap = false;
+		out[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+struct word {
+	const char	*word;		/* folded */
+	int		value;
+};
+
+/* The value of v in words, or -1. */
+static int
+word_value(const struct word *words, size_t n, const char *v, size_t len)
+{
+	char folded[40];
+	size_t i;
+
+	if (!fold_word(v, len, folded, sizeof(folded)))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (folded[0] == words[i].word[0] && strcmp(folded, words[i].word) == 0)
+			return words[i].value;
+	return -1;
+}
+
+#define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct word sex_words[] = {
+	{ "l", RECORD_SEX_MALE }, { "m", RECORD_SEX_MALE }, { "laki_laki", RECORD_SEX_MALE },
+	{ "p", RECORD_SEX_FEMALE }, { "f", RECORD_SEX_FEMALE },
+	{ "perempuan", RECORD_SEX_FEMALE },
+};
+
+static const struct word on_dpt_words[] = {
+	{ "1", 1 }, { "true", 1 }, { "ya", 1 }, { "y", 1 },
+	{ "0", 0 }, { "false", 0 }, { "tidak", 0 }, { "t", 0 },
+};
+
+static const struct word status_words[] = {
+	{ "unrecorded", RECORD_STATUS_UNRECORDED }, { "belum_rekam", RECORD_STATUS_UNRECORDED },
+	{ "belum_terekam", RECORD_STATUS_UNRECORDED },
+	{ "recorded", RECORD_STATUS_RECORDED }, { "sudah_rekam", RECORD_STATUS_RECORDED },
+	{ "terekam", RECORD_STATUS_RECORDED },
+	{ "printed", RECORD_STATUS_PRINTED }, { "sudah_cetak", RECORD_STATUS_PRINTED },
+	{ "tercetak", RECORD_STATUS_PRINTED },
+	{ "issued", RECORD_STATUS_ISSUED }, { "sudah_diterima", RECORD_STATUS_ISSUED },
+	{ "diterima", RECORD_STATUS_ISSUED },
+};
+
+static const struct word site_words[] = {
+	{ "office", RECORD_SITE_OFFICE }, { "kantor", RECORD_SITE_OFFICE },
+	{ "school", RECORD_SITE_SCHOOL }, { "sekolah", RECORD_SITE_SCHOOL },
+	{ "pesantren", RECORD_SITE_PESANTREN }, { "pondok_pesantren", RECORD_SITE_PESANTREN },
+	{ "prison", RECORD_SITE_PRISON }, { "lapas", RECORD_SITE_PRISON },
+	{ "rutan", RECORD_SITE_PRISON },
+	{ "door", RECORD_SITE_DOOR }, { "rumah", RECORD_SITE_DOOR },
+	{ "mobile", RECORD_SITE_MOBILE }, { "keliling", RECORD_SITE_MOBILE },
+};
+
 /* The NIK's +40 gives the sex at registration; a corrected sex may differ from
  * it and the record keeps both, so the column is not checked against the NIK. */
 static void
 parse_sex(struct ingest *in, const char *v, size_t len, struct record *rec)
 {
+	int s;
+
 	if (len == 0)
 		return;
-	if (len == 1 && strchr("LlMm", v[0]) != NULL)
-		rec->sex = RECORD_SEX_MALE;
-	else if (len == 1 && strchr("PpFf", v[0]) != NULL)
-		rec->sex = RECORD_SEX_FEMALE;
-	else
+	if ((s = word_value(sex_words, NWORDS(sex_words), v, len)) < 0)
 		row_error(in, "sex: '%.32s' is not L or P", v);
+	else
+		rec->sex = (uint8_t)s;
 }
 
-/* "YYYY-MM-DD" to YYYYMMDD, 0 if malformed or not a real date. */
+/* "YYYY-MM-DD", "DD-MM-YYYY" or "DD/MM/YYYY" to YYYYMMDD, 0 if malformed or
+ * not a real date. */
 static uint32_t
 date_value(const char *v, size_t len)
 {
-	uint32_t d;
+	size_t y, m, d;
+	uint32_t ymd;
 
-	if (len != 10 || v[4] != '-' || v[7] != '-' || !is_digits(v, 4, 4) ||
-	    !is_digits(v + 5, 2, 2) || !is_digits(v + 8, 2, 2))
+	if (len != 10)
 		return 0;
-	d = (uint32_t)(digits_value(v, 4) * 10000 + digits_value(v + 5, 2) * 100 +
-		       digits_value(v + 8, 2));
-	return nik_date_is_valid(d) ? d : 0;
+	if (v[4] == '-' && v[7] == '-')
+		y = 0, m = 5, d = 8;
+	else if ((v[2] == '-' && v[5] == '-') || (v[2] == '/' && v[5] == '/'))
+		d = 0, m = 3, y = 6;
+	else
+		return 0;
+	if (!is_digits(v + y, 4, 4) || !is_digits(v + m, 2, 2) || !is_digits(v + d, 2, 2))
+		return 0;
+	ymd = (uint32_t)(digits_value(v + y, 4) * 10000 + digits_value(v + m, 2) * 100 +
+			 digits_value(v + d, 2));
+	return nik_date_is_valid(ymd) ? ymd : 0;
 }
 
 /* The NIK holds only YYMMDD; the column may give the century the NIK cannot. */
@@ -274,7 +393,8 @@ parse_birth_date(struct ingest *in, const char *v, size_t len, const struct nik 
 	if (len == 0)
 		return;
 	if ((d = date_value(v, len)) == 0) {
-		row_error(in, "birth_date: '%.32s' is not a date (YYYY-MM-DD)", v);
+		row_error(in, "birth_date: '%.32s' is not a date (YYYY-MM-DD, DD-MM-YYYY or "
+			  "DD/MM/YYYY)", v);
 		return;
 	}
 	if (d % 1000000 != n->birth_date % 1000000) {
@@ -285,9 +405,20 @@ parse_birth_date(struct ingest *in, const char *v, size_t len, const struct nik 
 	rec->birth_date = d;
 }
 
+/* "of 1507 Kabupaten Tanjung Jabung Timur", the name left out if the table has none. */
+static void
+place_label(const struct ingest *in, enum area_level level, uint64_t code, int width,
+	    char *out, size_t cap)
+{
+	const char *name = area_name(in->areas, level, code);
+
+	snprintf(out, cap, "%0*" PRIu64 "%s%s", width, code, name ? " " : "", name ? name : "");
+}
+
 static void
 parse_kecamatan(struct ingest *in, const char *v, size_t len, struct record *rec)
 {
+	char where[160];
 	uint32_t k;
 
 	if (!is_digits(v, len, 6)) {
@@ -303,6 +434,11 @@ parse_kecamatan(struct ingest *in, const char *v, size_t len, struct record *rec
 		row_error(in, "kecamatan: '%s' has code 00", v);
 		return;
 	}
+	if (in->areas != NULL && area_name(in->areas, AREA_KECAMATAN, k) == NULL) {
+		place_label(in, AREA_REGENCY, in->node_id, 4, where, sizeof(where));
+		row_error(in, "kecamatan: %06" PRIu32 " is not a kecamatan of %s", k, where);
+		return;
+	}
 	rec->kecamatan = k;
 }
 
@@ -310,6 +446,7 @@ parse_kecamatan(struct ingest *in, const char *v, size_t len, struct record *rec
 static void
 parse_desa(struct ingest *in, const char *v, size_t len, struct record *rec)
 {
+	char where[160];
 	uint64_t d;
 
 	if (len == 0) {
@@ -325,25 +462,29 @@ parse_desa(struct ingest *in, const char *v, size_t len, struct record *rec)
 		row_error(in, "desa: '%s' is not in kecamatan %06" PRIu32, v, rec->kecamatan);
 		return;
 	}
+	if (in->areas != NULL && area_name(in->areas, AREA_DESA, d) == NULL) {
+		place_label(in, AREA_KECAMATAN, rec->kecamatan, 6, where, sizeof(where));
+		row_error(in, "desa: %010" PRIu64 " is not a desa of %s", d, where);
+		return;
+	}
 	rec->desa = d;
 }
 
 static void
-parse_on_dpt(struct ingest *in, const char *v, struct record *rec)
+parse_on_dpt(struct ingest *in, const char *v, size_t len, struct record *rec)
 {
-	if (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "ya") == 0)
-		rec->on_dpt = true;
-	else if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 ||
-		 strcasecmp(v, "tidak") == 0)
-		rec->on_dpt = false;
-	else
+	int b = word_value(on_dpt_words, NWORDS(on_dpt_words), v, len);
+
+	if (b < 0)
 		row_error(in, "on_dpt: '%.32s' is not 1, 0, true, false, ya or tidak", v);
+	else
+		rec->on_dpt = b == 1;
 }
 
 static void
-parse_status(struct ingest *in, const char *v, struct record *rec)
+parse_status(struct ingest *in, const char *v, size_t len, struct record *rec)
 {
-	int s = record_status_from_name(v);
+	int s = word_value(status_words, NWORDS(status_words), v, len);
 
 	if (s < 0)
 		row_error(in, "status: '%.32s' is not unrecorded, recorded, printed or issued", v);
@@ -360,44 +501,87 @@ parse_site(struct ingest *in, const char *v, size_t len, struct record *rec)
 		rec->site = RECORD_SITE_NONE;
 		return;
 	}
-	s = record_site_from_name(v);
-	if (s <= RECORD_SITE_NONE)
+	if ((s = word_value(site_words, NWORDS(site_words), v, len)) < 0)
 		row_error(in, "site: '%.32s' is not office, school, pesantren, prison, door or "
 			  "mobile", v);
 	else
 		rec->site = (uint8_t)s;
 }
 
-/* "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds; -1 if bad. */
-static int64_t
-time_value(const char *v, size_t len)
+/* Two digits at v[i], within len. */
+static bool
+two_digits(const char *v, size_t len, size_t i, unsigned *ret)
 {
-	struct tm tm = {0};
-	uint32_t d;
-	unsigned h, m, s;
+	if (i + 2 > len || !is_digits(v + i, 2, 2))
+		return false;
+	*ret = (unsigned)digits_value(v + i, 2);
+	return true;
+}
 
-	if (len != 10 && len != 20)
-		return -1;
-	if ((d = date_value(v, 10)) == 0)
-		return -1;
-	if (len == 20) {
-		if (v[10] != 'T' || v[13] != ':' || v[16] != ':' || v[19] != 'Z' ||
-		    !is_digits(v + 11, 2, 2) || !is_digits(v + 14, 2, 2) ||
-		    !is_digits(v + 17, 2, 2))
-			return -1;
-		h = (unsigned)digits_value(v + 11, 2);
-		m = (unsigned)digits_value(v + 14, 2);
-		s = (unsigned)digits_value(v + 17, 2);
-		if (h > 23 || m > 59 || s > 59)
-			return -1;
-		tm.tm_hour = (int)h;
-		tm.tm_min = (int)m;
-		tm.tm_sec = (int)s;
+/* What follows a time: "Z", "+07:00", "+0700", "-03:30", or nothing (the
+ * node's own zone). Seconds east of UTC; false if malformed. */
+static bool
+zone_value(const char *v, size_t len, size_t i, int32_t local_s, int32_t *ret)
+{
+	int32_t sign;
+	unsigned h, m;
+
+	if (i == len) {
+		*ret = local_s;
+		return true;
 	}
-	tm.tm_year = (int)(d / 10000) - 1900;
-	tm.tm_mon = (int)(d / 100 % 100) - 1;
-	tm.tm_mday = (int)(d % 100);
-	return (int64_t)timegm(&tm);
+	if (v[i] == 'Z' && i + 1 == len) {
+		*ret = 0;
+		return true;
+	}
+	if (v[i] != '+' && v[i] != '-')
+		return false;
+	sign = v[i] == '-' ? -1 : 1;
+	if (!two_digits(v, len, i + 1, &h))
+		return false;
+	i += 3;
+	if (i < len && v[i] == ':')
+		i++;
+	if (!two_digits(v, len, i, &m) || i + 2 != len || h > 14 || m > 59)
+		return false;
+	*ret = sign * (int32_t)(h * 3600 + m * 60);
+	return true;
+}
+
+/* A date alone (midnight UTC), or a date, 'T' or a space, HH:MM[:SS[.fraction]]
+ * and a zone (zone_value): to Unix seconds, the fraction dropped. False if bad. */
+static bool
+time_value(const char *v, size_t len, int32_t local_s, int64_t *ret)
+{
+	unsigned h, m, s = 0;
+	size_t i, start;
+	int32_t zone;
+	uint32_t d;
+
+	if (len < 10 || len > 40 || (d = date_value(v, 10)) == 0)
+		return false;
+	*ret = calendar_days(d) * 86400;
+	if (len == 10)
+		return true;
+	if ((v[10] != 'T' && v[10] != ' ') || !two_digits(v, len, 11, &h) || len < 16 ||
+	    v[13] != ':' || !two_digits(v, len, 14, &m))
+		return false;
+	i = 16;
+	if (i < len && v[i] == ':') {
+		if (!two_digits(v, len, i + 1, &s))
+			return false;
+		i += 3;
+		if (i < len && v[i] == '.') {
+			for (start = ++i; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+				;
+			if (i == start || i - start > 9)
+				return false;
+		}
+	}
+	if (h > 23 || m > 59 || s > 59 || !zone_value(v, len, i, local_s, &zone))
+		return false;
+	*ret += (int64_t)h * 3600 + m * 60 + s - zone;
+	return true;
 }
 
 static void
@@ -409,8 +593,9 @@ parse_recorded_at(struct ingest *in, const char *v, size_t len, struct record *r
 		rec->recorded_at = 0;
 		return;
 	}
-	if ((t = time_value(v, len)) < 0) {
-		row_error(in, "recorded_at: '%.32s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", v);
+	if (!time_value(v, len, in->tz_offset_s, &t) || t < 0) {
+		row_error(in, "recorded_at: '%.32s' is not YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, "
+			  "YYYY-MM-DDTHH:MM:SS+07:00 or YYYY-MM-DD HH:MM:SS", v);
 		return;
 	}
 	if (t > (int64_t)(in->wall_ms / 1000) + INGEST_FUTURE_SLACK_S) {
@@ -482,16 +667,21 @@ load_person(struct ingest *in, const struct row *rw, const struct nik *n, struct
 	return rw->val[F_NAME] != NULL && rw->val[F_KECAMATAN] != NULL;
 }
 
+/* Every field, whatever its length: the parsers read values as C strings, so
+ * a NUL would end one early ("3201111002020002\0..." would pass as a NIK). */
 static bool
-check_utf8(struct ingest *in, const struct row *rw)
+check_bytes(struct ingest *in, const struct row *rw)
 {
 	bool ok = true;
 	size_t f;
 
 	for (f = 0; f < F_COUNT; f++) {
-		if (rw->val[f] == NULL || rw->len[f] > INGEST_FIELD_CAP)
+		if (rw->val[f] == NULL)
 			continue;
-		if (!record_utf8_is_valid(rw->val[f], rw->len[f])) {
+		if (rw->nul[f]) {
+			row_error(in, "%s: contains a NUL byte", field_names[f]);
+			ok = false;
+		} else if (rw->bad_utf8[f]) {
 			row_error(in, "%s: invalid UTF-8", field_names[f]);
 			ok = false;
 		}
@@ -527,9 +717,9 @@ apply_fields(struct ingest *in, const struct row *rw, const struct nik *n, struc
 	if (in->res.errors == errors)
 		place_desa(in, rw, old_kec, rec);
 	if (rw->val[F_ON_DPT])
-		parse_on_dpt(in, rw->val[F_ON_DPT], rec);
+		parse_on_dpt(in, rw->val[F_ON_DPT], rw->len[F_ON_DPT], rec);
 	if (rw->val[F_STATUS])
-		parse_status(in, rw->val[F_STATUS], rec);
+		parse_status(in, rw->val[F_STATUS], rw->len[F_STATUS], rec);
 	if (rw->val[F_RECORDED_AT])
 		parse_recorded_at(in, rw->val[F_RECORDED_AT], rw->len[F_RECORDED_AT], rec);
 	if (rw->val[F_SITE])
@@ -615,7 +805,7 @@ process_row(struct ingest *in, const struct row *rw)
 	struct nik n;
 
 	in->res.rows++;
-	if (!check_utf8(in, rw))
+	if (!check_bytes(in, rw))
 		return;
 	if (rw->val[F_NIK] == NULL) {
 		row_error(in, "nik: missing");
@@ -633,15 +823,69 @@ process_row(struct ingest *in, const struct row *rw)
 
 /* ---- CSV ---- */
 
+/* JSON keys: the English names only (column_words has the CSV ones). */
 static enum field
-field_by_name(const char *s, size_t n_fields)
+field_by_name(const char *s)
 {
 	size_t f;
 
-	for (f = 0; f < n_fields; f++)
+	for (f = 0; f < F_COUNT; f++)
 		if (strcmp(s, field_names[f]) == 0)
 			return (enum field)f;
 	return F_COUNT;
+}
+
+/* CSV column names: each field's own and the Indonesian ones, compared folded
+ * (fold_word: "Tanggal Lahir" = "TANGGAL_LAHIR"). Listed in ktpctl(8). */
+static const struct word column_words[] = {
+	{ "nik", F_NIK },
+	{ "name", F_NAME }, { "nama", F_NAME },
+	{ "sex", F_SEX }, { "jenis_kelamin", F_SEX }, { "jk", F_SEX },
+	{ "birth_date", F_BIRTH_DATE }, { "tanggal_lahir", F_BIRTH_DATE },
+	{ "tgl_lahir", F_BIRTH_DATE },
+	{ "kecamatan", F_KECAMATAN }, { "kode_kec", F_KECAMATAN },
+	{ "desa", F_DESA }, { "kelurahan", F_DESA }, { "kode_desa", F_DESA },
+	{ "on_dpt", F_ON_DPT }, { "dpt", F_ON_DPT },
+	{ "status", F_STATUS }, { "status_rekam", F_STATUS },
+	{ "recorded_at", F_RECORDED_AT }, { "tanggal_rekam", F_RECORDED_AT },
+	{ "site", F_SITE }, { "lokasi", F_SITE },
+	{ "operator", F_OPERATOR }, { "petugas", F_OPERATOR },
+};
+
+/* An unknown column that holds another separator is most often a file cut
+ * with the wrong one: say which was found. */
+static void
+unknown_column(struct ingest *in, const char *name, size_t len)
+{
+	const char *other = memchr(name, ';', len) ? "';'" : memchr(name, '\t', len) ? "a tab" :
+			    memchr(name, ',', len) ? "','" : NULL;
+
+	if (other != NULL)
+		row_error(in, "header: unknown column '%.32s' contains %s, but the separator "
+			  "found is '%c'", name, other, in->sep);
+	else
+		row_error(in, "header: unknown column '%.32s'", name);
+}
+
+static enum field
+column_field(const struct ingest *in, size_t i)
+{
+	int f = word_value(column_words, NWORDS(column_words), in->fbuf[i], in->flen[i]);
+
+	return f < 0 ? F_COUNT : (enum field)f;
+}
+
+/* Bytes of column i kept in fbuf. */
+static size_t
+stored_len(const struct ingest *in, size_t i)
+{
+	return in->flen[i] < INGEST_FIELD_CAP ? in->flen[i] : INGEST_FIELD_CAP;
+}
+
+static bool
+field_has_nul(const struct ingest *in, size_t i)
+{
+	return memchr(in->fbuf[i], '\0', stored_len(in, i)) != NULL || in->tail[i].nul;
 }
 
 static void
@@ -659,9 +903,13 @@ parse_header(struct ingest *in)
 	}
 	in->n_cols = in->nf;
 	for (i = 0; i < in->nf; i++) {
-		f = field_by_name(in->fbuf[i], F_CSV_COUNT);
-		if (f == F_COUNT) {
-			row_error(in, "header: unknown column '%.32s'", in->fbuf[i]);
+		f = column_field(in, i);
+		if (field_has_nul(in, i)) {
+			row_error(in, "header: column %zu contains a NUL byte", i + 1);
+			in->header_bad = true;
+			f = F_COUNT;
+		} else if (f == F_COUNT) {
+			unknown_column(in, in->fbuf[i], stored_len(in, i));
 			in->header_bad = true;
 		} else if (seen[f]) {
 			row_error(in, "header: duplicate column '%s'", field_names[f]);
@@ -680,7 +928,8 @@ parse_header(struct ingest *in)
 static void
 csv_row(struct ingest *in)
 {
-	struct row rw = {{NULL}, {0}};
+	struct row rw = {0};
+	enum field f;
 	size_t i;
 
 	if (!in->header_done) {
@@ -701,22 +950,35 @@ csv_row(struct ingest *in)
 		return;
 	}
 	for (i = 0; i < in->n_cols; i++) {
-		rw.val[in->col_field[i]] = in->fbuf[i];
-		rw.len[in->col_field[i]] = in->flen[i];
+		f = (enum field)in->col_field[i];
+		rw.val[f] = in->fbuf[i];
+		rw.len[f] = in->flen[i];
+		if (in->flen[i] > INGEST_FIELD_CAP) {
+			rw.nul[f] = in->tail[i].nul;
+			rw.bad_utf8[f] = in->tail[i].bad || in->tail[i].need > 0;
+		} else {	/* record_utf8_is_valid refuses a NUL too: one pass mostly */
+			rw.bad_utf8[f] = !record_utf8_is_valid(in->fbuf[i], in->flen[i]);
+			rw.nul[f] = rw.bad_utf8[f] && memchr(in->fbuf[i], '\0', in->flen[i]);
+		}
 	}
 	process_row(in, &rw);
 }
 
 static void
+start_field(struct ingest *in, size_t i)
+{
+	in->flen[i] = 0;
+	memset(&in->tail[i], 0, sizeof(in->tail[i]));
+}
+
+static void
 csv_end_field(struct ingest *in)
 {
-	if (in->nf < INGEST_MAX_COLS) {
-		in->fbuf[in->nf][in->flen[in->nf] < INGEST_FIELD_CAP ? in->flen[in->nf]
-								   : INGEST_FIELD_CAP] = '\0';
-	}
+	if (in->nf < INGEST_MAX_COLS)
+		in->fbuf[in->nf][stored_len(in, in->nf)] = '\0';
 	in->nf++;
 	if (in->nf < INGEST_MAX_COLS)
-		in->flen[in->nf] = 0;
+		start_field(in, in->nf);
 }
 
 static void
@@ -727,24 +989,67 @@ csv_end_row(struct ingest *in)
 	if (!(in->nf == 1 && in->flen[0] == 0 && !in->row_started) && in->fatal == 0)
 		csv_row(in);
 	in->nf = 0;
-	in->flen[0] = 0;
+	start_field(in, 0);
 	in->bad_quote_col = -1;
 	in->row_started = false;
 	in->line++;
 	in->row_line = in->line;
 }
 
-/* Appends to the current field; past the cap only the length grows. */
+/* The strict UTF-8 of record_utf8_is_valid, a byte at a time (Unicode 15,
+ * table 3-7), and any NUL. */
+static void
+utf8_scan(struct utf8_scan *u, const uint8_t *p, size_t n)
+{
+	size_t i;
+	uint8_t c;
+
+	for (i = 0; i < n; i++) {
+		c = p[i];
+		u->nul |= c == 0;
+		if (u->need > 0) {
+			if (c < u->lo || c > u->hi)
+				u->bad = true;
+			u->need--;
+			u->lo = 0x80;
+			u->hi = 0xbf;
+			continue;
+		}
+		if (c < 0x80)
+			continue;
+		u->lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+		u->hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			u->need = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			u->need = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			u->need = 3;
+		else
+			u->bad = true;
+	}
+}
+
+/* Appends to the current field; past the cap only the length grows, and the
+ * bytes are checked as they pass (from the field's start, once it is long). */
 static void
 csv_add_run(struct ingest *in, const uint8_t *p, size_t n)
 {
-	size_t *len, room;
+	size_t *len, room, keep;
 
 	if (in->nf >= INGEST_MAX_COLS)
 		return;
 	len = &in->flen[in->nf];
 	room = *len < INGEST_FIELD_CAP ? INGEST_FIELD_CAP - *len : 0;
-	memcpy(in->fbuf[in->nf] + *len, p, n < room ? n : room);
+	keep = n < room ? n : room;
+	if (keep > 0)
+		memcpy(in->fbuf[in->nf] + *len, p, keep);
+	if (keep < n) {
+		if (*len + keep == INGEST_FIELD_CAP)
+			utf8_scan(&in->tail[in->nf], (const uint8_t *)in->fbuf[in->nf],
+				  INGEST_FIELD_CAP);
+		utf8_scan(&in->tail[in->nf], p + keep, n - keep);
+	}
 	*len += n;
 }
 
@@ -773,7 +1078,7 @@ csv_byte(struct ingest *in, uint8_t c)
 		}
 		/* FALLTHROUGH */
 	case CSV_UNQUOTED:
-		if (c == ',') {
+		if (c == in->sep) {
 			csv_end_field(in);
 			in->cs = CSV_FIELD_START;
 			in->row_started = true;
@@ -798,7 +1103,7 @@ csv_byte(struct ingest *in, uint8_t c)
 		if (c == '"') {
 			csv_add(in, c);
 			in->cs = CSV_QUOTED;
-		} else if (c == ',' || c == '\n' || c == '\r') {
+		} else if (c == in->sep || c == '\n' || c == '\r') {
 			in->cs = CSV_UNQUOTED;
 			csv_byte(in, c);
 		} else {
@@ -813,7 +1118,7 @@ csv_byte(struct ingest *in, uint8_t c)
 
 /* Length of the run of bytes at p that csv_byte would only append. */
 static size_t
-plain_run(enum csv_state cs, const uint8_t *p, size_t len)
+plain_run(enum csv_state cs, uint8_t sep, const uint8_t *p, size_t len)
 {
 	size_t i = 0;
 
@@ -821,7 +1126,7 @@ plain_run(enum csv_state cs, const uint8_t *p, size_t len)
 		while (i < len && p[i] != '"' && p[i] != '\n')
 			i++;
 	} else if (cs == CSV_UNQUOTED || cs == CSV_FIELD_START) {
-		while (i < len && p[i] != ',' && p[i] != '"' && p[i] != '\n' && p[i] != '\r')
+		while (i < len && p[i] != sep && p[i] != '"' && p[i] != '\n' && p[i] != '\r')
 			i++;
 	}
 	return i;
@@ -829,12 +1134,12 @@ plain_run(enum csv_state cs, const uint8_t *p, size_t len)
 
 /* Runs of ordinary bytes are copied at once; csv_byte takes the rest. */
 static void
-csv_feed(struct ingest *in, const uint8_t *p, size_t len)
+csv_run(struct ingest *in, const uint8_t *p, size_t len)
 {
 	size_t i = 0, n;
 
 	while (i < len && in->fatal == 0) {
-		n = plain_run(in->cs, p + i, len - i);
+		n = plain_run(in->cs, (uint8_t)in->sep, p + i, len - i);
 		if (n > 0) {
 			csv_add_run(in, p + i, n);
 			if (in->cs == CSV_FIELD_START)
@@ -846,9 +1151,67 @@ csv_feed(struct ingest *in, const uint8_t *p, size_t len)
 	}
 }
 
+/* The separator is ';' when the first line has more semicolons than commas
+ * outside quotes (a spreadsheet saving CSV in an Indonesian locale), else ','.
+ * The held line then goes through the parser. */
+static void
+decide_separator(struct ingest *in)
+{
+	size_t i, commas = 0, semicolons = 0;
+	bool quoted = false;
+
+	for (i = 0; i < in->hlen; i++) {
+		if (in->hbuf[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && in->hbuf[i] == ',')
+			commas++;
+		else if (!quoted && in->hbuf[i] == ';')
+			semicolons++;
+	}
+	in->sep = semicolons > commas ? ';' : ',';
+	csv_run(in, (const uint8_t *)in->hbuf, in->hlen);
+}
+
+/* Holds the first line back until its end, or INGEST_HEADER_CAP bytes of it.
+ * Returns the bytes of p taken. */
+static size_t
+hold_first_line(struct ingest *in, const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+	bool end = false;
+
+	while (i < len && !end && in->hlen < sizeof(in->hbuf)) {
+		in->hbuf[in->hlen++] = (char)p[i];
+		if (p[i] == '"')
+			in->hquoted = !in->hquoted;
+		else if (!in->hquoted && (p[i] == '\n' || p[i] == '\r'))
+			end = true;
+		i++;
+	}
+	if (end || in->hlen == sizeof(in->hbuf))
+		decide_separator(in);
+	return i;
+}
+
+static void
+csv_feed(struct ingest *in, const uint8_t *p, size_t len)
+{
+	size_t n;
+
+	if (in->sep == 0) {
+		n = hold_first_line(in, p, len);
+		p += n;
+		len -= n;
+	}
+	if (in->sep != 0)
+		csv_run(in, p, len);
+}
+
 static void
 csv_finish(struct ingest *in)
 {
+	if (in->sep == 0)
+		decide_separator(in);
 	if (in->cs == CSV_QUOTED) {
 		in->res.rows += in->header_done;
 		row_error(in, "row: unterminated quoted field");
@@ -896,14 +1259,14 @@ json_text(json_t *v, char *buf, size_t cap, size_t *ret_len)
 static void
 json_row(struct ingest *in, json_t *obj)
 {
-	struct row rw = {{NULL}, {0}};
+	struct row rw = {0};
 	const char *key;
 	json_t *v;
 	enum field f;
 	bool bad = false;
 
 	json_object_foreach(obj, key, v) {
-		f = field_by_name(key, F_COUNT);
+		f = field_by_name(key);
 		if (f == F_COUNT) {
 			row_error(in, "%.32s: unknown field", key);
 			bad = true;
@@ -941,15 +1304,16 @@ json_line(struct ingest *in)
 	json_t *obj;
 	size_t len = in->llen;
 
+	/* Past the cap only the length was counted: lbuf holds INGEST_LINE_CAP bytes. */
+	if (len > INGEST_LINE_CAP) {
+		in->res.rows++;
+		row_error(in, "row: %zu bytes, limit %u", len, INGEST_LINE_CAP);
+		return;
+	}
 	if (len > 0 && in->lbuf[len - 1] == '\r')
 		len--;
 	if (len == 0)
 		return;
-	if (in->llen > INGEST_LINE_CAP) {
-		in->res.rows++;
-		row_error(in, "row: %zu bytes, limit %u", in->llen, INGEST_LINE_CAP);
-		return;
-	}
 	if (!record_utf8_is_valid(in->lbuf, len)) {
 		in->res.rows++;
 		row_error(in, "row: invalid UTF-8");
@@ -1071,6 +1435,18 @@ fail:
 	free(in->res.msgs);
 	free(in);
 	return r;
+}
+
+void
+ingest_set_areas(struct ingest *in, const struct area_table *areas)
+{
+	in->areas = areas;
+}
+
+void
+ingest_set_tz_offset(struct ingest *in, int32_t offset_s)
+{
+	in->tz_offset_s = offset_s;
 }
 
 int

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct area_table;
 struct ktp_err;
 struct journal;
 struct ingest;
@@ -31,6 +32,14 @@ struct ingest_result {
  * kecamatan codes to this regency. Starts a journal transaction. */
 int	ingest_begin(struct journal *j, uint16_t node_id, enum ingest_format fmt, const char *name,
 		     uint64_t wall_ms, struct ingest **ret, struct ktp_err *err);
+/* Before the first ingest_feed. areas: this regency's part of the code table;
+ * a kecamatan or desa not in it is refused ("kecamatan: 150712 is not a
+ * kecamatan of 1507 Kabupaten Tanjung Jabung Timur"). NULL (the default)
+ * checks the codes' form only. Borrowed until ingest_finish or ingest_abort. */
+void	ingest_set_areas(struct ingest *in, const struct area_table *areas);
+/* Seconds east of UTC for times a file gives without an offset
+ * ("2024-06-01 10:00:00"); 0 by default. */
+void	ingest_set_tz_offset(struct ingest *in, int32_t offset_s);
 int	ingest_feed(struct ingest *in, const uint8_t *data, size_t len, struct ktp_err *err);
 /* Commits if there were no errors (then *ret is the summary), else rolls
  * back and returns -EINVAL with the messages in *ret. Frees in either way;

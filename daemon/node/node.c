@@ -1401,6 +1401,17 @@ node_tz_offset(const struct node *n)
 	return n->tz.offset_s;
 }
 
+bool
+node_checks_area_codes(struct node *n)
+{
+	bool check;
+
+	pthread_mutex_lock(&n->lock);
+	check = n->conf.check_area_codes;
+	pthread_mutex_unlock(&n->lock);
+	return check;
+}
+
 int
 node_open(const char *conf_path, struct node_conf *conf, struct node **ret,
 	  struct ktp_err *err)

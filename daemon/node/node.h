@@ -40,6 +40,8 @@ int	node_load_places(const struct node_conf *c, struct area_table **ret_areas,
 const struct area_table *node_areas(const struct node *n);
 /* Seconds east of UTC of [node] timezone, for local times in imported files. */
 int32_t	node_tz_offset(const struct node *n);
+/* [import] check_area_codes: imports refuse kecamatan and desa not in node_areas. */
+bool	node_checks_area_codes(struct node *n);
 int	node_open(const char *conf_path, struct node_conf *conf, struct node **ret,
 		  struct ktp_err *err);
 /* Starts the control socket, netwatch and the push thread, sends READY=1 and

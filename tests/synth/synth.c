@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "area.h"
 #include "calendar.h"
 #include "hlc.h"
 #include "nik.h"
@@ -77,6 +78,7 @@ static const char family_names[] =
 #define WORDS_MAX	200
 #define DAY_S		86400
 #define OPERATORS_MAX	40
+#define MADE_UP_KEC_MAX	25	/* kecamatan of a regency without a code table */
 
 struct words {
 	const char	*w[WORDS_MAX];
@@ -89,6 +91,7 @@ struct kec {
 	unsigned	ndesa;		/* desa and kelurahan */
 	unsigned	nkel;		/* the first nkel are kelurahan (1001..) */
 	unsigned	weight;		/* share of the population */
+	uint64_t	*desa;		/* from the code table: its ndesa codes; else NULL */
 };
 
 /* What changes over a person's life; the rest comes from seed. */
@@ -183,7 +186,7 @@ make_regency(struct synth *s)
 {
 	unsigned i;
 
-	s->nkec = 10 + pick(&s->rng, SYNTH_KECAMATAN_MAX - 10 + 1);
+	s->nkec = 10 + pick(&s->rng, MADE_UP_KEC_MAX - 10 + 1);
 	for (i = 0; i < s->nkec; i++) {
 		s->kec[i].code = (uint32_t)s->regency * 100 + i + 1;
 		s->kec[i].ndesa = 8 + pick(&s->rng, 13);
@@ -217,11 +220,60 @@ synth_new(uint64_t seed, uint16_t regency)
 	return s;
 }
 
+static void *xcalloc(size_t n, size_t size);
+
+/* The real kecamatan and desa of the regency replace the made-up ones. The
+ * generator's stream has made its draws for those already, so persons,
+ * statuses and events stay those of synth_new; weights come from a stream
+ * of their own. */
+static int
+take_areas(struct synth *s, uint64_t seed, const struct area_table *t)
+{
+	uint64_t codes[SYNTH_KECAMATAN_MAX], x = seed ^ UINT64_C(0x6b6563616d617461);
+	size_t n = area_children(t, AREA_KECAMATAN, s->regency, codes, SYNTH_KECAMATAN_MAX);
+	unsigned i;
+
+	if (n == 0 || n > SYNTH_KECAMATAN_MAX)
+		return -EINVAL;
+	s->nkec = (unsigned)n;
+	s->weight_sum = 0;
+	for (i = 0; i < s->nkec; i++) {
+		s->kec[i].code = (uint32_t)codes[i];
+		s->kec[i].nkel = 0;
+		s->kec[i].weight = 2 + pick(&x, 9);
+		s->weight_sum += s->kec[i].weight;
+		n = area_children(t, AREA_DESA, codes[i], NULL, 0);
+		if (n == 0)
+			continue;
+		s->kec[i].desa = xcalloc(n, sizeof(uint64_t));
+		s->kec[i].ndesa = (unsigned)area_children(t, AREA_DESA, codes[i],
+							  s->kec[i].desa, n);
+	}
+	return 0;
+}
+
+struct synth *
+synth_new_areas(uint64_t seed, uint16_t regency, const struct area_table *areas)
+{
+	struct synth *s = synth_new(seed, regency);
+
+	if (s != NULL && take_areas(s, seed, areas) < 0) {
+		synth_free(s);
+		errno = EINVAL;
+		return NULL;
+	}
+	return s;
+}
+
 void
 synth_free(struct synth *s)
 {
+	unsigned i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->nkec; i++)
+		free(s->kec[i].desa);
 	free(s->male.buf);
 	free(s->female.buf);
 	free(s->family.buf);
@@ -283,7 +335,7 @@ person_traits(const struct synth *s, uint64_t seed)
 	t.female = chance(&x, 505);
 	t.sex_other = chance(&x, 2);
 	t.kec = pick_kecamatan(s, &x);
-	t.desa = pick(&x, s->kec[t.kec].ndesa);
+	t.desa = s->kec[t.kec].ndesa ? pick(&x, s->kec[t.kec].ndesa) : 0;
 	t.nik_area = pick_nik_area(s, &x, t.kec);
 	t.name_seed = splitmix(&x);
 	return t;
@@ -434,8 +486,11 @@ fill_record(const struct synth *s, const struct person *p, struct record *out)
 	 * contradicts the NIK, and the generated files must import. */
 	out->birth_date = p->birth;
 	out->kecamatan = k->code;
-	out->desa = (uint64_t)k->code * 10000 +
-		    (t.desa < k->nkel ? 1001 + t.desa : 2001 + t.desa - k->nkel);
+	if (k->desa != NULL)
+		out->desa = k->desa[t.desa];
+	else if (k->ndesa > 0)
+		out->desa = (uint64_t)k->code * 10000 +
+			    (t.desa < k->nkel ? 1001 + t.desa : 2001 + t.desa - k->nkel);
 	out->on_dpt = p->on_dpt != 0;
 	out->status = p->status;
 	out->recorded_at = p->recorded_at;

@@ -7,16 +7,23 @@
 
 #include <stdint.h>
 
+struct area_table;
 struct record;
 struct synth;
 
-/* Kecamatan codes (PPRRKK) of the regency: synth_new picks 10..25 of them. */
-#define SYNTH_KECAMATAN_MAX 25
+/* Kecamatan of a regency: synth_new makes up 10..25 codes (PPRR01..), the
+ * code table has up to 51 (95.03). */
+#define SYNTH_KECAMATAN_MAX 64
 
 /* A generator for regency PPRR (e.g. 3201; the province must be a real one).
  * Same seed and regency: same persons and events, in the same order.
  * Trivial allocator: NULL with errno (EINVAL bad regency, ENOMEM). */
 struct synth *synth_new(uint64_t seed, uint16_t regency);
+/* The same persons and events, living in the regency's real kecamatan and
+ * desa from the code table (area_table_load of the regency or more), as a
+ * node that checks codes on import takes them. NULL with errno EINVAL when
+ * the table has no kecamatan of the regency. */
+struct synth *synth_new_areas(uint64_t seed, uint16_t regency, const struct area_table *areas);
 void	synth_free(struct synth *s);			/* NULL is a no-op */
 
 /* A new person as first imported at `now` (Unix seconds UTC): a unique

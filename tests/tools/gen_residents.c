@@ -3,7 +3,11 @@
  * Persons and events come from the synthetic generator (tests/synth): the same seed, regency
  * and time give the same file, so an event file made later matches the residents file.
  *
- *   gen_residents [-r REGENCY] [-n COUNT] [-s SEED] [-t UNIX-TIME] [-u EVENTS]
+ *   gen_residents [-r REGENCY] [-n COUNT] [-s SEED] [-t UNIX-TIME] [-u EVENTS] [-a AREA_DIR]
+ *
+ * Persons live in the regency's real kecamatan and desa, from the code table in AREA_DIR
+ * (default: $AREA_DIR, else the tree's protocol/areas beside this program's build directory,
+ * else the installed one), as a node checking codes on import takes them.
  *
  * Without -u: COUNT persons (default 1000, regency 3201, seed 1, time now) with every column
  * ktpctl import takes. With -u: the same COUNT persons are made silently, then EVENTS
@@ -12,6 +16,8 @@
  * allow is an error that names both numbers. Never used by the daemons; exit 0 ok,
  * 1 failure, 2 usage. */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "area.h"
+#include "err.h"
 #include "record.h"
 #include "synth.h"
 
@@ -32,13 +40,14 @@ struct opts {
 	uint64_t	seed;
 	int64_t		now;
 	uint64_t	events;
+	const char	*area_dir;
 };
 
 static void
 usage(void)
 {
 	fputs("usage: gen_residents [-r regency] [-n count] [-s seed] [-t unix-time] "
-	      "[-u events]\n", stderr);
+	      "[-u events] [-a area-dir]\n", stderr);
 	exit(2);
 }
 
@@ -163,7 +172,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	uint64_t v;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "r:n:s:t:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "r:n:s:t:u:a:")) != -1) {
 		switch (ch) {
 		case 'r':
 			if (!parse_u64(optarg, 9999, &v))
@@ -187,12 +196,65 @@ parse_opts(int argc, char **argv, struct opts *o)
 			if (!parse_u64(optarg, MAX_COUNT, &o->events))
 				usage();
 			break;
+		case 'a':
+			o->area_dir = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+}
+
+/* -a, $AREA_DIR, the protocol/areas of the tree this was built in (found
+ * upwards from the program: build/tools, build/san/tools), or the installed
+ * table. */
+static const char *
+area_dir(const struct opts *o, char *buf, size_t cap)
+{
+	static const char *const up[] = { "/../..", "/../../.." };
+	char exe[PATH_MAX];
+	const char *dir;
+	ssize_t n;
+	size_t i;
+
+	if (o->area_dir != NULL)
+		return o->area_dir;
+	if (getenv("AREA_DIR") != NULL && getenv("AREA_DIR")[0] != '\0')
+		return getenv("AREA_DIR");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return KTP_AREA_DIR;
+	exe[n] = '\0';
+	dir = dirname(exe);
+	for (i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
+		snprintf(buf, cap, "%s%s/protocol/areas/districts.csv", dir, up[i]);
+		if (access(buf, R_OK) == 0) {
+			*strrchr(buf, '/') = '\0';
+			return buf;
+		}
+	}
+	return KTP_AREA_DIR;
+}
+
+static struct synth *
+make_synth(const struct opts *o)
+{
+	struct area_table *t = NULL;
+	struct ktp_err err = {0};
+	char buf[PATH_MAX + 64];
+	struct synth *s;
+
+	if (area_table_load(area_dir(o, buf, sizeof(buf)), o->regency, &t, &err) < 0) {
+		fprintf(stderr, "gen_residents: %s\n", err.msg);
+		return NULL;
+	}
+	if ((s = synth_new_areas(o->seed, o->regency, t)) == NULL)
+		fprintf(stderr, "gen_residents: regency '%04u': %s\n", o->regency,
+			errno == EINVAL ? "no kecamatan in the code table" : strerror(errno));
+	area_table_free(t);
+	return s;
 }
 
 int
@@ -206,10 +268,8 @@ main(int argc, char **argv)
 	int rc;
 
 	parse_opts(argc, argv, &o);
-	if ((s = synth_new(o.seed, o.regency)) == NULL) {
-		fprintf(stderr, "gen_residents: regency '%04u': %s\n", o.regency, strerror(errno));
+	if ((s = make_synth(&o)) == NULL)
 		return 1;
-	}
 	rc = generate(stdout, s, &o, &events);
 	synth_free(s);
 	if (rc < 0) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 
+#include "area.h"
 #include "err.h"
 #include "nik.h"
 #include "record.h"
@@ -152,6 +153,58 @@ test_synth_journal_stamps_increase(void **state)
 	synth_free(s);
 }
 
+/* Persons from the code table live in real kecamatan and desa of the regency
+ * only, spread over most of them, deterministically, and the generator's
+ * persons and events are those of synth_new (only where they live differs). */
+static void
+test_synth_with_areas_uses_real_codes_only(void **state)
+{
+	const char *dir = getenv("AREA_DIR") ? getenv("AREA_DIR") : "protocol/areas";
+	struct synth *a = NULL, *b = NULL, *plain = synth_new(5, 3201);
+	struct area_table *t = NULL;
+	uint32_t kec[SYNTH_KECAMATAN_MAX];
+	struct record ra, rb, rp;
+	struct ktp_err err = {0};
+	bool seen[SYNTH_KECAMATAN_MAX] = {false};
+	unsigned i, k, nkec, nseen = 0, with_desa = 0;
+
+	(void)state;
+	assert_int_equal(area_table_load(dir, 3201, &t, &err), 0);
+	assert_non_null(a = synth_new_areas(5, 3201, t));
+	assert_non_null(b = synth_new_areas(5, 3201, t));
+	nkec = synth_kecamatans(a, kec, SYNTH_KECAMATAN_MAX);
+	assert_int_equal(nkec, area_count(t, AREA_KECAMATAN));	/* 40 in Kabupaten Bogor */
+	assert_int_equal(nkec, 40);
+	for (i = 0; i < 5000; i++) {
+		synth_journal_next(a, &ra, NOW);
+		synth_journal_next(b, &rb, NOW);
+		synth_journal_next(plain, &rp, NOW);
+		assert_memory_equal(&ra, &rb, sizeof(ra));
+		assert_int_equal(ra.status, rp.status);
+		assert_int_equal(ra.birth_date, rp.birth_date);
+		assert_non_null(area_name(t, AREA_KECAMATAN, ra.kecamatan));
+		if (ra.desa != 0) {
+			assert_non_null(area_name(t, AREA_DESA, ra.desa));
+			assert_int_equal(ra.desa / 10000, ra.kecamatan);
+			with_desa++;
+		}
+		for (k = 0; k < nkec; k++)
+			if (kec[k] == ra.kecamatan && !seen[k]) {
+				seen[k] = true;
+				nseen++;
+			}
+	}
+	assert_int_equal(with_desa, 5000);
+	assert_int_equal(nseen, nkec);
+	errno = 0;
+	assert_null(synth_new_areas(1, 3202, t));		/* not in this table */
+	assert_int_equal(errno, EINVAL);
+	synth_free(a);
+	synth_free(b);
+	synth_free(plain);
+	area_table_free(t);
+}
+
 int
 main(void)
 {
@@ -161,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_synth_persons_are_valid_and_unique),
 		cmocka_unit_test(test_synth_update_moves_a_person_one_status_on),
 		cmocka_unit_test(test_synth_journal_stamps_increase),
+		cmocka_unit_test(test_synth_with_areas_uses_real_codes_only),
 	};
 
 	return cmocka_run_group_tests_name("synth", tests, NULL, NULL);

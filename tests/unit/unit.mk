@@ -15,7 +15,7 @@ test_pusher_DEPS := daemon/node/pusher.c protocol/chain.c protocol/err.c
 test_dashboard_DEPS := daemon/hub/dashboard.c protocol/nik.c protocol/err.c
 test_varint_DEPS := protocol/varint.c
 test_nik_DEPS := protocol/nik.c protocol/err.c
-test_record_DEPS := protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c tests/synth/synth.c protocol/calendar.c
+test_record_DEPS := protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c tests/synth/synth.c protocol/calendar.c daemon/common/area.c daemon/common/fileio.c
 test_hlc_DEPS := protocol/hlc.c
 test_chain_DEPS := protocol/chain.c protocol/err.c protocol/record.c protocol/calendar.c protocol/varint.c protocol/nik.c
 test_netwatch_DEPS := daemon/node/netwatch.c protocol/err.c
@@ -38,11 +38,11 @@ test_report_DEPS := $(HUBCORE_TEST_DEPS)
 test_journal_DEPS := daemon/node/journal.c daemon/common/db.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/hlc.c protocol/chain.c protocol/batch.c protocol/seal.c \
 	protocol/keytext.c protocol/err.c
-test_ingest_DEPS := daemon/node/ingest.c $(test_journal_DEPS)
+test_ingest_DEPS := daemon/node/ingest.c daemon/common/area.c daemon/common/fileio.c $(test_journal_DEPS)
 test_conf_DEPS := conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_conf_node_DEPS := conf/conf_node.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_conf_hub_DEPS := conf/conf_hub.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
-test_synth_DEPS := tests/synth/synth.c protocol/calendar.c protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c
+test_synth_DEPS := tests/synth/synth.c protocol/calendar.c protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c daemon/common/area.c daemon/common/fileio.c
 test_node_DEPS := daemon/node/node.c daemon/node/ctl_node.c daemon/node/pusher.c daemon/node/backoff.c daemon/node/netwatch.c daemon/node/journal.c daemon/node/ingest.c $(PROTO_SRCS) conf/conf.c conf/conf_node.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/evloop.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c daemon/common/sysd.c daemon/common/db.c daemon/common/area.c daemon/common/tzone.c
 test_hub_DEPS := daemon/hub/hub.c daemon/hub/nikdir.c daemon/hub/dashboard.c daemon/hub/enroll.c daemon/hub/metrics.c daemon/hub/http.c daemon/hub/ctl_hub.c daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c daemon/hub/report.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/db.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c protocol/ctlmsg.c protocol/batch.c protocol/seal.c protocol/keytext.c protocol/record.c protocol/calendar.c protocol/nik.c protocol/varint.c protocol/chain.c protocol/hlc.c protocol/err.c conf/conf.c conf/conf_hub.c daemon/common/area.c daemon/common/tzone.c
 test_calendar_DEPS := protocol/calendar.c
