@@ -17,14 +17,18 @@ static const char REPORT[] =
 	"\"last_sync\":\"2026-11-22T11:50:00Z\",\"acked\":1200,\"pending\":3,"
 	"\"kecamatan\":["
 	"{\"code\":\"320101\",\"persons\":110,\"dpt_unrecorded\":10,\"recorded_30d\":5,"
-	"\"on_dpt\":100,\"projected_completion\":\"2026-12-01\"},"
+	"\"on_dpt\":100,\"projected_completion\":\"2026-12-01\",\"on_track\":true},"
 	"{\"code\":\"320102\",\"persons\":1100,\"dpt_unrecorded\":900,\"recorded_30d\":0,"
-	"\"on_dpt\":1000,\"projected_completion\":null}]},"
+	"\"on_dpt\":1000,\"projected_completion\":null,\"on_track\":false}]},"
 	"{\"code\":\"3202\",\"name\":\"Sukabumi\",\"persons\":210000,\"dpt_unrecorded\":136200,\"recorded_30d\":300,"
 	"\"on_dpt\":200000,\"projected_completion\":\"2031-01-01\",\"on_track\":false,"
 	"\"last_sync\":\"2026-11-20T12:00:00Z\",\"kecamatan\":[]},"
-	"{\"code\":\"3203\",\"name\":\"Cianjur\",\"persons\":0,\"dpt_unrecorded\":0,\"recorded_30d\":0,"
-	"\"on_dpt\":0,\"projected_completion\":null,\"last_sync\":null,\"kecamatan\":[]}"
+	"{\"code\":\"3203\",\"name\":\"Cianjur\",\"persons\":0,\"dpt_unrecorded\":null,\"recorded_30d\":0,"
+	"\"on_dpt\":0,\"projected_completion\":null,\"on_track\":null,\"has_data\":false,"
+	"\"last_sync\":null,\"kecamatan\":[]},"
+	"{\"code\":\"3204\",\"name\":\"Bandung\",\"persons\":40,\"dpt_unrecorded\":0,\"recorded_30d\":0,"
+	"\"on_dpt\":0,\"projected_completion\":null,\"on_track\":true,\"has_data\":true,"
+	"\"last_sync\":null,\"kecamatan\":[]}"
 	"]}}";
 
 static json_t *
@@ -105,8 +109,8 @@ test_dashboard_marks_projection_after_election_late(void **state)
 	assert_non_null(strstr(html, "<td class=\"late\">1 Januari 2031 (terlambat)</td>"));
 	assert_non_null(strstr(html, "<td class=\"ok\">25 November 2026</td>"));
 	assert_non_null(strstr(html, "id=\"province-track\">terlambat</span>"));
-	/* 3203 sent nothing yet: not done, something to chase. */
-	assert_non_null(strstr(html, "<td class=\"late\">belum ada data</td>"));
+	/* 3203 sent nothing yet: neither done nor late, unknown; something to chase. */
+	assert_non_null(strstr(html, "<td class=\"unknown\">tidak diketahui</td>"));
 	free(html);
 }
 
@@ -153,7 +157,7 @@ test_dashboard_regency_sorts_kecamatan_by_unrecorded_and_escapes(void **state)
 	assert_null(strstr(html, "<Bogor>"));
 	assert_non_null(strstr(html, "<td class=\"late\">tidak ada perekaman (terlambat)</td>"));
 	assert_non_null(strstr(html, "<title>minggu mulai 2026-11-09: 80</title>"));
-	assert_non_null(strstr(html, "href=\"/v1/report.csv?regency=3201\""));
+	assert_non_null(strstr(html, "href=\"/v1/report.csv?regency=3201&amp;level=desa&amp;lang=id\""));
 	free(html);
 	assert_int_equal(dashboard_regency(&v, 3299, &html, &len, &err), -ENOENT);
 	assert_string_equal(err.msg, "dashboard: no regency 3299");
@@ -167,7 +171,7 @@ test_dashboard_progress_uses_the_languages_decimal_sign(void **state)
 	char *id = render_province(DASHBOARD_LANG_ID), *en = render_province(DASHBOARD_LANG_EN);
 
 	(void)state;
-	/* 3201: 172 200 of 175 000 recorded; 3203: nobody on the roll */
+	/* 3201: 172 200 of 175 000 recorded; 3204: nobody on the roll */
 	assert_non_null(strstr(id, "<progress max=\"175000\" value=\"172200\"></progress> 98,4%</td>"));
 	assert_non_null(strstr(en, "<progress max=\"175000\" value=\"172200\"></progress> 98.4%</td>"));
 	assert_non_null(strstr(id, "<progress max=\"1\" value=\"0\"></progress> 0,0%</td>"));
