@@ -168,6 +168,9 @@ FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefine
 		-fno-sanitize-recover=all $(INCS)
 FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs libsodium libzstd jansson)
 
+# A target that renders more than the protocol names its sources here.
+build/fuzz/fuzz_dashboard: daemon/hub/dashboard.c
+
 build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")

@@ -702,6 +702,8 @@ put_place(FILE *f, const json_t *row, const char *href)
 		fprintf(f, "<a href=\"%s\">", href);
 	put_escaped(f, name != NULL ? name : code);
 	fputs(href != NULL ? "</a>" : "", f);
+	if (name == NULL)
+		return;
 	fputs(" <span class=\"muted wide\">", f);
 	put_escaped(f, code);
 	fputs("</span>", f);
