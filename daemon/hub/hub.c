@@ -900,21 +900,6 @@ hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *e
 	return r;
 }
 
-/* The report behind a page: the province to kecamatan, or one regency down
- * to its desa, where the regency page sends its teams. */
-static int
-page_report(struct hub *h, uint16_t code, json_t **ret, struct ktp_err *err)
-{
-	struct report_opts o;
-	int r;
-
-	lock_report(h, code, &o);
-	o.level = code != 0 ? REPORT_LEVEL_DESA : REPORT_LEVEL_KECAMATAN;
-	r = report_json(h->store, &o, ret, err);
-	unlock_report(h);
-	return r;
-}
-
 static int
 render_page(struct hub *h, uint16_t code, struct dashboard_view *v, char **html,
 	    size_t *len, struct ktp_err *err)
@@ -922,7 +907,7 @@ render_page(struct hub *h, uint16_t code, struct dashboard_view *v, char **html,
 	json_t *report = NULL, *nodes = NULL, *weekly = NULL;
 	int r;
 
-	if ((r = page_report(h, code, &report, err)) < 0 ||
+	if ((r = hub_report_json(h, code, &report, err)) < 0 ||
 	    (r = hub_nodes_json(h, &nodes, err)) < 0 ||
 	    (code != 0 && (r = hub_weekly_json(h, code, &weekly, err)) < 0))
 		goto out;

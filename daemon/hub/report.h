@@ -12,16 +12,11 @@
 struct ktp_err;
 struct store;
 
-/* How deep the report goes below the regency: kecamatan (the default), or
- * desa under each kecamatan (needs one regency). */
-enum report_level { REPORT_LEVEL_KECAMATAN, REPORT_LEVEL_DESA };
-
 struct report_opts {
 	uint8_t		province;	/* 2-digit code */
 	uint32_t	election_date;	/* YYYYMMDD */
 	int64_t		now;		/* Unix seconds; passed in so tests pin it */
 	uint16_t	regency;	/* 0 = whole province */
-	enum report_level level;
 	const char	*(*regency_name)(uint16_t code, void *arg);	/* may be NULL */
 	/* Regencies reported even before they sent anything (the enrolled ones):
 	 * one that never synced is a row of zeros with last_sync null, not a
