@@ -182,6 +182,27 @@ freshness() {
 		sed 's/<td class="\([^"]*\)" data-age="\([^"]*\)"/\1 \2/'
 }
 
+# area_rows NAME: per kecamatan or desa row of a dumped regency page, in page
+# order, "LEVEL CODE NAME-AND-CODE| UNRECORDED PEMULA RECORDED_30D".
+area_rows() {
+	rows_of "$1" | grep -E 'data-(kecamatan|desa)=' | while read -r row; do
+		echo "$(sed 's/.*data-\(kecamatan\|desa\)="\([0-9]*\)".*/\1 \2/' <<< "$row")" \
+			"$(sed -n 's/.*<th scope="row">\(.*\)<\/th>.*/\1/p' <<< "$row" |
+			   sed 's/<[^>]*>//g')|" \
+			"$(cell dpt_unrecorded <<< "$row") $(cell pemula_unrecorded <<< "$row")" \
+			"$(cell recorded_30d <<< "$row")"
+	done
+}
+# area_want REPORT: the same from a level=desa report of one regency, each
+# kecamatan and each desa list ordered by need (most unrecorded first, then code).
+area_want() {
+	json '.province.regencies[0].kecamatan | sort_by(-.dpt_unrecorded, .code) | .[] |
+		def line(l): "\(l) \(.code) \(if .name then "\(.name) \(.code)" else .code end)|\t\(.dpt_unrecorded)\t\(.pemula_unrecorded)\t\(.recorded_30d)";
+		line("kecamatan"), (.desa // [] | sort_by(-.dpt_unrecorded, .code) | .[] | line("desa"))' \
+		"$1" | while IFS=$'\t' read -r k n p m; do
+			echo "$k $(id_cell "$n") $(id_cell "$p") $(id_cell "$m")"; done
+}
+
 info "Chromium: / sends it to the login form, the token lets it in"
 cdp_start
 cdp_load "$(hub_url /)" /login
@@ -275,7 +296,8 @@ case "|$CDP_VALUE|" in
 *"|unknown:tidak diketahui|"*) ;;
 *) fail "3205 projection not 'tidak diketahui' in the browser: $CDP_VALUE" ;;
 esac
-case "|$CDP_VALUE|" in *"|ok:"*|*":0|"*) fail "3205 reads green or 0: $CDP_VALUE" ;; esac
+# green nowhere; a count of what is left (class "n", not "n wide") never 0
+case "|$CDP_VALUE|" in *"|ok:"*|*"|n:0|"*) fail "3205 reads green or 0: $CDP_VALUE" ;; esac
 cdp_eval 'getComputedStyle(document.querySelector("#province-track")).color'
 [ "$CDP_VALUE" != "rgb(27, 110, 46)" ] || fail "the province headline is green with 3205 silent"
 cdp_load "$(hub_url /regency/3205)" /regency/3205
@@ -332,19 +354,8 @@ expect_eq "kecamatan count" "$(wc -l <<< "$shown")" 6
 http_get "/v1/report?regency=3201&level=desa" -H "Authorization: Bearer $TOKEN"
 expect_eq "GET /v1/report?regency=3201&level=desa" "$HTTP_CODE" 200
 DREPORT=$HTTP_BODY
-shown=$(rows_of regency-3201 | grep -E 'data-(kecamatan|desa)=' | while read -r row; do
-	echo "$(sed 's/.*data-\(kecamatan\|desa\)="\([0-9]*\)".*/\1 \2/' <<< "$row")" \
-		"$(sed -n 's/.*<th scope="row">\(.*\)<\/th>.*/\1/p' <<< "$row" | sed 's/<[^>]*>//g')|" \
-		"$(cell dpt_unrecorded <<< "$row") $(cell pemula_unrecorded <<< "$row")" \
-		"$(cell recorded_30d <<< "$row")"
-done)
-want=$(json "$j.kecamatan | sort_by(-.dpt_unrecorded, .code) | .[] |
-	(\"kecamatan \(.code) \(if .name then \"\(.name) \(.code)\" else .code end)|\t\(.dpt_unrecorded)\t\(.pemula_unrecorded)\t\(.recorded_30d)\"),
-	(.desa // [] | sort_by(-.dpt_unrecorded, .code) | .[] |
-	 \"desa \(.code) \(if .name then \"\(.name) \(.code)\" else .code end)|\t\(.dpt_unrecorded)\t\(.pemula_unrecorded)\t\(.recorded_30d)\")" \
-	"$DREPORT" | while IFS=$'\t' read -r k n p m; do
-		echo "$k $(id_cell "$n") $(id_cell "$p") $(id_cell "$m")"; done)
-expect_eq "kecamatan and their desa, by need, with names" "$shown" "$want"
+expect_eq "kecamatan and their desa, by need, with names" "$(area_rows regency-3201)" \
+	"$(area_want "$DREPORT")"
 [ "$(json "$j.kecamatan[0].name" "$DREPORT")" != null ] ||
 	fail "kecamatan $(json "$j.kecamatan[0].code" "$DREPORT") has no name from the code table"
 grep -q '<svg id="weekly"' "$ART/regency-3201.html" || fail "no weekly chart"
@@ -377,6 +388,68 @@ grep -q '<label for="token">Report token</label>' "$ART/login-en.html" ||
 grep -q '<input id="token" name="token" type="password"' "$ART/login-en.html" ||
 	fail "login form: no password field"
 
+info "regency 3206 from a node: kecamatan and desa by official name, by need, in Chromium"
+# Two kecamatan of 3206 (Tasikmalaya), the first three desa of each from the
+# code table. Desa j of kecamatan k holds min(j, 2) * k unrecorded voters, one
+# recorded two days ago, and desa 1 a first-time voter (17 on 2029-02-14, off
+# the roll): the page orders kecamatan 320602 first, and in each the desa
+# 2 and 3 (a tie, by code) before desa 1.
+stop_hub
+enroll 3206
+write_hub_conf
+start_hub
+NODE_CODE=3206
+start_node
+recent=$(date -u -d '-2 days' +%Y-%m-%dT%H:%M:%SZ)
+awk -F, -v OFS=, -v recent="$recent" '
+	BEGIN { print "nik,name,sex,birth_date,kecamatan,desa,on_dpt,status,recorded_at,site,operator" }
+	$2 == "32.06.01" || $2 == "32.06.02" {
+		code = $1; gsub(/\./, "", code); kec = substr(code, 1, 6); k = substr(kec, 6, 1)
+		if (++seen[kec] > 3)
+			next
+		j = seen[kec]; n = (j < 2 ? j : 2) * k
+		for (i = 0; i < n; i++)
+			print kec "150590" sprintf("%04d", ++serial), "Warga " serial, "L",
+			      "1990-05-15", kec, code, 1, "unrecorded", "", "", ""
+		print kec "150590" sprintf("%04d", ++serial), "Warga " serial, "P",
+		      "1990-05-15", kec, code, 1, "recorded", recent, "office", "op1"
+		if (j == 1)
+			print kec "150611" sprintf("%04d", ++serial), "Pemula " serial, "L",
+			      "2011-06-15", kec, code, 0, "unrecorded", "", "", ""
+	}' "$AREA_DIR/villages.csv" > "$TEST_DIR/3206.csv"
+rows=$(($(wc -l < "$TEST_DIR/3206.csv") - 1))
+expect_eq "3206 residents" "$rows" 23
+nctl_ok import "$TEST_DIR/3206.csv" > /dev/null
+expect_eq "3206 sync" "$(nctl_ok sync)" "sync: hub acked seq $rows"
+dump /regency/3206 regency-3206
+desa() { sed -n "s/^\(32\.06\.0$1\.[0-9]*\),.*/\1/p" "$AREA_DIR/villages.csv" | sed -n "$2p" | tr -d .; }
+expect_eq "3206 rows in need order" "$(area_rows regency-3206 | awk '{ print $1, $2 }')" \
+	"kecamatan 320602
+desa $(desa 2 2)
+desa $(desa 2 3)
+desa $(desa 2 1)
+kecamatan 320601
+desa $(desa 1 2)
+desa $(desa 1 3)
+desa $(desa 1 1)"
+expect_eq "3206 counts shown" "$(area_rows regency-3206 | sed 's/.*| //')" \
+	"10 1 3
+4 0 1
+4 0 1
+2 1 1
+5 1 3
+2 0 1
+2 0 1
+1 1 1"
+expect_eq "3206 kecamatan and desa names" \
+	"$(area_rows regency-3206 | sed -n '1p;2p' | sed 's/^[a-z]* [0-9]* \(.*\)|.*/\1/')" \
+	"Karangnunggal 320602
+$(grep "^32\.06\.02\." "$AREA_DIR/villages.csv" | sed -n 2p | cut -d, -f3) $(desa 2 2)"
+http_get "/v1/report?regency=3206&level=desa" -H "Authorization: Bearer $TOKEN"
+expect_eq "GET /v1/report?regency=3206&level=desa" "$HTTP_CODE" 200
+expect_eq "3206 page equals the report" "$(area_rows regency-3206)" "$(area_want "$HTTP_BODY")"
+stop_node
+
 info "screenshots; at phone width nothing may overflow"
 shot /login login-phone 390 844 true
 shot /login?lang=en login-en-phone 390 844 true
@@ -385,6 +458,7 @@ shot "/?lang=en" province-en-phone 390 844 true
 shot /regency/3201 regency-3201-phone 390 1500 true
 shot "/regency/3201?lang=en" regency-3201-en-phone 390 1500 true
 shot /regency/3203 regency-3203-phone 390 1500 true
+shot /regency/3206 regency-3206-phone 390 1500 true
 shot / province-desktop 1280 900 false
 shot /regency/3201 regency-3201-desktop 1280 1000 false
 cdp_stop
