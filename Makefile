@@ -161,12 +161,16 @@ demo: deps
 	$(Q)KTP_BUILD=$(BUILD) tests/demo.sh
 
 # libFuzzer targets are built with clang, ASan and UBSan, from the pure
-# protocol sources only: they take no I/O and need no daemon.
+# protocol sources (and the dashboard's renderer, pure too): they take no
+# I/O and need no daemon.
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(INCS)
 FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs libsodium libzstd jansson)
+
+# A target that reaches beyond protocol/ names its other sources here.
+build/fuzz/fuzz_dashboard: daemon/hub/dashboard.c
 
 build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS)
 	@mkdir -p $(@D)

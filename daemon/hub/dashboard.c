@@ -10,10 +10,12 @@
 #include "err.h"
 #include "nik.h"
 
-/* Freshness thresholds from the provincial staff's point of view: data older
- * than an hour is worth a look (amber), older than a day is stale (red). */
+/* Freshness thresholds from the provincial staff's point of view: a node
+ * silent for more than an hour is worth a look (amber), more than a day is
+ * stale (red). Data may be older than contact: an idle node has nothing new. */
 #define FRESH_AMBER_S	3600
 #define FRESH_RED_S	86400
+#define DAY_S		86400
 
 enum label {
 	L_TITLE, L_PROVINCE, L_ELECTION, L_DAYS_LEFT, L_DPT_UNRECORDED, L_ON_TRACK, L_LATE,
@@ -22,6 +24,9 @@ enum label {
 	L_ACKED, L_PENDING, L_LAST_ERROR, L_CHART, L_WEEK_OF, L_ON_DPT, L_UPDATED, L_AGO,
 	L_MIN, L_HOUR, L_DAY, L_LOGIN, L_TOKEN,
 	L_LOGIN_BUTTON, L_LOGIN_FAILED, L_NONE, L_LANG_OTHER, L_JUST_NOW, L_CHART_MAX, L_NO_DATA,
+	L_UNKNOWN, L_PEMULA, L_STATUS, L_WITHOUT_DATA, L_WITHOUT_DATA_ONE, L_REGENCY_SILENT,
+	L_ELECTION_PASSED, L_ELECTION_TODAY, L_PROJECTION, L_RATE_30D, L_RATE_7D,
+	L_NO_NEW_DATA, L_DAY_ONE, L_CONTACT, L_CSV_EN, L_DESA,
 	L_COUNT
 };
 
@@ -34,13 +39,19 @@ static const char *const labels[2][L_COUNT] = {
 		"Rekam 30 hari", "Kemajuan (rekam dari DPT)", "Perkiraan selesai",
 		"Data terakhir", "belum pernah", "tidak ada perekaman",
 		"Pemilih DPT yang belum merekam e-KTP per kabupaten/kota",
-		"Kecamatan, urut dari DPT belum rekam terbanyak (sasaran jemput bola)",
-		"Kembali ke provinsi", "Unduh CSV", "Sinkronisasi", "Versi diterima",
+		"Kecamatan dan desa, urut dari DPT belum rekam terbanyak (sasaran jemput bola)",
+		"Kembali ke provinsi", "Unduh CSV (spreadsheet)", "Sinkronisasi", "Versi diterima",
 		"Tertunda saat kontak terakhir", "Galat terakhir",
 		"Perekaman per minggu, 6 bulan terakhir", "minggu mulai", "DPT", "Diperbarui",
 		"lalu", "menit", "jam", "hari", "Masuk",
 		"Token laporan", "Masuk", "Token salah.", "tidak ada", "English", "baru saja",
 		"tertinggi", "belum ada data",
+		"tidak diketahui", "Pemula belum rekam", "Status",
+		"kabupaten/kota belum mengirim data", "kabupaten/kota belum mengirim data",
+		"kabupaten/kota ini belum mengirim data",
+		"pemilu sudah lewat", "hari ini", "perkiraan selesai", "laju 30 hari", "laju 7 hari",
+		"tidak ada data baru selama", "hari", "Kontak terakhir", "CSV (English)",
+		"Kecamatan / desa",
 	},
 	[DASHBOARD_LANG_EN] = {
 		"e-KTP recording", "Province", "Election day", "days left",
@@ -48,13 +59,19 @@ static const char *const labels[2][L_COUNT] = {
 		"Recorded, 30 days", "Progress (recorded of roll)", "Projected completion",
 		"Last data", "never", "no recordings",
 		"Voters on the roll without a recorded e-KTP, per regency",
-		"Kecamatan, most unrecorded voters first (where to send mobile teams)",
-		"Back to the province", "Download CSV", "Sync", "Versions acknowledged",
-		"Pending at last contact", "Last error",
+		"Kecamatan and desa, most unrecorded voters first (where to send mobile teams)",
+		"Back to the province", "Download CSV (Indonesian spreadsheet)", "Sync",
+		"Versions acknowledged", "Pending at last contact", "Last error",
 		"Recordings per week, last 6 months", "week of", "On roll", "Updated", "ago",
 		"min", "h", "days", "Sign in",
 		"Report token", "Sign in", "Wrong token.", "none", "Bahasa Indonesia", "just now",
 		"highest", "no data yet",
+		"unknown", "First-time voters, unrecorded", "Status",
+		"regencies have not sent data", "regency has not sent data",
+		"this regency has not sent data",
+		"the election has passed", "today", "projected completion", "30-day rate",
+		"7-day rate", "no new data for", "day", "Last contact", "Download CSV (English)",
+		"Kecamatan / desa",
 	},
 };
 
@@ -73,22 +90,27 @@ static const char dashboard_css[] =
 	"margin:0;line-height:1.4}"
 	"header{background:var(--head);color:#fff;padding:.8rem 1rem}"
 	"header h1{margin:0;font-size:1.3rem}header a{color:#fff}"
+	"header .code{font-weight:normal;font-size:.9rem;opacity:.85}"
 	"main{padding:1rem;max-width:72rem;margin:auto}"
 	".summary{display:flex;flex-wrap:wrap;gap:1rem;margin:0 0 1rem;padding:0;list-style:none}"
 	".summary li{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .9rem;"
 	"flex:1 1 11rem}"
 	".summary .v{display:block;font-size:1.5rem;font-weight:bold}"
+	".summary .line{display:block;font-size:.9rem}"
 	".scroll{overflow-x:auto}"
 	"table{border-collapse:collapse;width:100%;font-size:.95rem}"
 	"caption{text-align:left;font-weight:bold;padding:.4rem 0}"
 	"th,td{border-bottom:1px solid var(--line);padding:.45rem .5rem;text-align:left}"
 	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
 	"tbody th{white-space:nowrap}"
+	"tr.kec th,tr.kec td{border-top:2px solid var(--muted)}"
+	"tr.desa th{font-weight:normal;padding-left:1.4rem}tr.desa{font-size:.9em}"
 	"progress{width:7rem;height:.9rem;vertical-align:middle;accent-color:var(--head)}"
 	".late{color:var(--red);font-weight:bold}.ok{color:var(--ok)}"
+	".unknown{color:var(--muted);font-style:italic}"
 	".stale-amber{background:var(--amber-bg);color:var(--amber)}"
 	".stale-red{background:var(--red-bg);color:var(--red);font-weight:bold}"
-	".muted{color:var(--muted)}"
+	".muted{color:var(--muted)}.quiet{display:block;font-size:.85em;font-weight:normal}"
 	"figure{margin:1.5rem 0}figcaption{font-weight:bold;padding-bottom:.4rem}"
 	"#weekly{display:block;max-width:48rem}"
 	"svg text{font-size:11px;fill:var(--muted)}svg rect.bar{fill:var(--head)}"
@@ -102,14 +124,14 @@ static const char dashboard_css[] =
 	"button{margin-top:.7rem;background:var(--head);color:#fff;border:0;border-radius:.3rem;"
 	"padding:.55rem 1.4rem;cursor:pointer}"
 	/* A phone (390 px) must show every column that is left without scrolling:
-	 * the code after the regency name and the progress bar go, the rest
-	 * tightens. */
+	 * the code after a name, the 30-day count and the progress bar go, the
+	 * rest tightens. */
 	"@media (max-width:40rem){.wide{display:none}main{padding:.5rem}"
 	"header h1{font-size:1.1rem}.summary{gap:.5rem}.summary li{padding:.4rem .6rem}"
 	".summary li:first-child{flex-basis:100%}.summary .v{font-size:1.2rem}"
 	"table{font-size:.8125rem}thead th{font-size:.75rem}th,td{padding:.4rem .15rem}"
 	/* a long name breaks inside a word rather than push a column off screen */
-	"tbody th{white-space:normal;overflow-wrap:anywhere}"
+	"tbody th{white-space:normal;overflow-wrap:anywhere}tr.desa th{padding-left:.6rem}"
 	/* the chart is scaled down to about 0.6: its text in user units grows */
 	"svg text{font-size:18px}}";
 
@@ -141,10 +163,11 @@ dashboard_lang_from_query(const char *lang)
 	return lang != NULL && strcmp(lang, "en") == 0 ? DASHBOARD_LANG_EN : DASHBOARD_LANG_ID;
 }
 
+/* A view's lang comes from outside; anything but English is Indonesian. */
 static const char *
 L(const struct dashboard_view *v, enum label l)
 {
-	return labels[v->lang][l];
+	return labels[v->lang == DASHBOARD_LANG_EN ? DASHBOARD_LANG_EN : DASHBOARD_LANG_ID][l];
 }
 
 static void
@@ -162,22 +185,48 @@ put_escaped(FILE *f, const char *s)
 	}
 }
 
+/* Counts beyond this are not counts; clamping keeps arithmetic on them defined. */
+#define JINT_LIMIT	((int64_t)1 << 50)
+
+/* A count as the report gives it: reals cut to integers, clamped to JINT_LIMIT. */
 static int64_t
 jint(const json_t *o, const char *key)
 {
 	const json_t *j = json_object_get(o, key);
+	int64_t n;
+	double d;
 
-	if (json_is_integer(j))
-		return json_integer_value(j);
-	if (json_is_real(j))
-		return (int64_t)json_real_value(j);
-	return 0;
+	if (json_is_integer(j)) {
+		n = json_integer_value(j);
+		return n < -JINT_LIMIT ? -JINT_LIMIT : n > JINT_LIMIT ? JINT_LIMIT : n;
+	}
+	if (!json_is_real(j))
+		return 0;
+	d = json_real_value(j);
+	return d < -(double)JINT_LIMIT ? -JINT_LIMIT : d > (double)JINT_LIMIT ? JINT_LIMIT :
+	       (int64_t)d;
+}
+
+/* A number is known when the report gives one: null (no evidence) and a
+ * missing field are not zero. */
+static bool
+jknown(const json_t *o, const char *key)
+{
+	return json_is_number(json_object_get(o, key));
 }
 
 static const char *
 jstr(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
+}
+
+/* has_data false is the report saying it has nothing from this area: its
+ * counts of what is left, its projection and on-track state are unknown. */
+static bool
+has_data(const json_t *row)
+{
+	return !json_is_false(json_object_get(row, "has_data"));
 }
 
 /* Indonesian groups thousands with '.', English with ','. */
@@ -194,13 +243,13 @@ put_count(FILE *f, enum dashboard_lang lang, int64_t n)
 	len = (size_t)snprintf(digits, sizeof(digits), "%" PRId64, n);
 	for (i = 0; i < len; i++) {
 		if (i > 0 && (len - i) % 3 == 0)
-			fputc(lang == DASHBOARD_LANG_ID ? '.' : ',', f);
+			fputc(lang == DASHBOARD_LANG_EN ? ',' : '.', f);
 		fputc(digits[i], f);
 	}
 }
 
 static void
-put_date(FILE *f, enum dashboard_lang lang, uint32_t ymd)
+put_date(FILE *f, const struct dashboard_view *v, uint32_t ymd)
 {
 	unsigned y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
 
@@ -208,7 +257,7 @@ put_date(FILE *f, enum dashboard_lang lang, uint32_t ymd)
 		fputs("-", f);
 		return;
 	}
-	fprintf(f, "%u %s %u", d, months[lang][m - 1], y);
+	fprintf(f, "%u %s %u", d, months[v->lang == DASHBOARD_LANG_EN][m - 1], y);
 }
 
 /* "2026-11-22" or "2026-11-22T10:00:00Z" to YYYYMMDD; 0 if unparsable. */
@@ -243,6 +292,28 @@ epoch_from_ymd(uint32_t ymd)
 	return (int64_t)timegm(&tm);
 }
 
+/* A Unix time as the hub's wall clock reads it: "2026-11-22 19:00 WIB". */
+static void
+put_local_time(FILE *f, const struct dashboard_view *v, int64_t t)
+{
+	time_t local = (time_t)(t + v->tz_offset_s);
+	char stamp[32];
+	struct tm tm;
+
+	if (gmtime_r(&local, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "-");
+	fputs(stamp, f);
+	fputc(' ', f);
+	if (v->tz_abbr != NULL && v->tz_abbr[0] != '\0')
+		put_escaped(f, v->tz_abbr);
+	else if (v->tz_offset_s == 0)
+		fputs("UTC", f);
+	else
+		fprintf(f, "UTC%c%02d:%02d", v->tz_offset_s < 0 ? '-' : '+',
+			abs(v->tz_offset_s) / 3600 % 100, abs(v->tz_offset_s) / 60 % 60);
+}
+
 static void
 put_age(FILE *f, const struct dashboard_view *v, int64_t age)
 {
@@ -256,11 +327,52 @@ put_age(FILE *f, const struct dashboard_view *v, int64_t age)
 		fprintf(f, "%" PRId64 " %s %s", age / 86400, L(v, L_DAY), L(v, L_AGO));
 }
 
-/* A freshness cell: the age of the last sync, amber past an hour, red past a day. */
-static void
-put_freshness(FILE *f, const struct dashboard_view *v, const char *last_sync)
+/* Freshness goes by the last contact of the regency's node; a report that
+ * does not carry it gives the last sync instead. */
+static const char *
+contact_of(const json_t *row)
 {
-	int64_t t = epoch_from_iso(last_sync), age;
+	const char *c = jstr(row, "last_contact");
+
+	return c != NULL ? c : jstr(row, "last_sync");
+}
+
+static const char *
+data_time_of(const json_t *row)
+{
+	const char *d = jstr(row, "last_data");
+
+	return d != NULL ? d : jstr(row, "last_sync");
+}
+
+/* "no new data for N days" beside a contact that is fresher than its data:
+ * only when the report tells contact and data apart, and the data is older
+ * than a day, or there never was any. */
+static void
+put_data_note(FILE *f, const struct dashboard_view *v, const json_t *row)
+{
+	int64_t t = epoch_from_iso(data_time_of(row)), age;
+
+	if (jstr(row, "last_contact") == NULL)
+		return;
+	if (t == 0) {
+		fprintf(f, " <span class=\"quiet\" data-note=\"no-data\">%s</span>",
+			L(v, L_NO_DATA));
+		return;
+	}
+	age = v->now > t ? v->now - t : 0;
+	if (age <= DAY_S)
+		return;
+	fprintf(f, " <span class=\"quiet\" data-note=\"no-new-data\">%s %" PRId64 " %s</span>",
+		L(v, L_NO_NEW_DATA), age / DAY_S, age / DAY_S == 1 ? L(v, L_DAY_ONE) : L(v, L_DAY));
+}
+
+/* A freshness cell: the age of the last contact, amber past an hour, red
+ * past a day, with the note on the data when it lags. */
+static void
+put_freshness(FILE *f, const struct dashboard_view *v, const json_t *row)
+{
+	int64_t t = epoch_from_iso(contact_of(row)), age;
 
 	if (t == 0) {
 		fprintf(f, "<td class=\"stale-red\" data-age=\"never\">%s</td>", L(v, L_NEVER));
@@ -270,38 +382,75 @@ put_freshness(FILE *f, const struct dashboard_view *v, const char *last_sync)
 	fprintf(f, "<td class=\"%s\" data-age=\"%" PRId64 "\">",
 		age > FRESH_RED_S ? "stale-red" : age > FRESH_AMBER_S ? "stale-amber" : "fresh", age);
 	put_age(f, v, age);
+	put_data_note(f, v, row);
 	fputs("</td>", f);
 }
 
+/* "laju 7 hari" for the projection that decides; NULL when the report names none. */
+static const char *
+basis_label(const struct dashboard_view *v, const json_t *row)
+{
+	const char *b = jstr(row, "projection_basis");
+
+	if (b != NULL && strcmp(b, "7d") == 0)
+		return L(v, L_RATE_7D);
+	if (b != NULL && strcmp(b, "30d") == 0)
+		return L(v, L_RATE_30D);
+	return NULL;
+}
+
+/* ok only on the report's evidence (on_track true), late when it says
+ * false, unknown otherwise: no data, or no verdict. */
+static const char *
+track_class(const json_t *row)
+{
+	const json_t *t = json_object_get(row, "on_track");
+
+	if (!has_data(row) || !json_is_boolean(t))
+		return "unknown";
+	return json_is_true(t) ? "ok" : "late";
+}
+
+/* The projection that decides on-track, with the rate it comes from. */
 static void
 put_projection(FILE *f, const struct dashboard_view *v, const json_t *row)
 {
 	uint32_t ymd = ymd_from_text(jstr(row, "projected_completion"));
-	bool late = ymd == 0 || (v->election_date != 0 && ymd > v->election_date);
+	const char *cls = track_class(row), *basis = basis_label(v, row);
+	bool late = strcmp(cls, "late") == 0;
 
-	/* A regency that sent nothing yet is not done: it is what to chase. */
-	if (jint(row, "persons") == 0) {
-		fprintf(f, "<td class=\"late\">%s</td>", L(v, L_NO_DATA));
+	fprintf(f, "<td class=\"%s\">", cls);
+	if (!has_data(row)) {
+		fprintf(f, "%s</td>", L(v, L_UNKNOWN));
 		return;
 	}
-	if (jint(row, "dpt_unrecorded") == 0)
-		late = false;
-	fprintf(f, "<td class=\"%s\">", late ? "late" : "ok");
 	if (ymd == 0 && jint(row, "dpt_unrecorded") > 0)
 		fputs(L(v, L_NO_PROJECTION), f);
 	else if (ymd == 0)
 		fputs("-", f);
 	else
-		put_date(f, v->lang, ymd);
-	if (late)
+		put_date(f, v, ymd);
+	if (ymd != 0 && basis != NULL)
+		fprintf(f, " (%s%s%s)", basis, late ? "; " : "", late ? L(v, L_LATE) : "");
+	else if (late)
 		fprintf(f, " (%s)", L(v, L_LATE));
 	fputs("</td>", f);
 }
 
+/* A count of what is left to do: unknown when the area sent no data or the
+ * report has no number for it, never a 0 that reads as done. */
 static void
-put_count_cell(FILE *f, const struct dashboard_view *v, const json_t *row, const char *key)
+put_count_cell(FILE *f, const struct dashboard_view *v, const json_t *row, const char *key,
+	       const char *cls)
 {
-	fprintf(f, "<td class=\"n\" data-field=\"%s\">", key);
+	bool need = strcmp(key, "dpt_unrecorded") == 0 || strcmp(key, "pemula_unrecorded") == 0;
+
+	if ((need && !has_data(row)) || !jknown(row, key)) {
+		fprintf(f, "<td class=\"n unknown%s\" data-field=\"%s\">%s</td>", cls, key,
+			L(v, L_UNKNOWN));
+		return;
+	}
+	fprintf(f, "<td class=\"n%s\" data-field=\"%s\">", cls, key);
 	put_count(f, v->lang, jint(row, key));
 	fputs("</td>", f);
 }
@@ -309,46 +458,57 @@ put_count_cell(FILE *f, const struct dashboard_view *v, const json_t *row, const
 /* Recorded of those on the roll, as a <progress> with the percentage in text
  * too, so the figure does not depend on seeing the bar. */
 static void
-put_progress(FILE *f, enum dashboard_lang lang, const json_t *row)
+put_progress(FILE *f, const struct dashboard_view *v, const json_t *row)
 {
 	int64_t on_dpt = jint(row, "on_dpt"), unrec = jint(row, "dpt_unrecorded");
 	int64_t done = on_dpt - unrec;
 	/* tenths of a percent, rounded, so the decimal sign is ours to choose */
 	int64_t permille = on_dpt > 0 && done > 0 ? (done * 1000 + on_dpt / 2) / on_dpt : 0;
 
+	if (!has_data(row) || !jknown(row, "dpt_unrecorded")) {
+		fprintf(f, "<td class=\"wide unknown\">%s</td>", L(v, L_UNKNOWN));
+		return;
+	}
 	fprintf(f, "<td class=\"wide\"><progress max=\"%" PRId64 "\" value=\"%" PRId64 "\">"
 		"</progress> %" PRId64 "%c%" PRId64 "%%</td>", on_dpt > 0 ? on_dpt : 1,
-		done > 0 ? done : 0, permille / 10, lang == DASHBOARD_LANG_ID ? ',' : '.',
+		done > 0 ? done : 0, permille / 10, v->lang == DASHBOARD_LANG_EN ? '.' : ',',
 		permille % 10);
+}
+
+/* The page head; code, when given, is shown beside the title in the header. */
+static void
+put_head_code(FILE *f, const struct dashboard_view *v, const char *title, const char *code,
+	      const char *self)
+{
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+		"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+		"<title>", v->lang == DASHBOARD_LANG_EN ? "en" : "id");
+	put_escaped(f, title);
+	fputs("</title><link rel=\"stylesheet\" href=\"/static/dashboard.css\"></head>"
+	      "<body data-refresh=\"60\"><header><h1>", f);
+	put_escaped(f, title);
+	if (code != NULL && code[0] != '\0') {
+		fputs(" <span class=\"code\">", f);
+		put_escaped(f, code);
+		fputs("</span>", f);
+	}
+	fprintf(f, "</h1><a href=\"%s%s\" lang=\"%s\">%s</a></header><main>", self,
+		v->lang == DASHBOARD_LANG_EN ? "?lang=id" : "?lang=en",
+		v->lang == DASHBOARD_LANG_EN ? "id" : "en", L(v, L_LANG_OTHER));
 }
 
 static void
 put_head(FILE *f, const struct dashboard_view *v, const char *title, const char *self)
 {
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
-		"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-		"<title>", v->lang == DASHBOARD_LANG_ID ? "id" : "en");
-	put_escaped(f, title);
-	fputs("</title><link rel=\"stylesheet\" href=\"/static/dashboard.css\"></head>"
-	      "<body data-refresh=\"60\"><header><h1>", f);
-	put_escaped(f, title);
-	fprintf(f, "</h1><a href=\"%s%s\" lang=\"%s\">%s</a></header><main>", self,
-		v->lang == DASHBOARD_LANG_ID ? "?lang=en" : "?lang=id",
-		v->lang == DASHBOARD_LANG_ID ? "en" : "id", L(v, L_LANG_OTHER));
+	put_head_code(f, v, title, NULL, self);
 }
 
 static void
 put_foot(FILE *f, const struct dashboard_view *v)
 {
-	char stamp[32];
-	time_t t = (time_t)v->now;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M UTC", &tm);
-	fprintf(f, "</main><footer>%s %s</footer>"
-		"<script src=\"/static/dashboard.js\"></script></body></html>\n",
-		L(v, L_UPDATED), stamp);
+	fprintf(f, "</main><footer>%s <span id=\"updated\">", L(v, L_UPDATED));
+	put_local_time(f, v, v->now);
+	fputs("</span></footer><script src=\"/static/dashboard.js\"></script></body></html>\n", f);
 }
 
 static const char *
@@ -357,21 +517,157 @@ lang_query(const struct dashboard_view *v)
 	return v->lang == DASHBOARD_LANG_EN ? "?lang=en" : "";
 }
 
-static void
-put_summary(FILE *f, const struct dashboard_view *v, const json_t *prov)
+/* Days from today, on the hub's wall clock, to election day. */
+static int64_t
+days_to_election(const struct dashboard_view *v)
 {
-	int64_t days = (epoch_from_ymd(v->election_date) - (v->now - v->now % 86400)) / 86400;
-	bool on_track = json_is_true(json_object_get(prov, "on_track")) ||
-			jint(prov, "dpt_unrecorded") == 0;
+	int64_t local = v->now + v->tz_offset_s;
+	int64_t today = local - ((local % DAY_S) + DAY_S) % DAY_S;
 
-	fprintf(f, "<ul class=\"summary\"><li>%s<span class=\"v\">", L(v, L_ELECTION));
-	put_date(f, v->lang, v->election_date);
-	fprintf(f, "</span>%" PRId64 " %s</li><li>%s<span class=\"v\" id=\"total-unrecorded\">",
-		days > 0 ? days : 0, L(v, L_DAYS_LEFT), L(v, L_DPT_UNRECORDED));
-	put_count(f, v->lang, jint(prov, "dpt_unrecorded"));
-	fprintf(f, "</span></li><li>%s<span class=\"v %s\" id=\"province-track\">%s</span></li>"
-		"</ul>", L(v, L_PROJECTED), on_track ? "ok" : "late",
-		on_track ? L(v, L_ON_TRACK) : L(v, L_LATE));
+	return (epoch_from_ymd(v->election_date) - today) / DAY_S;
+}
+
+/* The report's word on it when it has one, the hub's calendar otherwise. */
+static bool
+election_passed(const struct dashboard_view *v)
+{
+	const json_t *p = json_object_get(v->report, "election_passed");
+
+	if (json_is_boolean(p))
+		return json_is_true(p);
+	return days_to_election(v) < 0;
+}
+
+static void
+put_election_tile(FILE *f, const struct dashboard_view *v)
+{
+	int64_t days = days_to_election(v);
+
+	fprintf(f, "<li>%s<span class=\"v\">", L(v, L_ELECTION));
+	put_date(f, v, v->election_date);
+	fputs("</span>", f);
+	if (election_passed(v))
+		fprintf(f, "<span id=\"election-passed\">%s</span>", L(v, L_ELECTION_PASSED));
+	else if (days <= 0)
+		fputs(L(v, L_ELECTION_TODAY), f);
+	else
+		fprintf(f, "%" PRId64 " %s", days, L(v, L_DAYS_LEFT));
+	fputs("</li>", f);
+}
+
+static void
+put_count_tile(FILE *f, const struct dashboard_view *v, enum label l, const char *id,
+	       const json_t *area, const char *key)
+{
+	fprintf(f, "<li>%s", L(v, l));
+	if (!has_data(area) || !jknown(area, key)) {
+		fprintf(f, "<span class=\"v unknown\" id=\"%s\">%s</span></li>", id, L(v, L_UNKNOWN));
+		return;
+	}
+	fprintf(f, "<span class=\"v\" id=\"%s\">", id);
+	put_count(f, v->lang, jint(area, key));
+	fputs("</span></li>", f);
+}
+
+/* A projection date as the report writes it, or why there is none. */
+static void
+put_iso_projection(FILE *f, const struct dashboard_view *v, const json_t *area, const char *key)
+{
+	uint32_t ymd = ymd_from_text(jstr(area, key));
+
+	if (!has_data(area))
+		fputs(L(v, L_UNKNOWN), f);
+	else if (ymd != 0)
+		fprintf(f, "%04u-%02u-%02u", ymd / 10000, ymd / 100 % 100, ymd % 100);
+	else
+		fputs(jint(area, "dpt_unrecorded") > 0 ? L(v, L_NO_PROJECTION) : "-", f);
+}
+
+/* "perkiraan selesai 2027-03-01 (laju 7 hari); laju 30 hari: 2027-02-10":
+ * the projection that decides, its rate, and the other rate's projection. */
+static void
+put_projection_line(FILE *f, const struct dashboard_view *v, const json_t *area)
+{
+	const char *b = jstr(area, "projection_basis"), *other_key;
+	enum label other;
+
+	fprintf(f, "<span class=\"line\" id=\"projection\">%s ", L(v, L_PROJECTION));
+	put_iso_projection(f, v, area, "projected_completion");
+	if (has_data(area) && basis_label(v, area) != NULL) {
+		fprintf(f, " (%s)", basis_label(v, area));
+		other = strcmp(b, "7d") == 0 ? L_RATE_30D : L_RATE_7D;
+		other_key = other == L_RATE_7D ? "projected_completion_7d" :
+						 "projected_completion_30d";
+		if (json_object_get(area, other_key) != NULL) {
+			fprintf(f, "; %s: ", L(v, other));
+			put_iso_projection(f, v, area, other_key);
+		}
+	}
+	fputs("</span>", f);
+}
+
+/* The province's listed regencies with has_data false: the report's count,
+ * or the rows' when it does not give one. */
+static int64_t
+regencies_without_data(const json_t *prov)
+{
+	const json_t *r;
+	int64_t n = 0;
+	size_t i;
+
+	if (jknown(prov, "regencies_without_data"))
+		return jint(prov, "regencies_without_data");
+	json_array_foreach(json_object_get(prov, "regencies"), i, r)
+		n += !has_data(r);
+	return n;
+}
+
+/* On the report's evidence only: on track when it says so; late when it
+ * says not and some area with data is late; unknown when what is missing
+ * is data, not pace. */
+static const char *
+headline_class(const json_t *area, bool province)
+{
+	const char *cls = track_class(area);
+	const json_t *r;
+	size_t i;
+
+	if (!province || strcmp(cls, "late") != 0 || regencies_without_data(area) == 0)
+		return cls;
+	json_array_foreach(json_object_get(area, "regencies"), i, r)
+		if (strcmp(track_class(r), "late") == 0)
+			return "late";
+	return "unknown";
+}
+
+static void
+put_track_tile(FILE *f, const struct dashboard_view *v, const json_t *area, bool province)
+{
+	const char *cls = headline_class(area, province);
+	int64_t silent = province ? regencies_without_data(area) : 0;
+
+	fprintf(f, "<li>%s<span class=\"v %s\" id=\"province-track\">%s</span>", L(v, L_STATUS),
+		cls, strcmp(cls, "ok") == 0 ? L(v, L_ON_TRACK) :
+		     strcmp(cls, "late") == 0 ? L(v, L_LATE) : L(v, L_UNKNOWN));
+	put_projection_line(f, v, area);
+	if (silent > 0)
+		fprintf(f, "<span class=\"line late\" id=\"without-data\">%" PRId64 " %s</span>",
+			silent, silent == 1 ? L(v, L_WITHOUT_DATA_ONE) : L(v, L_WITHOUT_DATA));
+	else if (!province && !has_data(area))
+		fprintf(f, "<span class=\"line late\" id=\"without-data\">%s</span>",
+			L(v, L_REGENCY_SILENT));
+	fputs("</li>", f);
+}
+
+static void
+put_summary(FILE *f, const struct dashboard_view *v, const json_t *area, bool province)
+{
+	fputs("<ul class=\"summary\">", f);
+	put_election_tile(f, v);
+	put_count_tile(f, v, L_DPT_UNRECORDED, "total-unrecorded", area, "dpt_unrecorded");
+	put_count_tile(f, v, L_PEMULA, "total-pemula", area, "pemula_unrecorded");
+	put_track_tile(f, v, area, province);
+	fputs("</ul>", f);
 }
 
 static const char *
@@ -395,26 +691,43 @@ code_is_digits(const char *c)
 	return i > 0 && i <= 6;
 }
 
+/* The official name and, beside it, the code (hidden on a phone); the code
+ * alone when the table has no name for it. */
+static void
+put_place(FILE *f, const json_t *row, const char *href)
+{
+	const char *code = code_of(row), *name = jstr(row, "name");
+
+	if (href != NULL)
+		fprintf(f, "<a href=\"%s\">", href);
+	put_escaped(f, name != NULL ? name : code);
+	fputs(href != NULL ? "</a>" : "", f);
+	if (name == NULL)
+		return;
+	fputs(" <span class=\"muted wide\">", f);
+	put_escaped(f, code);
+	fputs("</span>", f);
+}
+
 static void
 put_regency_row(FILE *f, const struct dashboard_view *v, const json_t *r)
 {
-	const char *code = code_of(r), *name = jstr(r, "name");
+	const char *code = code_of(r);
+	char href[32];
 
 	fputs("<tr data-regency=\"", f);
 	put_escaped(f, code);
 	fputs("\"><th scope=\"row\">", f);
-	if (code_is_digits(code))
-		fprintf(f, "<a href=\"/regency/%s%s\">", code, lang_query(v));
-	put_escaped(f, name != NULL ? name : code);
-	fputs(code_is_digits(code) ? "</a>" : "", f);
-	fputs(" <span class=\"muted wide\">", f);
-	put_escaped(f, code);
-	fputs("</span></th>", f);
-	put_count_cell(f, v, r, "dpt_unrecorded");
-	put_count_cell(f, v, r, "recorded_30d");
-	put_progress(f, v->lang, r);
+	snprintf(href, sizeof(href), "/regency/%s%s", code_is_digits(code) ? code : "",
+		 lang_query(v));
+	put_place(f, r, code_is_digits(code) ? href : NULL);
+	fputs("</th>", f);
+	put_count_cell(f, v, r, "dpt_unrecorded", "");
+	put_count_cell(f, v, r, "pemula_unrecorded", "");
+	put_count_cell(f, v, r, "recorded_30d", " wide");
+	put_progress(f, v, r);
 	put_projection(f, v, r);
-	put_freshness(f, v, jstr(r, "last_sync"));
+	put_freshness(f, v, r);
 	fputs("</tr>", f);
 }
 
@@ -440,29 +753,43 @@ finish(FILE *f, char **buf, size_t *len, char **ret, size_t *ret_len, struct ktp
 	return 0;
 }
 
+/* The office file in both forms: Indonesian for spreadsheets, English as is. */
+static void
+put_csv_links(FILE *f, const struct dashboard_view *v, const char *query)
+{
+	fprintf(f, "<a href=\"/v1/report.csv?%slang=id\" download id=\"csv-id\">%s</a> · "
+		"<a href=\"/v1/report.csv?%slang=en\" download id=\"csv-en\">%s</a>",
+		query, L(v, L_CSV), query, L(v, L_CSV_EN));
+}
+
 int
 dashboard_province(const struct dashboard_view *v, char **ret, size_t *ret_len,
 		   struct ktp_err *err)
 {
 	const json_t *prov = province_of(v->report), *r;
-	const char *name;
+	const char *name = jstr(prov, "name");
 	char *buf = NULL, title[160];
 	size_t len = 0, i;
 	FILE *f;
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return ktp_err_set(err, -ENOMEM, "dashboard: out of memory");
-	name = nik_province_name((unsigned)atoi(code_of(prov)));
+	if (name == NULL)
+		name = nik_province_name((unsigned)atoi(code_of(prov)));
 	snprintf(title, sizeof(title), "%s — %s %s", L(v, L_TITLE), L(v, L_PROVINCE),
 		 name != NULL ? name : code_of(prov));
-	put_head(f, v, title, "/");
-	put_summary(f, v, prov);
+	put_head_code(f, v, title, name != NULL ? code_of(prov) : NULL, "/");
+	put_summary(f, v, prov, true);
+	fputs("<p>", f);
+	put_csv_links(f, v, "");
+	fputs("</p>", f);
 	fprintf(f, "<div class=\"scroll\"><table id=\"regencies\"><caption>%s</caption><thead><tr>"
 		"<th scope=\"col\">%s</th><th scope=\"col\" class=\"n\">%s</th>"
-		"<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\" class=\"wide\">%s</th>"
-		"<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		L(v, L_REGENCIES_CAPTION), L(v, L_REGENCY), L(v, L_DPT_UNRECORDED),
-		L(v, L_RECORDED_30D), L(v, L_PROGRESS), L(v, L_PROJECTED), L(v, L_FRESHNESS));
+		"<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\" class=\"n wide\">%s</th>"
+		"<th scope=\"col\" class=\"wide\">%s</th><th scope=\"col\">%s</th>"
+		"<th scope=\"col\">%s</th></tr></thead><tbody>",
+		L(v, L_REGENCIES_CAPTION), L(v, L_REGENCY), L(v, L_DPT_UNRECORDED), L(v, L_PEMULA),
+		L(v, L_RECORDED_30D), L(v, L_PROGRESS), L(v, L_PROJECTED), L(v, L_CONTACT));
 	json_array_foreach(json_object_get(prov, "regencies"), i, r)
 		put_regency_row(f, v, r);
 	fputs("</tbody></table></div>", f);
@@ -498,40 +825,74 @@ cmp_unrecorded_desc(const void *a, const void *b)
 	return strcmp(code_of(ra), code_of(rb));
 }
 
+/* The objects of a JSON array in need order; a new array the caller free()s,
+ * NULL when empty or out of memory (then nothing is listed). */
+static json_t **
+by_need(const json_t *list, size_t *ret_n)
+{
+	size_t n = json_array_size(list), i;
+	json_t **rows = n > 0 ? calloc(n, sizeof(*rows)) : NULL;
+
+	*ret_n = rows != NULL ? n : 0;
+	for (i = 0; i < *ret_n; i++)
+		rows[i] = json_array_get(list, i);
+	if (rows != NULL)
+		qsort(rows, n, sizeof(*rows), cmp_unrecorded_desc);
+	return rows;
+}
+
+/* One row of the regency's table: a kecamatan (level "kec") or a desa. */
+static void
+put_area_row(FILE *f, const struct dashboard_view *v, const json_t *row, bool desa)
+{
+	fprintf(f, "<tr class=\"%s\" data-%s=\"", desa ? "desa" : "kec", desa ? "desa" : "kecamatan");
+	put_escaped(f, code_of(row));
+	fputs("\"><th scope=\"row\">", f);
+	put_place(f, row, NULL);
+	fputs("</th>", f);
+	put_count_cell(f, v, row, "dpt_unrecorded", "");
+	put_count_cell(f, v, row, "pemula_unrecorded", "");
+	put_count_cell(f, v, row, "recorded_30d", " wide");
+	fputs("<td class=\"n wide\">", f);
+	put_count(f, v->lang, jint(row, "on_dpt"));
+	fputs("</td>", f);
+	put_progress(f, v, row);
+	if (desa)
+		fputs("<td></td>", f);	/* desa have no projection of their own */
+	else
+		put_projection(f, v, row);
+	fputs("</tr>", f);
+}
+
+/* Kecamatan by need and, under each, its desa by need: where to send a team
+ * and, once there, which villages to call in first. */
 static void
 put_kecamatan_table(FILE *f, const struct dashboard_view *v, const json_t *reg)
 {
-	const json_t *list = json_object_get(reg, "kecamatan");
-	size_t n = json_array_size(list), i;
-	json_t **rows = calloc(n ? n : 1, sizeof(*rows));
+	json_t **kec, **desa;
+	size_t n, m, i, j;
 
 	fprintf(f, "<div class=\"scroll\"><table id=\"kecamatan\"><caption>%s</caption><thead><tr>"
 		"<th scope=\"col\">%s</th><th scope=\"col\" class=\"n\">%s</th>"
 		"<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\" class=\"n wide\">%s</th>"
-		"<th scope=\"col\" class=\"wide\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		L(v, L_KECAMATAN_CAPTION), L(v, L_KECAMATAN), L(v, L_DPT_UNRECORDED),
+		"<th scope=\"col\" class=\"n wide\">%s</th><th scope=\"col\" class=\"wide\">%s</th>"
+		"<th scope=\"col\">%s</th></tr></thead>",
+		L(v, L_KECAMATAN_CAPTION), L(v, L_DESA), L(v, L_DPT_UNRECORDED), L(v, L_PEMULA),
 		L(v, L_RECORDED_30D), L(v, L_ON_DPT), L(v, L_PROGRESS), L(v, L_PROJECTED));
-	for (i = 0; rows != NULL && i < n; i++)
-		rows[i] = json_array_get(list, i);
-	if (rows != NULL)
-		qsort(rows, n, sizeof(*rows), cmp_unrecorded_desc);
-	for (i = 0; rows != NULL && i < n; i++) {
-		fputs("<tr data-kecamatan=\"", f);
-		put_escaped(f, code_of(rows[i]));
-		fputs("\"><th scope=\"row\">", f);
-		put_escaped(f, jstr(rows[i], "name") != NULL ? jstr(rows[i], "name") : code_of(rows[i]));
-		fputs("</th>", f);
-		put_count_cell(f, v, rows[i], "dpt_unrecorded");
-		put_count_cell(f, v, rows[i], "recorded_30d");
-		fputs("<td class=\"n wide\">", f);
-		put_count(f, v->lang, jint(rows[i], "on_dpt"));
-		fputs("</td>", f);
-		put_progress(f, v->lang, rows[i]);
-		put_projection(f, v, rows[i]);
-		fputs("</tr>", f);
+	kec = by_need(json_object_get(reg, "kecamatan"), &n);
+	for (i = 0; i < n; i++) {
+		fputs("<tbody>", f);
+		put_area_row(f, v, kec[i], false);
+		desa = by_need(json_object_get(kec[i], "desa"), &m);
+		for (j = 0; j < m; j++)
+			put_area_row(f, v, desa[j], true);
+		free(desa);
+		fputs("</tbody>", f);
 	}
-	fputs("</tbody></table></div>", f);
-	free(rows);
+	if (n == 0)
+		fputs("<tbody></tbody>", f);
+	fputs("</table></div>", f);
+	free(kec);
 }
 
 /* The scale of the bars: a dashed line at the tallest bar, with its number,
@@ -542,6 +903,19 @@ put_chart_scale(FILE *f, const struct dashboard_view *v, int64_t peak, int top, 
 	fprintf(f, "<line class=\"top\" x1=\"8\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 		"<text x=\"10\" y=\"%d\">%s ", top, width - 8, top, top - 6, L(v, L_CHART_MAX));
 	put_count(f, v->lang, peak);
+	fputs("</text>", f);
+}
+
+/* "11-09" under a bar, from the week's "2026-11-09". */
+static void
+put_week_label(FILE *f, const char *week_start, int x, int y)
+{
+	char mmdd[8] = "";
+
+	if (week_start != NULL && strlen(week_start) >= 10)
+		snprintf(mmdd, sizeof(mmdd), "%.5s", week_start + 5);
+	fprintf(f, "<text x=\"%d\" y=\"%d\">", x, y);
+	put_escaped(f, mmdd);
 	fputs("</text>", f);
 }
 
@@ -569,18 +943,42 @@ put_weekly_chart(FILE *f, const struct dashboard_view *v)
 		int x = 10 + (int)(i - first) * (bar_w + 4);
 
 		fprintf(f, "<rect class=\"bar\" x=\"%d\" y=\"%" PRId64 "\" width=\"%d\" "
-			"height=\"%" PRId64 "\"><title>%s %s: ", x, base - h, bar_w, h,
-			L(v, L_WEEK_OF), jstr(w, "week_start") ? jstr(w, "week_start") : "");
+			"height=\"%" PRId64 "\"><title>%s ", x, base - h, bar_w, h, L(v, L_WEEK_OF));
+		put_escaped(f, jstr(w, "week_start"));
+		fputs(": ", f);
 		put_count(f, v->lang, jint(w, "recorded"));
 		fputs("</title></rect>", f);
 		if ((i - first) % 4 == 0)
-			fprintf(f, "<text x=\"%d\" y=\"%d\">%.5s</text>", x, base + 16,
-				jstr(w, "week_start") ? jstr(w, "week_start") + 5 : "");
+			put_week_label(f, jstr(w, "week_start"), x, base + 16);
 	}
 	if (peak > 0)
 		put_chart_scale(f, v, peak, base - 130, width);
 	fprintf(f, "<line x1=\"8\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#4a4a4a\"/>"
 		"</svg></figure>", base, width - 8, base);
+}
+
+/* A time of the sync table: its age, coloured when it is the contact, and
+ * the hub's wall-clock time with its zone. */
+static void
+put_sync_time(FILE *f, const struct dashboard_view *v, enum label l, const char *iso,
+	      const json_t *reg, bool contact)
+{
+	int64_t t = epoch_from_iso(iso);
+
+	fprintf(f, "<tr><th scope=\"row\">%s</th>", L(v, l));
+	if (contact) {
+		put_freshness(f, v, reg);
+	} else if (t == 0) {
+		fprintf(f, "<td>%s</td>", L(v, L_NEVER));
+	} else {
+		fputs("<td>", f);
+		put_age(f, v, v->now > t ? v->now - t : 0);
+		fputs("</td>", f);
+	}
+	fprintf(f, "<td class=\"time\" data-time=\"%s\">", contact ? "contact" : "data");
+	if (t != 0)
+		put_local_time(f, v, t);
+	fputs("</td></tr>", f);
 }
 
 static void
@@ -589,14 +987,16 @@ put_sync_state(FILE *f, const struct dashboard_view *v, const json_t *reg, uint1
 	const json_t *node = find_code(v->nodes, code);
 	const char *last_error = node != NULL ? jstr(node, "last_error") : NULL;
 
-	fprintf(f, "<section><h2>%s</h2><table id=\"sync\"><tbody><tr><th scope=\"row\">%s</th>",
-		L(v, L_SYNC), L(v, L_FRESHNESS));
-	put_freshness(f, v, jstr(reg, "last_sync"));
-	fprintf(f, "</tr><tr><th scope=\"row\">%s</th><td class=\"n\">", L(v, L_ACKED));
+	fprintf(f, "<section><h2>%s</h2><table id=\"sync\"><tbody>", L(v, L_SYNC));
+	put_sync_time(f, v, L_CONTACT, contact_of(reg), reg, true);
+	put_sync_time(f, v, L_FRESHNESS, data_time_of(reg), reg, false);
+	fprintf(f, "<tr><th scope=\"row\">%s</th><td class=\"n\">", L(v, L_ACKED));
 	put_count(f, v->lang, jint(reg, "acked"));
-	fprintf(f, "</td></tr><tr><th scope=\"row\">%s</th><td class=\"n\">", L(v, L_PENDING));
+	fprintf(f, "</td><td></td></tr><tr><th scope=\"row\">%s</th><td class=\"n\">",
+		L(v, L_PENDING));
 	put_count(f, v->lang, jint(reg, "pending"));
-	fprintf(f, "</td></tr><tr><th scope=\"row\">%s</th><td>", L(v, L_LAST_ERROR));
+	fprintf(f, "</td><td></td></tr><tr><th scope=\"row\">%s</th><td colspan=\"2\">",
+		L(v, L_LAST_ERROR));
 	put_escaped(f, last_error != NULL && *last_error != '\0' ? last_error : L(v, L_NONE));
 	fputs("</td></tr></tbody></table></section>", f);
 }
@@ -607,7 +1007,7 @@ dashboard_regency(const struct dashboard_view *v, uint16_t code, char **ret, siz
 {
 	const json_t *regs = json_object_get(province_of(v->report), "regencies");
 	const json_t *reg = find_code(regs, code);
-	char *buf = NULL, title[192];
+	char *buf = NULL, title[192], query[48];
 	size_t len = 0;
 	FILE *f;
 
@@ -616,11 +1016,13 @@ dashboard_regency(const struct dashboard_view *v, uint16_t code, char **ret, siz
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return ktp_err_set(err, -ENOMEM, "dashboard: out of memory");
 	snprintf(title, sizeof(title), "%s — %s", L(v, L_TITLE),
-		 jstr(reg, "name") != NULL ? jstr(reg, "name") : "");
-	put_head(f, v, title, "");
-	fprintf(f, "<p><a href=\"/%s\">%s</a> · <a href=\"/v1/report.csv?regency=%04u\" "
-		"download>%s</a></p>", lang_query(v), L(v, L_BACK), code, L(v, L_CSV));
-	put_summary(f, v, reg);
+		 jstr(reg, "name") != NULL ? jstr(reg, "name") : code_of(reg));
+	put_head_code(f, v, title, code_of(reg), "");
+	fprintf(f, "<p><a href=\"/%s\">%s</a> · ", lang_query(v), L(v, L_BACK));
+	snprintf(query, sizeof(query), "regency=%04u&amp;level=desa&amp;", code);
+	put_csv_links(f, v, query);
+	fputs("</p>", f);
+	put_summary(f, v, reg, false);
 	put_kecamatan_table(f, v, reg);
 	put_weekly_chart(f, v);
 	put_sync_state(f, v, reg, code);

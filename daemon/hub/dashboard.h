@@ -19,11 +19,18 @@ enum dashboard_lang { DASHBOARD_LANG_ID, DASHBOARD_LANG_EN };
 #define DASHBOARD_WEEKS 26
 
 struct dashboard_view {
-	const json_t	*report;	/* report_json() of the province or of one regency */
+	/* report_json() of the province, or of one regency with level desa:
+	 * the pages read what PROTOCOL.md 8.4 says it holds, and treat a
+	 * missing or null count as unknown, never as 0. */
+	const json_t	*report;
 	const json_t	*nodes;		/* store_nodes_json(); may be NULL */
 	const json_t	*weekly;	/* [{week_start, recorded}] for the regency page; may be NULL */
 	uint32_t	election_date;	/* YYYYMMDD */
 	int64_t		now;		/* Unix seconds */
+	/* The hub's [hub] timezone: times are shown on its wall clock, labelled
+	 * with tz_abbr ("WIB"; NULL or "" reads "UTC" or "UTC+07:00"). */
+	int32_t		tz_offset_s;	/* east of UTC */
+	const char	*tz_abbr;
 	enum dashboard_lang lang;
 };
 

@@ -916,6 +916,8 @@ render_page(struct hub *h, uint16_t code, struct dashboard_view *v, char **html,
 	v->weekly = weekly;
 	v->election_date = h->conf.election_date;
 	v->now = now_s();
+	v->tz_offset_s = h->tz.offset_s;
+	v->tz_abbr = h->tz.abbr;
 	r = code == 0 ? dashboard_province(v, html, len, err) :
 			dashboard_regency(v, code, html, len, err);
 out:

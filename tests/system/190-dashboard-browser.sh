@@ -6,6 +6,13 @@
 # never-synced regencies are marked, kecamatan are sorted by dpt_unrecorded,
 # the chart is there, ?lang=en switches the labels, and screenshots at phone
 # and desktop width are kept under build/artifacts/dashboard/.
+# 3205 is enrolled and never sends anything: the report has no data from it
+# (PROTOCOL.md 8.4 has_data), so the browser must read "tidak diketahui" for
+# what is left there, never 0 or "sesuai jadwal", and the headline names how
+# many regencies have not sent data. The regency page lists desa under each
+# kecamatan, most unrecorded first, as /v1/report?level=desa has them; times
+# are on the hub's wall clock (Asia/Jakarta, WIB); the province page offers
+# the CSV in both forms.
 #
 # Chromium runs as a browser would for provincial staff: the hub has a
 # report_token, the browser is sent to /login, fills the form, and reads every
@@ -112,9 +119,10 @@ rj() { json "$1" "$REPORT"; }	# jq over the province report
 expect_eq "regencies in the report" "$(rj '[.province.regencies[].code] | join(" ")')" \
 	"3201 3202 3203 3204 3205"
 expect_eq "3204 never synced" "$(rj '.province.regencies[3].last_sync')" null
-expect_eq "3205 silent: persons, last_sync, projection, on_track" \
-	"$(rj '.province.regencies[4] | "\(.persons) \(.last_sync) \(.projected_completion) \(.on_track)"')" \
-	"0 null null false"
+expect_eq "3205 silent: persons, last_sync, projection, on_track, has_data, unrecorded" \
+	"$(rj '.province.regencies[4] | "\(.persons) \(.last_sync) \(.projected_completion) \(.on_track) \(.has_data) \(.dpt_unrecorded) \(.pemula_unrecorded)"')" \
+	"0 null null null false null null"
+expect_eq "regencies without data" "$(rj .province.regencies_without_data)" 1
 http_get /regency/3205 -H "Cookie: $cookie"
 expect_eq "GET /regency/3205 (enrolled, no data)" "$HTTP_CODE" 200
 grep -q 'id="total-unrecorded"' <<< "$HTTP_BODY" || fail "/regency/3205: not a dashboard page"
@@ -161,6 +169,8 @@ shot() {
 # id_num N: N in Indonesian format (139000 -> 139.000).
 id_num() { printf '%s' "$1" | sed ':a;s/\([0-9]\)\([0-9]\{3\}\)\($\|\.\)/\1.\2\3/;ta'; }
 en_num() { printf '%s' "$1" | sed ':a;s/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/;ta'; }
+# id_cell N: what a count cell shows for the report's N; null is unknown, never 0.
+id_cell() { if [ "$1" = null ]; then printf 'tidak diketahui'; else id_num "$1"; fi; }
 
 # One line per table row of a dumped page: rows split at <tr, tags kept.
 rows_of() { sed 's/<tr[ >]/\n&/g' "$ART/$1.html" | grep '^<tr'; }
@@ -170,6 +180,27 @@ cell() { sed -n "s/.*data-field=\"$1\"[^>]*>\([^<]*\)<.*/\1/p"; }
 freshness() {
 	grep -o '<td class="[a-z-]*" data-age="[a-z0-9]*"' |
 		sed 's/<td class="\([^"]*\)" data-age="\([^"]*\)"/\1 \2/'
+}
+
+# area_rows NAME: per kecamatan or desa row of a dumped regency page, in page
+# order, "LEVEL CODE NAME-AND-CODE| UNRECORDED PEMULA RECORDED_30D".
+area_rows() {
+	rows_of "$1" | grep -E 'data-(kecamatan|desa)=' | while read -r row; do
+		echo "$(sed 's/.*data-\(kecamatan\|desa\)="\([0-9]*\)".*/\1 \2/' <<< "$row")" \
+			"$(sed -n 's/.*<th scope="row">\(.*\)<\/th>.*/\1/p' <<< "$row" |
+			   sed 's/<[^>]*>//g')|" \
+			"$(cell dpt_unrecorded <<< "$row") $(cell pemula_unrecorded <<< "$row")" \
+			"$(cell recorded_30d <<< "$row")"
+	done
+}
+# area_want REPORT: the same from a level=desa report of one regency, each
+# kecamatan and each desa list ordered by need (most unrecorded first, then code).
+area_want() {
+	json '.province.regencies[0].kecamatan | sort_by(-.dpt_unrecorded, .code) | .[] |
+		def line(l): "\(l) \(.code) \(if .name then "\(.name) \(.code)" else .code end)|\t\(.dpt_unrecorded)\t\(.pemula_unrecorded)\t\(.recorded_30d)";
+		line("kecamatan"), (.desa // [] | sort_by(-.dpt_unrecorded, .code) | .[] | line("desa"))' \
+		"$1" | while IFS=$'\t' read -r k n p m; do
+			echo "$k $(id_cell "$n") $(id_cell "$p") $(id_cell "$m")"; done
 }
 
 info "Chromium: / sends it to the login form, the token lets it in"
@@ -201,23 +232,38 @@ days=$((($(date -ud 2029-02-14 +%s) - NOW / 86400 * 86400) / 86400))
 grep -Eq "<span class=\"v\">14 Februari 2029</span>($days|$((days - 1))) hari lagi" \
 	"$ART/province.html" ||
 	fail "election day and $days days left not shown"
-want='late" id="province-track">terlambat'
+# On track only when the report says so; late when a regency with data is;
+# otherwise what is missing is data: unknown.
+want='unknown" id="province-track">tidak diketahui'
+[ "$(rj '[.province.regencies[] | select(.on_track == false)] | length')" -gt 0 ] &&
+	want='late" id="province-track">terlambat'
 [ "$(rj .province.on_track)" = true ] && want='ok" id="province-track">sesuai jadwal'
 grep -q "<span class=\"v $want</span>" "$ART/province.html" ||
 	fail "province on_track $(rj .province.on_track) not shown as '$want'"
+expect_eq "province off track while 3205 is silent" "$(rj .province.on_track)" false
+grep -q "id=\"province-track\">sesuai jadwal" "$ART/province.html" &&
+	fail "province reads 'sesuai jadwal' with a regency silent"
+expect_eq "province name in the title" \
+	"$(sed -n 's/.*<title>\([^<]*\)<\/title>.*/\1/p' "$ART/province.html")" \
+	"Perekaman e-KTP — Provinsi $(rj .province.name)"
 for code in 3201 3202 3203 3204 3205; do
 	row=$(rows_of province | grep "data-regency=\"$code\"")
 	j=".province.regencies[] | select(.code == \"$code\")"
-	for f in dpt_unrecorded recorded_30d; do
-		expect_eq "$code $f shown" "$(cell "$f" <<< "$row")" "$(id_num "$(rj "$j.$f")")"
+	for f in dpt_unrecorded pemula_unrecorded recorded_30d; do
+		expect_eq "$code $f shown" "$(cell "$f" <<< "$row")" "$(id_cell "$(rj "$j.$f")")"
 	done
 	grep -q "href=\"/regency/$code\"" <<< "$row" || fail "$code: no link to its page"
-	# An empty bar still needs max > 0 (HTML progress).
-	expect_eq "$code progress bar (max value)" \
-		"$(sed -n 's/.*<progress max="\([0-9]*\)" value="\([0-9]*\)".*/\1 \2/p' <<< "$row")" \
-		"$(rj "$j | \"\\([.on_dpt, 1] | max) \\(.on_dpt - .dpt_unrecorded)\"")"
-	want=ok
-	[ "$(rj "$j.on_track")" = true ] || want=late
+	# An empty bar still needs max > 0 (HTML progress); no data, no bar.
+	if [ "$(rj "$j.has_data")" = false ]; then
+		grep -q '<td class="wide unknown">tidak diketahui</td>' <<< "$row" ||
+			fail "$code: progress of a regency without data not 'tidak diketahui'"
+	else
+		expect_eq "$code progress bar (max value)" \
+			"$(sed -n 's/.*<progress max="\([0-9]*\)" value="\([0-9]*\)".*/\1 \2/p' <<< "$row")" \
+			"$(rj "$j | \"\\([.on_dpt, 1] | max) \\(.on_dpt - .dpt_unrecorded)\"")"
+	fi
+	# green only on the report's word, unknown without a verdict
+	case $(rj "$j.on_track") in true) want=ok ;; false) want=late ;; *) want=unknown ;; esac
 	expect_eq "$code projection class" \
 		"$(grep -o '<td class="[a-z]*">[^<]*</td><td class="[a-z-]*" data-age' <<< "$row" |
 		   sed 's/<td class="\([a-z]*\)".*/\1/')" "$want"
@@ -236,6 +282,53 @@ for code in 3201 3202 3203 3204 3205; do
 		grep -q 'belum pernah' <<< "$row" || fail "$code: 'belum pernah' not shown" ;;
 	esac
 done
+info "Chromium: the silent regency 3205 is unknown, the headline names the count"
+cdp_load "$(hub_url /)" /
+cdp_eval 'document.querySelector("#without-data").textContent'
+expect_eq "headline: regencies without data" "$CDP_VALUE" "1 kabupaten/kota belum mengirim data"
+cdp_eval '["dpt_unrecorded", "pemula_unrecorded"].map(function (f) {
+	return document.querySelector("tr[data-regency=\"3205\"] [data-field=" + f + "]")
+		.textContent; }).join("|")'
+expect_eq "3205 unrecorded and pemula in the browser" "$CDP_VALUE" "tidak diketahui|tidak diketahui"
+cdp_eval 'Array.prototype.map.call(document.querySelectorAll("tr[data-regency=\"3205\"] td"),
+	function (td) { return td.className + ":" + td.textContent; }).join("|")'
+case "|$CDP_VALUE|" in
+*"|unknown:tidak diketahui|"*) ;;
+*) fail "3205 projection not 'tidak diketahui' in the browser: $CDP_VALUE" ;;
+esac
+# green nowhere; a count of what is left (class "n", not "n wide") never 0
+case "|$CDP_VALUE|" in *"|ok:"*|*"|n:0|"*) fail "3205 reads green or 0: $CDP_VALUE" ;; esac
+cdp_eval 'getComputedStyle(document.querySelector("#province-track")).color'
+[ "$CDP_VALUE" != "rgb(27, 110, 46)" ] || fail "the province headline is green with 3205 silent"
+cdp_load "$(hub_url /regency/3205)" /regency/3205
+cdp_eval 'document.querySelector("#total-unrecorded").textContent + "|" +
+	document.querySelector("#province-track").textContent'
+expect_eq "/regency/3205 in the browser" "$CDP_VALUE" "tidak diketahui|tidak diketahui"
+cdp_load "$(hub_url "/?lang=en")" "/?lang=en"
+cdp_eval 'document.querySelector("#without-data").textContent + "|" +
+	document.querySelector("tr[data-regency=\"3205\"] [data-field=dpt_unrecorded]").textContent'
+expect_eq "headline and 3205 in English" "$CDP_VALUE" "1 regency has not sent data|unknown"
+
+info "province page: times on the hub's clock (WIB), the CSV in both forms"
+shown=$(sed -n 's/.*<span id="updated">\([^<]*\)<.*/\1/p' "$ART/province.html")
+[[ $shown =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}\ WIB$ ]] ||
+	fail "footer time '$shown' not in WIB"
+at=$(date -ud "${shown% WIB} +0700" +%s) || fail "footer time '$shown' unreadable"
+[ $(( $(date +%s) - at )) -ge 0 ] && [ $(( $(date +%s) - at )) -le 600 ] ||
+	fail "footer time '$shown' is not the hub's wall clock now"
+for l in id en; do
+	grep -q "<a href=\"/v1/report.csv?lang=$l\" download" "$ART/province.html" ||
+		fail "province page: no CSV link ?lang=$l"
+done
+http_get "/v1/report.csv?lang=id" -H "Cookie: $cookie"
+expect_eq "province CSV ?lang=id" "$HTTP_CODE" 200
+[ "$(head -c 3 <<< "$HTTP_BODY" | od -An -tx1 | tr -d ' \n')" = efbbbf ] ||
+	fail "CSV ?lang=id: no UTF-8 BOM"
+grep -q '^provinsi;32;' <<< "$HTTP_BODY" || fail "CSV ?lang=id: no province row"
+http_get "/v1/report.csv?lang=en" -H "Cookie: $cookie"
+expect_eq "province CSV ?lang=en" "$HTTP_CODE" 200
+grep -q '^province,32,' <<< "$HTTP_BODY" || fail "CSV ?lang=en: no province row"
+
 grep -q '<html lang="id"' <<< "$html" || fail "province page not in Indonesian"
 grep -q 'DPT belum rekam' <<< "$html" || fail "Indonesian label missing"
 
@@ -256,13 +349,23 @@ want=$(json "$j.kecamatan | sort_by(-.dpt_unrecorded, .code) | .[] |
 	while read -r k n m; do echo "$k $(id_num "$n") $(id_num "$m")"; done)
 expect_eq "kecamatan rows, most unrecorded first" "$shown" "$want"
 expect_eq "kecamatan count" "$(wc -l <<< "$shown")" 6
+# Every kecamatan by its official name, the code beside it; under each, its
+# desa as the report at level=desa has them, most unrecorded first.
+http_get "/v1/report?regency=3201&level=desa" -H "Authorization: Bearer $TOKEN"
+expect_eq "GET /v1/report?regency=3201&level=desa" "$HTTP_CODE" 200
+DREPORT=$HTTP_BODY
+expect_eq "kecamatan and their desa, by need, with names" "$(area_rows regency-3201)" \
+	"$(area_want "$DREPORT")"
+[ "$(json "$j.kecamatan[0].name" "$DREPORT")" != null ] ||
+	fail "kecamatan $(json "$j.kecamatan[0].code" "$DREPORT") has no name from the code table"
 grep -q '<svg id="weekly"' "$ART/regency-3201.html" || fail "no weekly chart"
 bars=$(grep -o '<rect class="bar"' "$ART/regency-3201.html" | wc -l)
 expect_eq "weekly chart bars" "$bars" 26
 weekly_sum=$(grep -o '<title>minggu mulai [0-9-]*: [0-9.]*</title>' "$ART/regency-3201.html" |
 	sed 's/.*: \([0-9.]*\)<.*/\1/; s/\.//g' | awk '{ s += $1 } END { print s + 0 }')
 [ "$weekly_sum" -gt 0 ] || fail "weekly chart is empty"
-grep -q 'href="/v1/report.csv?regency=3201"' "$ART/regency-3201.html" || fail "no CSV link"
+grep -q 'href="/v1/report.csv?regency=3201&amp;level=desa&amp;lang=id"' "$ART/regency-3201.html" ||
+	fail "no CSV link"
 
 info "regency page 3203 (stale) and ?lang=en"
 dump /regency/3203 regency-3203
@@ -285,6 +388,68 @@ grep -q '<label for="token">Report token</label>' "$ART/login-en.html" ||
 grep -q '<input id="token" name="token" type="password"' "$ART/login-en.html" ||
 	fail "login form: no password field"
 
+info "regency 3206 from a node: kecamatan and desa by official name, by need, in Chromium"
+# Two kecamatan of 3206 (Tasikmalaya), the first three desa of each from the
+# code table. Desa j of kecamatan k holds min(j, 2) * k unrecorded voters, one
+# recorded two days ago, and desa 1 a first-time voter (17 on 2029-02-14, off
+# the roll): the page orders kecamatan 320602 first, and in each the desa
+# 2 and 3 (a tie, by code) before desa 1.
+stop_hub
+enroll 3206
+write_hub_conf
+start_hub
+NODE_CODE=3206
+start_node
+recent=$(date -u -d '-2 days' +%Y-%m-%dT%H:%M:%SZ)
+awk -F, -v OFS=, -v recent="$recent" '
+	BEGIN { print "nik,name,sex,birth_date,kecamatan,desa,on_dpt,status,recorded_at,site,operator" }
+	$2 == "32.06.01" || $2 == "32.06.02" {
+		code = $1; gsub(/\./, "", code); kec = substr(code, 1, 6); k = substr(kec, 6, 1)
+		if (++seen[kec] > 3)
+			next
+		j = seen[kec]; n = (j < 2 ? j : 2) * k
+		for (i = 0; i < n; i++)
+			print kec "150590" sprintf("%04d", ++serial), "Warga " serial, "L",
+			      "1990-05-15", kec, code, 1, "unrecorded", "", "", ""
+		print kec "150590" sprintf("%04d", ++serial), "Warga " serial, "P",
+		      "1990-05-15", kec, code, 1, "recorded", recent, "office", "op1"
+		if (j == 1)
+			print kec "150611" sprintf("%04d", ++serial), "Pemula " serial, "L",
+			      "2011-06-15", kec, code, 0, "unrecorded", "", "", ""
+	}' "$AREA_DIR/villages.csv" > "$TEST_DIR/3206.csv"
+rows=$(($(wc -l < "$TEST_DIR/3206.csv") - 1))
+expect_eq "3206 residents" "$rows" 23
+nctl_ok import "$TEST_DIR/3206.csv" > /dev/null
+expect_eq "3206 sync" "$(nctl_ok sync)" "sync: hub acked seq $rows"
+dump /regency/3206 regency-3206
+desa() { sed -n "s/^\(32\.06\.0$1\.[0-9]*\),.*/\1/p" "$AREA_DIR/villages.csv" | sed -n "$2p" | tr -d .; }
+expect_eq "3206 rows in need order" "$(area_rows regency-3206 | awk '{ print $1, $2 }')" \
+	"kecamatan 320602
+desa $(desa 2 2)
+desa $(desa 2 3)
+desa $(desa 2 1)
+kecamatan 320601
+desa $(desa 1 2)
+desa $(desa 1 3)
+desa $(desa 1 1)"
+expect_eq "3206 counts shown" "$(area_rows regency-3206 | sed 's/.*| //')" \
+	"10 1 3
+4 0 1
+4 0 1
+2 1 1
+5 1 3
+2 0 1
+2 0 1
+1 1 1"
+expect_eq "3206 kecamatan and desa names" \
+	"$(area_rows regency-3206 | sed -n '1p;2p' | sed 's/^[a-z]* [0-9]* \(.*\)|.*/\1/')" \
+	"Karangnunggal 320602
+$(grep "^32\.06\.02\." "$AREA_DIR/villages.csv" | sed -n 2p | cut -d, -f3) $(desa 2 2)"
+http_get "/v1/report?regency=3206&level=desa" -H "Authorization: Bearer $TOKEN"
+expect_eq "GET /v1/report?regency=3206&level=desa" "$HTTP_CODE" 200
+expect_eq "3206 page equals the report" "$(area_rows regency-3206)" "$(area_want "$HTTP_BODY")"
+stop_node
+
 info "screenshots; at phone width nothing may overflow"
 shot /login login-phone 390 844 true
 shot /login?lang=en login-en-phone 390 844 true
@@ -293,6 +458,7 @@ shot "/?lang=en" province-en-phone 390 844 true
 shot /regency/3201 regency-3201-phone 390 1500 true
 shot "/regency/3201?lang=en" regency-3201-en-phone 390 1500 true
 shot /regency/3203 regency-3203-phone 390 1500 true
+shot /regency/3206 regency-3206-phone 390 1500 true
 shot / province-desktop 1280 900 false
 shot /regency/3201 regency-3201-desktop 1280 1000 false
 cdp_stop
