@@ -28,7 +28,7 @@ test_ctlmsg_DEPS := protocol/ctlmsg.c protocol/err.c
 test_output_DEPS := daemon/ctl/output.c
 test_ctlsock_DEPS := daemon/common/ctlsock.c daemon/common/ctlio.c daemon/ctl/ctlclient.c \
 	protocol/ctlmsg.c protocol/err.c daemon/common/log.c
-HUBCORE_TEST_DEPS := daemon/hub/store.c daemon/hub/nikdir.c daemon/hub/apply.c daemon/hub/aggregate.c \
+HUBCORE_TEST_DEPS := protocol/progress.c daemon/hub/store.c daemon/hub/nikdir.c daemon/hub/apply.c daemon/hub/aggregate.c \
 	daemon/hub/report.c daemon/common/db.c protocol/err.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/chain.c protocol/hlc.c protocol/batch.c protocol/seal.c
 test_apply_DEPS := $(HUBCORE_TEST_DEPS)
