@@ -41,6 +41,7 @@ struct aggregate {
 	struct table	desa;		/* key desa, v = counters */
 	struct table	day;		/* key day << 32 | kecamatan, v[0] = recordings */
 	struct table	dday;		/* key day * DESA_SPAN + desa, v[0] = recordings */
+	int64_t		desa_from;	/* first day kept per desa (aggregate_set_desa_from) */
 	sqlite3_stmt	*put_kec;
 	sqlite3_stmt	*put_desa;
 	sqlite3_stmt	*put_day;
@@ -60,12 +61,13 @@ struct aggregate {
 	" ON CONFLICT(day, " key ") DO UPDATE SET n = n + ?3"
 
 /* The recount's per-kecamatan (per-desa) query, shared by recount and verify:
- * ?1 is the wajib cutoff, ?2 the day after which pemula are born (progress.h). */
+ * :wajib is the wajib cutoff, :pemula the day after which pemula are born
+ * (progress.h), :from the first day of recordings kept per desa. */
 #define SQL_RECOUNT(key, where) \
 	"SELECT " key ", count(*), " \
-	"sum(CASE WHEN birth_date != 0 THEN birth_date <= ?1 ELSE on_dpt END), " \
+	"sum(CASE WHEN birth_date != 0 THEN birth_date <= :wajib ELSE on_dpt END), " \
 	"sum(on_dpt), sum(status != 0), sum(on_dpt AND status = 0), " \
-	"sum(status = 0 AND birth_date != 0 AND birth_date > ?2 AND birth_date <= ?1) " \
+	"sum(status = 0 AND birth_date != 0 AND birth_date > :pemula AND birth_date <= :wajib) " \
 	"FROM persons WHERE removed = 0" where " GROUP BY " key
 #define SQL_RECOUNT_DAY(key, where) \
 	"SELECT recorded_at / 86400, " key ", count(*) FROM persons " \
@@ -265,7 +267,7 @@ aggregate_add(struct aggregate *a, const struct aggregate_person *p, int sign,
 	}
 	if ((day = aggregate_recording_day(p)) >= 0) {
 		if ((r = add_one(&a->day, (uint64_t)day << 32 | p->kecamatan, sign)) < 0 ||
-		    (p->desa != 0 &&
+		    (p->desa != 0 && day >= a->desa_from &&
 		     (r = add_one(&a->dday, (uint64_t)day * DESA_SPAN + p->desa, sign)) < 0))
 			return r;
 	}
@@ -361,25 +363,36 @@ aggregate_reset(struct aggregate *a)
 	table_clear(&a->dday);
 }
 
-static void
-bind_cutoffs(sqlite3_stmt *st, const struct progress_cutoffs *cut)
+void
+aggregate_set_desa_from(struct aggregate *a, int64_t day)
 {
-	if (sqlite3_bind_parameter_count(st) >= 2) {
-		sqlite3_bind_int64(st, 1, cut->wajib);
-		sqlite3_bind_int64(st, 2, cut->pemula_after);
-	}
+	a->desa_from = day;
+}
+
+/* Binds whichever of :wajib, :pemula and :from the statement has. */
+static void
+bind_cutoffs(sqlite3_stmt *st, const struct progress_cutoffs *cut, int64_t desa_from)
+{
+	int i;
+
+	if ((i = sqlite3_bind_parameter_index(st, ":wajib")) > 0)
+		sqlite3_bind_int64(st, i, cut->wajib);
+	if ((i = sqlite3_bind_parameter_index(st, ":pemula")) > 0)
+		sqlite3_bind_int64(st, i, cut->pemula_after);
+	if ((i = sqlite3_bind_parameter_index(st, ":from")) > 0)
+		sqlite3_bind_int64(st, i, desa_from);
 }
 
 static int
-exec_bound(sqlite3 *db, const char *sql, const struct progress_cutoffs *cut, const char *what,
-	   struct ktp_err *err)
+exec_bound(sqlite3 *db, const char *sql, const struct progress_cutoffs *cut, int64_t desa_from,
+	   const char *what, struct ktp_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
 	if ((r = db_prepare(db, sql, &st, err)) < 0)
 		return r;
-	bind_cutoffs(st, cut);
+	bind_cutoffs(st, cut, desa_from);
 	r = step_done(st, what, err);
 	sqlite3_finalize(st);
 	return r;
@@ -387,9 +400,11 @@ exec_bound(sqlite3 *db, const char *sql, const struct progress_cutoffs *cut, con
 
 #define KEC_WHERE	""
 #define DESA_WHERE	" AND desa != 0"
+#define DESA_DAY_WHERE	" AND desa != 0 AND recorded_at / 86400 >= :from"
 
 int
-aggregate_recount(sqlite3 *db, const struct progress_cutoffs *cut, struct ktp_err *err)
+aggregate_recount(sqlite3 *db, const struct progress_cutoffs *cut, int64_t desa_from,
+		  struct ktp_err *err)
 {
 	int r;
 
@@ -397,17 +412,17 @@ aggregate_recount(sqlite3 *db, const struct progress_cutoffs *cut, struct ktp_er
 			 " DELETE FROM agg_desa; DELETE FROM rec_daily_desa", err)) < 0)
 		return r;
 	if ((r = exec_bound(db, "INSERT INTO aggregates(kecamatan, " COUNTER_COLS ") "
-			    SQL_RECOUNT("kecamatan", KEC_WHERE), cut,
+			    SQL_RECOUNT("kecamatan", KEC_WHERE), cut, desa_from,
 			    "aggregate: recount", err)) < 0 ||
 	    (r = exec_bound(db, "INSERT INTO agg_desa(desa, " COUNTER_COLS ") "
-			    SQL_RECOUNT("desa", DESA_WHERE), cut,
+			    SQL_RECOUNT("desa", DESA_WHERE), cut, desa_from,
 			    "aggregate: recount desa", err)) < 0 ||
 	    (r = exec_bound(db, "INSERT INTO rec_daily(day, kecamatan, n) "
-			    SQL_RECOUNT_DAY("kecamatan", KEC_WHERE), cut,
+			    SQL_RECOUNT_DAY("kecamatan", KEC_WHERE), cut, desa_from,
 			    "aggregate: recount days", err)) < 0)
 		return r;
 	return exec_bound(db, "INSERT INTO rec_daily_desa(day, desa, n) "
-			  SQL_RECOUNT_DAY("desa", DESA_WHERE), cut,
+			  SQL_RECOUNT_DAY("desa", DESA_DAY_WHERE), cut, desa_from,
 			  "aggregate: recount desa days", err);
 }
 
@@ -426,15 +441,15 @@ aggregate_recount(sqlite3 *db, const struct progress_cutoffs *cut, struct ktp_er
 	" UNION ALL SELECT d, k FROM (SELECT * FROM r EXCEPT SELECT * FROM a) LIMIT 1"
 
 static int
-find_diff(sqlite3 *db, const char *sql, const struct progress_cutoffs *cut, int64_t *ret_a,
-	  int64_t *ret_b, struct ktp_err *err)
+find_diff(sqlite3 *db, const char *sql, const struct progress_cutoffs *cut, int64_t desa_from,
+	  int64_t *ret_a, int64_t *ret_b, struct ktp_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
 	if ((r = db_prepare(db, sql, &st, err)) < 0)
 		return r;
-	bind_cutoffs(st, cut);
+	bind_cutoffs(st, cut, desa_from);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*ret_a = sqlite3_column_int64(st, 0);
@@ -450,7 +465,8 @@ find_diff(sqlite3 *db, const char *sql, const struct progress_cutoffs *cut, int6
 }
 
 int
-aggregate_verify(sqlite3 *db, const struct progress_cutoffs *cut, struct ktp_err *err)
+aggregate_verify(sqlite3 *db, const struct progress_cutoffs *cut, int64_t desa_from,
+		 struct ktp_err *err)
 {
 	static const struct {
 		const char	*sql;
@@ -460,14 +476,14 @@ aggregate_verify(sqlite3 *db, const struct progress_cutoffs *cut, struct ktp_err
 		{ SQL_DIFF("aggregates", "kecamatan", KEC_WHERE), "kecamatan", false },
 		{ SQL_DIFF("agg_desa", "desa", DESA_WHERE), "desa", false },
 		{ SQL_DIFF_DAY("rec_daily", "kecamatan", KEC_WHERE), "kecamatan", true },
-		{ SQL_DIFF_DAY("rec_daily_desa", "desa", DESA_WHERE), "desa", true },
+		{ SQL_DIFF_DAY("rec_daily_desa", "desa", DESA_DAY_WHERE), "desa", true },
 	};
 	int64_t a = 0, b = 0;
 	size_t i;
 	int r;
 
 	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-		if ((r = find_diff(db, checks[i].sql, cut, &a, &b, err)) < 0)
+		if ((r = find_diff(db, checks[i].sql, cut, desa_from, &a, &b, err)) < 0)
 			return r;
 		if (r == 0)
 			continue;

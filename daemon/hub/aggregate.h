@@ -63,12 +63,18 @@ int	aggregate_add(struct aggregate *a, const struct aggregate_person *p, int sig
 int	aggregate_flush(struct aggregate *a, struct ktp_err *err);
 /* Forgets the delta (after a rollback). */
 void	aggregate_reset(struct aggregate *a);
+/* Recordings per desa are kept from this day (since 1970-01-01 UTC) on: a
+ * report needs only the last 30 days of them, and a backlog of old
+ * recordings would otherwise cost a row write each. 0 keeps every day. */
+void	aggregate_set_desa_from(struct aggregate *a, int64_t day);
 
 /* Rewrites the four aggregate tables from the person rows (inside the
- * caller's transaction). */
-int	aggregate_recount(sqlite3 *db, const struct progress_cutoffs *cut, struct ktp_err *err);
+ * caller's transaction); recordings per desa from day desa_from on. */
+int	aggregate_recount(sqlite3 *db, const struct progress_cutoffs *cut, int64_t desa_from,
+			  struct ktp_err *err);
 /* 0 when the incremental tables equal a recount from the person rows, else
  * -EUCLEAN with the first kecamatan, desa (or day) that differs. Reads only. */
-int	aggregate_verify(sqlite3 *db, const struct progress_cutoffs *cut, struct ktp_err *err);
+int	aggregate_verify(sqlite3 *db, const struct progress_cutoffs *cut, int64_t desa_from,
+			 struct ktp_err *err);
 
 #endif

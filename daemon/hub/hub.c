@@ -124,7 +124,9 @@ open_state(struct hub *h, struct ktp_err *err)
 	if ((r = store_open(h->conf.state_dir, &h->store, err)) < 0)
 		return r;
 	log_info("store: %zu persons", store_persons(h->store));
-	return store_set_election_date(h->store, h->conf.election_date, err);
+	if ((r = store_set_election_date(h->store, h->conf.election_date, err)) < 0)
+		return r;
+	return store_trim_desa_days(h->store, now_s(), err);
 }
 
 int

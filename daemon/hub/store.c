@@ -31,8 +31,10 @@
  *   aggregates  per kecamatan counters; rec_daily recordings per (day,
  *               kecamatan). Keyed by day first, so the last 30 days or 26
  *               weeks are one range scan. agg_desa and rec_daily_desa the
- *               same per desa (version 4), for persons with a desa.
- *   settings    the election date the wajib_ktp counters were computed for.
+ *               same per desa (version 4), for persons with a desa;
+ *               rec_daily_desa from settings.desa_from_day on only.
+ *   settings    the election date the wajib_ktp and pemula counters were
+ *               computed for; the first day kept in rec_daily_desa.
  */
 static const char *const MIGRATIONS[] = {
 	"CREATE TABLE persons ("
@@ -83,7 +85,8 @@ static const char *const MIGRATIONS[] = {
 	" pemula_unrecorded INTEGER NOT NULL);"
 	"CREATE TABLE rec_daily_desa ("
 	" day INTEGER NOT NULL, desa INTEGER NOT NULL, n INTEGER NOT NULL,"
-	" PRIMARY KEY (day, desa)) WITHOUT ROWID;",
+	" PRIMARY KEY (day, desa)) WITHOUT ROWID;"
+	"ALTER TABLE settings ADD COLUMN desa_from_day INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* The first schema version with the per-desa tables: a store migrated from
@@ -134,6 +137,7 @@ struct store {
 	sqlite3_stmt		*st[ST_COUNT];
 	struct aggregate	*agg;
 	uint32_t		election_date;
+	int64_t			desa_from;	/* settings.desa_from_day */
 	struct nikdir		*dir;
 	uint64_t		*added;		/* NIKs put into dir by the open transaction */
 	size_t			nadded, cap_added;
@@ -164,12 +168,13 @@ read_settings(struct store *s, struct ktp_err *err)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = db_prepare(s->db, "SELECT election_date FROM settings WHERE id = 1", &st,
-			    err)) < 0)
+	if ((r = db_prepare(s->db, "SELECT election_date, desa_from_day FROM settings"
+			    " WHERE id = 1", &st, err)) < 0)
 		return r;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		s->election_date = (uint32_t)sqlite3_column_int64(st, 0);
+		s->desa_from = sqlite3_column_int64(st, 1);
 		r = 0;
 	} else {
 		r = db_err(s->db, rc, "store: settings", err);
@@ -246,7 +251,8 @@ recount(struct store *s, uint32_t yyyymmdd, struct ktp_err *err)
 	if ((r = db_begin(s->db, err)) < 0)
 		return r;
 	snprintf(sql, sizeof(sql), "UPDATE settings SET election_date = %u", yyyymmdd);
-	if ((r = db_exec(s->db, sql, err)) < 0 || (r = aggregate_recount(s->db, &cut, err)) < 0 ||
+	if ((r = db_exec(s->db, sql, err)) < 0 ||
+	    (r = aggregate_recount(s->db, &cut, s->desa_from, err)) < 0 ||
 	    (r = db_commit(s->db, err)) < 0) {
 		db_rollback(s->db);
 		return r;
@@ -263,7 +269,10 @@ prepare_all(struct store *s, struct ktp_err *err)
 	for (i = 0; i < ST_COUNT; i++)
 		if ((r = db_prepare(s->db, STMT_SQL[i], &s->st[i], err)) < 0)
 			return r;
-	return aggregate_new(s->db, &s->agg, err);
+	if ((r = aggregate_new(s->db, &s->agg, err)) < 0)
+		return r;
+	aggregate_set_desa_from(s->agg, s->desa_from);
+	return 0;
 }
 
 int
@@ -391,7 +400,36 @@ store_verify(struct store *s, struct ktp_err *err)
 	struct progress_cutoffs cut;
 
 	store_cutoffs(s, &cut);
-	return aggregate_verify(s->db, &cut, err);
+	return aggregate_verify(s->db, &cut, s->desa_from, err);
+}
+
+int64_t
+store_desa_from(const struct store *s)
+{
+	return s->desa_from;
+}
+
+/* Never back: a day given up is not counted again. */
+int
+store_trim_desa_days(struct store *s, int64_t now, struct ktp_err *err)
+{
+	int64_t from = progress_day(now) - STORE_DESA_DAYS_KEPT;
+	char sql[128];
+	int r;
+
+	if (from <= s->desa_from)
+		return 0;
+	if ((r = db_begin(s->db, err)) < 0)
+		return r;
+	snprintf(sql, sizeof(sql), "DELETE FROM rec_daily_desa WHERE day < %lld;"
+		 " UPDATE settings SET desa_from_day = %lld", (long long)from, (long long)from);
+	if ((r = db_exec(s->db, sql, err)) < 0 || (r = db_commit(s->db, err)) < 0) {
+		db_rollback(s->db);
+		return r;
+	}
+	s->desa_from = from;
+	aggregate_set_desa_from(s->agg, from);
+	return 0;
 }
 
 /* Steps a statement that returns no row, then resets it for the next use. */

@@ -70,6 +70,16 @@ uint32_t store_wajib_cutoff(const struct store *s);
 /* The cutoffs of the current election date. */
 void	store_cutoffs(const struct store *s, struct progress_cutoffs *ret);
 
+/* Recordings per desa serve only the report's last 30 days: the store keeps
+ * them from STORE_DESA_DAYS_KEPT days before now on (a margin for a clock
+ * set back) and drops older days, so a backlog of old recordings costs no
+ * per-desa row. Called at start; the first day only moves forward. A new
+ * store keeps every day until then. */
+#define STORE_DESA_DAYS_KEPT 40
+int	store_trim_desa_days(struct store *s, int64_t now, struct ktp_err *err);
+/* The first day (since 1970-01-01 UTC) of recordings kept per desa, 0 = all. */
+int64_t	store_desa_from(const struct store *s);
+
 /* 0 when the incremental aggregates (kecamatan and desa counters, pemula
  * included, and both daily recordings) equal a recount from the person rows,
  * else -EUCLEAN naming the first kecamatan or desa that differs (aggregate_verify).

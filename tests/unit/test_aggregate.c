@@ -237,7 +237,7 @@ test_aggregate_status_changes_move_counts(void **state)
 	assert_string_equal(counters(c->s, 320101, buf, sizeof(buf)), "2,1,1,1,0");
 	assert_int_equal(q(c->s, "SELECT sum(n) FROM rec_daily"), 1);
 	assert_int_equal(q(c->s, "SELECT n FROM rec_daily WHERE day = 1795000000 / 86400"), 1);
-	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), NULL), 0);
+	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), store_desa_from(c->s), NULL), 0);
 }
 
 static void
@@ -263,7 +263,7 @@ test_aggregate_removal_takes_everything_away(void **state)
 	r.removed = RECORD_REMOVED_NONE;
 	put(c, 0, &r);
 	assert_string_equal(counters(c->s, 320101, buf, sizeof(buf)), "1,1,1,1,0");
-	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), NULL), 0);
+	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), store_desa_from(c->s), NULL), 0);
 }
 
 static void
@@ -287,7 +287,7 @@ test_aggregate_kecamatan_move_moves_counts_and_recordings(void **state)
 	assert_int_equal(q(c->s, "SELECT kecamatan FROM rec_daily WHERE n = 1"), 320203);
 	assert_int_equal(q(c->s, "SELECT count(*) FROM rec_daily WHERE n != 0"), 1);
 	assert_int_equal(q(c->s, "SELECT count(*) FROM conflicts"), 1);
-	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), NULL), 0);
+	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), store_desa_from(c->s), NULL), 0);
 }
 
 /* Pemula: 17 but not yet 18 on election day, unrecorded, on the roll or not. */
@@ -459,12 +459,12 @@ test_aggregate_random_applies_equal_a_recount(void **state)
 			flush(c, i);
 	assert_true(q(c->s, "SELECT count(*) FROM conflicts") > 100);
 	assert_true(q(c->s, "SELECT count(*) FROM persons WHERE removed != 0") > 0);
-	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), &err), 0);
+	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), store_desa_from(c->s), &err), 0);
 	assert_int_equal(store_verify(c->s, &err), 0);
 	before_k = (uint64_t)q(c->s, "SELECT sum(persons * 3 + wajib_ktp * 5 + on_dpt * 7"
 			       " + recorded * 11 + dpt_unrecorded * 13 + kecamatan) FROM aggregates");
 	before_d = (uint64_t)q(c->s, "SELECT sum(n * (day + kecamatan)) FROM rec_daily");
-	assert_int_equal(aggregate_recount(store_db(c->s), cuts(c->s), &err), 0);
+	assert_int_equal(aggregate_recount(store_db(c->s), cuts(c->s), store_desa_from(c->s), &err), 0);
 	assert_int_equal(q(c->s, "SELECT sum(persons * 3 + wajib_ktp * 5 + on_dpt * 7"
 			   " + recorded * 11 + dpt_unrecorded * 13 + kecamatan) FROM aggregates"),
 			 before_k);
@@ -493,15 +493,15 @@ test_aggregate_verify_names_the_kecamatan_that_drifted(void **state)
 	r.status = RECORD_STATUS_RECORDED;
 	r.recorded_at = NOW;
 	put(c, 0, &r);
-	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), &err), 0);
+	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), store_desa_from(c->s), &err), 0);
 	assert_int_equal(q(c->s, "UPDATE aggregates SET on_dpt = 2 RETURNING kecamatan"), 320102);
-	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), &err),
+	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), store_desa_from(c->s), &err),
 			 -EUCLEAN);
 	assert_string_equal(err.msg, "aggregate: kecamatan 320102: differs from a recount");
 	assert_int_equal(store_verify(c->s, &err), -EUCLEAN);
 	assert_int_equal(q(c->s, "UPDATE aggregates SET on_dpt = 1 RETURNING 1"), 1);
 	assert_int_equal(q(c->s, "UPDATE rec_daily SET n = 2 RETURNING n"), 2);
-	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), &err),
+	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), store_desa_from(c->s), &err),
 			 -EUCLEAN);
 	assert_string_equal(err.msg, "aggregate: kecamatan 320102 day 20775: differs from a recount");
 	assert_int_equal(q(c->s, "UPDATE rec_daily SET n = 1 RETURNING n"), 1);
@@ -545,7 +545,7 @@ test_aggregate_new_election_date_recounts_wajib(void **state)
 	r.birth_date = 20100302;
 	put(c, 0, &r);
 	assert_string_equal(counters(c->s, 320101, buf, sizeof(buf)), "1,0,1,0,1");
-	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), &err), 0);
+	assert_int_equal(aggregate_verify(store_db(c->s), cuts(c->s), store_desa_from(c->s), &err), 0);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)

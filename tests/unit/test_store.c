@@ -412,7 +412,8 @@ test_store_rollback_forgets_the_persons_it_put(void **state)
 /* What schema version 4 added, taken away again. */
 #define SCHEMA_BEFORE_DESA \
 	"DROP TABLE agg_desa; DROP TABLE rec_daily_desa;" \
-	" ALTER TABLE aggregates DROP COLUMN pemula_unrecorded;"
+	" ALTER TABLE aggregates DROP COLUMN pemula_unrecorded;" \
+	" ALTER TABLE settings DROP COLUMN desa_from_day;"
 
 /* A version-2 store (no desa counters, no pemula) migrates through 3 to 4,
  * and its counters are recounted from the person rows for its election date. */
@@ -444,6 +445,45 @@ test_store_migrates_version_2_and_recounts_desa_and_pemula(void **state)
 	assert_int_equal(q(s, "SELECT recorded FROM agg_desa WHERE desa = 3201020002"), 1);
 	assert_int_equal(q(s, "SELECT sum(n) FROM rec_daily_desa WHERE desa = 3201020002"), 1);
 	assert_int_equal(q(s, "SELECT sum(persons) FROM agg_desa"), 3);
+	assert_int_equal(store_verify(s, &err), 0);
+	assert_int_equal(store_desa_from(s), 0);
+	store_close(s);
+}
+
+/* Recordings per desa older than 40 days before now are dropped once and
+ * no longer written; the counters still equal a recount, and the first day
+ * kept never moves back. */
+static void
+test_store_trim_desa_days_keeps_the_last_40(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct record r;
+	int64_t today = NOW / 86400;
+
+	put_new(s, &r, "3201011505900001", 77, 320102, 3201);
+	r.status = RECORD_STATUS_RECORDED;
+	r.recorded_at = NOW - 50 * 86400;
+	assert_int_equal(store_person_update(s, 1, &r, 3201, &err), 0);
+	put_new(s, &r, "3201011505900002", 78, 320102, 3201);
+	r.status = RECORD_STATUS_RECORDED;
+	r.recorded_at = NOW - 2 * 86400;
+	assert_int_equal(store_person_update(s, 2, &r, 3201, &err), 0);
+	/* The rows were written behind the counters' back: recount them. */
+	assert_int_equal(store_set_election_date(s, 20270214, &err), 0);
+	assert_int_equal(q(s, "SELECT count(*) FROM rec_daily_desa"), 2);
+	assert_int_equal(store_trim_desa_days(s, NOW, &err), 0);
+	assert_int_equal(store_desa_from(s), today - STORE_DESA_DAYS_KEPT);
+	assert_int_equal(q(s, "SELECT count(*) FROM rec_daily_desa"), 1);
+	assert_int_equal(q(s, "SELECT day FROM rec_daily_desa"), today - 2);
+	assert_int_equal(q(s, "SELECT sum(n) FROM rec_daily"), 2);
+	assert_int_equal(store_verify(s, &err), 0);
+	/* An earlier clock does not bring the old days back. */
+	assert_int_equal(store_trim_desa_days(s, NOW - 30 * 86400, &err), 0);
+	assert_int_equal(store_desa_from(s), today - STORE_DESA_DAYS_KEPT);
+	store_close(s);
+	s = open_ok(state);
+	assert_int_equal(store_desa_from(s), today - STORE_DESA_DAYS_KEPT);
 	assert_int_equal(store_verify(s, &err), 0);
 	store_close(s);
 }
@@ -525,6 +565,7 @@ main(void)
 		T(test_store_rollback_forgets_the_persons_it_put),
 		T(test_store_migrates_version_1_keeping_persons),
 		T(test_store_migrates_version_2_and_recounts_desa_and_pemula),
+		T(test_store_trim_desa_days_keeps_the_last_40),
 		T(test_store_open_refuses_a_nik_stored_twice),
 	};
 
