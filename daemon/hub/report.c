@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,23 +81,6 @@ static int64_t
 day_of(int64_t t)
 {
 	return progress_day(t);
-}
-
-uint32_t
-report_projected_completion(uint64_t remaining, double rate_per_day, int64_t now)
-{
-	int64_t today = day_of(now);
-	double days;
-
-	if (remaining == 0)
-		return calendar_ymd(today);
-	if (!(rate_per_day > 0))
-		return 0;
-	/* The epsilon keeps 10 / (10 / 30.0) at 30 days, not 31. */
-	days = ceil((double)remaining / rate_per_day - 1e-9);
-	if (days > PROGRESS_MAX_DAYS)
-		days = PROGRESS_MAX_DAYS;
-	return calendar_ymd(today + (int64_t)days);
 }
 
 int

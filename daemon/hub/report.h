@@ -68,8 +68,6 @@ int	report_json(struct store *s, const struct report_opts *o, json_t **ret, stru
  * New buffer (free()). */
 int	report_csv(struct store *s, const struct report_opts *o, char **ret, size_t *ret_len,
 		   struct ktp_err *err);
-/* YYYYMMDD on which remaining reaches zero at rate_per_day from today, 0 when rate is 0. */
-uint32_t report_projected_completion(uint64_t remaining, double rate_per_day, int64_t now);
 /* Recordings per week (weeks start on Monday, UTC), oldest first, the last one
  * being the current week: [{"week_start":"YYYY-MM-DD","recorded":N}].
  * o->regency 0 = the whole province. weeks in 1..520. */

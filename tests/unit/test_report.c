@@ -7,6 +7,7 @@
 #include "area.h"
 #include "hlc.h"
 #include "hub_fixture.h"
+#include "progress.h"
 #include "report.h"
 #include "store.h"
 
@@ -134,19 +135,22 @@ dump(json_t *j)
 	return s;
 }
 
+/* The projection the report gives (progress.h): rates as recordings in 30 days. */
 static void
 test_report_projected_completion_dates(void **state)
 {
+	int64_t today = NOW / DAY;
+
 	(void)state;
-	assert_int_equal(report_projected_completion(0, 0, NOW), 20261118);
-	assert_int_equal(report_projected_completion(0, 12.5, NOW), 20261118);
-	assert_int_equal(report_projected_completion(10, 0, NOW), 0);
-	assert_int_equal(report_projected_completion(2800, 30.0, NOW), 20270220);
-	assert_int_equal(report_projected_completion(10, 10 / 30.0, NOW), 20261218);
-	assert_int_equal(report_projected_completion(1, 100, NOW), 20261119);
+	assert_int_equal(progress_projected(0, 0, 30, today), 20261118);
+	assert_int_equal(progress_projected(0, 375, 30, today), 20261118);	/* 12.5 a day */
+	assert_int_equal(progress_projected(10, 0, 30, today), 0);
+	assert_int_equal(progress_projected(2800, 900, 30, today), 20270220);	/* 30 a day */
+	assert_int_equal(progress_projected(10, 10, 30, today), 20261218);
+	assert_int_equal(progress_projected(1, 3000, 30, today), 20261119);	/* 100 a day */
 	/* Across a year end and 29 February. */
-	assert_int_equal(report_projected_completion(103, 1, NOW), 20270301);
-	assert_int_equal(report_projected_completion(468, 1, NOW), 20280229);
+	assert_int_equal(progress_projected(103, 30, 30, today), 20270301);
+	assert_int_equal(progress_projected(468, 30, 30, today), 20280229);
 }
 
 static void
