@@ -735,9 +735,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	free(req->reply.body);
 	free(req->regency);
-	free(req->level);
 	free(req->path);
 	free(req->lang);
+	free(req->level);
 	if (req->form != NULL)
 		MHD_destroy_post_processor(req->form);
 	sodium_memzero(req->token, sizeof(req->token));
