@@ -313,13 +313,13 @@ say "provincial report (ktpctl report at the hub), election day $ELECTION"
 ctl_hub report | awk 'NF == 0 { exit } { print }'
 echo
 ctl_hub --json report | jq -r '.report.province.regencies[] |
-	if .persons == 0 then "\(.code) \(.name): nothing received yet (last sync: never): call that office" else
-	"\(.code) \(.name): \(.dpt_unrecorded) voters still unrecorded, \(.recorded_30d) recorded in 30 days (\(.rate_per_day * 100 | round / 100)/day), done by \(.projected_completion // "never") \(if .on_track then "(on track)" else "(LATE)" end)" end'
+	if .has_data | not then "\(.code) \(.name): nothing received yet (last sync: never): unknown, call that office" else
+	"\(.code) \(.name): \(.dpt_unrecorded) voters still unrecorded (\(.pemula_unrecorded) first-time voters), \(.recorded_30d) recorded in 30 days (\(.rate_per_day * 100 | round / 100)/day), done by \(.projected_completion // "never") at the \(.projection_basis // "-") rate \(if .on_track then "(on track)" else "(LATE)" end)" end'
 echo
 echo "kecamatan of ${NAME[$CUT]} with the most unrecorded voters (mobile teams go there first):"
 ctl_hub --json report --regency "$CUT" | jq -r '.report.province.regencies[0].kecamatan |
 	sort_by(-.dpt_unrecorded) | .[:5][] |
-	"  \(.code): \(.dpt_unrecorded) unrecorded of \(.on_dpt) voters, \(.recorded_30d) recorded in 30 days, done by \(.projected_completion // "never")"'
+	"  \(.code) \(.name // "-"): \(.dpt_unrecorded) unrecorded of \(.on_dpt) voters, \(.pemula_unrecorded) first-time voters unrecorded, \(.recorded_30d) recorded in 30 days, done by \(.projected_completion // "never")"'
 
 n=$(ctl_hub --json conflicts | jq '.conflicts | length')
 echo

@@ -220,12 +220,14 @@ cmd_hub_print_status(FILE *out, const json_t *reply)
 
 static const char *const report_cols[] = {
 	"code", "name", "persons", "wajib_ktp", "on_dpt", "recorded", "dpt_unrecorded",
-	"recorded_30d", "rate_per_day", "projected_completion", "on_track", "last_sync",
+	"pemula_unrecorded", "recorded_30d", "rate_per_day", "projected_completion", "on_track",
+	"last_sync",
 };
 #define N_REPORT_COLS (sizeof(report_cols) / sizeof(report_cols[0]))
 
 /* Province first, then one row per regency; with one regency (report
- * --regency CODE) its kecamatan follow in a second table. */
+ * --regency CODE) its kecamatan follow in a second table. Names are the
+ * hub's (the code table, or a node's configured name); unknown is "-". */
 void
 cmd_hub_print_report(FILE *out, const json_t *reply)
 {
@@ -237,7 +239,11 @@ cmd_hub_print_report(FILE *out, const json_t *reply)
 	if (rows == NULL || p == NULL)
 		goto out;
 	json_object_del(p, "regencies");
-	json_object_set_new(p, "name", json_string("province"));
+	if (json_is_string(json_object_get(p, "name")))
+		json_object_set_new(p, "name", json_sprintf("%s (province)",
+				    json_string_value(json_object_get(p, "name"))));
+	else
+		json_object_set_new(p, "name", json_string("province"));
 	json_array_append(rows, p);
 	json_array_foreach(regs, i, reg) {
 		json_t *r = json_deep_copy(reg);

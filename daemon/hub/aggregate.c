@@ -6,17 +6,22 @@
 #include "aggregate.h"
 #include "db.h"
 #include "err.h"
+#include "progress.h"
 #include "record.h"
 
 /*
- * Apply sums a batch's changes in memory and writes each touched kecamatan
- * and day once, at the end of the batch: a batch of 10 000 versions touches a
- * few dozen aggregate rows, so this keeps the per-version cost to the person
- * row alone. The tables are plain upserts of deltas; a kecamatan whose
- * persons all left keeps a row of zeros, which aggregate_verify ignores.
+ * Apply sums a batch's changes in memory and writes each touched kecamatan,
+ * desa and day once, at the end of the batch: a batch of 10 000 versions
+ * touches a few hundred aggregate rows, so this keeps the per-version cost to
+ * the person row alone. The tables are plain upserts of deltas; a kecamatan or
+ * desa whose persons all left keeps a row of zeros, which aggregate_verify
+ * ignores. A person without a desa (0) counts in its kecamatan only.
  */
 
-#define NCOUNTERS 5
+#define NCOUNTERS 6
+
+/* A (day, desa) key: desa codes have 10 digits. */
+#define DESA_SPAN 10000000000ULL
 
 struct slot {
 	uint64_t	key;
@@ -33,34 +38,46 @@ struct table {
 
 struct aggregate {
 	struct table	kec;		/* key kecamatan, v = counters */
+	struct table	desa;		/* key desa, v = counters */
 	struct table	day;		/* key day << 32 | kecamatan, v[0] = recordings */
+	struct table	dday;		/* key day * DESA_SPAN + desa, v[0] = recordings */
+	int64_t		desa_from;	/* first day kept per desa (aggregate_set_desa_from) */
 	sqlite3_stmt	*put_kec;
+	sqlite3_stmt	*put_desa;
 	sqlite3_stmt	*put_day;
+	sqlite3_stmt	*put_dday;
 };
 
-static const char SQL_PUT_KEC[] =
-	"INSERT INTO aggregates(kecamatan, persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded)"
-	" VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(kecamatan) DO UPDATE SET"
-	" persons = persons + ?2, wajib_ktp = wajib_ktp + ?3, on_dpt = on_dpt + ?4,"
-	" recorded = recorded + ?5, dpt_unrecorded = dpt_unrecorded + ?6";
-static const char SQL_PUT_DAY[] =
-	"INSERT INTO rec_daily(day, kecamatan, n) VALUES(?1, ?2, ?3)"
-	" ON CONFLICT(day, kecamatan) DO UPDATE SET n = n + ?3";
+/* The counter columns of both counter tables, in the order of v[]. */
+#define COUNTER_COLS "persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded, pemula_unrecorded"
+#define PUT_COUNTERS(table, key) \
+	"INSERT INTO " table "(" key ", " COUNTER_COLS ")" \
+	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(" key ") DO UPDATE SET" \
+	" persons = persons + ?2, wajib_ktp = wajib_ktp + ?3, on_dpt = on_dpt + ?4," \
+	" recorded = recorded + ?5, dpt_unrecorded = dpt_unrecorded + ?6," \
+	" pemula_unrecorded = pemula_unrecorded + ?7"
+#define PUT_DAY(table, key) \
+	"INSERT INTO " table "(day, " key ", n) VALUES(?1, ?2, ?3)" \
+	" ON CONFLICT(day, " key ") DO UPDATE SET n = n + ?3"
 
-/* The recount's per-kecamatan query, shared by recount and verify. */
-#define SQL_RECOUNT_KEC \
-	"SELECT kecamatan, count(*), " \
-	"sum(CASE WHEN birth_date != 0 THEN birth_date <= ?1 ELSE on_dpt END), " \
-	"sum(on_dpt), sum(status != 0), sum(on_dpt AND status = 0) " \
-	"FROM persons WHERE removed = 0 GROUP BY kecamatan"
-#define SQL_RECOUNT_DAY \
-	"SELECT recorded_at / 86400, kecamatan, count(*) FROM persons " \
-	"WHERE removed = 0 AND status != 0 AND recorded_at > 0 GROUP BY 1, 2"
+/* The recount's per-kecamatan (per-desa) query, shared by recount and verify:
+ * :wajib is the wajib cutoff, :pemula the day after which pemula are born
+ * (progress.h), :from the first day of recordings kept per desa. */
+#define SQL_RECOUNT(key, where) \
+	"SELECT " key ", count(*), " \
+	"sum(CASE WHEN birth_date != 0 THEN birth_date <= :wajib ELSE on_dpt END), " \
+	"sum(on_dpt), sum(status != 0), sum(on_dpt AND status = 0), " \
+	"sum(status = 0 AND birth_date != 0 AND birth_date > :pemula AND birth_date <= :wajib) " \
+	"FROM persons WHERE removed = 0" where " GROUP BY " key
+#define SQL_RECOUNT_DAY(key, where) \
+	"SELECT recorded_at / 86400, " key ", count(*) FROM persons " \
+	"WHERE removed = 0 AND status != 0 AND recorded_at > 0" where " GROUP BY 1, 2"
 
 void
 aggregate_person_from_record(const struct record *r, struct aggregate_person *ret)
 {
 	ret->kecamatan = r->kecamatan;
+	ret->desa = r->desa;
 	ret->birth_date = r->birth_date;
 	ret->on_dpt = r->on_dpt;
 	ret->status = r->status;
@@ -69,7 +86,7 @@ aggregate_person_from_record(const struct record *r, struct aggregate_person *re
 }
 
 void
-aggregate_contribution(const struct aggregate_person *p, uint32_t wajib_cutoff,
+aggregate_contribution(const struct aggregate_person *p, const struct progress_cutoffs *cut,
 		       struct aggregate_counts *ret)
 {
 	bool recorded = p->status != RECORD_STATUS_UNRECORDED;
@@ -78,14 +95,11 @@ aggregate_contribution(const struct aggregate_person *p, uint32_t wajib_cutoff,
 	if (p->removed != RECORD_REMOVED_NONE)
 		return;
 	ret->persons = 1;
-	/* Without a birth date, being on the voter roll is the evidence of age. */
-	if (p->birth_date != 0)
-		ret->wajib_ktp = p->birth_date <= wajib_cutoff;
-	else
-		ret->wajib_ktp = p->on_dpt;
+	ret->wajib_ktp = progress_is_wajib(cut, p->birth_date, p->on_dpt);
 	ret->on_dpt = p->on_dpt;
 	ret->recorded = recorded;
 	ret->dpt_unrecorded = p->on_dpt && !recorded;
+	ret->pemula_unrecorded = !recorded && progress_is_pemula(cut, p->birth_date);
 }
 
 int64_t
@@ -100,11 +114,10 @@ aggregate_recording_day(const struct aggregate_person *p)
 uint32_t
 aggregate_wajib_cutoff(uint32_t election_date)
 {
-	/* YYYYMMDD minus 17 years keeps month and day: someone born on
-	 * 29 February reaches 17 on 1 March in a common year. */
-	if (election_date < 170000)
-		return 0;
-	return election_date - 170000;
+	struct progress_cutoffs c;
+
+	progress_cutoffs(election_date, &c);
+	return c.wajib;
 }
 
 void
@@ -115,6 +128,7 @@ aggregate_counts_add(struct aggregate_counts *sum, const struct aggregate_counts
 	sum->on_dpt += c->on_dpt;
 	sum->recorded += c->recorded;
 	sum->dpt_unrecorded += c->dpt_unrecorded;
+	sum->pemula_unrecorded += c->pemula_unrecorded;
 }
 
 static size_t
@@ -183,8 +197,10 @@ aggregate_new(sqlite3 *db, struct aggregate **ret, struct ktp_err *err)
 
 	if (a == NULL)
 		return ktp_err_set(err, -ENOMEM, "aggregate: out of memory");
-	if ((r = db_prepare(db, SQL_PUT_KEC, &a->put_kec, err)) < 0 ||
-	    (r = db_prepare(db, SQL_PUT_DAY, &a->put_day, err)) < 0) {
+	if ((r = db_prepare(db, PUT_COUNTERS("aggregates", "kecamatan"), &a->put_kec, err)) < 0 ||
+	    (r = db_prepare(db, PUT_COUNTERS("agg_desa", "desa"), &a->put_desa, err)) < 0 ||
+	    (r = db_prepare(db, PUT_DAY("rec_daily", "kecamatan"), &a->put_day, err)) < 0 ||
+	    (r = db_prepare(db, PUT_DAY("rec_daily_desa", "desa"), &a->put_dday, err)) < 0) {
 		aggregate_free(a);
 		return r;
 	}
@@ -198,34 +214,62 @@ aggregate_free(struct aggregate *a)
 	if (a == NULL)
 		return;
 	sqlite3_finalize(a->put_kec);
+	sqlite3_finalize(a->put_desa);
 	sqlite3_finalize(a->put_day);
+	sqlite3_finalize(a->put_dday);
 	free(a->kec.slots);
+	free(a->desa.slots);
 	free(a->day.slots);
+	free(a->dday.slots);
 	free(a);
+}
+
+static int
+add_counts(struct table *t, uint64_t key, int sign, const struct aggregate_counts *c)
+{
+	struct slot *sl = table_slot(t, key);
+
+	if (sl == NULL)
+		return -ENOMEM;
+	sl->v[0] += sign * c->persons;
+	sl->v[1] += sign * c->wajib_ktp;
+	sl->v[2] += sign * c->on_dpt;
+	sl->v[3] += sign * c->recorded;
+	sl->v[4] += sign * c->dpt_unrecorded;
+	sl->v[5] += sign * c->pemula_unrecorded;
+	return 0;
+}
+
+static int
+add_one(struct table *t, uint64_t key, int sign)
+{
+	struct slot *sl = table_slot(t, key);
+
+	if (sl == NULL)
+		return -ENOMEM;
+	sl->v[0] += sign;
+	return 0;
 }
 
 int
 aggregate_add(struct aggregate *a, const struct aggregate_person *p, int sign,
-	      uint32_t wajib_cutoff)
+	      const struct progress_cutoffs *cut)
 {
 	struct aggregate_counts c;
-	struct slot *sl;
 	int64_t day;
+	int r;
 
-	aggregate_contribution(p, wajib_cutoff, &c);
+	aggregate_contribution(p, cut, &c);
 	if (c.persons != 0) {
-		if ((sl = table_slot(&a->kec, p->kecamatan)) == NULL)
-			return -ENOMEM;
-		sl->v[0] += sign * c.persons;
-		sl->v[1] += sign * c.wajib_ktp;
-		sl->v[2] += sign * c.on_dpt;
-		sl->v[3] += sign * c.recorded;
-		sl->v[4] += sign * c.dpt_unrecorded;
+		if ((r = add_counts(&a->kec, p->kecamatan, sign, &c)) < 0 ||
+		    (p->desa != 0 && (r = add_counts(&a->desa, p->desa, sign, &c)) < 0))
+			return r;
 	}
 	if ((day = aggregate_recording_day(p)) >= 0) {
-		if ((sl = table_slot(&a->day, (uint64_t)day << 32 | p->kecamatan)) == NULL)
-			return -ENOMEM;
-		sl->v[0] += sign;
+		if ((r = add_one(&a->day, (uint64_t)day << 32 | p->kecamatan, sign)) < 0 ||
+		    (p->desa != 0 && day >= a->desa_from &&
+		     (r = add_one(&a->dday, (uint64_t)day * DESA_SPAN + p->desa, sign)) < 0))
+			return r;
 	}
 	return 0;
 }
@@ -253,40 +297,44 @@ step_done(sqlite3_stmt *st, const char *what, struct ktp_err *err)
 }
 
 static int
-flush_kec(struct aggregate *a, struct ktp_err *err)
+flush_counts(const struct table *t, sqlite3_stmt *st, const char *what, struct ktp_err *err)
 {
 	size_t i;
 	int k, r;
 
-	for (i = 0; i < a->kec.cap; i++) {
-		const struct slot *sl = &a->kec.slots[i];
+	for (i = 0; i < t->cap; i++) {
+		const struct slot *sl = &t->slots[i];
 
 		if (!sl->used || slot_is_zero(sl))
 			continue;
-		sqlite3_bind_int64(a->put_kec, 1, (sqlite3_int64)sl->key);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)sl->key);
 		for (k = 0; k < NCOUNTERS; k++)
-			sqlite3_bind_int64(a->put_kec, k + 2, sl->v[k]);
-		if ((r = step_done(a->put_kec, "aggregate: kecamatan", err)) < 0)
+			sqlite3_bind_int64(st, k + 2, sl->v[k]);
+		if ((r = step_done(st, what, err)) < 0)
 			return r;
 	}
 	return 0;
 }
 
+/* A key is day << 32 | kecamatan, or with by_desa day * DESA_SPAN + desa. */
 static int
-flush_day(struct aggregate *a, struct ktp_err *err)
+flush_days(const struct table *t, sqlite3_stmt *st, bool by_desa, const char *what,
+	   struct ktp_err *err)
 {
 	size_t i;
 	int r;
 
-	for (i = 0; i < a->day.cap; i++) {
-		const struct slot *sl = &a->day.slots[i];
+	for (i = 0; i < t->cap; i++) {
+		const struct slot *sl = &t->slots[i];
+		uint64_t day = by_desa ? sl->key / DESA_SPAN : sl->key >> 32;
+		uint64_t area = by_desa ? sl->key % DESA_SPAN : sl->key & 0xffffffffu;
 
 		if (!sl->used || sl->v[0] == 0)
 			continue;
-		sqlite3_bind_int64(a->put_day, 1, (sqlite3_int64)(sl->key >> 32));
-		sqlite3_bind_int64(a->put_day, 2, (sqlite3_int64)(sl->key & 0xffffffffu));
-		sqlite3_bind_int64(a->put_day, 3, sl->v[0]);
-		if ((r = step_done(a->put_day, "aggregate: day", err)) < 0)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)day);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)area);
+		sqlite3_bind_int64(st, 3, sl->v[0]);
+		if ((r = step_done(st, what, err)) < 0)
 			return r;
 	}
 	return 0;
@@ -297,7 +345,10 @@ aggregate_flush(struct aggregate *a, struct ktp_err *err)
 {
 	int r;
 
-	if ((r = flush_kec(a, err)) < 0 || (r = flush_day(a, err)) < 0)
+	if ((r = flush_counts(&a->kec, a->put_kec, "aggregate: kecamatan", err)) < 0 ||
+	    (r = flush_counts(&a->desa, a->put_desa, "aggregate: desa", err)) < 0 ||
+	    (r = flush_days(&a->day, a->put_day, false, "aggregate: day", err)) < 0 ||
+	    (r = flush_days(&a->dday, a->put_dday, true, "aggregate: desa day", err)) < 0)
 		return r;
 	aggregate_reset(a);
 	return 0;
@@ -307,64 +358,98 @@ void
 aggregate_reset(struct aggregate *a)
 {
 	table_clear(&a->kec);
+	table_clear(&a->desa);
 	table_clear(&a->day);
+	table_clear(&a->dday);
+}
+
+void
+aggregate_set_desa_from(struct aggregate *a, int64_t day)
+{
+	a->desa_from = day;
+}
+
+/* Binds whichever of :wajib, :pemula and :from the statement has. */
+static void
+bind_cutoffs(sqlite3_stmt *st, const struct progress_cutoffs *cut, int64_t desa_from)
+{
+	int i;
+
+	if ((i = sqlite3_bind_parameter_index(st, ":wajib")) > 0)
+		sqlite3_bind_int64(st, i, cut->wajib);
+	if ((i = sqlite3_bind_parameter_index(st, ":pemula")) > 0)
+		sqlite3_bind_int64(st, i, cut->pemula_after);
+	if ((i = sqlite3_bind_parameter_index(st, ":from")) > 0)
+		sqlite3_bind_int64(st, i, desa_from);
 }
 
 static int
-exec_bound(sqlite3 *db, const char *sql, uint32_t cutoff, const char *what, struct ktp_err *err)
+exec_bound(sqlite3 *db, const char *sql, const struct progress_cutoffs *cut, int64_t desa_from,
+	   const char *what, struct ktp_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
 	if ((r = db_prepare(db, sql, &st, err)) < 0)
 		return r;
-	if (sqlite3_bind_parameter_count(st) > 0)
-		sqlite3_bind_int64(st, 1, cutoff);
+	bind_cutoffs(st, cut, desa_from);
 	r = step_done(st, what, err);
 	sqlite3_finalize(st);
 	return r;
 }
 
+#define KEC_WHERE	""
+#define DESA_WHERE	" AND desa != 0"
+#define DESA_DAY_WHERE	" AND desa != 0 AND recorded_at / 86400 >= :from"
+
 int
-aggregate_recount(sqlite3 *db, uint32_t wajib_cutoff, struct ktp_err *err)
+aggregate_recount(sqlite3 *db, const struct progress_cutoffs *cut, int64_t desa_from,
+		  struct ktp_err *err)
 {
 	int r;
 
-	if ((r = db_exec(db, "DELETE FROM aggregates; DELETE FROM rec_daily", err)) < 0)
+	if ((r = db_exec(db, "DELETE FROM aggregates; DELETE FROM rec_daily;"
+			 " DELETE FROM agg_desa; DELETE FROM rec_daily_desa", err)) < 0)
 		return r;
-	if ((r = exec_bound(db, "INSERT INTO aggregates(kecamatan, persons, wajib_ktp, on_dpt,"
-			    " recorded, dpt_unrecorded) " SQL_RECOUNT_KEC, wajib_cutoff,
-			    "aggregate: recount", err)) < 0)
+	if ((r = exec_bound(db, "INSERT INTO aggregates(kecamatan, " COUNTER_COLS ") "
+			    SQL_RECOUNT("kecamatan", KEC_WHERE), cut, desa_from,
+			    "aggregate: recount", err)) < 0 ||
+	    (r = exec_bound(db, "INSERT INTO agg_desa(desa, " COUNTER_COLS ") "
+			    SQL_RECOUNT("desa", DESA_WHERE), cut, desa_from,
+			    "aggregate: recount desa", err)) < 0 ||
+	    (r = exec_bound(db, "INSERT INTO rec_daily(day, kecamatan, n) "
+			    SQL_RECOUNT_DAY("kecamatan", KEC_WHERE), cut, desa_from,
+			    "aggregate: recount days", err)) < 0)
 		return r;
-	return exec_bound(db, "INSERT INTO rec_daily(day, kecamatan, n) " SQL_RECOUNT_DAY,
-			  wajib_cutoff, "aggregate: recount days", err);
+	return exec_bound(db, "INSERT INTO rec_daily_desa(day, desa, n) "
+			  SQL_RECOUNT_DAY("desa", DESA_DAY_WHERE), cut, desa_from,
+			  "aggregate: recount desa days", err);
 }
 
 /* The first key where the stored table and the recount differ, either way. */
-static const char SQL_DIFF_KEC[] =
-	"WITH r(k, p, w, d, rc, u) AS (" SQL_RECOUNT_KEC "),"
-	" a(k, p, w, d, rc, u) AS (SELECT kecamatan, persons, wajib_ktp, on_dpt, recorded,"
-	"  dpt_unrecorded FROM aggregates WHERE persons != 0 OR wajib_ktp != 0 OR on_dpt != 0"
-	"  OR recorded != 0 OR dpt_unrecorded != 0)"
-	" SELECT k FROM (SELECT * FROM a EXCEPT SELECT * FROM r)"
-	" UNION ALL SELECT k FROM (SELECT * FROM r EXCEPT SELECT * FROM a) LIMIT 1";
-static const char SQL_DIFF_DAY[] =
-	"WITH r(d, k, n) AS (" SQL_RECOUNT_DAY "),"
-	" a(d, k, n) AS (SELECT day, kecamatan, n FROM rec_daily WHERE n != 0)"
-	" SELECT d, k FROM (SELECT * FROM a EXCEPT SELECT * FROM r)"
-	" UNION ALL SELECT d, k FROM (SELECT * FROM r EXCEPT SELECT * FROM a) LIMIT 1";
+#define SQL_DIFF(table, key, where) \
+	"WITH r(k, p, w, d, rc, u, pu) AS (" SQL_RECOUNT(key, where) ")," \
+	" a(k, p, w, d, rc, u, pu) AS (SELECT " key ", " COUNTER_COLS " FROM " table \
+	"  WHERE persons != 0 OR wajib_ktp != 0 OR on_dpt != 0 OR recorded != 0" \
+	"  OR dpt_unrecorded != 0 OR pemula_unrecorded != 0)" \
+	" SELECT k FROM (SELECT * FROM a EXCEPT SELECT * FROM r)" \
+	" UNION ALL SELECT k FROM (SELECT * FROM r EXCEPT SELECT * FROM a) LIMIT 1"
+#define SQL_DIFF_DAY(table, key, where) \
+	"WITH r(d, k, n) AS (" SQL_RECOUNT_DAY(key, where) ")," \
+	" a(d, k, n) AS (SELECT day, " key ", n FROM " table " WHERE n != 0)" \
+	" SELECT d, k FROM (SELECT * FROM a EXCEPT SELECT * FROM r)" \
+	" UNION ALL SELECT d, k FROM (SELECT * FROM r EXCEPT SELECT * FROM a) LIMIT 1"
 
 static int
-find_diff(sqlite3 *db, const char *sql, uint32_t cutoff, int64_t *ret_a, int64_t *ret_b,
-	  struct ktp_err *err)
+find_diff(sqlite3 *db, const char *sql, const struct progress_cutoffs *cut, int64_t desa_from,
+	  int64_t *ret_a, int64_t *ret_b, struct ktp_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
 	if ((r = db_prepare(db, sql, &st, err)) < 0)
 		return r;
-	if (sqlite3_bind_parameter_count(st) > 0)
-		sqlite3_bind_int64(st, 1, cutoff);
+	bind_cutoffs(st, cut, desa_from);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*ret_a = sqlite3_column_int64(st, 0);
@@ -380,21 +465,33 @@ find_diff(sqlite3 *db, const char *sql, uint32_t cutoff, int64_t *ret_a, int64_t
 }
 
 int
-aggregate_verify(sqlite3 *db, uint32_t wajib_cutoff, struct ktp_err *err)
+aggregate_verify(sqlite3 *db, const struct progress_cutoffs *cut, int64_t desa_from,
+		 struct ktp_err *err)
 {
+	static const struct {
+		const char	*sql;
+		const char	*what;		/* "kecamatan", "desa" */
+		bool		by_day;
+	} checks[] = {
+		{ SQL_DIFF("aggregates", "kecamatan", KEC_WHERE), "kecamatan", false },
+		{ SQL_DIFF("agg_desa", "desa", DESA_WHERE), "desa", false },
+		{ SQL_DIFF_DAY("rec_daily", "kecamatan", KEC_WHERE), "kecamatan", true },
+		{ SQL_DIFF_DAY("rec_daily_desa", "desa", DESA_DAY_WHERE), "desa", true },
+	};
 	int64_t a = 0, b = 0;
+	size_t i;
 	int r;
 
-	if ((r = find_diff(db, SQL_DIFF_KEC, wajib_cutoff, &a, &b, err)) < 0)
-		return r;
-	if (r > 0)
-		return ktp_err_set(err, -EUCLEAN, "aggregate: kecamatan %lld: differs from a recount",
-				   (long long)a);
-	if ((r = find_diff(db, SQL_DIFF_DAY, wajib_cutoff, &a, &b, err)) < 0)
-		return r;
-	if (r > 0)
-		return ktp_err_set(err, -EUCLEAN,
-				   "aggregate: kecamatan %lld day %lld: differs from a recount",
-				   (long long)b, (long long)a);
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if ((r = find_diff(db, checks[i].sql, cut, desa_from, &a, &b, err)) < 0)
+			return r;
+		if (r == 0)
+			continue;
+		if (!checks[i].by_day)
+			return ktp_err_set(err, -EUCLEAN, "aggregate: %s %lld: differs from a"
+					   " recount", checks[i].what, (long long)a);
+		return ktp_err_set(err, -EUCLEAN, "aggregate: %s %lld day %lld: differs from a"
+				   " recount", checks[i].what, (long long)b, (long long)a);
+	}
 	return 0;
 }

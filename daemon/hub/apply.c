@@ -9,6 +9,7 @@
 #include "chain.h"
 #include "err.h"
 #include "hlc.h"
+#include "progress.h"
 #include "record.h"
 #include "store.h"
 
@@ -43,7 +44,7 @@ struct walk {
 	uint64_t	applied;
 	uint64_t	skipped;
 	int64_t		now;
-	uint32_t	cutoff;
+	struct progress_cutoffs cut;
 	/* The versions > acked, in journal order, decoded once by
 	 * check_versions: about 250 bytes a version (2.5 MB for 10 000), held
 	 * only while the store lock is, one batch at a time; decoding again in
@@ -100,12 +101,12 @@ apply_version(struct walk *w, uint64_t nik, const struct record *rec, struct ktp
 			return r;
 		if (!wins)
 			return 0;
-		if ((r = aggregate_add(agg, &old.agg, -1, w->cutoff)) < 0)
+		if ((r = aggregate_add(agg, &old.agg, -1, &w->cut)) < 0)
 			return ktp_err_set(err, r, "apply: aggregate: out of memory");
 		if ((r = store_person_update(w->s, old.id, rec, node, err)) < 0)
 			return r;
 	}
-	if ((r = aggregate_add(agg, &neu, +1, w->cutoff)) < 0)
+	if ((r = aggregate_add(agg, &neu, +1, &w->cut)) < 0)
 		return ktp_err_set(err, r, "apply: aggregate: out of memory");
 	return 0;
 }
@@ -280,10 +281,11 @@ apply_batch(struct store *s, const struct batch_header *hdr, const uint8_t *plai
 	    size_t plain_len, size_t wire_len, int64_t now, struct apply_result *ret,
 	    struct ktp_err *err)
 {
-	struct walk w = { .s = s, .hdr = hdr, .now = now, .cutoff = store_wajib_cutoff(s) };
+	struct walk w = { .s = s, .hdr = hdr, .now = now };
 	enum apply_outcome outcome;
 	int r;
 
+	store_cutoffs(s, &w.cut);
 	memset(ret, 0, sizeof(*ret));
 	if (check_header(hdr, err) < 0) {
 		ret->outcome = APPLY_BAD;

@@ -114,6 +114,7 @@ struct request {
 	enum request_state state;
 	enum route	route;
 	char		*regency;	/* ?regency=, copied: the worker outlives the call */
+	char		*level;		/* ?level=, copied */
 	char		*path;		/* dashboard page path, copied */
 	char		*lang;		/* ?lang=, copied */
 	struct MHD_PostProcessor *form;	/* POST /login */
@@ -324,10 +325,10 @@ run_handler(struct http_server *s, struct request *req)
 		s->h.push(s->h.ctx, req->buf, req->len, r);
 		break;
 	case ROUTE_REPORT:
-		s->h.report(s->h.ctx, req->regency, r);
+		s->h.report(s->h.ctx, req->regency, req->level, req->lang, r);
 		break;
 	case ROUTE_REPORT_CSV:
-		s->h.report_csv(s->h.ctx, req->regency, r);
+		s->h.report_csv(s->h.ctx, req->regency, req->level, req->lang, r);
 		break;
 	case ROUTE_NODES:
 		s->h.nodes(s->h.ctx, r);
@@ -577,6 +578,8 @@ static enum MHD_Result
 begin_get(struct http_server *s, struct MHD_Connection *conn, struct request *req)
 {
 	const char *regency = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "regency");
+	const char *level = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "level");
+	const char *lang = lang_of(conn);
 	struct http_reply r = {0};
 
 	if (req->route == ROUTE_HEALTHZ) {
@@ -585,7 +588,9 @@ begin_get(struct http_server *s, struct MHD_Connection *conn, struct request *re
 	}
 	if (!token_is_valid(s, conn))
 		return send_error(conn, 401, "missing or wrong bearer token (report_token)");
-	if (regency != NULL && (req->regency = strdup(regency)) == NULL)
+	if ((regency != NULL && (req->regency = strdup(regency)) == NULL) ||
+	    (level != NULL && (req->level = strdup(level)) == NULL) ||
+	    (lang != NULL && (req->lang = strdup(lang)) == NULL))
 		return MHD_NO;
 	return dispatch(s, conn, req);
 }
@@ -732,6 +737,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(req->regency);
 	free(req->path);
 	free(req->lang);
+	free(req->level);
 	if (req->form != NULL)
 		MHD_destroy_post_processor(req->form);
 	sodium_memzero(req->token, sizeof(req->token));

@@ -25,12 +25,14 @@ struct http_reply {
 };
 
 /* Handlers run on the server's threads, several at once; each fills ret
- * completely (the http_reply_* helpers do). regency is the ?regency= value
- * or NULL. */
+ * completely (the http_reply_* helpers do). regency, level and lang are the
+ * ?regency=, ?level= and ?lang= values or NULL. */
 struct http_handlers {
 	void	(*push)(void *ctx, const uint8_t *wire, size_t len, struct http_reply *ret);
-	void	(*report)(void *ctx, const char *regency, struct http_reply *ret);
-	void	(*report_csv)(void *ctx, const char *regency, struct http_reply *ret);
+	void	(*report)(void *ctx, const char *regency, const char *level, const char *lang,
+			  struct http_reply *ret);
+	void	(*report_csv)(void *ctx, const char *regency, const char *level, const char *lang,
+			      struct http_reply *ret);
 	void	(*nodes)(void *ctx, struct http_reply *ret);
 	void	(*metrics)(void *ctx, struct http_reply *ret);
 	/* The dashboard: path is "/" or "/regency/CODE"; lang is ?lang= or NULL. */

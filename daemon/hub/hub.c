@@ -124,7 +124,9 @@ open_state(struct hub *h, struct ktp_err *err)
 	if ((r = store_open(h->conf.state_dir, &h->store, err)) < 0)
 		return r;
 	log_info("store: %zu persons", store_persons(h->store));
-	return store_set_election_date(h->store, h->conf.election_date, err);
+	if ((r = store_set_election_date(h->store, h->conf.election_date, err)) < 0)
+		return r;
+	return store_trim_desa_days(h->store, now_s(), err);
 }
 
 int
@@ -189,8 +191,10 @@ read_pem(const char *path, char **ret, struct ktp_err *err)
 }
 
 static void http_push(void *ctx, const uint8_t *wire, size_t len, struct http_reply *ret);
-static void http_report(void *ctx, const char *regency, struct http_reply *ret);
-static void http_report_csv(void *ctx, const char *regency, struct http_reply *ret);
+static void http_report(void *ctx, const char *regency, const char *level, const char *lang,
+			struct http_reply *ret);
+static void http_report_csv(void *ctx, const char *regency, const char *level,
+			    const char *lang, struct http_reply *ret);
 static void http_nodes(void *ctx, struct http_reply *ret);
 static void http_metrics(void *ctx, struct http_reply *ret);
 static void http_page(void *ctx, const char *path, const char *lang, struct http_reply *ret);
@@ -585,17 +589,21 @@ enrolled_code(size_t i, void *arg)
 }
 
 static void
-report_opts(struct hub *h, uint16_t regency, struct report_opts *o)
+report_opts(struct hub *h, const struct hub_report_query *q, struct report_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->province = h->conf.province;
 	o->election_date = h->conf.election_date;
 	o->now = now_s();
-	o->regency = regency;
+	o->regency = q->regency;
 	o->regency_name = regency_name;
 	o->listed = enrolled_code;
 	o->n_listed = enroll_count(h->enroll);
 	o->arg = h->enroll;
+	o->areas = h->areas;
+	o->tz_offset_s = h->tz.offset_s;
+	o->level = q->desa ? REPORT_LEVEL_DESA : REPORT_LEVEL_KECAMATAN;
+	o->lang = q->lang_id ? REPORT_LANG_ID : REPORT_LANG_EN;
 }
 
 /* A report reads the enrolled list and the store at one instant: both locks,
@@ -603,8 +611,18 @@ report_opts(struct hub *h, uint16_t regency, struct report_opts *o)
 static void
 lock_report(struct hub *h, uint16_t regency, struct report_opts *o)
 {
+	const struct hub_report_query q = { .regency = regency };
+
 	pthread_rwlock_rdlock(&h->enroll_lock);
-	report_opts(h, regency, o);
+	report_opts(h, &q, o);
+	pthread_mutex_lock(&h->store_lock);
+}
+
+static void
+lock_report_query(struct hub *h, const struct hub_report_query *q, struct report_opts *o)
+{
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	report_opts(h, q, o);
 	pthread_mutex_lock(&h->store_lock);
 }
 
@@ -616,28 +634,46 @@ unlock_report(struct hub *h)
 }
 
 int
-hub_report_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err)
+hub_report_query_json(struct hub *h, const struct hub_report_query *q, json_t **ret,
+		      struct ktp_err *err)
 {
 	struct report_opts o;
 	int r;
 
-	lock_report(h, regency, &o);
+	lock_report_query(h, q, &o);
 	r = report_json(h->store, &o, ret, err);
 	unlock_report(h);
 	return r;
 }
 
 int
-hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
-	       struct ktp_err *err)
+hub_report_query_csv(struct hub *h, const struct hub_report_query *q, char **ret,
+		     size_t *ret_len, struct ktp_err *err)
 {
 	struct report_opts o;
 	int r;
 
-	lock_report(h, regency, &o);
+	lock_report_query(h, q, &o);
 	r = report_csv(h->store, &o, ret, ret_len, err);
 	unlock_report(h);
 	return r;
+}
+
+int
+hub_report_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err)
+{
+	const struct hub_report_query q = { .regency = regency };
+
+	return hub_report_query_json(h, &q, ret, err);
+}
+
+int
+hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
+	       struct ktp_err *err)
+{
+	const struct hub_report_query q = { .regency = regency };
+
+	return hub_report_query_csv(h, &q, ret, ret_len, err);
 }
 
 /* The "code" of a node row, "" when missing. */
@@ -872,17 +908,46 @@ get_regency(struct hub *h, const char *text, uint16_t *code, struct http_reply *
 	return false;
 }
 
-static void
-http_report(void *ctx, const char *regency, struct http_reply *ret)
+/* ?regency=, ?level= and (for the CSV) ?lang=; false with a 400 in ret. */
+static bool
+get_query(struct hub *h, const char *regency, const char *level, const char *lang,
+	  struct hub_report_query *q, struct http_reply *ret)
 {
 	struct ktp_err err = {0};
-	uint16_t code;
+	enum report_level lv;
+	enum report_lang lg = REPORT_LANG_EN;
+
+	memset(q, 0, sizeof(*q));
+	if (!get_regency(h, regency, &q->regency, ret))
+		return false;
+	if (report_level_from_text(level, &lv, &err) < 0 ||
+	    (lang != NULL && report_lang_from_text(lang, &lg, &err) < 0)) {
+		http_reply_error(ret, 400, "%s", err.msg);
+		return false;
+	}
+	if (lv == REPORT_LEVEL_DESA && q->regency == 0) {
+		http_reply_error(ret, 400, "level: desa needs regency=CODE");
+		return false;
+	}
+	q->desa = lv == REPORT_LEVEL_DESA;
+	q->lang_id = lg == REPORT_LANG_ID;
+	return true;
+}
+
+static void
+http_report(void *ctx, const char *regency, const char *level, const char *lang,
+	    struct http_reply *ret)
+{
+	struct hub_report_query q;
+	struct ktp_err err = {0};
 	json_t *j = NULL;
 	int r;
 
-	if (!get_regency(ctx, regency, &code, ret))
+	/* JSON has no language: ?lang= is the CSV's and the pages'. */
+	(void)lang;
+	if (!get_query(ctx, regency, level, NULL, &q, ret))
 		return;
-	if ((r = hub_report_json(ctx, code, &j, &err)) < 0)
+	if ((r = hub_report_query_json(ctx, &q, &j, &err)) < 0)
 		http_reply_error(ret, read_status(r), "report: %s", err.msg);
 	else
 		http_reply_json(ret, 200, j);
@@ -904,10 +969,12 @@ static int
 render_page(struct hub *h, uint16_t code, struct dashboard_view *v, char **html,
 	    size_t *len, struct ktp_err *err)
 {
+	/* A regency page lists each kecamatan's desa too. */
+	const struct hub_report_query q = { .regency = code, .desa = code != 0 };
 	json_t *report = NULL, *nodes = NULL, *weekly = NULL;
 	int r;
 
-	if ((r = hub_report_json(h, code, &report, err)) < 0 ||
+	if ((r = hub_report_query_json(h, &q, &report, err)) < 0 ||
 	    (r = hub_nodes_json(h, &nodes, err)) < 0 ||
 	    (code != 0 && (r = hub_weekly_json(h, code, &weekly, err)) < 0))
 		goto out;
@@ -951,17 +1018,18 @@ http_page(void *ctx, const char *path, const char *lang, struct http_reply *ret)
 }
 
 static void
-http_report_csv(void *ctx, const char *regency, struct http_reply *ret)
+http_report_csv(void *ctx, const char *regency, const char *level, const char *lang,
+		struct http_reply *ret)
 {
+	struct hub_report_query q;
 	struct ktp_err err = {0};
-	uint16_t code;
 	char *csv = NULL;
 	size_t len = 0;
 	int r;
 
-	if (!get_regency(ctx, regency, &code, ret))
+	if (!get_query(ctx, regency, level, lang, &q, ret))
 		return;
-	if ((r = hub_report_csv(ctx, code, &csv, &len, &err)) < 0)
+	if ((r = hub_report_query_csv(ctx, &q, &csv, &len, &err)) < 0)
 		http_reply_error(ret, read_status(r), "report: %s", err.msg);
 	else
 		http_reply_take(ret, 200, "text/csv; charset=utf-8", csv, len);

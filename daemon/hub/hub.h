@@ -62,6 +62,17 @@ json_t	*hub_push_json(const struct hub_push_result *r);
 /* Read side, for HTTP and the control handlers; each result is a new reference. */
 int	hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err);
 int	hub_nodes_json(struct hub *h, json_t **ret, struct ktp_err *err);
+/* What a report asks for (?regency=, ?level=, ?lang=). */
+struct hub_report_query {
+	uint16_t	regency;		/* 0 = the whole province */
+	bool		desa;			/* each kecamatan lists its desa (needs regency) */
+	bool		lang_id;		/* the CSV in Indonesian (report.h) */
+};
+int	hub_report_query_json(struct hub *h, const struct hub_report_query *q, json_t **ret,
+			      struct ktp_err *err);
+int	hub_report_query_csv(struct hub *h, const struct hub_report_query *q, char **ret,
+			     size_t *ret_len, struct ktp_err *err);
+/* The same at the kecamatan level, in English. */
 int	hub_report_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err);
 /* Recordings per week for the dashboard's chart (report_weekly_json). */
 int	hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err);

@@ -1,32 +1,44 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "aggregate.h"
+#include "area.h"
 #include "calendar.h"
 #include "db.h"
 #include "err.h"
+#include "progress.h"
 #include "report.h"
 #include "store.h"
 
 /*
- * A report reads only the aggregate tables (a few hundred kecamatan rows),
- * the recordings of the last 30 days (30 days x kecamatan rows of
- * rec_daily) and the node cursors; it never touches the person rows, so its
- * cost does not grow with the number of persons.
+ * A report reads only the aggregate tables (a few hundred kecamatan rows,
+ * and the desa of one regency at the desa level), the recordings of the
+ * last 30 days (30 days x kecamatan rows of rec_daily) and the node cursors;
+ * it never touches the person rows, so its cost does not grow with the
+ * number of persons.
  *
  * Days are UTC days since 1970-01-01, as rec_daily stores them. "The last 30
- * days" are today and the 29 days before it.
+ * days" are today and the 29 days before it, "the last 7" today and the 6
+ * before. The arithmetic of rates and projections is progress.h's.
+ *
+ * No data is no evidence: a regency the hub never applied a version from
+ * and holds no person of reads as unknown (null), and the province is on
+ * track only when every regency it lists has data and is on track.
  */
-
-#define RATE_DAYS 30
 
 struct kec_row {
 	uint32_t		code;
+	struct aggregate_counts	c;
+	int64_t			rec30;
+	int64_t			rec7;
+};
+
+struct desa_row {
+	uint64_t		code;
 	struct aggregate_counts	c;
 	int64_t			rec30;
 };
@@ -35,6 +47,7 @@ struct reg_row {
 	uint16_t		code;
 	struct aggregate_counts	c;
 	int64_t			rec30;
+	int64_t			rec7;
 	size_t			first;		/* its kecamatan rows: kec[first .. first+n) */
 	size_t			n;
 	bool			has_node;
@@ -47,33 +60,51 @@ struct report_data {
 	struct kec_row		*kec;
 	size_t			nkec;
 	size_t			kcap;
+	struct desa_row		*desa;		/* of o->regency, at the desa level */
+	size_t			ndesa;
+	size_t			dcap;
 	struct reg_row		*reg;
 	size_t			nreg;
 	struct aggregate_counts	prov;
 	int64_t			prov30;
+	int64_t			prov7;
+};
+
+/* The derived fields of one row. */
+struct figures {
+	bool		has_data;
+	bool		on_track;	/* the province's needs every regency too */
+	struct progress	p;
 };
 
 static int64_t
 day_of(int64_t t)
 {
-	return t >= 0 ? t / AGGREGATE_DAY_S : -((-t + AGGREGATE_DAY_S - 1) / AGGREGATE_DAY_S);
+	return progress_day(t);
 }
 
-uint32_t
-report_projected_completion(uint64_t remaining, double rate_per_day, int64_t now)
+int
+report_level_from_text(const char *text, enum report_level *ret, struct ktp_err *err)
 {
-	int64_t today = day_of(now);
-	double days;
+	if (text == NULL || strcmp(text, "kecamatan") == 0)
+		*ret = REPORT_LEVEL_KECAMATAN;
+	else if (strcmp(text, "desa") == 0)
+		*ret = REPORT_LEVEL_DESA;
+	else
+		return ktp_err_set(err, -EINVAL, "level: '%.32s' is not kecamatan or desa", text);
+	return 0;
+}
 
-	if (remaining == 0)
-		return calendar_ymd(today);
-	if (!(rate_per_day > 0))
-		return 0;
-	/* The epsilon keeps 10 / (10 / 30.0) at 30 days, not 31. */
-	days = ceil((double)remaining / rate_per_day - 1e-9);
-	if (days > 365.0 * 1000)
-		days = 365.0 * 1000;
-	return calendar_ymd(today + (int64_t)days);
+int
+report_lang_from_text(const char *text, enum report_lang *ret, struct ktp_err *err)
+{
+	if (text == NULL || strcmp(text, "en") == 0)
+		*ret = REPORT_LANG_EN;
+	else if (strcmp(text, "id") == 0)
+		*ret = REPORT_LANG_ID;
+	else
+		return ktp_err_set(err, -EINVAL, "lang: '%.32s' is not en or id", text);
+	return 0;
 }
 
 static void
@@ -93,26 +124,30 @@ time_text(int64_t t, char out[21])
 		strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The derived fields of one row: rate, projection and whether it is on track. */
-struct derived {
-	double		rate;		/* per day, rounded to 2 decimals */
-	uint32_t	projected;	/* YYYYMMDD, 0 = never */
-	bool		on_track;
-};
-
 static void
-derive(const struct aggregate_counts *c, int64_t rec30, const struct report_opts *o,
-       struct derived *ret)
+figure(const struct aggregate_counts *c, int64_t rec30, int64_t rec7, bool has_data,
+       const struct report_opts *o, struct figures *ret)
 {
-	double rate = (double)rec30 / RATE_DAYS;
-	uint64_t remaining = c->dpt_unrecorded > 0 ? (uint64_t)c->dpt_unrecorded : 0;
+	struct progress_input in = {
+		/* Nobody known yet (an enrolled regency that never sent anything)
+		 * is no evidence of being done: no projection, not on track. */
+		.has_evidence = has_data && c->persons > 0,
+		.remaining = c->dpt_unrecorded > 0 ? (uint64_t)c->dpt_unrecorded : 0,
+		.recorded_30d = rec30 > 0 ? (uint64_t)rec30 : 0,
+		.recorded_7d = rec7 > 0 ? (uint64_t)rec7 : 0,
+		.today = day_of(o->now),
+		.election_date = o->election_date,
+	};
 
-	ret->rate = round(rate * 100) / 100;
-	/* Nobody known yet (an enrolled regency that never sent anything) is no
-	 * evidence of being done: no projection, not on track. */
-	ret->projected = c->persons > 0 ? report_projected_completion(remaining, rate, o->now) : 0;
-	ret->on_track = ret->projected != 0 && o->election_date != 0 &&
-			ret->projected <= o->election_date;
+	ret->has_data = has_data;
+	progress_compute(&in, &ret->p);
+	ret->on_track = ret->p.on_track;
+}
+
+static bool
+reg_has_data(const struct reg_row *g)
+{
+	return g->last_push > 0 || g->n > 0;
 }
 
 static int
@@ -146,6 +181,18 @@ query(sqlite3 *db, const char *sql, const int64_t *binds, int nbinds,
 	return r;
 }
 
+/* The counter columns from column 1 on, as both counter queries select them. */
+static void
+read_counts(sqlite3_stmt *st, struct aggregate_counts *c)
+{
+	c->persons = sqlite3_column_int64(st, 1);
+	c->wajib_ktp = sqlite3_column_int64(st, 2);
+	c->on_dpt = sqlite3_column_int64(st, 3);
+	c->recorded = sqlite3_column_int64(st, 4);
+	c->dpt_unrecorded = sqlite3_column_int64(st, 5);
+	c->pemula_unrecorded = sqlite3_column_int64(st, 6);
+}
+
 static int
 add_kec(sqlite3_stmt *st, struct report_data *d)
 {
@@ -160,11 +207,25 @@ add_kec(sqlite3_stmt *st, struct report_data *d)
 	k = &d->kec[d->nkec++];
 	memset(k, 0, sizeof(*k));
 	k->code = (uint32_t)sqlite3_column_int64(st, 0);
-	k->c.persons = sqlite3_column_int64(st, 1);
-	k->c.wajib_ktp = sqlite3_column_int64(st, 2);
-	k->c.on_dpt = sqlite3_column_int64(st, 3);
-	k->c.recorded = sqlite3_column_int64(st, 4);
-	k->c.dpt_unrecorded = sqlite3_column_int64(st, 5);
+	read_counts(st, &k->c);
+	return 0;
+}
+
+static int
+add_desa(sqlite3_stmt *st, struct report_data *d)
+{
+	struct desa_row *k;
+
+	if (d->ndesa == d->dcap) {
+		if ((k = realloc(d->desa, (2 * d->dcap + 64) * sizeof(*k))) == NULL)
+			return -ENOMEM;
+		d->desa = k;
+		d->dcap = 2 * d->dcap + 64;
+	}
+	k = &d->desa[d->ndesa++];
+	memset(k, 0, sizeof(*k));
+	k->code = (uint64_t)sqlite3_column_int64(st, 0);
+	read_counts(st, &k->c);
 	return 0;
 }
 
@@ -177,7 +238,15 @@ cmp_kec_code(const void *a, const void *b)
 }
 
 static int
-add_rec30(sqlite3_stmt *st, struct report_data *d)
+cmp_desa_code(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = ((const struct desa_row *)b)->code;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+add_rec(sqlite3_stmt *st, struct report_data *d)
 {
 	uint32_t code = (uint32_t)sqlite3_column_int64(st, 0);
 	struct kec_row *k;
@@ -186,6 +255,22 @@ add_rec30(sqlite3_stmt *st, struct report_data *d)
 	if (d->nkec == 0)
 		return 0;
 	k = bsearch(&code, d->kec, d->nkec, sizeof(*d->kec), cmp_kec_code);
+	if (k != NULL) {
+		k->rec30 = sqlite3_column_int64(st, 1);
+		k->rec7 = sqlite3_column_int64(st, 2);
+	}
+	return 0;
+}
+
+static int
+add_desa_rec(sqlite3_stmt *st, struct report_data *d)
+{
+	uint64_t code = (uint64_t)sqlite3_column_int64(st, 0);
+	struct desa_row *k;
+
+	if (d->ndesa == 0)
+		return 0;
+	k = bsearch(&code, d->desa, d->ndesa, sizeof(*d->desa), cmp_desa_code);
 	if (k != NULL)
 		k->rec30 = sqlite3_column_int64(st, 1);
 	return 0;
@@ -256,6 +341,19 @@ cmp_kec_need(const void *a, const void *b)
 	return x->code < y->code ? -1 : x->code > y->code;
 }
 
+/* By kecamatan, then the most unrecorded voters first. */
+static int
+cmp_desa_need(const void *a, const void *b)
+{
+	const struct desa_row *x = a, *y = b;
+
+	if (x->code / 10000 != y->code / 10000)
+		return x->code / 10000 < y->code / 10000 ? -1 : 1;
+	if (x->c.dpt_unrecorded != y->c.dpt_unrecorded)
+		return x->c.dpt_unrecorded > y->c.dpt_unrecorded ? -1 : 1;
+	return x->code < y->code ? -1 : x->code > y->code;
+}
+
 /* Groups the kecamatan rows (sorted by code) under their regencies. */
 static int
 group(struct report_data *d)
@@ -271,8 +369,10 @@ group(struct report_data *d)
 		g->n++;
 		aggregate_counts_add(&g->c, &d->kec[i].c);
 		g->rec30 += d->kec[i].rec30;
+		g->rec7 += d->kec[i].rec7;
 		aggregate_counts_add(&d->prov, &d->kec[i].c);
 		d->prov30 += d->kec[i].rec30;
+		d->prov7 += d->kec[i].rec7;
 	}
 	if (d->nreg > 0)
 		qsort(d->reg, d->nreg, sizeof(*d->reg), cmp_reg);
@@ -280,6 +380,8 @@ group(struct report_data *d)
 		if (d->reg[i].n > 0)
 			qsort(d->kec + d->reg[i].first, d->reg[i].n, sizeof(*d->kec),
 			      cmp_kec_need);
+	if (d->ndesa > 0)
+		qsort(d->desa, d->ndesa, sizeof(*d->desa), cmp_desa_need);
 	return 0;
 }
 
@@ -287,7 +389,26 @@ static void
 data_free(struct report_data *d)
 {
 	free(d->kec);
+	free(d->desa);
 	free(d->reg);
+}
+
+/* The desa of one regency, with their recordings of the last 30 days. */
+static int
+load_desa(sqlite3 *db, const struct report_opts *o, struct report_data *d, struct ktp_err *err)
+{
+	int64_t today = day_of(o->now), lo = (int64_t)o->regency * 1000000;
+	int64_t b_desa[2] = { lo, lo + 999999 };
+	int64_t b_rec[4] = { today - (PROGRESS_LONG_DAYS - 1), today, lo, lo + 999999 };
+	int r;
+
+	if ((r = query(db, "SELECT desa, " "persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded,"
+		       " pemula_unrecorded FROM agg_desa WHERE desa BETWEEN ?1 AND ?2"
+		       " AND (persons != 0 OR on_dpt != 0 OR recorded != 0) ORDER BY desa",
+		       b_desa, 2, add_desa, d, err)) < 0)
+		return r;
+	return query(db, "SELECT desa, sum(n) FROM rec_daily_desa WHERE day BETWEEN ?1 AND ?2"
+		     " AND desa BETWEEN ?3 AND ?4 GROUP BY desa", b_rec, 4, add_desa_rec, d, err);
 }
 
 static int
@@ -296,22 +417,28 @@ load(struct store *s, const struct report_opts *o, struct report_data *d, struct
 	int64_t today = day_of(o->now);
 	int64_t kec_lo = (int64_t)o->province * 10000, reg_lo = (int64_t)o->province * 100;
 	int64_t b_kec[2] = { kec_lo, kec_lo + 9999 };
-	int64_t b_rec[4] = { today - (RATE_DAYS - 1), today, kec_lo, kec_lo + 9999 };
+	int64_t b_rec[5] = { today - (PROGRESS_LONG_DAYS - 1), today, kec_lo, kec_lo + 9999,
+			     today - (PROGRESS_SHORT_DAYS - 1) };
 	int64_t b_node[2] = { reg_lo, reg_lo + 99 };
 	sqlite3 *db = store_db(s);
 	int r;
 
 	memset(d, 0, sizeof(*d));
+	if (o->level == REPORT_LEVEL_DESA && o->regency == 0)
+		return ktp_err_set(err, -EINVAL, "level: desa needs regency=CODE");
 	if ((r = query(db, "SELECT kecamatan, persons, wajib_ktp, on_dpt, recorded,"
-		       " dpt_unrecorded FROM aggregates WHERE kecamatan BETWEEN ?1 AND ?2"
+		       " dpt_unrecorded, pemula_unrecorded FROM aggregates"
+		       " WHERE kecamatan BETWEEN ?1 AND ?2"
 		       " AND (persons != 0 OR on_dpt != 0 OR recorded != 0) ORDER BY kecamatan",
 		       b_kec, 2, add_kec, d, err)) < 0 ||
-	    (r = query(db, "SELECT kecamatan, sum(n) FROM rec_daily WHERE day BETWEEN ?1 AND ?2"
-		       " AND kecamatan BETWEEN ?3 AND ?4 GROUP BY kecamatan", b_rec, 4,
-		       add_rec30, d, err)) < 0 ||
+	    (r = query(db, "SELECT kecamatan, sum(n), sum(CASE WHEN day >= ?5 THEN n ELSE 0 END)"
+		       " FROM rec_daily WHERE day BETWEEN ?1 AND ?2"
+		       " AND kecamatan BETWEEN ?3 AND ?4 GROUP BY kecamatan", b_rec, 5,
+		       add_rec, d, err)) < 0 ||
 	    (r = query(db, "SELECT code, acked, head, last_push FROM nodes"
 		       " WHERE code BETWEEN ?1 AND ?2", b_node, 2, add_node, d, err)) < 0 ||
-	    (r = add_listed(o, d, err)) < 0)
+	    (r = add_listed(o, d, err)) < 0 ||
+	    (o->level == REPORT_LEVEL_DESA && (r = load_desa(db, o, d, err)) < 0))
 		goto fail;
 	if ((r = group(d)) < 0) {
 		ktp_err_set(err, r, "report: out of memory");
@@ -323,48 +450,159 @@ fail:
 	return r;
 }
 
-static int
-set_fields(json_t *obj, const struct aggregate_counts *c, int64_t rec30,
-	   const struct report_opts *o)
+/* The province: on track only when every regency it lists has data and is
+ * on track, whatever its own sums say. */
+static void
+province_figure(const struct report_data *d, const struct report_opts *o, struct figures *ret,
+		int64_t *ret_without)
 {
-	struct derived dv;
+	struct figures f;
+	bool has_data = false, all = true;
+	size_t i;
+
+	*ret_without = 0;
+	for (i = 0; i < d->nreg; i++) {
+		const struct reg_row *g = &d->reg[i];
+
+		if (!reg_has_data(g)) {
+			(*ret_without)++;
+			all = false;
+			continue;
+		}
+		has_data = true;
+		figure(&g->c, g->rec30, g->rec7, true, o, &f);
+		all = all && f.on_track;
+	}
+	figure(&d->prov, d->prov30, d->prov7, has_data, o, ret);
+	ret->on_track = ret->on_track && all;
+}
+
+static json_t *
+date_or_null(uint32_t ymd)
+{
 	char date[11];
 
-	derive(c, rec30, o, &dv);
-	ymd_text(dv.projected, date);
+	if (ymd == 0)
+		return json_null();
+	ymd_text(ymd, date);
+	return json_string(date);
+}
+
+/* An unknown (null) where the row has no data. */
+static json_t *
+known_int(const struct figures *f, int64_t v)
+{
+	return f->has_data ? json_integer(v) : json_null();
+}
+
+static int
+set_fields(json_t *obj, const struct aggregate_counts *c, int64_t rec30, int64_t rec7,
+	   const struct figures *f)
+{
+	const char *basis = progress_basis_name(f->p.basis);
+
 	if (json_object_set_new(obj, "persons", json_integer(c->persons)) < 0 ||
 	    json_object_set_new(obj, "wajib_ktp", json_integer(c->wajib_ktp)) < 0 ||
 	    json_object_set_new(obj, "on_dpt", json_integer(c->on_dpt)) < 0 ||
 	    json_object_set_new(obj, "recorded", json_integer(c->recorded)) < 0 ||
-	    json_object_set_new(obj, "dpt_unrecorded", json_integer(c->dpt_unrecorded)) < 0 ||
+	    json_object_set_new(obj, "dpt_unrecorded", known_int(f, c->dpt_unrecorded)) < 0 ||
 	    json_object_set_new(obj, "recorded_30d", json_integer(rec30)) < 0 ||
-	    json_object_set_new(obj, "rate_per_day", json_real(dv.rate)) < 0 ||
-	    json_object_set_new(obj, "projected_completion",
-				dv.projected ? json_string(date) : json_null()) < 0 ||
-	    json_object_set_new(obj, "on_track", json_boolean(dv.on_track)) < 0)
+	    json_object_set_new(obj, "rate_per_day", json_real(f->p.rate_30d)) < 0 ||
+	    json_object_set_new(obj, "projected_completion", date_or_null(f->p.projected)) < 0 ||
+	    json_object_set_new(obj, "on_track",
+				f->has_data ? json_boolean(f->on_track) : json_null()) < 0 ||
+	    json_object_set_new(obj, "pemula_unrecorded", known_int(f, c->pemula_unrecorded)) < 0 ||
+	    json_object_set_new(obj, "recorded_7d", json_integer(rec7)) < 0 ||
+	    json_object_set_new(obj, "rate_per_day_7d", json_real(f->p.rate_7d)) < 0 ||
+	    json_object_set_new(obj, "projected_completion_30d",
+				date_or_null(f->p.projected_30d)) < 0 ||
+	    json_object_set_new(obj, "projected_completion_7d",
+				date_or_null(f->p.projected_7d)) < 0 ||
+	    json_object_set_new(obj, "projection_basis",
+				basis != NULL ? json_string(basis) : json_null()) < 0 ||
+	    json_object_set_new(obj, "has_data", json_boolean(f->has_data)) < 0)
 		return -ENOMEM;
 	return 0;
 }
 
 static json_t *
-kec_json(const struct kec_row *k, const struct report_opts *o)
+name_json(const char *name)
 {
+	return name != NULL ? json_string(name) : json_null();
+}
+
+static json_t *
+desa_json(const struct desa_row *k, const struct report_opts *o)
+{
+	char code[16];
+
+	snprintf(code, sizeof(code), "%010llu", (unsigned long long)k->code);
+	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "code", code,
+			 "name", name_json(area_name(o->areas, AREA_DESA, k->code)),
+			 "persons", (json_int_t)k->c.persons, "on_dpt", (json_int_t)k->c.on_dpt,
+			 "recorded", (json_int_t)k->c.recorded,
+			 "dpt_unrecorded", (json_int_t)k->c.dpt_unrecorded,
+			 "pemula_unrecorded", (json_int_t)k->c.pemula_unrecorded,
+			 "recorded_30d", (json_int_t)k->rec30);
+}
+
+/* The desa rows of kecamatan kec: d->desa[*ret_first .. + n), by need. */
+static size_t
+desa_of(const struct report_data *d, uint32_t kec, size_t *ret_first)
+{
+	size_t i, n = 0;
+
+	*ret_first = 0;
+	for (i = 0; i < d->ndesa; i++) {
+		if (d->desa[i].code / 10000 != kec)
+			continue;
+		if (n++ == 0)
+			*ret_first = i;
+	}
+	return n;
+}
+
+static int
+set_desa(json_t *obj, const struct report_data *d, const struct kec_row *k,
+	 const struct report_opts *o)
+{
+	size_t first, n = desa_of(d, k->code, &first), i;
+	json_t *arr = json_array();
+
+	if (arr == NULL || json_object_set_new(obj, "desa", arr) < 0)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(arr, desa_json(&d->desa[first + i], o)) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static json_t *
+kec_json(const struct report_data *d, const struct kec_row *k, const struct report_opts *o)
+{
+	struct figures f;
 	char code[8];
 	json_t *obj;
 
 	snprintf(code, sizeof(code), "%06u", k->code);
-	obj = json_pack("{s:s}", "code", code);
-	if (obj == NULL || set_fields(obj, &k->c, k->rec30, o) < 0) {
+	figure(&k->c, k->rec30, k->rec7, true, o, &f);
+	obj = json_pack("{s:s, s:o}", "code", code,
+			"name", name_json(area_name(o->areas, AREA_KECAMATAN, k->code)));
+	if (obj == NULL || set_fields(obj, &k->c, k->rec30, k->rec7, &f) < 0 ||
+	    (o->level == REPORT_LEVEL_DESA && set_desa(obj, d, k, o) < 0)) {
 		json_decref(obj);
 		return NULL;
 	}
 	return obj;
 }
 
+/* A configured [node CODE] name wins over the code table's. */
 static const char *
 regency_name(const struct report_opts *o, uint16_t code)
 {
-	return o->regency_name != NULL ? o->regency_name(code, o->arg) : NULL;
+	const char *name = o->regency_name != NULL ? o->regency_name(code, o->arg) : NULL;
+
+	return name != NULL ? name : area_name(o->areas, AREA_REGENCY, code);
 }
 
 static int
@@ -383,18 +621,21 @@ static json_t *
 reg_json(const struct report_data *d, const struct reg_row *g, const struct report_opts *o)
 {
 	const char *name = regency_name(o, g->code);
+	struct figures f;
 	json_t *obj, *arr;
 	char code[8];
 	size_t i;
 
 	snprintf(code, sizeof(code), "%04u", g->code);
-	obj = json_pack("{s:s, s:o}", "code", code, "name", name ? json_string(name) : json_null());
-	if (obj == NULL || set_fields(obj, &g->c, g->rec30, o) < 0 || set_freshness(obj, g) < 0)
+	figure(&g->c, g->rec30, g->rec7, reg_has_data(g), o, &f);
+	obj = json_pack("{s:s, s:o}", "code", code, "name", name_json(name));
+	if (obj == NULL || set_fields(obj, &g->c, g->rec30, g->rec7, &f) < 0 ||
+	    set_freshness(obj, g) < 0)
 		goto fail;
 	if ((arr = json_array()) == NULL || json_object_set_new(obj, "kecamatan", arr) < 0)
 		goto fail;
 	for (i = 0; i < g->n; i++)
-		if (json_array_append_new(arr, kec_json(&d->kec[g->first + i], o)) < 0)
+		if (json_array_append_new(arr, kec_json(d, &d->kec[g->first + i], o)) < 0)
 			goto fail;
 	return obj;
 fail:
@@ -405,13 +646,18 @@ fail:
 static json_t *
 province_json(const struct report_data *d, const struct report_opts *o)
 {
+	struct figures f;
+	int64_t without;
 	json_t *obj, *arr;
 	char code[4];
 	size_t i;
 
 	snprintf(code, sizeof(code), "%02u", o->province);
-	obj = json_pack("{s:s}", "code", code);
-	if (obj == NULL || set_fields(obj, &d->prov, d->prov30, o) < 0)
+	province_figure(d, o, &f, &without);
+	obj = json_pack("{s:s, s:o}", "code", code,
+			"name", name_json(area_name(o->areas, AREA_PROVINCE, o->province)));
+	if (obj == NULL || set_fields(obj, &d->prov, d->prov30, d->prov7, &f) < 0 ||
+	    json_object_set_new(obj, "regencies_without_data", json_integer(without)) < 0)
 		goto fail;
 	if ((arr = json_array()) == NULL || json_object_set_new(obj, "regencies", arr) < 0)
 		goto fail;
@@ -439,8 +685,10 @@ report_json(struct store *s, const struct report_opts *o, json_t **ret, struct k
 		return r;
 	time_text(o->now, now);
 	ymd_text(o->election_date, elec);
-	root = json_pack("{s:s, s:o, s:o}", "generated_at", now,
+	root = json_pack("{s:s, s:o, s:b, s:o}", "generated_at", now,
 			 "election_date", o->election_date ? json_string(elec) : json_null(),
+			 "election_passed",
+			 progress_election_passed(o->election_date, o->now, o->tz_offset_s),
 			 "province", province_json(&d, o));
 	data_free(&d);
 	if (root == NULL)
@@ -449,67 +697,180 @@ report_json(struct store *s, const struct report_opts *o, json_t **ret, struct k
 	return 0;
 }
 
-/* --- CSV --- */
+/* --- CSV ---
+ *
+ * lang=en: RFC 4180, "," and "3.33", levels and booleans in English.
+ * lang=id: what a spreadsheet in an Indonesian locale reads: a UTF-8 BOM,
+ * ";" between cells, decimal commas, Indonesian levels and ya/tidak.
+ */
 
-/* RFC 4180: quoted when the value holds a comma, a quote or a line break. */
+struct csv {
+	FILE			*f;
+	char			sep;
+	bool			id;
+};
+
+static const char *const LEVEL_NAMES[2][4] = {
+	{ "province", "regency", "kecamatan", "desa" },
+	{ "provinsi", "kabupaten", "kecamatan", "desa" },
+};
+
+/* Quoted when the value holds the separator, a quote or a line break. */
 static void
-csv_text(FILE *f, const char *s)
+csv_text(const struct csv *c, const char *s)
 {
+	const char specials[] = { c->sep, '"', '\r', '\n', '\0' };
+
 	if (s == NULL)
 		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
+	if (strpbrk(s, specials) == NULL) {
+		fputs(s, c->f);
 		return;
 	}
-	fputc('"', f);
+	fputc('"', c->f);
 	for (; *s; s++) {
 		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
+			fputc('"', c->f);
+		fputc(*s, c->f);
 	}
-	fputc('"', f);
+	fputc('"', c->f);
 }
 
+/* Each cell is written after its separator: the level cell has none. */
 static void
-csv_row(FILE *f, const char *level, const char *code, const char *name,
-	const struct aggregate_counts *c, int64_t rec30, const struct reg_row *g,
-	const struct report_opts *o)
+csv_cell(const struct csv *c, const char *text)
 {
-	struct derived dv;
-	char date[11] = "", t[21] = "";
-
-	derive(c, rec30, o, &dv);
-	if (dv.projected)
-		ymd_text(dv.projected, date);
-	fprintf(f, "%s,%s,", level, code);
-	csv_text(f, name);
-	fprintf(f, ",%lld,%lld,%lld,%lld,%lld,%lld,%.2f,%s,%s,", (long long)c->persons,
-		(long long)c->wajib_ktp, (long long)c->on_dpt, (long long)c->recorded,
-		(long long)c->dpt_unrecorded, (long long)rec30, dv.rate, date,
-		dv.on_track ? "true" : "false");
-	if (g == NULL) {
-		fputs(",,\r\n", f);
-		return;
-	}
-	time_text(g->last_push, t);
-	fprintf(f, "%s,%llu,%llu\r\n", t, (unsigned long long)g->acked,
-		(unsigned long long)(g->head > g->acked ? g->head - g->acked : 0));
+	fputc(c->sep, c->f);
+	if (text != NULL)
+		fputs(text, c->f);
 }
 
 static void
-csv_regency(FILE *f, const struct report_data *d, const struct reg_row *g,
+csv_int(const struct csv *c, int64_t v)
+{
+	fprintf(c->f, "%c%lld", c->sep, (long long)v);
+}
+
+static void
+csv_rate(const struct csv *c, double v)
+{
+	char buf[32], *dot;
+
+	snprintf(buf, sizeof(buf), "%.2f", v);
+	if (c->id && (dot = strchr(buf, '.')) != NULL)
+		*dot = ',';
+	csv_cell(c, buf);
+}
+
+static void
+csv_bool(const struct csv *c, bool v)
+{
+	csv_cell(c, c->id ? (v ? "ya" : "tidak") : (v ? "true" : "false"));
+}
+
+static void
+csv_date(const struct csv *c, uint32_t ymd)
+{
+	char date[11];
+
+	ymd_text(ymd, date);
+	csv_cell(c, ymd ? date : NULL);
+}
+
+static void
+csv_head(const struct csv *c, int level, const char *code, const char *name)
+{
+	fputs(LEVEL_NAMES[c->id][level], c->f);
+	csv_cell(c, code);
+	fputc(c->sep, c->f);
+	csv_text(c, name);
+}
+
+static void
+csv_row(const struct csv *c, int level, const char *code, const char *name,
+	const struct aggregate_counts *k, int64_t rec30, int64_t rec7, const struct figures *f,
+	const struct reg_row *g)
+{
+	char t[21] = "";
+
+	csv_head(c, level, code, name);
+	csv_int(c, k->persons);
+	csv_int(c, k->wajib_ktp);
+	csv_int(c, k->on_dpt);
+	csv_int(c, k->recorded);
+	if (f->has_data)
+		csv_int(c, k->dpt_unrecorded);
+	else
+		csv_cell(c, NULL);
+	csv_int(c, rec30);
+	csv_rate(c, f->p.rate_30d);
+	csv_date(c, f->p.projected);
+	if (f->has_data)
+		csv_bool(c, f->on_track);
+	else
+		csv_cell(c, NULL);
+	if (g != NULL) {
+		time_text(g->last_push, t);
+		csv_cell(c, t);
+		csv_int(c, (int64_t)g->acked);
+		csv_int(c, (int64_t)(g->head > g->acked ? g->head - g->acked : 0));
+	} else {
+		fprintf(c->f, "%c%c%c", c->sep, c->sep, c->sep);
+	}
+	if (f->has_data)
+		csv_int(c, k->pemula_unrecorded);
+	else
+		csv_cell(c, NULL);
+	csv_int(c, rec7);
+	csv_rate(c, f->p.rate_7d);
+	csv_date(c, f->p.projected_7d);
+	csv_cell(c, progress_basis_name(f->p.basis));
+	csv_bool(c, f->has_data);
+	fputs("\r\n", c->f);
+}
+
+/* A desa row has the desa fields of the JSON; the other cells are empty. */
+static void
+csv_desa(const struct csv *c, const struct desa_row *k, const struct report_opts *o)
+{
+	char code[16];
+
+	snprintf(code, sizeof(code), "%010llu", (unsigned long long)k->code);
+	csv_head(c, 3, code, area_name(o->areas, AREA_DESA, k->code));
+	csv_int(c, k->c.persons);
+	csv_cell(c, NULL);
+	csv_int(c, k->c.on_dpt);
+	csv_int(c, k->c.recorded);
+	csv_int(c, k->c.dpt_unrecorded);
+	csv_int(c, k->rec30);
+	fprintf(c->f, "%c%c%c%c%c%c", c->sep, c->sep, c->sep, c->sep, c->sep, c->sep);
+	csv_int(c, k->c.pemula_unrecorded);
+	fprintf(c->f, "%c%c%c%c%c\r\n", c->sep, c->sep, c->sep, c->sep, c->sep);
+}
+
+static void
+csv_regency(const struct csv *c, const struct report_data *d, const struct reg_row *g,
 	    const struct report_opts *o)
 {
+	struct figures f;
+	size_t i, j, first, n;
 	char code[8];
-	size_t i;
 
 	snprintf(code, sizeof(code), "%04u", g->code);
-	csv_row(f, "regency", code, regency_name(o, g->code), &g->c, g->rec30, g, o);
+	figure(&g->c, g->rec30, g->rec7, reg_has_data(g), o, &f);
+	csv_row(c, 1, code, regency_name(o, g->code), &g->c, g->rec30, g->rec7, &f, g);
 	for (i = 0; i < g->n; i++) {
 		const struct kec_row *k = &d->kec[g->first + i];
 
 		snprintf(code, sizeof(code), "%06u", k->code);
-		csv_row(f, "kecamatan", code, NULL, &k->c, k->rec30, NULL, o);
+		figure(&k->c, k->rec30, k->rec7, true, o, &f);
+		csv_row(c, 2, code, area_name(o->areas, AREA_KECAMATAN, k->code), &k->c, k->rec30,
+			k->rec7, &f, NULL);
+		if (o->level != REPORT_LEVEL_DESA)
+			continue;
+		n = desa_of(d, k->code, &first);
+		for (j = 0; j < n; j++)
+			csv_desa(c, &d->desa[first + j], o);
 	}
 }
 
@@ -517,27 +878,32 @@ int
 report_csv(struct store *s, const struct report_opts *o, char **ret, size_t *ret_len,
 	   struct ktp_err *err)
 {
+	struct csv c = { .sep = o->lang == REPORT_LANG_ID ? ';' : ',',
+			 .id = o->lang == REPORT_LANG_ID };
 	struct report_data d;
+	struct figures f;
+	int64_t without;
 	char *buf = NULL;
 	size_t len = 0, i;
 	char code[4];
-	FILE *f;
 	int r;
 
 	if ((r = load(s, o, &d, err)) < 0)
 		return r;
-	if ((f = open_memstream(&buf, &len)) == NULL) {
+	if ((c.f = open_memstream(&buf, &len)) == NULL) {
 		data_free(&d);
 		return ktp_err_set(err, -ENOMEM, "report: out of memory");
 	}
-	fputs(REPORT_CSV_HEADER "\r\n", f);
+	fputs(c.id ? "\xef\xbb\xbf" REPORT_CSV_HEADER_ID "\r\n" : REPORT_CSV_HEADER "\r\n", c.f);
 	snprintf(code, sizeof(code), "%02u", o->province);
-	csv_row(f, "province", code, NULL, &d.prov, d.prov30, NULL, o);
+	province_figure(&d, o, &f, &without);
+	csv_row(&c, 0, code, area_name(o->areas, AREA_PROVINCE, o->province), &d.prov, d.prov30,
+		d.prov7, &f, NULL);
 	for (i = 0; i < d.nreg; i++)
 		if (o->regency == 0 || d.reg[i].code == o->regency)
-			csv_regency(f, &d, &d.reg[i], o);
+			csv_regency(&c, &d, &d.reg[i], o);
 	data_free(&d);
-	if (fclose(f) != 0 || buf == NULL) {
+	if (fclose(c.f) != 0 || buf == NULL) {
 		free(buf);
 		return ktp_err_set(err, -ENOMEM, "report: out of memory");
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
-/* report — the provincial report from the incremental aggregates: province, regency, kecamatan.
- * persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded, recorded_30d, rate_per_day,
- * projected_completion, on_track (+ last_sync, acked per regency). JSON and CSV; reads only. */
+/* report — the provincial report from the incremental aggregates: province, regency, kecamatan, desa.
+ * The counters of PROTOCOL.md 8.4, named from the code table, with the 30- and 7-day projections
+ * (progress.h), has_data and the unknowns of regencies without data. JSON and CSV; reads only. */
 #ifndef KTP_REPORT_H
 #define KTP_REPORT_H
 
@@ -9,8 +9,19 @@
 
 #include <jansson.h>
 
+struct area_table;
 struct ktp_err;
 struct store;
+
+enum report_level {
+	REPORT_LEVEL_KECAMATAN = 0,	/* regencies and their kecamatan */
+	REPORT_LEVEL_DESA,		/* and under each kecamatan its desa (one regency) */
+};
+
+enum report_lang {
+	REPORT_LANG_EN = 0,		/* CSV: English headers, "," and "3.33" */
+	REPORT_LANG_ID,			/* CSV: Indonesian headers, ";" and "3,33", a BOM */
+};
 
 struct report_opts {
 	uint8_t		province;	/* 2-digit code */
@@ -24,24 +35,39 @@ struct report_opts {
 	uint16_t	(*listed)(size_t i, void *arg);
 	size_t		n_listed;
 	void		*arg;
+	const struct area_table *areas;	/* official names; may be NULL (names null) */
+	int32_t		tz_offset_s;	/* the hub's time zone, for election_passed */
+	enum report_level level;	/* REPORT_LEVEL_DESA needs regency != 0 */
+	enum report_lang lang;		/* the CSV's form */
 };
 
-/* {"province":{...,"regencies":[{...,"kecamatan":[{...}]}]}} as PROTOCOL.md shows. */
+/* ?level= and ?lang= as the HTTP API takes them; NULL is the default.
+ * -EINVAL "level: 'x' is not kecamatan or desa", "lang: 'x' is not en or id". */
+int	report_level_from_text(const char *text, enum report_level *ret, struct ktp_err *err);
+int	report_lang_from_text(const char *text, enum report_lang *ret, struct ktp_err *err);
+
+/* {"province":{...,"regencies":[{...,"kecamatan":[{...}]}]}} as PROTOCOL.md shows.
+ * -EINVAL "level: desa needs regency=CODE" for the desa level of the whole province. */
 int	report_json(struct store *s, const struct report_opts *o, json_t **ret, struct ktp_err *err);
 /* The CSV's first line; then one province row, and each regency followed by
  * its kecamatan rows. CRLF line ends (RFC 4180). */
 #define REPORT_CSV_HEADER "level,code,name,persons,wajib_ktp,on_dpt,recorded,dpt_unrecorded," \
-	"recorded_30d,rate_per_day,projected_completion,on_track,last_sync,acked,pending"
+	"recorded_30d,rate_per_day,projected_completion,on_track,last_sync,acked,pending," \
+	"pemula_unrecorded,recorded_7d,rate_per_day_7d,projected_completion_7d,projection_basis," \
+	"has_data"
+/* The same columns for lang=id (after a UTF-8 BOM, ";"-separated). */
+#define REPORT_CSV_HEADER_ID "tingkat;kode;nama;penduduk;wajib_ktp;dpt;terekam;dpt_belum_rekam;" \
+	"terekam_30h;laju_per_hari;perkiraan_selesai;sesuai_jadwal;sinkron_terakhir;acked;tertunda;" \
+	"pemula_belum_rekam;terekam_7h;laju_per_hari_7h;perkiraan_selesai_7h;dasar_perkiraan;ada_data"
 /* rate_per_day is rounded to 2 decimals; dump with this precision so it
  * prints as 3.33, not 3.3300000000000001. */
 #define REPORT_JSON_REAL_PRECISION 10
 
-/* Province row, then per regency its row and its kecamatan rows:
- * level,code,name,<the fields>. New buffer (free()). */
+/* Province row, then per regency its row and its kecamatan rows (each
+ * followed by its desa rows at the desa level): level,code,name,<the fields>.
+ * New buffer (free()). */
 int	report_csv(struct store *s, const struct report_opts *o, char **ret, size_t *ret_len,
 		   struct ktp_err *err);
-/* YYYYMMDD on which remaining reaches zero at rate_per_day from today, 0 when rate is 0. */
-uint32_t report_projected_completion(uint64_t remaining, double rate_per_day, int64_t now);
 /* Recordings per week (weeks start on Monday, UTC), oldest first, the last one
  * being the current week: [{"week_start":"YYYY-MM-DD","recorded":N}].
  * o->regency 0 = the whole province. weeks in 1..520. */

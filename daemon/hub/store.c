@@ -11,11 +11,12 @@
 #include "db.h"
 #include "err.h"
 #include "nikdir.h"
+#include "progress.h"
 #include "record.h"
 #include "store.h"
 
 /*
- * Schema (PRAGMA user_version 2):
+ * Schema (PRAGMA user_version 4):
  *   persons     one row per NIK: the whole latest version, its HLC and the
  *               node that wrote it. Rows are stored in insertion order (id),
  *               so a batch of new persons appends to the table. The NIK is
@@ -29,8 +30,11 @@
  *               one whose version is stored, whichever wins.
  *   aggregates  per kecamatan counters; rec_daily recordings per (day,
  *               kecamatan). Keyed by day first, so the last 30 days or 26
- *               weeks are one range scan.
- *   settings    the election date the wajib_ktp counters were computed for.
+ *               weeks are one range scan. agg_desa and rec_daily_desa the
+ *               same per desa (version 4), for persons with a desa;
+ *               rec_daily_desa from settings.desa_from_day on only.
+ *   settings    the election date the wajib_ktp and pemula counters were
+ *               computed for; the first day kept in rec_daily_desa.
  */
 static const char *const MIGRATIONS[] = {
 	"CREATE TABLE persons ("
@@ -70,7 +74,24 @@ static const char *const MIGRATIONS[] = {
 	"INSERT INTO persons2 SELECT * FROM persons;"
 	"DROP TABLE persons;"
 	"ALTER TABLE persons2 RENAME TO persons;",
+	/* 3: reserved for the nodes table; nothing to do on its own. */
+	"",
+	/* 4 (from 3): per-desa counters and recordings, pemula per kecamatan.
+	 * store_open fills them with a recount from the person rows. */
+	"ALTER TABLE aggregates ADD COLUMN pemula_unrecorded INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE agg_desa ("
+	" desa INTEGER PRIMARY KEY, persons INTEGER NOT NULL, wajib_ktp INTEGER NOT NULL,"
+	" on_dpt INTEGER NOT NULL, recorded INTEGER NOT NULL, dpt_unrecorded INTEGER NOT NULL,"
+	" pemula_unrecorded INTEGER NOT NULL);"
+	"CREATE TABLE rec_daily_desa ("
+	" day INTEGER NOT NULL, desa INTEGER NOT NULL, n INTEGER NOT NULL,"
+	" PRIMARY KEY (day, desa)) WITHOUT ROWID;"
+	"ALTER TABLE settings ADD COLUMN desa_from_day INTEGER NOT NULL DEFAULT 0;",
 };
+
+/* The first schema version with the per-desa tables: a store migrated from
+ * before it is recounted once when opened. */
+#define SCHEMA_DESA 4
 
 enum stmt_id {
 	ST_PERSON_GET,
@@ -86,7 +107,7 @@ enum stmt_id {
 
 static const char *const STMT_SQL[ST_COUNT] = {
 	[ST_PERSON_GET] = "SELECT id, hlc, node, kecamatan, birth_date, on_dpt, status,"
-			  " recorded_at, removed FROM persons WHERE id = ?1",
+			  " recorded_at, removed, desa FROM persons WHERE id = ?1",
 	[ST_PERSON_PUT] = "INSERT INTO persons(nik, hlc, node, name, sex, birth_date,"
 			  " kecamatan, desa, on_dpt, status, recorded_at, site, operator, removed)"
 			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -116,6 +137,7 @@ struct store {
 	sqlite3_stmt		*st[ST_COUNT];
 	struct aggregate	*agg;
 	uint32_t		election_date;
+	int64_t			desa_from;	/* settings.desa_from_day */
 	struct nikdir		*dir;
 	uint64_t		*added;		/* NIKs put into dir by the open transaction */
 	size_t			nadded, cap_added;
@@ -146,12 +168,13 @@ read_settings(struct store *s, struct ktp_err *err)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = db_prepare(s->db, "SELECT election_date FROM settings WHERE id = 1", &st,
-			    err)) < 0)
+	if ((r = db_prepare(s->db, "SELECT election_date, desa_from_day FROM settings"
+			    " WHERE id = 1", &st, err)) < 0)
 		return r;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		s->election_date = (uint32_t)sqlite3_column_int64(st, 0);
+		s->desa_from = sqlite3_column_int64(st, 1);
 		r = 0;
 	} else {
 		r = db_err(s->db, rc, "store: settings", err);
@@ -198,6 +221,47 @@ out:
 }
 
 static int
+schema_version(sqlite3 *db, int *ret, struct ktp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = db_prepare(db, "PRAGMA user_version", &st, err)) < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int(st, 0);
+		r = 0;
+	} else {
+		r = db_err(db, rc, "store: schema version", err);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Sets the election date and rewrites every aggregate for it, in one transaction. */
+static int
+recount(struct store *s, uint32_t yyyymmdd, struct ktp_err *err)
+{
+	struct progress_cutoffs cut;
+	char sql[64];
+	int r;
+
+	progress_cutoffs(yyyymmdd, &cut);
+	if ((r = db_begin(s->db, err)) < 0)
+		return r;
+	snprintf(sql, sizeof(sql), "UPDATE settings SET election_date = %u", yyyymmdd);
+	if ((r = db_exec(s->db, sql, err)) < 0 ||
+	    (r = aggregate_recount(s->db, &cut, s->desa_from, err)) < 0 ||
+	    (r = db_commit(s->db, err)) < 0) {
+		db_rollback(s->db);
+		return r;
+	}
+	s->election_date = yyyymmdd;
+	return 0;
+}
+
+static int
 prepare_all(struct store *s, struct ktp_err *err)
 {
 	int i, r;
@@ -205,7 +269,10 @@ prepare_all(struct store *s, struct ktp_err *err)
 	for (i = 0; i < ST_COUNT; i++)
 		if ((r = db_prepare(s->db, STMT_SQL[i], &s->st[i], err)) < 0)
 			return r;
-	return aggregate_new(s->db, &s->agg, err);
+	if ((r = aggregate_new(s->db, &s->agg, err)) < 0)
+		return r;
+	aggregate_set_desa_from(s->agg, s->desa_from);
+	return 0;
 }
 
 int
@@ -213,7 +280,7 @@ store_open(const char *state_dir, struct store **ret, struct ktp_err *err)
 {
 	struct store *s = NULL;
 	char path[PATH_MAX];
-	int r;
+	int version = 0, r;
 
 	if (snprintf(path, sizeof(path), "%s/hub.db", state_dir) >= (int)sizeof(path))
 		return ktp_err_set(err, -ENAMETOOLONG, "%s: state_dir: path too long", state_dir);
@@ -223,11 +290,15 @@ store_open(const char *state_dir, struct store **ret, struct ktp_err *err)
 		goto fail;
 	if ((r = db_exec(s->db, PRAGMAS, err)) < 0)
 		goto fail;
-	if ((r = db_migrate(s->db, MIGRATIONS, sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]),
+	if ((r = schema_version(s->db, &version, err)) < 0 ||
+	    (r = db_migrate(s->db, MIGRATIONS, sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]),
 			    err)) < 0)
 		goto fail;
-	if ((r = read_settings(s, err)) < 0 || (r = prepare_all(s, err)) < 0 ||
-	    (r = load_directory(s, err)) < 0)
+	if ((r = read_settings(s, err)) < 0)
+		goto fail;
+	if (version > 0 && version < SCHEMA_DESA && (r = recount(s, s->election_date, err)) < 0)
+		goto fail;
+	if ((r = prepare_all(s, err)) < 0 || (r = load_directory(s, err)) < 0)
 		goto fail;
 	*ret = s;
 	return 0;
@@ -309,31 +380,56 @@ store_wajib_cutoff(const struct store *s)
 	return aggregate_wajib_cutoff(s->election_date);
 }
 
+void
+store_cutoffs(const struct store *s, struct progress_cutoffs *ret)
+{
+	progress_cutoffs(s->election_date, ret);
+}
+
 int
 store_set_election_date(struct store *s, uint32_t yyyymmdd, struct ktp_err *err)
 {
-	char sql[64];
-	int r;
-
 	if (yyyymmdd == s->election_date)
 		return 0;
-	if ((r = db_begin(s->db, err)) < 0)
-		return r;
-	snprintf(sql, sizeof(sql), "UPDATE settings SET election_date = %u", yyyymmdd);
-	if ((r = db_exec(s->db, sql, err)) < 0 ||
-	    (r = aggregate_recount(s->db, aggregate_wajib_cutoff(yyyymmdd), err)) < 0 ||
-	    (r = db_commit(s->db, err)) < 0) {
-		db_rollback(s->db);
-		return r;
-	}
-	s->election_date = yyyymmdd;
-	return 0;
+	return recount(s, yyyymmdd, err);
 }
 
 int
 store_verify(struct store *s, struct ktp_err *err)
 {
-	return aggregate_verify(s->db, store_wajib_cutoff(s), err);
+	struct progress_cutoffs cut;
+
+	store_cutoffs(s, &cut);
+	return aggregate_verify(s->db, &cut, s->desa_from, err);
+}
+
+int64_t
+store_desa_from(const struct store *s)
+{
+	return s->desa_from;
+}
+
+/* Never back: a day given up is not counted again. */
+int
+store_trim_desa_days(struct store *s, int64_t now, struct ktp_err *err)
+{
+	int64_t from = progress_day(now) - STORE_DESA_DAYS_KEPT;
+	char sql[128];
+	int r;
+
+	if (from <= s->desa_from)
+		return 0;
+	if ((r = db_begin(s->db, err)) < 0)
+		return r;
+	snprintf(sql, sizeof(sql), "DELETE FROM rec_daily_desa WHERE day < %lld;"
+		 " UPDATE settings SET desa_from_day = %lld", (long long)from, (long long)from);
+	if ((r = db_exec(s->db, sql, err)) < 0 || (r = db_commit(s->db, err)) < 0) {
+		db_rollback(s->db);
+		return r;
+	}
+	s->desa_from = from;
+	aggregate_set_desa_from(s->agg, from);
+	return 0;
 }
 
 /* Steps a statement that returns no row, then resets it for the next use. */
@@ -470,6 +566,7 @@ store_person_get(struct store *s, uint64_t nik, struct store_person *ret, struct
 		ret->agg.status = (uint8_t)sqlite3_column_int(st, 6);
 		ret->agg.recorded_at = sqlite3_column_int64(st, 7);
 		ret->agg.removed = (uint8_t)sqlite3_column_int(st, 8);
+		ret->agg.desa = (uint64_t)sqlite3_column_int64(st, 9);
 		r = 1;
 	} else if (rc != SQLITE_DONE) {
 		r = db_err(s->db, rc, "store: person", err);

@@ -15,6 +15,7 @@
 #include "proto.h"
 
 struct ktp_err;
+struct progress_cutoffs;
 struct store;
 
 /* Per-node progress, as kept by the hub (the authority on how far a node got). */
@@ -55,19 +56,33 @@ json_t	*store_json_time(int64_t t);
 /* [{nik_masked, winner_node, loser_node, winner_hlc, loser_hlc, at}] newest first, at most limit. */
 int	store_conflicts_json(struct store *s, unsigned limit, json_t **ret, struct ktp_err *err);
 
-/* wajib_ktp counts persons 17 or older on the election date. The aggregates
- * keep that count for one cutoff (election date minus 17 years), so a report
- * needs no scan; a changed date recounts every aggregate from the person rows
- * once, in one transaction. Call after store_open with the configured date;
+/* wajib_ktp counts persons 17 or older on the election date, pemula_unrecorded
+ * those 17 but not yet 18. The aggregates keep both counts for one election
+ * date (progress_cutoffs), so a report needs no scan; a changed date recounts
+ * every aggregate, kecamatan and desa, from the person rows once, in one
+ * transaction. Call after store_open with the configured date;
  * until then the date is the one last set (0 on a new store: nobody with a
  * known birth date counts). */
 int	store_set_election_date(struct store *s, uint32_t yyyymmdd, struct ktp_err *err);
 uint32_t store_election_date(const struct store *s);
 /* YYYYMMDD born on or before it is wajib_ktp; 0 when no date is set. */
 uint32_t store_wajib_cutoff(const struct store *s);
+/* The cutoffs of the current election date. */
+void	store_cutoffs(const struct store *s, struct progress_cutoffs *ret);
 
-/* 0 when the incremental aggregates equal a recount from the person rows,
- * else -EUCLEAN naming the first kecamatan that differs (aggregate_verify).
+/* Recordings per desa serve only the report's last 30 days: the store keeps
+ * them from STORE_DESA_DAYS_KEPT days before now on (a margin for a clock
+ * set back) and drops older days, so a backlog of old recordings costs no
+ * per-desa row. Called at start; the first day only moves forward. A new
+ * store keeps every day until then. */
+#define STORE_DESA_DAYS_KEPT 40
+int	store_trim_desa_days(struct store *s, int64_t now, struct ktp_err *err);
+/* The first day (since 1970-01-01 UTC) of recordings kept per desa, 0 = all. */
+int64_t	store_desa_from(const struct store *s);
+
+/* 0 when the incremental aggregates (kecamatan and desa counters, pemula
+ * included, and both daily recordings) equal a recount from the person rows,
+ * else -EUCLEAN naming the first kecamatan or desa that differs (aggregate_verify).
  * Reads every person row: for tests, fault checks and operators, not reports. */
 int	store_verify(struct store *s, struct ktp_err *err);
 

@@ -208,7 +208,9 @@ open_store(const char *dir, struct ktp_err *err)
 {
 	struct store *s = NULL;
 
-	if (store_open(dir, &s, err) < 0 || store_set_election_date(s, 20270214, err) < 0) {
+	/* As ktphubd opens its store at start. */
+	if (store_open(dir, &s, err) < 0 || store_set_election_date(s, 20270214, err) < 0 ||
+	    store_trim_desa_days(s, time(NULL), err) < 0) {
 		fprintf(stderr, "bench_hub: %s\n", err->msg);
 		store_close(s);
 		return NULL;

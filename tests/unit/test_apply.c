@@ -450,6 +450,61 @@ test_apply_cursor_survives_reopen(void **state)
 	assert_int_equal(res.acked, 4);
 }
 
+/* One person's desa, pemula and recordings through a batch that moves it
+ * and one that moves it back: the desa counters follow, and with old
+ * recordings outside the per-desa window they still equal a recount. */
+static void
+test_apply_desa_move_and_undo_keep_desa_counters_equal_to_a_recount(void **state)
+{
+	struct ctx *c = *state;
+	struct apply_result res;
+	struct ktp_err err = { 0 };
+	struct record r;
+
+	assert_int_equal(store_set_election_date(c->s, 20270214, &err), 0);
+	fix_person(&r, "3201015505090001", hlc_make(T0_MS, 0), 320101);
+	r.birth_date = 20090515;	/* 17 on election day: a pemula */
+	r.on_dpt = false;
+	fixnode_append(c->a, &r);
+	r.hlc = hlc_make(T0_MS, 1);
+	r.desa = 3201010002;
+	r.status = RECORD_STATUS_RECORDED;
+	r.recorded_at = NOW - 86400;
+	fixnode_append(c->a, &r);
+	apply_range(c, c->a, 1, 2, &res, &err);
+	assert_int_equal(res.applied, 2);
+	assert_int_equal(count(c->s, "SELECT persons * 100 + recorded * 10 + pemula_unrecorded"
+			       " FROM agg_desa WHERE desa = 3201010002"), 110);
+	/* Put and moved within one batch: no row for desa 0001 at all. */
+	assert_int_equal(count(c->s, "SELECT count(*) FROM agg_desa WHERE desa = 3201010001"), 0);
+	assert_int_equal(count(c->s, "SELECT n FROM rec_daily_desa WHERE desa = 3201010002"), 1);
+	assert_int_equal(store_verify(c->s, &err), 0);
+	/* Undone: back in desa 0001, unrecorded again. */
+	r.hlc = hlc_make(T0_MS, 2);
+	r.desa = 3201010001;
+	r.status = RECORD_STATUS_UNRECORDED;
+	r.recorded_at = 0;
+	fixnode_append(c->a, &r);
+	apply_range(c, c->a, 3, 3, &res, &err);
+	assert_int_equal(count(c->s, "SELECT persons * 100 + recorded * 10 + pemula_unrecorded"
+			       " FROM agg_desa WHERE desa = 3201010001"), 101);
+	assert_int_equal(count(c->s, "SELECT persons FROM agg_desa WHERE desa = 3201010002"), 0);
+	assert_int_equal(count(c->s, "SELECT coalesce(sum(n), 0) FROM rec_daily_desa"), 0);
+	assert_int_equal(count(c->s, "SELECT pemula_unrecorded FROM aggregates"), 1);
+	assert_int_equal(store_verify(c->s, &err), 0);
+	/* A recording 60 days old counts in the kecamatan's days, not the desa's. */
+	assert_int_equal(store_trim_desa_days(c->s, NOW, &err), 0);
+	r.hlc = hlc_make(T0_MS, 3);
+	r.status = RECORD_STATUS_RECORDED;
+	r.recorded_at = NOW - 60 * 86400;
+	fixnode_append(c->a, &r);
+	apply_range(c, c->a, 4, 4, &res, &err);
+	assert_int_equal(count(c->s, "SELECT sum(n) FROM rec_daily"), 1);
+	assert_int_equal(count(c->s, "SELECT coalesce(sum(n), 0) FROM rec_daily_desa"), 0);
+	assert_int_equal(count(c->s, "SELECT recorded FROM agg_desa WHERE desa = 3201010001"), 1);
+	assert_int_equal(store_verify(c->s, &err), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -471,6 +526,7 @@ main(void)
 		T(test_apply_same_node_update_is_no_conflict),
 		T(test_apply_disk_full_applies_nothing),
 		T(test_apply_cursor_survives_reopen),
+		T(test_apply_desa_move_and_undo_keep_desa_counters_equal_to_a_recount),
 	};
 
 	return cmocka_run_group_tests_name("apply", tests, NULL, NULL);

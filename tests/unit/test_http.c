@@ -56,18 +56,23 @@ on_push(void *ctx, const uint8_t *wire, size_t len, struct http_reply *ret)
 }
 
 static void
-on_report(void *ctx, const char *regency, struct http_reply *ret)
+on_report(void *ctx, const char *regency, const char *level, const char *lang,
+	  struct http_reply *ret)
 {
 	struct fixture *f = ctx;
 
 	f->gets++;
-	http_reply_json(ret, 200, json_pack("{s:s?}", "regency", regency));
+	http_reply_json(ret, 200, json_pack("{s:s?, s:s?, s:s?}", "regency", regency,
+					    "level", level, "lang", lang));
 }
 
 static void
-on_text(void *ctx, const char *regency, struct http_reply *ret)
+on_text(void *ctx, const char *regency, const char *level, const char *lang,
+	struct http_reply *ret)
 {
 	(void)regency;
+	(void)level;
+	(void)lang;
 	((struct fixture *)ctx)->gets++;
 	http_reply_take(ret, 200, "text/csv", strdup("level,code\n"), 11);
 }
@@ -351,15 +356,17 @@ static void
 test_http_report_passes_regency_argument(void **state)
 {
 	struct fixture *f = *state;
-	struct answer a = {0}, b = {0}, c = {0};
+	struct answer a = {0}, b = {0}, c = {0}, d = {0};
 
 	get(f, "/v1/report?regency=3201", NULL, &a);
 	assert_int_equal(a.status, 200);
-	assert_string_equal(a.body, "{\"regency\":\"3201\"}");
+	assert_string_equal(a.body, "{\"regency\":\"3201\",\"level\":null,\"lang\":null}");
 	get(f, "/v1/report", NULL, &b);
-	assert_string_equal(b.body, "{\"regency\":null}");
+	assert_string_equal(b.body, "{\"regency\":null,\"level\":null,\"lang\":null}");
 	get(f, "/healthz", NULL, &c);
 	assert_string_equal(c.body, "{\"status\":\"ok\"}");
+	get(f, "/v1/report?regency=3201&level=desa&lang=id", NULL, &d);
+	assert_string_equal(d.body, "{\"regency\":\"3201\",\"level\":\"desa\",\"lang\":\"id\"}");
 }
 
 static void

@@ -61,8 +61,8 @@ test_store_open_creates_schema_and_reopens(void **state)
 	struct store *s = open_ok(state);
 	char path[PATH_MAX];
 
-	assert_int_equal(q(s, "PRAGMA user_version"), 2);
-	assert_int_equal(q(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 6);
+	assert_int_equal(q(s, "PRAGMA user_version"), 4);
+	assert_int_equal(q(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 8);
 	assert_int_equal(q(s, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 	assert_int_equal(q(s, "PRAGMA synchronous"), 2);		/* FULL */
 	assert_int_equal(store_election_date(s), 0);
@@ -70,7 +70,7 @@ test_store_open_creates_schema_and_reopens(void **state)
 	store_close(s);
 	assert_int_equal(access(unit_path(state, "hub.db", path), F_OK), 0);
 	s = open_ok(state);
-	assert_int_equal(q(s, "PRAGMA user_version"), 2);
+	assert_int_equal(q(s, "PRAGMA user_version"), 4);
 	store_close(s);
 	store_close(NULL);
 }
@@ -85,7 +85,7 @@ test_store_refuses_a_newer_schema(void **state)
 	store_close(s);
 	s = NULL;
 	assert_int_equal(store_open(*state, &s, &err), -EPROTO);
-	assert_string_equal(err.msg, "schema version 7 is newer than this program's 2");
+	assert_string_equal(err.msg, "schema version 7 is newer than this program's 4");
 	assert_null(s);
 }
 
@@ -409,6 +409,85 @@ test_store_rollback_forgets_the_persons_it_put(void **state)
 	store_close(s);
 }
 
+/* What schema version 4 added, taken away again. */
+#define SCHEMA_BEFORE_DESA \
+	"DROP TABLE agg_desa; DROP TABLE rec_daily_desa;" \
+	" ALTER TABLE aggregates DROP COLUMN pemula_unrecorded;" \
+	" ALTER TABLE settings DROP COLUMN desa_from_day;"
+
+/* A version-2 store (no desa counters, no pemula) migrates through 3 to 4,
+ * and its counters are recounted from the person rows for its election date. */
+static void
+test_store_migrates_version_2_and_recounts_desa_and_pemula(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+
+	store_close(s);
+	raw_exec(state, SCHEMA_BEFORE_DESA
+		 "UPDATE settings SET election_date = 20270214;"
+		 "INSERT INTO persons VALUES (1, 3201011505900001, 77, 3201, 'A', 1, 19900515,"
+		 " 320102, 3201020001, 1, 0, 0, 0, 'op', 0);"
+		 "INSERT INTO persons VALUES (2, 3201015505090002, 78, 3201, 'B', 1, 20090515,"
+		 " 320102, 3201020001, 0, 0, 0, 0, 'op', 0);"
+		 "INSERT INTO persons VALUES (3, 3201015505090003, 79, 3201, 'C', 1, 20090515,"
+		 " 320102, 3201020002, 1, 1, 1795000000, 1, 'op', 0);"
+		 "INSERT INTO persons VALUES (4, 3201015505090004, 80, 3201, 'D', 1, 20090515,"
+		 " 320102, 0, 1, 0, 0, 0, 'op', 0);"
+		 "PRAGMA user_version = 2;");
+	s = open_ok(state);
+	assert_int_equal(q(s, "PRAGMA user_version"), 4);
+	assert_int_equal(store_election_date(s), 20270214);
+	assert_int_equal(q(s, "SELECT pemula_unrecorded FROM aggregates WHERE kecamatan = 320102"),
+			 2);
+	assert_int_equal(q(s, "SELECT persons * 10 + pemula_unrecorded FROM agg_desa"
+			   " WHERE desa = 3201020001"), 21);
+	assert_int_equal(q(s, "SELECT recorded FROM agg_desa WHERE desa = 3201020002"), 1);
+	assert_int_equal(q(s, "SELECT sum(n) FROM rec_daily_desa WHERE desa = 3201020002"), 1);
+	assert_int_equal(q(s, "SELECT sum(persons) FROM agg_desa"), 3);
+	assert_int_equal(store_verify(s, &err), 0);
+	assert_int_equal(store_desa_from(s), 0);
+	store_close(s);
+}
+
+/* Recordings per desa older than 40 days before now are dropped once and
+ * no longer written; the counters still equal a recount, and the first day
+ * kept never moves back. */
+static void
+test_store_trim_desa_days_keeps_the_last_40(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct record r;
+	int64_t today = NOW / 86400;
+
+	put_new(s, &r, "3201011505900001", 77, 320102, 3201);
+	r.status = RECORD_STATUS_RECORDED;
+	r.recorded_at = NOW - 50 * 86400;
+	assert_int_equal(store_person_update(s, 1, &r, 3201, &err), 0);
+	put_new(s, &r, "3201011505900002", 78, 320102, 3201);
+	r.status = RECORD_STATUS_RECORDED;
+	r.recorded_at = NOW - 2 * 86400;
+	assert_int_equal(store_person_update(s, 2, &r, 3201, &err), 0);
+	/* The rows were written behind the counters' back: recount them. */
+	assert_int_equal(store_set_election_date(s, 20270214, &err), 0);
+	assert_int_equal(q(s, "SELECT count(*) FROM rec_daily_desa"), 2);
+	assert_int_equal(store_trim_desa_days(s, NOW, &err), 0);
+	assert_int_equal(store_desa_from(s), today - STORE_DESA_DAYS_KEPT);
+	assert_int_equal(q(s, "SELECT count(*) FROM rec_daily_desa"), 1);
+	assert_int_equal(q(s, "SELECT day FROM rec_daily_desa"), today - 2);
+	assert_int_equal(q(s, "SELECT sum(n) FROM rec_daily"), 2);
+	assert_int_equal(store_verify(s, &err), 0);
+	/* An earlier clock does not bring the old days back. */
+	assert_int_equal(store_trim_desa_days(s, NOW - 30 * 86400, &err), 0);
+	assert_int_equal(store_desa_from(s), today - STORE_DESA_DAYS_KEPT);
+	store_close(s);
+	s = open_ok(state);
+	assert_int_equal(store_desa_from(s), today - STORE_DESA_DAYS_KEPT);
+	assert_int_equal(store_verify(s, &err), 0);
+	store_close(s);
+}
+
 static void
 test_store_migrates_version_1_keeping_persons(void **state)
 {
@@ -419,7 +498,7 @@ test_store_migrates_version_1_keeping_persons(void **state)
 
 	store_close(s);
 	/* persons as schema version 1 had it: a UNIQUE index on nik. */
-	raw_exec(state, "DROP TABLE persons;"
+	raw_exec(state, SCHEMA_BEFORE_DESA "DROP TABLE persons;"
 		 "CREATE TABLE persons (id INTEGER PRIMARY KEY, nik INTEGER NOT NULL UNIQUE,"
 		 " hlc INTEGER NOT NULL, node INTEGER NOT NULL, name TEXT NOT NULL,"
 		 " sex INTEGER NOT NULL, birth_date INTEGER NOT NULL, kecamatan INTEGER NOT NULL,"
@@ -432,7 +511,9 @@ test_store_migrates_version_1_keeping_persons(void **state)
 		 " 320103, 3201030001, 0, 1, 1795000000, 0, 'op', 0);"
 		 "PRAGMA user_version = 1;");
 	s = open_ok(state);
-	assert_int_equal(q(s, "PRAGMA user_version"), 2);
+	assert_int_equal(q(s, "PRAGMA user_version"), 4);
+	assert_int_equal(store_verify(s, &err), 0);
+	assert_int_equal(q(s, "SELECT count(*) FROM agg_desa WHERE persons = 1"), 2);
 	assert_int_equal(q(s, "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'persons'"
 			   " AND type = 'index'"), 0);
 	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 2);
@@ -483,6 +564,8 @@ main(void)
 		T(test_store_reopen_finds_stored_persons),
 		T(test_store_rollback_forgets_the_persons_it_put),
 		T(test_store_migrates_version_1_keeping_persons),
+		T(test_store_migrates_version_2_and_recounts_desa_and_pemula),
+		T(test_store_trim_desa_days_keeps_the_last_40),
 		T(test_store_open_refuses_a_nik_stored_twice),
 	};
 
