@@ -169,7 +169,17 @@ check_header(const struct batch_header *h, int bad, struct ktp_err *err)
 	if (h->first == 0)
 		return ktp_err_set(err, bad, "batch %" PRIu64 "..%" PRIu64 ": first: seqs start at 1",
 				   s, e);
-	if (h->count == 0 || h->last < h->first || h->last - h->first != h->count - 1)
+	if (h->count == 0) {
+		/* The heartbeat (PROTOCOL.md 5.5): no version, first = head + 1. */
+		if (h->last != h->first - 1 || h->head != h->last)
+			return ktp_err_set(err, bad, "batch %" PRIu64 "..%" PRIu64 ": count: 0 "
+					   "needs last = first - 1 = head (heartbeat)", s, e);
+		if (h->plain_len != 0)
+			return ktp_err_set(err, bad, "batch %" PRIu64 "..%" PRIu64 ": plain_len: %"
+					   PRIu32 " bytes in a heartbeat", s, e, h->plain_len);
+		return 0;
+	}
+	if (h->last < h->first || h->last - h->first != h->count - 1)
 		return ktp_err_set(err, bad, "batch %" PRIu64 "..%" PRIu64 ": count: %" PRIu32
 				   " does not match the range", s, e, h->count);
 	if (h->count > KTP_BATCH_MAX_VERSIONS)
@@ -328,16 +338,14 @@ check_framing(const uint8_t *plain, size_t len, uint32_t count, struct ktp_err *
 
 static int
 open_checked(const uint8_t *wire, size_t len, const struct batch_header *h,
-	     const uint8_t node_pk[static KTP_ED25519_PK_LEN], const struct batch_hub_key *keys,
-	     size_t n_keys, uint8_t **ret_plain, struct ktp_err *err)
+	     const struct batch_hub_key *keys, size_t n_keys, uint8_t **ret_plain,
+	     struct ktp_err *err)
 {
 	const struct batch_hub_key *k;
 	uint8_t *z = NULL, *plain = NULL;
 	size_t zlen = 0;
 	int r;
 
-	if ((r = seal_verify(wire, len, BATCH_HEADER_LEN, node_pk, err)) < 0)
-		return r;
 	if ((k = find_hub_key(keys, n_keys, h->hub_key_id)) == NULL)
 		return ktp_err_set(err, -ENOKEY, "unknown hub key id 0x%08" PRIx32, h->hub_key_id);
 	if ((r = seal_unbox(wire, len, BATCH_HEADER_LEN, k->sk, &z, &zlen, err)) < 0)
@@ -355,10 +363,39 @@ open_checked(const uint8_t *wire, size_t len, const struct batch_header *h,
 }
 
 int
+batch_verify(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED25519_PK_LEN],
+	     struct ktp_err *err)
+{
+	struct batch_header h;
+	int r;
+
+	if ((r = batch_parse_header(wire, len, &h, err)) < 0)
+		return r;
+	if ((r = seal_verify(wire, len, BATCH_HEADER_LEN, node_pk, err)) < 0) {
+		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, h.first, h.last);
+		return r;
+	}
+	return 0;
+}
+
+int
 batch_open(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED25519_PK_LEN],
 	   const struct batch_hub_key *keys, size_t n_keys,
 	   struct batch_header *ret_hdr, uint8_t **ret_plain, size_t *ret_plain_len,
 	   struct ktp_err *err)
+{
+	int r;
+
+	if ((r = batch_verify(wire, len, node_pk, err)) < 0)
+		return r;
+	return batch_open_verified(wire, len, keys, n_keys, ret_hdr, ret_plain, ret_plain_len,
+				   err);
+}
+
+int
+batch_open_verified(const uint8_t *wire, size_t len, const struct batch_hub_key *keys,
+		    size_t n_keys, struct batch_header *ret_hdr, uint8_t **ret_plain,
+		    size_t *ret_plain_len, struct ktp_err *err)
 {
 	struct batch_header h;
 	uint8_t *plain = NULL;
@@ -366,7 +403,7 @@ batch_open(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED2
 
 	if ((r = batch_parse_header(wire, len, &h, err)) < 0)
 		return r;
-	r = open_checked(wire, len, &h, node_pk, keys, n_keys, &plain, err);
+	r = open_checked(wire, len, &h, keys, n_keys, &plain, err);
 	if (r < 0) {
 		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, h.first, h.last);
 		return r;

@@ -44,7 +44,9 @@ void	batch_builder_reset(struct batch_builder *b);
 void	batch_builder_free(struct batch_builder *b);	/* NULL is a no-op */
 
 /* Compresses (zstd level 3) and seals. The caller sets node_id, hub_key_id,
- * first, last, head and prev_chain; count and plain_len are filled in.
+ * first, last, head and prev_chain; count and plain_len are filled in. An
+ * empty builder seals the heartbeat (PROTOCOL.md 5.5): first = head + 1,
+ * last = head, prev_chain the chain at head.
  * Returns a new wire buffer the caller frees with free(). */
 int	batch_seal(const struct batch_builder *b, struct batch_header *hdr,
 		   const uint8_t node_sk[static KTP_ED25519_SK_LEN],
@@ -67,6 +69,16 @@ int	batch_open(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP
 		   const struct batch_hub_key *keys, size_t n_keys,
 		   struct batch_header *ret_hdr, uint8_t **ret_plain, size_t *ret_plain_len,
 		   struct ktp_err *err);
+
+/* The signature check of batch_open alone (steps 1 to 7 of PROTOCOL.md 5.4):
+ * the header parses and the Ed25519 signature verifies with node_pk (-EBADMSG).
+ * A wire that passed it is authenticated: it came from the node's key. */
+int	batch_verify(const uint8_t *wire, size_t len,
+		     const uint8_t node_pk[static KTP_ED25519_PK_LEN], struct ktp_err *err);
+/* batch_open after batch_verify accepted the same bytes: steps 8 to 11 only. */
+int	batch_open_verified(const uint8_t *wire, size_t len, const struct batch_hub_key *keys,
+			    size_t n_keys, struct batch_header *ret_hdr, uint8_t **ret_plain,
+			    size_t *ret_plain_len, struct ktp_err *err);
 
 /* Walks an opened payload: each call yields the next encoded version, borrowed
  * from the payload, and sets *ret_enc = NULL at the clean end. -EPROTO on bad

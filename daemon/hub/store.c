@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -576,11 +577,15 @@ node_row_json(sqlite3_stmt *st)
 	if (sqlite3_column_bytes(st, 2) == KTP_HASH_LEN)
 		memcpy(chain, sqlite3_column_blob(st, 2), KTP_HASH_LEN);
 	chain_to_hex(chain, hex);
-	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:o, s:I, s:I, s:o, s:o}",
+	/* last_contact and last_data are last_seen and last_push under the names
+	 * the liveness view uses; both pairs stay for existing readers. */
+	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:o}",
 			 "code", code, "acked", (json_int_t)acked, "chain", hex,
 			 "head", (json_int_t)head, "pending", (json_int_t)(head > acked ? head - acked : 0),
 			 "last_seen", store_json_time(sqlite3_column_int64(st, 4)),
 			 "last_push", store_json_time(sqlite3_column_int64(st, 5)),
+			 "last_contact", store_json_time(sqlite3_column_int64(st, 4)),
+			 "last_data", store_json_time(sqlite3_column_int64(st, 5)),
 			 "versions", (json_int_t)sqlite3_column_int64(st, 6),
 			 "bytes", (json_int_t)sqlite3_column_int64(st, 7),
 			 "last_error", last_error[0] ? json_string(last_error) : json_null(),
@@ -639,6 +644,17 @@ mask_nik(uint64_t nik, char out[17])
 	snprintf(out, 17, "%.6s******%.4s", digits, digits + 12);
 }
 
+json_t *
+store_json_hlc(uint64_t hlc)
+{
+	char digits[24];
+
+	if (hlc <= (uint64_t)INT64_MAX)
+		return json_integer((json_int_t)hlc);
+	snprintf(digits, sizeof(digits), "%llu", (unsigned long long)hlc);
+	return json_string(digits);
+}
+
 static json_t *
 conflict_row_json(sqlite3_stmt *st)
 {
@@ -647,10 +663,11 @@ conflict_row_json(sqlite3_stmt *st)
 	mask_nik((uint64_t)sqlite3_column_int64(st, 0), masked);
 	snprintf(winner, sizeof(winner), "%04d", sqlite3_column_int(st, 1));
 	snprintf(loser, sizeof(loser), "%04d", sqlite3_column_int(st, 3));
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "nik_masked", masked,
+	/* HLCs are stored as SQLite's signed 64 bits; shown unsigned. */
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "nik_masked", masked,
 			 "winner_node", winner, "loser_node", loser,
-			 "winner_hlc", (json_int_t)sqlite3_column_int64(st, 2),
-			 "loser_hlc", (json_int_t)sqlite3_column_int64(st, 4),
+			 "winner_hlc", store_json_hlc((uint64_t)sqlite3_column_int64(st, 2)),
+			 "loser_hlc", store_json_hlc((uint64_t)sqlite3_column_int64(st, 4)),
 			 "at", store_json_time(sqlite3_column_int64(st, 5)));
 }
 

@@ -23,8 +23,8 @@ struct store_node {
 	uint64_t	acked;				/* highest applied seq, 0 = none */
 	uint8_t		chain[KTP_HASH_LEN];		/* chain hash at acked */
 	uint64_t	head;				/* node's journal head at last contact */
-	int64_t		last_seen;			/* Unix seconds, 0 = never */
-	int64_t		last_push;			/* last successful apply, 0 = never */
+	int64_t		last_seen;			/* last authenticated contact (last_contact), 0 = never */
+	int64_t		last_push;			/* last apply of versions (last_data), 0 = never */
 	uint64_t	versions;			/* versions applied in total */
 	uint64_t	bytes;				/* wire bytes received in total */
 	char		last_error[256];
@@ -39,7 +39,9 @@ void	store_close(struct store *s);			/* NULL is a no-op */
 sqlite3	*store_db(struct store *s);			/* borrowed */
 /* A node that never pushed reads as acked 0 with a zero chain. */
 int	store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct ktp_err *err);
-/* Records a refused push (time and reason) without touching progress. */
+/* Records a refused push (time and reason) without touching progress; also
+ * its last contact. Only for a push whose signature verified: nothing a
+ * stranger sends may change a node's row. */
 int	store_node_note_error(struct store *s, uint16_t code, int64_t now, const char *reason,
 			      struct ktp_err *err);
 /* Sets the node's cursor to acked 0 with a zero chain (DIVERGED recovery), in
@@ -47,11 +49,17 @@ int	store_node_note_error(struct store *s, uint16_t code, int64_t now, const cha
  * acked before. -ENOENT when the node has no cursor row. */
 int	store_node_reset(struct store *s, uint16_t code, uint64_t *ret_old_acked,
 			 struct ktp_err *err);
-/* [{code, name?, acked, chain, head, last_seen, last_push, versions, bytes, last_error}] */
+/* [{code, name?, acked, chain, head, pending, last_seen, last_push, last_contact,
+ * last_data, versions, bytes, last_error, last_error_at}]. last_contact
+ * (= last_seen) is the last authenticated push or heartbeat; last_data
+ * (= last_push) the last push that applied versions. */
 int	store_nodes_json(struct store *s, json_t **ret, struct ktp_err *err);
 /* ISO 8601 UTC ("2026-11-22T13:05:00Z") as a new JSON string, or JSON null
  * for 0 (never): how every time in the hub's JSON reads. */
 json_t	*store_json_time(int64_t t);
+/* An HLC as JSON: an integer up to 2^63 - 1, above that its unsigned decimal
+ * digits as a string (JSON readers hold signed 64-bit integers). */
+json_t	*store_json_hlc(uint64_t hlc);
 /* [{nik_masked, winner_node, loser_node, winner_hlc, loser_hlc, at}] newest first, at most limit. */
 int	store_conflicts_json(struct store *s, unsigned limit, json_t **ret, struct ktp_err *err);
 

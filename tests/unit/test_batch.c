@@ -684,7 +684,8 @@ test_batch_seal_refuses_inconsistent_header(void **state)
 	h.last = 41;
 	assert_int_equal(batch_seal(b, &h, f.node_sk, f.hub_pk, f.eph_sk, f.nonce, &wire, &len,
 				    &err), -EINVAL);
-	assert_string_equal(err.msg, "batch 41..41: count: 0 does not match the range");
+	assert_string_equal(err.msg, "batch 41..41: count: 0 needs last = first - 1 = head "
+			    "(heartbeat)");
 	assert_null(wire);
 	batch_builder_free(b);
 }

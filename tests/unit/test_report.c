@@ -182,18 +182,21 @@ test_report_json_of_a_small_province(void **state)
 		"{\"code\":\"3201\",\"name\":\"Kab. Bogor\",\"persons\":8,\"wajib_ktp\":7,"
 		"\"on_dpt\":7,\"recorded\":3,\"dpt_unrecorded\":5,\"recorded_30d\":2,"
 		"\"rate_per_day\":0.07,\"projected_completion\":\"2027-02-01\",\"on_track\":true,"
-		"\"last_sync\":\"2026-11-18T10:06:40Z\",\"acked\":8,\"pending\":1,"
+		"\"last_sync\":\"2026-11-18T10:06:40Z\",\"last_contact\":\"2026-11-18T10:06:40Z\",\"last_data\":\"2026-11-18T10:06:40Z\","
+		"\"acked\":8,\"pending\":1,"
 		REPORT_3201_KEC "},"
 		"{\"code\":\"3202\",\"name\":\"Kab. Sukabumi, \\\"Selatan\\\"\",\"persons\":2,"
 		"\"wajib_ktp\":2,\"on_dpt\":2,\"recorded\":2,\"dpt_unrecorded\":0,\"recorded_30d\":2,"
 		"\"rate_per_day\":0.07,\"projected_completion\":\"2026-11-18\",\"on_track\":true,"
-		"\"last_sync\":\"2026-11-18T09:06:40Z\",\"acked\":3,\"pending\":0,"
+		"\"last_sync\":\"2026-11-18T09:06:40Z\",\"last_contact\":\"2026-11-18T09:06:40Z\",\"last_data\":\"2026-11-18T09:06:40Z\","
+		"\"acked\":3,\"pending\":0,"
 		"\"kecamatan\":[{\"code\":\"320201\",\"persons\":2,\"wajib_ktp\":2,\"on_dpt\":2,"
 		"\"recorded\":2,\"dpt_unrecorded\":0,\"recorded_30d\":2,\"rate_per_day\":0.07,"
 		"\"projected_completion\":\"2026-11-18\",\"on_track\":true}]},"
 		"{\"code\":\"3203\",\"name\":null,\"persons\":0,\"wajib_ktp\":0,\"on_dpt\":0,"
 		"\"recorded\":0,\"dpt_unrecorded\":0,\"recorded_30d\":0,\"rate_per_day\":0.0,"
 		"\"projected_completion\":null,\"on_track\":false,\"last_sync\":null,"
+		"\"last_contact\":\"2026-11-18T11:05:40Z\",\"last_data\":null,"
 		"\"acked\":0,\"pending\":0,\"kecamatan\":[]}]}}");
 	free(got);
 }

@@ -215,7 +215,7 @@ test_store_nodes_json_lists_cursors(void **state)
 	struct fixbatch b;
 	struct record r;
 	json_t *j = NULL;
-	char *got, hex[2 * KTP_HASH_LEN + 1], want[1024];
+	char *got, hex[2 * KTP_HASH_LEN + 1], want[1400];
 
 	assert_non_null(a);
 	fix_person(&r, "3201011505900001", hlc_make(T0_MS, 0), 320101);
@@ -233,9 +233,11 @@ test_store_nodes_json_lists_cursors(void **state)
 	snprintf(want, sizeof(want),
 		 "[{\"code\":\"3201\",\"acked\":1,\"chain\":\"%s\",\"head\":2,\"pending\":1,"
 		 "\"last_seen\":\"2026-11-18T11:06:40Z\",\"last_push\":\"2026-11-18T11:06:40Z\","
+		 "\"last_contact\":\"2026-11-18T11:06:40Z\",\"last_data\":\"2026-11-18T11:06:40Z\","
 		 "\"versions\":1,\"bytes\":500,\"last_error\":null,\"last_error_at\":null},"
 		 "{\"code\":\"3205\",\"acked\":0,\"chain\":\"%064d\",\"head\":0,\"pending\":0,"
-		 "\"last_seen\":\"2026-11-18T11:06:41Z\",\"last_push\":null,\"versions\":0,"
+		 "\"last_seen\":\"2026-11-18T11:06:41Z\",\"last_push\":null,"
+		 "\"last_contact\":\"2026-11-18T11:06:41Z\",\"last_data\":null,\"versions\":0,"
 		 "\"bytes\":0,\"last_error\":\"bad signature\","
 		 "\"last_error_at\":\"2026-11-18T11:06:41Z\"}]", hex, 0);
 	assert_string_equal(got, want);
