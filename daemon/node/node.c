@@ -5,7 +5,7 @@
  * resume) only move `due_ms` and signal the condition variable.
  *
  *   IDLE --interval/new data (200 ms debounce)/sync/link up--> PUSHING  [push_once]
- *   PUSHING --nothing pending------------------------------> IDLE      [finish_idle]
+ *   PUSHING --nothing pending: heartbeat, answered as a batch-> IDLE  [seal_heartbeat]
  *   PUSHING --200, more pending----------------------------> PUSHING   [on_ok]
  *   PUSHING --200, all acked-------------------------------> IDLE      [on_ok]
  *   PUSHING --409 gap: resume from the hub's acked---------> PUSHING   [on_gap]
@@ -19,8 +19,14 @@
  *   PAUSED --ktpctl resume---------------------------------> IDLE      [node_resume]
  *   DIVERGED --ktpctl resume --force-----------------------> IDLE      [node_resume]
  *
+ * With nothing pending an attempt sends a heartbeat (a signed batch of zero
+ * versions at our head, PROTOCOL.md 5.5) instead of nothing, so an idle node
+ * still contacts the hub every push.interval and learns its acked; the hub
+ * answers it as a replay (200), a gap (its acked is behind: send again) or
+ * diverged, and the same handlers take it from there.
+ *
  * PAUSED and DIVERGED are stored in the journal's state table, so they
- * survive a restart. New data never shortens a backoff (a hub that is down
+ * survive a restart; so does last_success. New data never shortens a backoff (a hub that is down
  * must not be hammered by every import); sync and link up do, because an
  * operator or the kernel just told us something changed.
  *
@@ -87,6 +93,9 @@
 /* Three gap answers in a row that do not move us forward mean the hub and we
  * disagree about something a retry will not fix soon. */
 #define MAX_GAPS		3
+/* The hub's default max_clock_skew: past it the hub applies our versions
+ * with its own clock, so status warns. */
+#define CLOCK_SKEW_WARN_S	86400
 
 struct node {
 	char			*conf_path;
@@ -127,6 +136,13 @@ struct node {
 	bool			last_ok;
 	/* Status and metrics. */
 	int64_t			last_success;		/* Unix seconds, 0 = never */
+	int64_t			last_success_saved;	/* as stored in the journal */
+	unsigned		fail_run;		/* attempts in a row the hub did not answer */
+	uint64_t		fail_since_ms;		/* monotonic, the first of them */
+	bool			has_clock_offset;
+	int64_t			clock_offset_s;		/* our clock minus the hub's Date */
+	bool			clock_warned;
+	uint64_t		heartbeats;
 	int64_t			last_error_at;
 	char			last_error[2 * KTP_ERR_MSG_LEN];
 	uint64_t		versions_sent;
@@ -151,6 +167,7 @@ struct push_job {
 	uint64_t	last;
 	uint64_t	head;
 	bool		probe;
+	bool		heartbeat;	/* zero versions: first = head + 1, last = head */
 	bool		full;
 	uint8_t		*wire;
 	size_t		len;
@@ -370,6 +387,38 @@ seal_range(struct node *n, struct batch_builder *b, uint64_t first, uint32_t max
 	return r;
 }
 
+/* Under jlock: the heartbeat, a batch of zero versions at our head
+ * (PROTOCOL.md 5.5): signed like any batch, so nobody else can make us
+ * look alive, and answered with the hub's acked and chain. */
+static int
+seal_heartbeat(struct node *n, struct batch_builder *b, uint64_t head,
+	       const uint8_t hub_pk[static KTP_X25519_PK_LEN], struct push_job *job,
+	       struct ktp_err *err)
+{
+	struct batch_header hdr = {0};
+	uint8_t eph[KTP_X25519_SK_LEN], nonce[KTP_NONCE_LEN];
+	int r;
+
+	batch_builder_reset(b);
+	hdr.node_id = n->conf.id;
+	hdr.hub_key_id = keytext_hub_key_id(hub_pk);
+	hdr.first = head + 1;
+	hdr.last = head;
+	hdr.head = head;
+	if ((r = journal_chain_at(n->jnl, head, hdr.prev_chain, err)) < 0)
+		return r;
+	randombytes_buf(eph, sizeof(eph));
+	randombytes_buf(nonce, sizeof(nonce));
+	r = batch_seal(b, &hdr, n->keys->sk, hub_pk, eph, nonce, &job->wire, &job->len, err);
+	sodium_memzero(eph, sizeof(eph));
+	if (r == 0) {
+		job->heartbeat = true;
+		job->first = head + 1;
+		job->last = head;
+	}
+	return r;
+}
+
 /* Picks the range to send: a probe after an export, else from the hub's
  * cursor as we know it. */
 static int
@@ -416,6 +465,8 @@ seal_job(struct node *n, struct batch_builder *b, const struct push_plan *plan,
 	if (plan->first <= plan->head)
 		r = seal_range(n, b, plan->first, plan->size.versions, plan->size.bytes,
 			       plan->hub_pk, job, err);
+	else
+		r = seal_heartbeat(n, b, plan->head, plan->hub_pk, job, err);
 	pthread_mutex_unlock(&n->jlock);
 	job->full = job->last - job->first + 1 >= plan->size.versions;
 	return r;
@@ -528,7 +579,12 @@ static void
 set_answer_error_locked(struct node *n, const struct push_answer *a,
 			const struct push_job *job)
 {
-	if (a->http_status != 0)
+	if (job->heartbeat && a->http_status != 0)
+		set_error_locked(n, "heartbeat at seq %" PRIu64 ": hub answered %ld: %s", job->head,
+				 a->http_status, a->reason);
+	else if (job->heartbeat)
+		set_error_locked(n, "heartbeat at seq %" PRIu64 ": %s", job->head, a->reason);
+	else if (a->http_status != 0)
 		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
 				 job->first, job->last, a->http_status, a->reason);
 	else
@@ -624,9 +680,33 @@ settle_learned(struct node *n, int r, const struct ktp_err *err, const struct pu
 static void
 count_sent_locked(struct node *n, const struct push_job *job, uint64_t elapsed_ms)
 {
+	if (job->heartbeat)
+		return;
 	n->versions_sent += job->last - job->first + 1;
 	n->bytes_sent += job->len;
 	n->throughput_bps = job->len * 8000 / (elapsed_ms > 0 ? elapsed_ms : 1);
+}
+
+/* Keeps last_success in the journal, so status after a restart still says
+ * when the hub last answered; at most one write a second. */
+static void
+save_last_success(struct node *n)
+{
+	struct ktp_err err = {0};
+	char num[24];
+	int64_t t;
+
+	pthread_mutex_lock(&n->lock);
+	t = n->last_success;
+	pthread_mutex_unlock(&n->lock);
+	if (t == 0 || t == n->last_success_saved)
+		return;
+	snprintf(num, sizeof(num), "%" PRId64, t);
+	if (store_state(n, "last_success", num, &err) < 0) {
+		log_warn("push: %s, last_success not kept across a restart", err.msg);
+		return;
+	}
+	n->last_success_saved = t;	/* the push thread's alone */
 }
 
 static void
@@ -665,6 +745,7 @@ on_ok(struct node *n, const struct push_answer *a, const struct push_job *job,
 		go_idle_locked(n);
 	}
 	pthread_mutex_unlock(&n->lock);
+	save_last_success(n);
 }
 
 static void
@@ -708,6 +789,47 @@ on_gap(struct node *n, const struct push_answer *a, const struct push_job *job)
 	pthread_mutex_unlock(&n->lock);
 }
 
+/* Under lock: the link to the hub. An attempt without an HTTP answer
+ * (cannot connect, link cut, timeout) is a failure; the first answer after a
+ * run of them is logged once. */
+static void
+note_reachability_locked(struct node *n, const struct push_answer *a)
+{
+	uint64_t now = evloop_now_ms();
+
+	if (a->outcome == PUSH_CANCELLED)
+		return;
+	if (a->http_status == 0) {
+		if (n->fail_run++ == 0)
+			n->fail_since_ms = now;
+		return;
+	}
+	if (n->fail_run > 0)
+		log_info("push: hub reachable again after %u failures, %" PRIu64 " s", n->fail_run,
+			 (now - n->fail_since_ms) / 1000);
+	n->fail_run = 0;
+}
+
+/* Under lock: how far our clock is from the hub's, from the answer's Date
+ * header (whole seconds, so within about a second plus the round trip). */
+static void
+note_clock_locked(struct node *n, const struct push_answer *a)
+{
+	int64_t off, mag;
+
+	if (a->hub_date <= 0)
+		return;
+	off = wall_s() - a->hub_date;
+	mag = off < 0 ? -off : off;
+	n->has_clock_offset = true;
+	n->clock_offset_s = off;
+	if (mag > CLOCK_SKEW_WARN_S && !n->clock_warned)
+		log_warn("push: our clock is %" PRId64 " s %s the hub's; versions stamped more than"
+			 " 1d ahead of the hub's clock are applied with the hub's clock instead, "
+			 "check NTP", mag, off > 0 ? "ahead of" : "behind");
+	n->clock_warned = mag > CLOCK_SKEW_WARN_S;
+}
+
 static void
 handle_answer(struct node *n, const struct push_answer *a, const struct push_job *job,
 	      uint64_t elapsed_ms)
@@ -715,9 +837,15 @@ handle_answer(struct node *n, const struct push_answer *a, const struct push_job
 	char why[2 * KTP_ERR_MSG_LEN];
 
 	pthread_mutex_lock(&n->lock);
-	n->by_outcome[a->outcome]++;
-	pusher_size_update(&n->size, a->outcome, job->full, elapsed_ms,
-			   (uint64_t)n->conf.timeout_s * 1000);
+	if (job->heartbeat) {
+		n->heartbeats++;
+	} else {
+		n->by_outcome[a->outcome]++;
+		pusher_size_update(&n->size, a->outcome, job->full, elapsed_ms,
+				   (uint64_t)n->conf.timeout_s * 1000);
+	}
+	note_reachability_locked(n, a);
+	note_clock_locked(n, a);
 	n->last_ok = false;
 	pthread_mutex_unlock(&n->lock);
 	switch (a->outcome) {
@@ -851,7 +979,7 @@ push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 		local_failure(n, &err);
 		goto out;
 	}
-	if (job.last < job.first) {
+	if (!job.heartbeat && job.last < job.first) {
 		finish_idle(n);
 		goto out;
 	}
@@ -1103,6 +1231,15 @@ add_push_fields_locked(struct node *n, json_t *o)
 	json_object_set_new(o, "bytes_sent", json_integer((json_int_t)n->bytes_sent));
 	json_object_set_new(o, "batch_size", json_integer((json_int_t)n->size.versions));
 	json_object_set_new(o, "throughput_bps", json_integer((json_int_t)n->throughput_bps));
+	json_object_set_new(o, "clock_offset_s", n->has_clock_offset ?
+			    json_integer(n->clock_offset_s) : json_null());
+	json_object_set_new(o, "clock_warning", n->clock_warned ?
+			    json_sprintf("our clock is %" PRId64 " s %s the hub's (more than 1d): "
+					 "versions stamped further ahead are applied with the hub's "
+					 "clock; check NTP", n->clock_offset_s < 0 ?
+					 -n->clock_offset_s : n->clock_offset_s,
+					 n->clock_offset_s > 0 ? "ahead of" : "behind") :
+			    json_null());
 	json_object_set_new(o, "hub", json_string(n->conf.hub_url));
 }
 
@@ -1168,9 +1305,12 @@ metrics_push_locked(struct node *n, FILE *f)
 		"# HELP ktpsyncd_readahead_batches_total Batches sealed while the previous one"
 		" was on the wire.\n"
 		"# TYPE ktpsyncd_readahead_batches_total counter\n"
-		"ktpsyncd_readahead_batches_total %" PRIu64 "\n",
+		"ktpsyncd_readahead_batches_total %" PRIu64 "\n"
+		"# HELP ktpsyncd_heartbeats_total Heartbeats sent (nothing pending), answered or not.\n"
+		"# TYPE ktpsyncd_heartbeats_total counter\n"
+		"ktpsyncd_heartbeats_total %" PRIu64 "\n",
 		n->versions_sent, n->bytes_sent, n->size.versions, n->last_success,
-		n->readahead_used);
+		n->readahead_used, n->heartbeats);
 }
 
 int
@@ -1320,6 +1460,8 @@ load_sync_state(struct node *n)
 		n->state = NODE_PAUSED;
 	}
 	n->probe = state_u64(n->jnl, "exported");
+	n->last_success = (int64_t)state_u64(n->jnl, "last_success");
+	n->last_success_saved = n->last_success;
 }
 
 static int
