@@ -125,6 +125,121 @@ test_batch_vector_matches_protocol_md(void **state)
 	free(wire);
 }
 
+/* PROTOCOL.md 12.11: the heartbeat of node 3201 at head 45 (first 46, last
+ * 45, count 0, plain_len 0), keys, eph_sk and nonce as in 12.6. */
+static const char HEARTBEAT_VECTOR_HEX[] =
+	"4b54504201000c81f6a420b1000000000000002e000000000000002d00000000"
+	"00000000000000000000002da0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3"
+	"b4b5b6b7b8b9babbbcbdbebf79a631eede1bf9c98f12032cdeadd0e7a079398f"
+	"c786b88cc846ec89af85a51a606162636465666768696a6b6c6d6e6f70717273"
+	"7475767773b003afeaec099a9bde550adc47cf02745095a9fd6758f44584180d"
+	"b03f23d31b45da35b88e3e5c7051e3f9667606c7962908304f1f59be66da5099"
+	"fedcf59372bd35968e22a25fbc7735300d27aac92626ec14c80859470d";
+
+static void
+seal_heartbeat_fixed(const struct fixed *f, uint8_t **wire, size_t *len)
+{
+	struct batch_builder *b = NULL;
+	struct ktp_err err = {0};
+	struct batch_header h;
+
+	assert_int_equal(batch_builder_new(&b), 0);
+	fixed_header(f, &h);
+	h.first = 46;
+	h.last = 45;
+	assert_int_equal(batch_seal(b, &h, f->node_sk, f->hub_pk, f->eph_sk, f->nonce, wire, len,
+				    &err), 0);
+	assert_int_equal(h.count, 0);
+	assert_int_equal(h.plain_len, 0);
+	batch_builder_free(b);
+}
+
+static void
+test_batch_heartbeat_vector_matches_protocol_md(void **state)
+{
+	char hex[2 * 512 + 1];
+	struct fixed f;
+	uint8_t *wire;
+	size_t len;
+
+	(void)state;
+	fixed_keys(&f);
+	seal_heartbeat_fixed(&f, &wire, &len);
+	assert_true(len < 512);
+	sodium_bin2hex(hex, sizeof(hex), wire, len);
+	assert_string_equal(hex, HEARTBEAT_VECTOR_HEX);
+	free(wire);
+}
+
+static void
+test_batch_heartbeat_opens_to_zero_versions_at_head(void **state)
+{
+	struct ktp_err err = {0};
+	struct batch_header h;
+	struct fixed f;
+	uint8_t *wire, *plain = NULL;
+	size_t len, plain_len = 1;
+
+	(void)state;
+	fixed_keys(&f);
+	seal_heartbeat_fixed(&f, &wire, &len);
+	assert_int_equal(batch_verify(wire, len, f.node_pk, &err), 0);
+	assert_int_equal(batch_open(wire, len, f.node_pk, &f.hub, 1, &h, &plain, &plain_len, &err),
+			 0);
+	assert_int_equal(h.first, 46);
+	assert_int_equal(h.last, 45);
+	assert_int_equal(h.count, 0);
+	assert_int_equal(h.head, 45);
+	assert_int_equal(plain_len, 0);
+	free(plain);
+	/* Anything else the signature covers changes: no longer the node's. */
+	wire[BATCH_HEADER_LEN + 40] ^= 1;
+	assert_int_equal(batch_verify(wire, len, f.node_pk, &err), -EBADMSG);
+	assert_string_equal(err.msg, "batch 46..45: signature: does not verify with the node key");
+	free(wire);
+}
+
+/* Table: the zero-version form is exactly last = first - 1 = head, plain_len 0. */
+static void
+test_batch_heartbeat_header_rules(void **state)
+{
+	const struct {
+		uint64_t	first, last, head;
+		uint32_t	plain_len;
+		const char	*msg;
+	} cases[] = {
+		{ 1, 0, 0, 0, NULL },
+		{ 46, 45, 45, 0, NULL },
+		{ 46, 45, 46, 0, "batch 46..45: count: 0 needs last = first - 1 = head (heartbeat)" },
+		{ 46, 44, 44, 0, "batch 46..44: count: 0 needs last = first - 1 = head (heartbeat)" },
+		{ 46, 46, 46, 0, "batch 46..46: count: 0 needs last = first - 1 = head (heartbeat)" },
+		{ 46, 45, 45, 9, "batch 46..45: plain_len: 9 bytes in a heartbeat" },
+		{ 0, 0, 0, 0, "batch 0..0: first: seqs start at 1" },
+	};
+	uint8_t wire[BATCH_HEADER_LEN + SEAL_OVERHEAD + 16] = {0};
+	struct batch_header h = {0}, got;
+	struct ktp_err err = {0};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		h.node_id = 3201;
+		h.first = cases[i].first;
+		h.last = cases[i].last;
+		h.head = cases[i].head;
+		h.count = 0;
+		h.plain_len = cases[i].plain_len;
+		encode_header(&h, wire);
+		memset(&err, 0, sizeof(err));
+		if (cases[i].msg == NULL) {
+			assert_int_equal(batch_parse_header(wire, sizeof(wire), &got, &err), 0);
+		} else {
+			assert_int_equal(batch_parse_header(wire, sizeof(wire), &got, &err), -EPROTO);
+			assert_string_equal(err.msg, cases[i].msg);
+		}
+	}
+}
+
 static void
 test_batch_open_returns_header_and_versions(void **state)
 {
@@ -791,6 +906,9 @@ main(void)
 		cmocka_unit_test(test_batch_seal_refuses_inconsistent_header),
 		cmocka_unit_test(test_batch_bundle_yields_each_batch_then_end),
 		cmocka_unit_test(test_batch_bundle_rejects_bad_framing),
+		cmocka_unit_test(test_batch_heartbeat_vector_matches_protocol_md),
+		cmocka_unit_test(test_batch_heartbeat_opens_to_zero_versions_at_head),
+		cmocka_unit_test(test_batch_heartbeat_header_rules),
 	};
 
 	return cmocka_run_group_tests_name("batch", tests, setup, NULL);

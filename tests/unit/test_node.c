@@ -247,8 +247,9 @@ fill_conf(struct fixture *f, struct node_conf *c)
 
 static int64_t field(struct fixture *f, const char *key);
 
-/* The push thread's first attempt (nothing pending) has run once the next
- * attempt is an interval away; only then do the tests start acting. */
+/* The push thread's first attempt (nothing pending: a heartbeat) has run
+ * once the next attempt is an interval away; only then do the tests start
+ * acting, with the fake hub's request log cleared. */
 static void
 wait_settled(struct fixture *f)
 {
@@ -257,6 +258,12 @@ wait_settled(struct fixture *f)
 	for (i = 0; i < 200 && field(f, "next_attempt") < (int64_t)time(NULL) + 60; i++)
 		usleep(20000);
 	assert_true(field(f, "next_attempt") >= (int64_t)time(NULL) + 60);
+	pthread_mutex_lock(&f->hub.lock);
+	assert_int_equal(f->hub.n_reqs, 1);
+	assert_int_equal(f->hub.req_first[0], 1);	/* the heartbeat at head 0 */
+	assert_int_equal(f->hub.req_count[0], 0);
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
 }
 
 static int
@@ -634,6 +641,78 @@ test_node_export_then_probe_sends_one_version(void **state)
 	free(u.buf);
 }
 
+/* Waits (at most 10 s) until the fake hub has logged n requests. */
+static void
+wait_reqs(struct fixture *f, size_t n)
+{
+	size_t got = 0;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		pthread_mutex_lock(&f->hub.lock);
+		got = f->hub.n_reqs;
+		pthread_mutex_unlock(&f->hub.lock);
+		if (got >= n)
+			break;
+		usleep(50000);
+	}
+	assert_int_equal(got, n);
+}
+
+/* Nothing pending: an attempt is a signed heartbeat (zero versions at our
+ * head) that counts as a success and reads the clock off the answer. */
+static void
+test_node_idle_attempt_sends_heartbeat_at_head(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	import_rows(f, 1, 30, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	wait_state(f, "idle");
+	pthread_mutex_lock(&f->hub.lock);
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	node_data_changed(f->node);		/* an attempt with nothing pending */
+	wait_reqs(f, 1);
+	wait_state(f, "idle");
+	assert_int_equal(f->hub.req_first[0], 31);
+	assert_int_equal(f->hub.req_count[0], 0);
+	assert_int_equal(f->hub.applied, 30);
+	assert_int_equal(metric(f, "ktpsyncd_heartbeats_total"), 2);	/* at start, now */
+	assert_int_equal(field(f, "versions_sent"), 30);
+	assert_true(field(f, "last_success") >= (int64_t)time(NULL) - 5);
+	assert_in_range(field(f, "clock_offset_s") + 2, 0, 4);	/* same clock, Date in s */
+}
+
+/* A hub restored from an old backup answers the heartbeat with a gap and
+ * its acked: the node sends the rest again without anything new to send. */
+static void
+test_node_heartbeat_finds_restored_hub_and_resends(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	import_rows(f, 1, 80, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	wait_state(f, "idle");
+	pthread_mutex_lock(&f->hub.lock);
+	f->hub.acked = 20;
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	node_data_changed(f->node);
+	wait_reqs(f, 2);
+	wait_state(f, "idle");
+	assert_int_equal(f->hub.req_first[0], 81);		/* heartbeat: 409 gap, acked 20 */
+	assert_int_equal(f->hub.req_count[0], 0);
+	assert_int_equal(f->hub.req_first[1], 21);		/* sent again, then idle */
+	assert_int_equal(f->hub.req_count[1], 60);
+	assert_int_equal(f->hub.n_reqs, 2);
+	assert_int_equal(f->hub.acked, 80);
+}
+
 static void
 test_node_pause_blocks_push(void **state)
 {
@@ -675,6 +754,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_node_export_then_probe_sends_one_version, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_node_pause_blocks_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_idle_attempt_sends_heartbeat_at_head,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_heartbeat_finds_restored_hub_and_resends,
+						setup, teardown),
 	};
 	sigset_t set;
 
