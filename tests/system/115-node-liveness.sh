@@ -68,6 +68,13 @@ mc=$(metric "ktphubd_node_last_contact_timestamp_seconds{node=\"$NODE_CODE\"}")
 [ "$(node_field last_success)" -ge $(( $(date +%s) - INTERVAL - 2 )) ] ||
 	fail "node last_success not refreshed by heartbeats: $(node_field last_success)"
 
+info "the node reads the hub's clock off its answers (same machine: in step)"
+off=$(node_field clock_offset_s)
+[ "$off" != null ] && [ "$off" -ge -2 ] && [ "$off" -le 2 ] || fail "clock_offset_s $off"
+expect_eq "clock_warning" "$(node_field clock_warning)" null
+nctl_ok status | grep -Eq '^clock vs hub: +(in step|[0-9]+ s (ahead|behind))' ||
+	fail "ktpctl status: $(nctl status | grep -i clock)"
+
 info "last_success survives a restart (hub down, so nothing refreshes it)"
 stop_hub
 stop_node
