@@ -52,6 +52,7 @@ struct hub {
 	uint64_t		applied;
 	struct forced		forced[MAX_FORCED];
 	size_t			n_forced;
+	char			date[64];	/* a Date header to answer with, "" = MHD's */
 	uint64_t		req_first[MAX_REQS];
 	uint32_t		req_count[MAX_REQS];
 	size_t			n_reqs;
@@ -129,13 +130,16 @@ hub_apply(struct hub *h, const uint8_t *wire, size_t len, char *out, size_t cap)
 }
 
 static enum MHD_Result
-reply(struct MHD_Connection *conn, unsigned status, const char *body, unsigned retry_after)
+reply(struct MHD_Connection *conn, unsigned status, const char *body, unsigned retry_after,
+      const char *date)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char ra[16];
 
 	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (date[0] != '\0')
+		MHD_add_response_header(r, "Date", date);
 	if (retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%u", retry_after);
 		MHD_add_response_header(r, "Retry-After", ra);
@@ -152,7 +156,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	struct hub *h = cls;
 	struct upload *u = *con_cls;
 	struct forced f = {0};
-	char body[256];
+	char body[256], date[64];
 	unsigned st;
 
 	(void)url, (void)method, (void)version;
@@ -175,11 +179,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			h->req_count[h->n_reqs++] = 0;
 	}
 	st = f.status != 0 ? f.status : hub_apply(h, u->buf, u->len, body, sizeof(body));
+	snprintf(date, sizeof(date), "%s", h->date);
 	pthread_mutex_unlock(&h->lock);
 	free(u->buf);
 	free(u);
 	*con_cls = NULL;
-	return reply(conn, st, f.status != 0 ? f.body : body, f.retry_after);
+	return reply(conn, st, f.status != 0 ? f.body : body, f.retry_after, date);
 }
 
 static void
@@ -713,6 +718,47 @@ test_node_heartbeat_finds_restored_hub_and_resends(void **state)
 	assert_int_equal(f->hub.acked, 80);
 }
 
+/* The hub's clock (its answers' Date) is 3 days behind ours: status says how
+ * far and warns, since the hub would apply our versions with its clock. */
+static void
+test_node_clock_far_from_hub_warns_in_status(void **state)
+{
+	struct fixture *f = *state;
+	char want[256];
+	time_t hub = time(NULL) - 3 * 86400;
+	struct tm tm;
+	json_t *st;
+	int64_t off;
+
+	gmtime_r(&hub, &tm);
+	pthread_mutex_lock(&f->hub.lock);
+	strftime(f->hub.date, sizeof(f->hub.date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	node_data_changed(f->node);
+	wait_reqs(f, 1);
+	wait_state(f, "idle");
+	off = field(f, "clock_offset_s");
+	assert_in_range(off, 3 * 86400 - 2, 3 * 86400 + 2);
+	st = status(f);
+	snprintf(want, sizeof(want), "our clock is %" PRId64 " s ahead of the hub's (more than 1d): "
+		 "versions stamped further ahead are applied with the hub's clock; check NTP", off);
+	assert_string_equal(json_string_value(json_object_get(st, "clock_warning")), want);
+	json_decref(st);
+	/* Back in step: the warning goes. */
+	pthread_mutex_lock(&f->hub.lock);
+	f->hub.date[0] = '\0';
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	node_data_changed(f->node);
+	wait_reqs(f, 1);
+	wait_state(f, "idle");
+	st = status(f);
+	assert_true(json_is_null(json_object_get(st, "clock_warning")));
+	assert_in_range(json_integer_value(json_object_get(st, "clock_offset_s")) + 2, 0, 4);
+	json_decref(st);
+}
+
 static void
 test_node_pause_blocks_push(void **state)
 {
@@ -757,6 +803,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_node_idle_attempt_sends_heartbeat_at_head,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_heartbeat_finds_restored_hub_and_resends,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_clock_far_from_hub_warns_in_status,
 						setup, teardown),
 	};
 	sigset_t set;
