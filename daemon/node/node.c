@@ -26,9 +26,9 @@
  * diverged, and the same handlers take it from there.
  *
  * PAUSED and DIVERGED are stored in the journal's state table, so they
- * survive a restart; so does last_success. New data never shortens a backoff (a hub that is down
- * must not be hammered by every import); sync and link up do, because an
- * operator or the kernel just told us something changed.
+ * survive a restart; so does last_success. New data never shortens a backoff
+ * (a hub that is down must not be hammered by every import); sync and link
+ * up do, because an operator or the kernel just told us something changed.
  *
  * Why a dedicated push thread rather than curl multi inside the event loop:
  * sealing a 4 MiB batch (zstd + AEAD + signature) and reading it from SQLite
@@ -356,26 +356,22 @@ notify_status(struct node *n)
 
 /* --- building a batch ---------------------------------------------------- */
 
-/* Under jlock: reads first.. into b and seals it. */
+/* Under jlock: seals b as versions first..last of our journal, head as
+ * given, prev_chain our chain at first - 1. */
 static int
-seal_range(struct node *n, struct batch_builder *b, uint64_t first, uint32_t max_v,
-	   uint64_t max_bytes, const uint8_t hub_pk[static KTP_X25519_PK_LEN],
-	   struct push_job *job, struct ktp_err *err)
+seal_into(struct node *n, struct batch_builder *b, uint64_t first, uint64_t last,
+	  uint64_t head, const uint8_t hub_pk[static KTP_X25519_PK_LEN], struct push_job *job,
+	  struct ktp_err *err)
 {
 	struct batch_header hdr = {0};
 	uint8_t eph[KTP_X25519_SK_LEN], nonce[KTP_NONCE_LEN];
 	int r;
 
-	batch_builder_reset(b);
-	if ((r = journal_read(n->jnl, first, max_v, (size_t)max_bytes, b, &job->last, err)) < 0)
-		return r;
-	if (job->last < first)
-		return 0;
 	hdr.node_id = n->conf.id;
 	hdr.hub_key_id = keytext_hub_key_id(hub_pk);
 	hdr.first = first;
-	hdr.last = job->last;
-	hdr.head = job->head;
+	hdr.last = last;
+	hdr.head = head;
 	if ((r = journal_chain_at(n->jnl, first - 1, hdr.prev_chain, err)) < 0)
 		return r;
 	/* A fresh ephemeral key and nonce per batch: forward secrecy for batches
@@ -387,6 +383,22 @@ seal_range(struct node *n, struct batch_builder *b, uint64_t first, uint32_t max
 	return r;
 }
 
+/* Under jlock: reads first.. into b and seals it. */
+static int
+seal_range(struct node *n, struct batch_builder *b, uint64_t first, uint32_t max_v,
+	   uint64_t max_bytes, const uint8_t hub_pk[static KTP_X25519_PK_LEN],
+	   struct push_job *job, struct ktp_err *err)
+{
+	int r;
+
+	batch_builder_reset(b);
+	if ((r = journal_read(n->jnl, first, max_v, (size_t)max_bytes, b, &job->last, err)) < 0)
+		return r;
+	if (job->last < first)
+		return 0;
+	return seal_into(n, b, first, job->last, job->head, hub_pk, job, err);
+}
+
 /* Under jlock: the heartbeat, a batch of zero versions at our head
  * (PROTOCOL.md 5.5): signed like any batch, so nobody else can make us
  * look alive, and answered with the hub's acked and chain. */
@@ -395,28 +407,15 @@ seal_heartbeat(struct node *n, struct batch_builder *b, uint64_t head,
 	       const uint8_t hub_pk[static KTP_X25519_PK_LEN], struct push_job *job,
 	       struct ktp_err *err)
 {
-	struct batch_header hdr = {0};
-	uint8_t eph[KTP_X25519_SK_LEN], nonce[KTP_NONCE_LEN];
 	int r;
 
 	batch_builder_reset(b);
-	hdr.node_id = n->conf.id;
-	hdr.hub_key_id = keytext_hub_key_id(hub_pk);
-	hdr.first = head + 1;
-	hdr.last = head;
-	hdr.head = head;
-	if ((r = journal_chain_at(n->jnl, head, hdr.prev_chain, err)) < 0)
+	if ((r = seal_into(n, b, head + 1, head, head, hub_pk, job, err)) < 0)
 		return r;
-	randombytes_buf(eph, sizeof(eph));
-	randombytes_buf(nonce, sizeof(nonce));
-	r = batch_seal(b, &hdr, n->keys->sk, hub_pk, eph, nonce, &job->wire, &job->len, err);
-	sodium_memzero(eph, sizeof(eph));
-	if (r == 0) {
-		job->heartbeat = true;
-		job->first = head + 1;
-		job->last = head;
-	}
-	return r;
+	job->heartbeat = true;
+	job->first = head + 1;
+	job->last = head;
+	return 0;
 }
 
 /* Picks the range to send: a probe after an export, else from the hub's
