@@ -458,18 +458,18 @@ note_future(struct hub *h, const struct batch_header *hdr, const struct apply_re
 	    int64_t now, struct hub_push_result *ret)
 {
 	struct ktp_err err = {0};
-	char skew[32], why[KTP_ERR_MSG_LEN];
+	char skew[32];
 
 	ret->future = a->future;
 	ret->future_first = a->future_first;
 	ret->future_last = a->future_last;
 	conf_format_duration(h->conf.max_clock_skew_s, skew, sizeof(skew));
-	snprintf(why, sizeof(why), "batch %" PRIu64 "..%" PRIu64 ": seq %" PRIu64 "..%" PRIu64
+	snprintf(ret->error, sizeof(ret->error), "batch %" PRIu64 "..%" PRIu64 ": seq %" PRIu64 "..%" PRIu64
 		 ": %" PRIu64 " versions stamped more than %s ahead of the hub's clock, applied"
 		 " with the hub's clock (is the node's clock right?)", hdr->first, hdr->last,
 		 a->future_first, a->future_last, a->future, skew);
-	log_warn("push: node %04u: %s", hdr->node_id, why);
-	if (store_node_note_error(h->store, hdr->node_id, now, why, &err) < 0)
+	log_warn("push: node %04u: %s", hdr->node_id, ret->error);
+	if (store_node_note_error(h->store, hdr->node_id, now, ret->error, &err) < 0)
 		log_warn("push: node %04u: cannot record it: %s, ignoring", hdr->node_id, err.msg);
 }
 
@@ -576,6 +576,11 @@ hub_push_json(const struct hub_push_result *r)
 {
 	char hex[2 * KTP_HASH_LEN + 1];
 
+	if (r->http_status == 200 && r->future > 0) {
+		chain_to_hex(r->chain, hex);
+		return json_pack("{s:I,s:s,s:s}", "acked", (json_int_t)r->acked, "chain", hex,
+				 "warning", r->error);
+	}
 	if (r->http_status == 200) {
 		chain_to_hex(r->chain, hex);
 		return json_pack("{s:I,s:s}", "acked", (json_int_t)r->acked, "chain", hex);

@@ -37,7 +37,7 @@ struct hub_push_result {
 	uint64_t	future;
 	uint64_t	future_first;
 	uint64_t	future_last;
-	char		error[KTP_ERR_MSG_LEN];	/* "" with 200 */
+	char		error[KTP_ERR_MSG_LEN];	/* "" with 200, or the warning about future */
 };
 
 /* Takes over *conf (zeroed on success; conf_hub_done at hub_free). Loads the

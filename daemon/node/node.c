@@ -733,6 +733,11 @@ on_ok(struct node *n, const struct push_answer *a, const struct push_job *job,
 	backoff_reset(&n->bo);
 	n->last_success = wall_s();
 	n->last_ok = true;
+	/* Applied, but the hub says how (versions stamped past its clock). */
+	if (a->warning[0] != '\0') {
+		set_error_locked(n, "hub: %s", a->warning);
+		log_warn("push: %s", n->last_error);
+	}
 	/* A hub behind our acked (restored from a backup) gets the rest again. */
 	n->resume_from = a->acked < h.acked ? a->acked + 1 : 0;
 	log_debug("push: hub acked seq %" PRIu64 " (%" PRIu64 " versions, %zu bytes, %" PRIu64

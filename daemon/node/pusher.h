@@ -38,6 +38,7 @@ struct push_answer {
 	int64_t		hub_date;		/* the answer's Date header, Unix seconds; 0 = none */
 	char		reason[256];		/* the hub's "error" text or the transport's */
 	char		detail[256];		/* the hub's "detail" (with "diverged"), or "" */
+	char		warning[256];		/* the hub's "warning" with a 200, or "" */
 };
 
 /* The Unix time of an HTTP Date header line ("Date: Thu, 03 Dec 2026 12:00:00

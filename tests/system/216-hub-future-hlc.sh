@@ -19,6 +19,8 @@ info "3201 writes 10 persons stamped 2^63 (seq 1 at 2^47 ms)"
 mkbatch_for 3201 -f 1 -l 10 --hlc-base $(( (1 << 47) - 1 )) -o "$TEST_DIR/a" || fail "mkbatch"
 push_expect "$TEST_DIR/a" 200
 expect_eq "acked" "$(json .acked)" 10
+json .warning | grep -q '^batch 1..10: seq 1..10: 10 versions stamped more than 1h ahead' ||
+	fail "no warning in the answer: $HTTP_BODY"
 expect_eq "future versions" "$(metric ktphubd_future_versions_total)" 10
 expect_eq "3201 last_error" "$(node_row 3201 last_error)" \
 	"batch 1..10: seq 1..10: 10 versions stamped more than 1h ahead of the hub's clock, applied with the hub's clock (is the node's clock right?)"

@@ -420,6 +420,7 @@ test_hub_push_future_hlc_is_counted_and_kept_as_last_error(void **state)
 	struct record rec;
 	size_t len;
 	uint8_t *wire;
+	char *body;
 	unsigned i;
 
 	for (i = 2; i <= 3; i++) {	/* seqs 2 and 3: a clock years ahead, and 2^63 */
@@ -429,8 +430,10 @@ test_hub_push_future_hlc_is_counted_and_kept_as_last_error(void **state)
 					       &f->enc_len[i], &err), 0);
 	}
 	wire = seal(f, 3201, 1, 4, &len);
-	hub_push(f->hub, wire, len, &r);
+	body = push_body(f, wire, len, &r);
 	assert_int_equal(r.http_status, 200);
+	assert_non_null(strstr(body, ",\"warning\":\"batch 1..4: seq 2..3: 2 versions stamped "));
+	free(body);
 	assert_int_equal(r.applied, 4);
 	assert_int_equal(r.future, 2);
 	assert_int_equal(r.future_first, 2);

@@ -53,6 +53,7 @@ struct hub {
 	struct forced		forced[MAX_FORCED];
 	size_t			n_forced;
 	char			date[64];	/* a Date header to answer with, "" = MHD's */
+	char			warning[128];	/* a "warning" with each 200, "" = none */
 	uint64_t		req_first[MAX_REQS];
 	uint32_t		req_count[MAX_REQS];
 	size_t			n_reqs;
@@ -81,6 +82,9 @@ answer_json(struct hub *h, unsigned status, const char *error, char *out, size_t
 	chain_to_hex(h->chains[h->acked], hex);
 	if (error != NULL)
 		snprintf(out, cap, "{\"error\":\"%s\",\"acked\":%" PRIu64 "}", error, h->acked);
+	else if (h->warning[0] != '\0')
+		snprintf(out, cap, "{\"acked\":%" PRIu64 ",\"chain\":\"%s\",\"warning\":\"%s\"}",
+			 h->acked, hex, h->warning);
 	else
 		snprintf(out, cap, "{\"acked\":%" PRIu64 ",\"chain\":\"%s\"}", h->acked, hex);
 	return status;
@@ -759,6 +763,30 @@ test_node_clock_far_from_hub_warns_in_status(void **state)
 	json_decref(st);
 }
 
+/* A 200 with a warning (versions stamped past the hub's max_clock_skew):
+ * acked as usual, and the warning is the node's last_error. */
+static void
+test_node_hub_warning_with_200_is_last_error(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+	json_t *st;
+
+	pthread_mutex_lock(&f->hub.lock);
+	snprintf(f->hub.warning, sizeof(f->hub.warning), "batch 1..5: seq 2..3: 2 versions "
+		 "stamped more than 1d ahead of the hub's clock");
+	pthread_mutex_unlock(&f->hub.lock);
+	import_rows(f, 1, 5, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 5);
+	st = status(f);
+	assert_string_equal(json_string_value(json_object_get(st, "last_error")),
+			    "hub: batch 1..5: seq 2..3: 2 versions stamped more than 1d ahead of the "
+			    "hub's clock");
+	json_decref(st);
+}
+
 static void
 test_node_pause_blocks_push(void **state)
 {
@@ -805,6 +833,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_node_heartbeat_finds_restored_hub_and_resends,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_clock_far_from_hub_warns_in_status,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_hub_warning_with_200_is_last_error,
 						setup, teardown),
 	};
 	sigset_t set;
