@@ -464,10 +464,10 @@ note_future(struct hub *h, const struct batch_header *hdr, const struct apply_re
 	ret->future_first = a->future_first;
 	ret->future_last = a->future_last;
 	conf_format_duration(h->conf.max_clock_skew_s, skew, sizeof(skew));
-	snprintf(ret->error, sizeof(ret->error), "batch %" PRIu64 "..%" PRIu64 ": seq %" PRIu64 "..%" PRIu64
-		 ": %" PRIu64 " versions stamped more than %s ahead of the hub's clock, applied"
-		 " with the hub's clock (is the node's clock right?)", hdr->first, hdr->last,
-		 a->future_first, a->future_last, a->future, skew);
+	snprintf(ret->error, sizeof(ret->error), "batch %" PRIu64 "..%" PRIu64 ": seq %" PRIu64
+		 "..%" PRIu64 ": %" PRIu64 " versions stamped more than %s ahead of the hub's"
+		 " clock, applied with the hub's clock (is the node's clock right?)", hdr->first,
+		 hdr->last, a->future_first, a->future_last, a->future, skew);
 	log_warn("push: node %04u: %s", hdr->node_id, ret->error);
 	if (store_node_note_error(h->store, hdr->node_id, now, ret->error, &err) < 0)
 		log_warn("push: node %04u: cannot record it: %s, ignoring", hdr->node_id, err.msg);

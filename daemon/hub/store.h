@@ -23,8 +23,8 @@ struct store_node {
 	uint64_t	acked;				/* highest applied seq, 0 = none */
 	uint8_t		chain[KTP_HASH_LEN];		/* chain hash at acked */
 	uint64_t	head;				/* node's journal head at last contact */
-	int64_t		last_seen;			/* last authenticated contact (last_contact), 0 = never */
-	int64_t		last_push;			/* last apply of versions (last_data), 0 = never */
+	int64_t		last_seen;			/* last_contact: signed push, 0 = never */
+	int64_t		last_push;			/* last_data: applied versions, 0 = never */
 	uint64_t	versions;			/* versions applied in total */
 	uint64_t	bytes;				/* wire bytes received in total */
 	char		last_error[256];
