@@ -13,6 +13,8 @@
 struct ktp_err;
 
 #define BATCH_HEADER_LEN 76
+/* A heartbeat's payload: the node's send time, Unix ms, u64 big endian. */
+#define BATCH_HEARTBEAT_PLAIN_LEN 8
 
 /* All integers big endian on the wire; PROTOCOL.md gives the offsets. */
 struct batch_header {
@@ -44,9 +46,7 @@ void	batch_builder_reset(struct batch_builder *b);
 void	batch_builder_free(struct batch_builder *b);	/* NULL is a no-op */
 
 /* Compresses (zstd level 3) and seals. The caller sets node_id, hub_key_id,
- * first, last, head and prev_chain; count and plain_len are filled in. An
- * empty builder seals the heartbeat (PROTOCOL.md 5.5): first = head + 1,
- * last = head, prev_chain the chain at head.
+ * first, last, head and prev_chain; count and plain_len are filled in.
  * Returns a new wire buffer the caller frees with free(). */
 int	batch_seal(const struct batch_builder *b, struct batch_header *hdr,
 		   const uint8_t node_sk[static KTP_ED25519_SK_LEN],
@@ -54,6 +54,18 @@ int	batch_seal(const struct batch_builder *b, struct batch_header *hdr,
 		   const uint8_t eph_sk[static KTP_X25519_SK_LEN],
 		   const uint8_t nonce[static KTP_NONCE_LEN],
 		   uint8_t **ret_wire, size_t *ret_len, struct ktp_err *err);
+
+/* The heartbeat (PROTOCOL.md 5.5): zero versions, the caller sets first =
+ * head + 1, last = head, prev_chain the chain at head; the payload is sent_ms,
+ * which must grow from one heartbeat of the node to the next. */
+int	batch_seal_heartbeat(struct batch_header *hdr, uint64_t sent_ms,
+			     const uint8_t node_sk[static KTP_ED25519_SK_LEN],
+			     const uint8_t hub_pk[static KTP_X25519_PK_LEN],
+			     const uint8_t eph_sk[static KTP_X25519_SK_LEN],
+			     const uint8_t nonce[static KTP_NONCE_LEN],
+			     uint8_t **ret_wire, size_t *ret_len, struct ktp_err *err);
+/* The stamp of an opened heartbeat's payload. */
+uint64_t batch_heartbeat_ms(const uint8_t plain[static BATCH_HEARTBEAT_PLAIN_LEN]);
 
 /* Parses the plain header only (to find the node's key): length limits, magic,
  * version, count and range consistency. No crypto. -EPROTO / -EMSGSIZE. */

@@ -16,6 +16,8 @@
 /*
  * The exactly-once rule, for a node whose hub cursor is (acked, chain):
  *
+ *   count = 0 ................ HEARTBEAT: a fresh stamp is contact, then
+ *                              as a batch first = head + 1; else STALE [apply_heartbeat]
  *   last <= acked ............ REPLAY: nothing to do, APPLY_OK at acked  [apply_replay]
  *   first > acked + 1 ........ GAP: APPLY_GAP, the node resumes at acked  [apply_batch]
  *   first <= acked+1 <= last . check every version first:                 [check_versions]
@@ -260,11 +262,52 @@ apply_replay(struct walk *w, const uint8_t *plain, size_t plain_len, size_t wire
 		if (memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0)
 			return diverged(w, w->node.acked, &ret->outcome, err);
 	}
-	if ((r = store_node_touch(w->s, w->hdr->node_id, w->hdr->head, wire_len, w->now,
-				  err)) < 0)
+	if ((r = store_node_touch(w->s, w->hdr->node_id, w->hdr->head, wire_len, err)) < 0)
 		return r;
 	ret->outcome = APPLY_OK;
 	ret->skipped = w->hdr->last - w->hdr->first + 1;
+	return 0;
+}
+
+/* A heartbeat (PROTOCOL.md 5.5) applies nothing. A stamp not after the
+ * node's last heartbeat is a replay (anyone who captured it could send it
+ * again): APPLY_STALE, nothing written. Otherwise the contact is recorded
+ * first, then the answer is the exactly-once rule's for first = head + 1: a
+ * gap, or a replay whose chain at acked must match when head = acked. */
+static int
+apply_heartbeat(struct walk *w, const uint8_t *plain, size_t plain_len, size_t wire_len,
+		struct apply_result *ret, struct ktp_err *err)
+{
+	const struct batch_header *h = w->hdr;
+	uint64_t sent;
+	int r;
+
+	if (plain_len != BATCH_HEARTBEAT_PLAIN_LEN) {
+		ret->outcome = APPLY_BAD;
+		ktp_err_set(err, -EPROTO, "heartbeat at seq %llu: payload of %zu bytes, need %u",
+			    (unsigned long long)h->head, plain_len, BATCH_HEARTBEAT_PLAIN_LEN);
+		return 0;
+	}
+	sent = batch_heartbeat_ms(plain);
+	ret->heartbeat_ms = w->node.heartbeat_ms;
+	if (sent <= w->node.heartbeat_ms) {
+		ret->outcome = APPLY_STALE;
+		ktp_err_set(err, -EALREADY, "heartbeat at seq %llu: stamp %llu is not after the "
+			    "node's last, %llu (a replay)", (unsigned long long)h->head,
+			    (unsigned long long)sent, (unsigned long long)w->node.heartbeat_ms);
+		return 0;
+	}
+	if ((r = store_node_heartbeat(w->s, h->node_id, h->head, sent, wire_len, w->now, err)) < 0)
+		return r;
+	ret->heartbeat_ms = sent;
+	if (h->first > w->node.acked + 1) {
+		ret->outcome = APPLY_GAP;
+		return 0;
+	}
+	if (h->last == w->node.acked &&
+	    memcmp(h->prev_chain, w->node.chain, KTP_HASH_LEN) != 0)
+		return diverged(w, w->node.acked, &ret->outcome, err);
+	ret->outcome = APPLY_OK;
 	return 0;
 }
 
@@ -343,6 +386,8 @@ apply_batch_at(struct store *s, const struct batch_header *hdr, const uint8_t *p
 		return r;
 	ret->acked = w.node.acked;
 	memcpy(ret->chain, w.node.chain, KTP_HASH_LEN);
+	if (hdr->count == 0)
+		return apply_heartbeat(&w, plain, plain_len, wire_len, ret, err);
 	if (hdr->first > w.node.acked + 1) {
 		ret->outcome = APPLY_GAP;
 		return 0;

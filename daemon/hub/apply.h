@@ -19,6 +19,7 @@ enum apply_outcome {
 	APPLY_GAP,		/* 409: first > acked + 1; resume from acked */
 	APPLY_DIVERGED,		/* 409: chain mismatch; the node must stop */
 	APPLY_BAD,		/* 400: a version failed to decode or is invalid; nothing applied */
+	APPLY_STALE,		/* 400: a heartbeat whose stamp is not after the last; nothing written */
 };
 
 struct apply_result {
@@ -27,6 +28,7 @@ struct apply_result {
 	uint8_t		chain[KTP_HASH_LEN];	/* chain hash at acked */
 	uint64_t	applied;		/* versions newly applied by this call */
 	uint64_t	skipped;		/* versions <= acked before the call */
+	uint64_t	heartbeat_ms;		/* a heartbeat: the node's last stamp after the call */
 	/* Versions stamped more than max_skew_ms ahead of the hub's clock,
 	 * applied with the hub's clock instead (apply_batch_at), and the seqs
 	 * of the first and last of them. */

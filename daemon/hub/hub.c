@@ -418,6 +418,7 @@ take_outcome(const struct apply_result *a, const struct ktp_err *err,
 	ret->acked = a->acked;
 	memcpy(ret->chain, a->chain, KTP_HASH_LEN);
 	ret->applied = a->applied;
+	ret->heartbeat_ms = a->heartbeat_ms;
 	switch (a->outcome) {
 	case APPLY_OK:
 		ret->http_status = 200;
@@ -429,6 +430,13 @@ take_outcome(const struct apply_result *a, const struct ktp_err *err,
 	case APPLY_DIVERGED:
 		ret->diverged = true;
 		refuse(ret, 409, "%s", err->msg[0] ? err->msg : "chain mismatch");
+		break;
+	case APPLY_STALE:
+		/* Signed by the node once, but sent again by anyone: not contact. */
+		ret->has_acked = false;
+		ret->authenticated = false;
+		ret->replayed = true;
+		refuse(ret, 400, "%s", err->msg);
 		break;
 	default:
 		refuse(ret, 400, "%s", err->msg);
@@ -558,10 +566,12 @@ hub_push(struct hub *h, const uint8_t *wire, size_t len, struct hub_push_result 
 		metrics_count_unauth(h->metrics, METRICS_UNAUTH_BAD_SIGNATURE);
 	else if (open_sealed(h, wire, len, &hdr, &plain, &plain_len, ret) == 0)
 		apply_locked(h, &hdr, plain, plain_len, len, ret);
+	if (ret->replayed)
+		metrics_count_unauth(h->metrics, METRICS_UNAUTH_REPLAYED);
 	free(plain);
 	us = mono_us() - t0;
 	metrics_count_push(h->metrics, ret->http_status, len);
-	if (ret->heartbeat)
+	if (ret->heartbeat && ret->authenticated)
 		metrics_count_heartbeat(h->metrics);
 	if (ret->future > 0)
 		metrics_count_future(h->metrics, ret->future);
@@ -588,6 +598,9 @@ hub_push_json(const struct hub_push_result *r)
 	if (r->diverged)
 		return json_pack("{s:s,s:I,s:s}", "error", "diverged", "acked",
 				 (json_int_t)r->acked, "detail", r->error);
+	if (r->replayed)
+		return json_pack("{s:s,s:I}", "error", r->error, "heartbeat_ms",
+				 (json_int_t)r->heartbeat_ms);
 	if (r->has_acked)
 		return json_pack("{s:s,s:I}", "error", r->error, "acked", (json_int_t)r->acked);
 	return json_pack("{s:s}", "error", r->error);

@@ -30,8 +30,10 @@ struct hub_push_result {
 	uint64_t	acked;
 	uint8_t		chain[KTP_HASH_LEN];
 	uint64_t	applied;		/* versions newly applied */
-	bool		authenticated;		/* the signature verified: the node sent it */
+	bool		authenticated;		/* the node sent it: signature, fresh stamp */
 	bool		heartbeat;		/* zero versions (PROTOCOL.md 5.5) */
+	bool		replayed;		/* a heartbeat whose stamp is not after the last */
+	uint64_t	heartbeat_ms;		/* with a heartbeat: the node's last stamp */
 	/* Versions stamped more than max_clock_skew ahead of the hub's clock,
 	 * applied with the hub's clock; the seqs of the first and last. */
 	uint64_t	future;

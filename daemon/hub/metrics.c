@@ -34,6 +34,7 @@ static const char *const unauth_reasons[METRICS_UNAUTH_COUNT] = {
 	[METRICS_UNAUTH_MALFORMED] = "malformed",
 	[METRICS_UNAUTH_UNKNOWN_NODE] = "unknown_node",
 	[METRICS_UNAUTH_BAD_SIGNATURE] = "bad_signature",
+	[METRICS_UNAUTH_REPLAYED] = "replayed",
 };
 
 struct metrics {

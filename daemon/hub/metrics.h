@@ -29,6 +29,7 @@ enum metrics_unauth {
 	METRICS_UNAUTH_MALFORMED,	/* empty, too large, or a header that does not parse */
 	METRICS_UNAUTH_UNKNOWN_NODE,	/* node_id not enrolled */
 	METRICS_UNAUTH_BAD_SIGNATURE,	/* does not verify with the enrolled key */
+	METRICS_UNAUTH_REPLAYED,	/* a heartbeat whose stamp is not after the last */
 	METRICS_UNAUTH_COUNT
 };
 

@@ -16,7 +16,7 @@
 #include "store.h"
 
 /*
- * Schema (PRAGMA user_version 2):
+ * Schema (PRAGMA user_version 3):
  *   persons     one row per NIK: the whole latest version, its HLC and the
  *               node that wrote it. Rows are stored in insertion order (id),
  *               so a batch of new persons appends to the table. The NIK is
@@ -25,7 +25,9 @@
  *               unique index, and rewriting its pages at every commit bounded
  *               one node's apply rate (bench_hub, a million versions:
  *               120 000 with the index, 200 000 versions/s without).
- *   nodes       per node cursor: acked and the chain hash at acked.
+ *   nodes       per node cursor: acked and the chain hash at acked; last_seen
+ *               (last_contact) and last_push (last_data); heartbeat_ms, the
+ *               stamp of its last heartbeat, so a replayed one is refused.
  *   conflicts   one row each time a NIK is written by a node other than the
  *               one whose version is stored, whichever wins.
  *   aggregates  per kecamatan counters; rec_daily recordings per (day,
@@ -71,6 +73,8 @@ static const char *const MIGRATIONS[] = {
 	"INSERT INTO persons2 SELECT * FROM persons;"
 	"DROP TABLE persons;"
 	"ALTER TABLE persons2 RENAME TO persons;",
+	/* 3: the stamp of each node's last heartbeat (PROTOCOL.md 5.5). */
+	"ALTER TABLE nodes ADD COLUMN heartbeat_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum stmt_id {
@@ -82,6 +86,7 @@ enum stmt_id {
 	ST_NODE_ADVANCE,
 	ST_NODE_TOUCH,
 	ST_NODE_ERROR,
+	ST_NODE_HEARTBEAT,
 	ST_COUNT
 };
 
@@ -98,15 +103,19 @@ static const char *const STMT_SQL[ST_COUNT] = {
 	[ST_CONFLICT_ADD] = "INSERT INTO conflicts(nik, winner_node, winner_hlc, loser_node,"
 			    " loser_hlc, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_NODE_GET] = "SELECT acked, chain, head, last_seen, last_push, versions, bytes,"
-			" last_error FROM nodes WHERE code = ?1",
+			" last_error, heartbeat_ms FROM nodes WHERE code = ?1",
 	[ST_NODE_ADVANCE] = "INSERT INTO nodes(code, acked, chain, head, last_seen, last_push,"
 			    " versions, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)"
 			    " ON CONFLICT(code) DO UPDATE SET acked = ?2, chain = ?3, head = ?4,"
 			    " last_seen = ?5, last_push = ?5, versions = versions + ?6,"
 			    " bytes = bytes + ?7",
-	[ST_NODE_TOUCH] = "INSERT INTO nodes(code, head, last_seen, bytes) VALUES(?1, ?2, ?3, ?4)"
-			  " ON CONFLICT(code) DO UPDATE SET head = max(head, ?2), last_seen = ?3,"
-			  " bytes = bytes + ?4",
+	/* A replay is not contact: anyone who captured the batch can send it again. */
+	[ST_NODE_TOUCH] = "INSERT INTO nodes(code, head, bytes) VALUES(?1, ?2, ?3)"
+			  " ON CONFLICT(code) DO UPDATE SET head = max(head, ?2), bytes = bytes + ?3",
+	[ST_NODE_HEARTBEAT] = "INSERT INTO nodes(code, head, last_seen, bytes, heartbeat_ms)"
+			      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(code) DO UPDATE SET"
+			      " head = max(head, ?2), last_seen = ?3, bytes = bytes + ?4,"
+			      " heartbeat_ms = ?5",
 	[ST_NODE_ERROR] = "INSERT INTO nodes(code, last_seen, last_error, last_error_at)"
 			  " VALUES(?1, ?2, ?3, ?2) ON CONFLICT(code) DO UPDATE SET"
 			  " last_seen = ?2, last_error = ?3, last_error_at = ?2",
@@ -370,6 +379,7 @@ store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct kt
 		ret->bytes = (uint64_t)sqlite3_column_int64(st, 6);
 		snprintf(ret->last_error, sizeof(ret->last_error), "%s",
 			 (const char *)sqlite3_column_text(st, 7));
+		ret->heartbeat_ms = (uint64_t)sqlite3_column_int64(st, 8);
 	} else if (rc != SQLITE_DONE) {
 		r = db_err(s->db, rc, "store: node", err);
 	}
@@ -438,16 +448,29 @@ fail:
 }
 
 int
-store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t bytes, int64_t now,
+store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t bytes,
 		 struct ktp_err *err)
 {
 	sqlite3_stmt *st = s->st[ST_NODE_TOUCH];
 
 	sqlite3_bind_int(st, 1, code);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)bytes);
+	return step_done(s, st, "store: node", err);
+}
+
+int
+store_node_heartbeat(struct store *s, uint16_t code, uint64_t head, uint64_t sent_ms,
+		     uint64_t bytes, int64_t now, struct ktp_err *err)
+{
+	sqlite3_stmt *st = s->st[ST_NODE_HEARTBEAT];
+
+	sqlite3_bind_int(st, 1, code);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)bytes);
-	return step_done(s, st, "store: node", err);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)sent_ms);
+	return step_done(s, st, "store: node heartbeat", err);
 }
 
 int

@@ -28,6 +28,7 @@ struct store_node {
 	uint64_t	versions;			/* versions applied in total */
 	uint64_t	bytes;				/* wire bytes received in total */
 	char		last_error[256];
+	uint64_t	heartbeat_ms;			/* stamp of its last heartbeat, 0 = none */
 };
 
 /* Opens or creates STATE_DIR/hub.db, migrates it and reads every person's
@@ -108,9 +109,14 @@ int	store_conflict_add(struct store *s, uint64_t nik, uint16_t winner, uint64_t 
  * = now, versions += applied, bytes += bytes. */
 int	store_node_advance(struct store *s, const struct store_node *n, uint64_t applied,
 			   uint64_t bytes, int64_t now, struct ktp_err *err);
-/* A push that changed nothing (replay, gap, divergence): head, last_seen, bytes. */
+/* A replayed batch, which changed nothing: head and bytes; not last_seen, since
+ * anyone who captured the batch could send it again. */
 int	store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t bytes,
-			 int64_t now, struct ktp_err *err);
+			 struct ktp_err *err);
+/* A heartbeat whose stamp sent_ms is after the node's last (PROTOCOL.md 5.5):
+ * head, last_seen = now, bytes, heartbeat_ms = sent_ms. */
+int	store_node_heartbeat(struct store *s, uint16_t code, uint64_t head, uint64_t sent_ms,
+			     uint64_t bytes, int64_t now, struct ktp_err *err);
 /* The aggregate delta the current transaction accumulates into. */
 struct aggregate *store_aggregate(struct store *s);
 /* The transaction apply writes in. store_rollback also takes back what the

@@ -143,6 +143,7 @@ struct node {
 	int64_t			clock_offset_s;		/* our clock minus the hub's Date */
 	bool			clock_warned;
 	uint64_t		heartbeats;
+	uint64_t		hb_last_ms;		/* stamp of our last heartbeat; push thread */
 	int64_t			last_error_at;
 	char			last_error[2 * KTP_ERR_MSG_LEN];
 	uint64_t		versions_sent;
@@ -357,11 +358,12 @@ notify_status(struct node *n)
 /* --- building a batch ---------------------------------------------------- */
 
 /* Under jlock: seals b as versions first..last of our journal, head as
- * given, prev_chain our chain at first - 1. */
+ * given, prev_chain our chain at first - 1; with hb_ms > 0 the heartbeat
+ * stamped hb_ms instead (b unused). */
 static int
 seal_into(struct node *n, struct batch_builder *b, uint64_t first, uint64_t last,
-	  uint64_t head, const uint8_t hub_pk[static KTP_X25519_PK_LEN], struct push_job *job,
-	  struct ktp_err *err)
+	  uint64_t head, uint64_t hb_ms, const uint8_t hub_pk[static KTP_X25519_PK_LEN],
+	  struct push_job *job, struct ktp_err *err)
 {
 	struct batch_header hdr = {0};
 	uint8_t eph[KTP_X25519_SK_LEN], nonce[KTP_NONCE_LEN];
@@ -378,7 +380,12 @@ seal_into(struct node *n, struct batch_builder *b, uint64_t first, uint64_t last
 	 * stored at the hub or on a USB stick. */
 	randombytes_buf(eph, sizeof(eph));
 	randombytes_buf(nonce, sizeof(nonce));
-	r = batch_seal(b, &hdr, n->keys->sk, hub_pk, eph, nonce, &job->wire, &job->len, err);
+	if (hb_ms > 0)
+		r = batch_seal_heartbeat(&hdr, hb_ms, n->keys->sk, hub_pk, eph, nonce, &job->wire,
+					 &job->len, err);
+	else
+		r = batch_seal(b, &hdr, n->keys->sk, hub_pk, eph, nonce, &job->wire, &job->len,
+			       err);
 	sodium_memzero(eph, sizeof(eph));
 	return r;
 }
@@ -396,22 +403,26 @@ seal_range(struct node *n, struct batch_builder *b, uint64_t first, uint32_t max
 		return r;
 	if (job->last < first)
 		return 0;
-	return seal_into(n, b, first, job->last, job->head, hub_pk, job, err);
+	return seal_into(n, b, first, job->last, job->head, 0, hub_pk, job, err);
 }
 
-/* Under jlock: the heartbeat, a batch of zero versions at our head
- * (PROTOCOL.md 5.5): signed like any batch, so nobody else can make us
- * look alive, and answered with the hub's acked and chain. */
+/* Under jlock, on the push thread: the heartbeat, a batch of zero versions
+ * at our head (PROTOCOL.md 5.5): signed like any batch, so nobody else can
+ * make us look alive, and stamped later than the one before, so a captured
+ * one sent again is refused; answered with the hub's acked and chain. */
 static int
 seal_heartbeat(struct node *n, struct batch_builder *b, uint64_t head,
 	       const uint8_t hub_pk[static KTP_X25519_PK_LEN], struct push_job *job,
 	       struct ktp_err *err)
 {
+	uint64_t ms = evloop_wall_ms();
 	int r;
 
-	batch_builder_reset(b);
-	if ((r = seal_into(n, b, head + 1, head, head, hub_pk, job, err)) < 0)
+	if (ms <= n->hb_last_ms)	/* the clock stepped back */
+		ms = n->hb_last_ms + 1;
+	if ((r = seal_into(n, b, head + 1, head, head, ms, hub_pk, job, err)) < 0)
 		return r;
+	n->hb_last_ms = ms;
 	job->heartbeat = true;
 	job->first = head + 1;
 	job->last = head;
@@ -843,6 +854,10 @@ handle_answer(struct node *n, const struct push_answer *a, const struct push_job
 	pthread_mutex_lock(&n->lock);
 	if (job->heartbeat) {
 		n->heartbeats++;
+		/* Refused as a replay: the hub took a later stamp (our clock went
+		 * back across a restart); the next one goes past it. */
+		if (a->heartbeat_ms > n->hb_last_ms)
+			n->hb_last_ms = a->heartbeat_ms;
 	} else {
 		n->by_outcome[a->outcome]++;
 		pusher_size_update(&n->size, a->outcome, job->full, elapsed_ms,
@@ -1466,6 +1481,8 @@ load_sync_state(struct node *n)
 	n->probe = state_u64(n->jnl, "exported");
 	n->last_success = (int64_t)state_u64(n->jnl, "last_success");
 	n->last_success_saved = n->last_success;
+	/* Our last heartbeat the hub took was sent before that second ended. */
+	n->hb_last_ms = n->last_success > 0 ? ((uint64_t)n->last_success + 1) * 1000 : 0;
 }
 
 static int

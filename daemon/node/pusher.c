@@ -65,6 +65,9 @@ parse_body(const char *body, size_t len, struct push_answer *a)
 		v = json_object_get(j, "detail");
 		if (json_is_string(v))
 			snprintf(a->detail, sizeof(a->detail), "%s", json_string_value(v));
+		v = json_object_get(j, "heartbeat_ms");
+		if (json_is_integer(v) && json_integer_value(v) > 0)
+			a->heartbeat_ms = (uint64_t)json_integer_value(v);
 		v = json_object_get(j, "warning");
 		if (json_is_string(v))
 			snprintf(a->warning, sizeof(a->warning), "%s", json_string_value(v));

@@ -39,6 +39,7 @@ struct push_answer {
 	char		reason[256];		/* the hub's "error" text or the transport's */
 	char		detail[256];		/* the hub's "detail" (with "diverged"), or "" */
 	char		warning[256];		/* the hub's "warning" with a 200, or "" */
+	uint64_t	heartbeat_ms;		/* the hub's "heartbeat_ms" (a replay refused), 0 */
 };
 
 /* The Unix time of an HTTP Date header line ("Date: Thu, 03 Dec 2026 12:00:00

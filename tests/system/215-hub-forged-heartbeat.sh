@@ -3,7 +3,8 @@
 # 76 bytes of header naming an enrolled node, then garbage (a forged push, a
 # forged heartbeat), sent with curl, are refused and change nothing stored:
 # /v1/nodes, ktpctl nodes (table and --json) and the database files stay byte
-# for byte the same. The refusals are counted by reason, not per node.
+# for byte the same; so does a genuine heartbeat sent again (a replay). The
+# refusals are counted by reason, not per node.
 . "$(dirname "$0")/test.common"
 
 enroll 3201 3202
@@ -59,7 +60,7 @@ info "a forged heartbeat for 3201 (head 20) and for 3202, which never sent anyth
 hb() {
 	printf '4b545042%02x00%04x%s%016x%016x%08x%08x%016x%064d' 1 "$1" \
 		"$(xxd -s 8 -l 4 -p "$TEST_DIR/good")" \
-		$(($2 + 1)) "$2" 0 0 "$2" 0
+		$(($2 + 1)) "$2" 0 8 "$2" 0
 }
 forge "$(hb 3201 20)" "$TEST_DIR/forged-hb1"
 push_expect "$TEST_DIR/forged-hb1" 403
@@ -83,6 +84,25 @@ grep -q 'unauthenticated_refusals_total{.*node=' <<< "$HTTP_BODY" &&
 http_get /v1/nodes
 expect_eq "3202 last_contact" "$(json '.[] | select(.code == "3202") | .last_contact')" null
 expect_eq "3201 last_error" "$(json '.[] | select(.code == "3201") | .last_error')" null
+
+info "a genuine heartbeat is contact; the same bytes again are a replay"
+mkbatch_for 3201 -l 20 --heartbeat "$(date +%s)000" -o "$TEST_DIR/hb" || fail "mkbatch --heartbeat"
+expect_eq "heartbeat size" "$(stat -c %s "$TEST_DIR/hb")" 229
+push_expect "$TEST_DIR/hb" 200
+expect_eq "heartbeat: acked" "$(json .acked)" 20
+http_get /v1/nodes
+[ "$(json '.[] | select(.code == "3201") | .last_contact')" != null ] || fail "no last_contact"
+sleep 1
+before=$(snapshot)
+push_expect "$TEST_DIR/hb" 400
+json .error | grep -q '(a replay)' || fail "replay text: $HTTP_BODY"
+unchanged "a replayed heartbeat"
+expect_eq "replayed refusals" "$(unauth replayed)" 1
+contact=$(http_get /v1/nodes; json '.[] | select(.code == "3201") | .last_contact')
+sleep 1
+push_expect "$TEST_DIR/good" 200	# the data batch again: applied before, not contact
+expect_eq "last_contact after a replayed batch" \
+	"$(http_get /v1/nodes; json '.[] | select(.code == "3201") | .last_contact')" "$contact"
 
 info "the node's own signed push still counts as contact"
 mkbatch_for 3201 -f 21 -l 25 -o "$TEST_DIR/good2" || fail "mkbatch"

@@ -126,32 +126,32 @@ test_batch_vector_matches_protocol_md(void **state)
 }
 
 /* PROTOCOL.md 12.11: the heartbeat of node 3201 at head 45 (first 46, last
- * 45, count 0, plain_len 0), keys, eph_sk and nonce as in 12.6. */
+ * 45, count 0, plain_len 8), stamped 1796299200000 (2026-12-03T12:00:00Z),
+ * keys, eph_sk and nonce as in 12.6. */
+#define HEARTBEAT_MS 1796299200000ULL
 static const char HEARTBEAT_VECTOR_HEX[] =
 	"4b54504201000c81f6a420b1000000000000002e000000000000002d00000000"
-	"00000000000000000000002da0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3"
+	"00000008000000000000002da0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3"
 	"b4b5b6b7b8b9babbbcbdbebf79a631eede1bf9c98f12032cdeadd0e7a079398f"
 	"c786b88cc846ec89af85a51a606162636465666768696a6b6c6d6e6f70717273"
-	"7475767773b003afeaec099a9bde550adc47cf02745095a9fd6758f44584180d"
-	"b03f23d31b45da35b88e3e5c7051e3f9667606c7962908304f1f59be66da5099"
-	"fedcf59372bd35968e22a25fbc7735300d27aac92626ec14c80859470d";
+	"7475767773b003afeae4499a9b4a078db432d22c0d645d2473320d9a35ede448"
+	"378b9edf0ba1e1247a0ea5f71f99aef2322ceb15117cd7946ff9c156a658eb5d"
+	"276c841d30889165dc9ad0f339cb08e3d619eaf1b60e4fef8022bfa9a348549d"
+	"d1a9d3180e";
 
 static void
 seal_heartbeat_fixed(const struct fixed *f, uint8_t **wire, size_t *len)
 {
-	struct batch_builder *b = NULL;
 	struct ktp_err err = {0};
 	struct batch_header h;
 
-	assert_int_equal(batch_builder_new(&b), 0);
 	fixed_header(f, &h);
 	h.first = 46;
 	h.last = 45;
-	assert_int_equal(batch_seal(b, &h, f->node_sk, f->hub_pk, f->eph_sk, f->nonce, wire, len,
-				    &err), 0);
+	assert_int_equal(batch_seal_heartbeat(&h, HEARTBEAT_MS, f->node_sk, f->hub_pk, f->eph_sk,
+					      f->nonce, wire, len, &err), 0);
 	assert_int_equal(h.count, 0);
-	assert_int_equal(h.plain_len, 0);
-	batch_builder_free(b);
+	assert_int_equal(h.plain_len, 8);
 }
 
 static void
@@ -190,7 +190,8 @@ test_batch_heartbeat_opens_to_zero_versions_at_head(void **state)
 	assert_int_equal(h.last, 45);
 	assert_int_equal(h.count, 0);
 	assert_int_equal(h.head, 45);
-	assert_int_equal(plain_len, 0);
+	assert_int_equal(plain_len, 8);
+	assert_int_equal(batch_heartbeat_ms(plain), HEARTBEAT_MS);
 	free(plain);
 	/* Anything else the signature covers changes: no longer the node's. */
 	wire[BATCH_HEADER_LEN + 40] ^= 1;
@@ -199,7 +200,7 @@ test_batch_heartbeat_opens_to_zero_versions_at_head(void **state)
 	free(wire);
 }
 
-/* Table: the zero-version form is exactly last = first - 1 = head, plain_len 0. */
+/* Table: the zero-version form is exactly last = first - 1 = head, plain_len 8. */
 static void
 test_batch_heartbeat_header_rules(void **state)
 {
@@ -208,13 +209,14 @@ test_batch_heartbeat_header_rules(void **state)
 		uint32_t	plain_len;
 		const char	*msg;
 	} cases[] = {
-		{ 1, 0, 0, 0, NULL },
-		{ 46, 45, 45, 0, NULL },
-		{ 46, 45, 46, 0, "batch 46..45: count: 0 needs last = first - 1 = head (heartbeat)" },
-		{ 46, 44, 44, 0, "batch 46..44: count: 0 needs last = first - 1 = head (heartbeat)" },
-		{ 46, 46, 46, 0, "batch 46..46: count: 0 needs last = first - 1 = head (heartbeat)" },
-		{ 46, 45, 45, 9, "batch 46..45: plain_len: 9 bytes in a heartbeat" },
-		{ 0, 0, 0, 0, "batch 0..0: first: seqs start at 1" },
+		{ 1, 0, 0, 8, NULL },
+		{ 46, 45, 45, 8, NULL },
+		{ 46, 45, 46, 8, "batch 46..45: count: 0 needs last = first - 1 = head (heartbeat)" },
+		{ 46, 44, 44, 8, "batch 46..44: count: 0 needs last = first - 1 = head (heartbeat)" },
+		{ 46, 46, 46, 8, "batch 46..46: count: 0 needs last = first - 1 = head (heartbeat)" },
+		{ 46, 45, 45, 0, "batch 46..45: plain_len: 0 bytes in a heartbeat, need 8" },
+		{ 46, 45, 45, 9, "batch 46..45: plain_len: 9 bytes in a heartbeat, need 8" },
+		{ 0, 0, 0, 8, "batch 0..0: first: seqs start at 1" },
 	};
 	uint8_t wire[BATCH_HEADER_LEN + SEAL_OVERHEAD + 16] = {0};
 	struct batch_header h = {0}, got;

@@ -134,7 +134,10 @@ chain_at(struct fixture *f, unsigned seq, uint8_t out[static KTP_HASH_LEN])
 		chain_next(out, f->enc[i], f->enc_len[i], out);
 }
 
-/* A sealed batch first..last of node `node`, signed with 3201's key. */
+/* A sealed batch first..last of node `node`, signed with 3201's key; with
+ * first = last + 1 the heartbeat at head last, stamped hb_ms. */
+static uint64_t hb_ms = 1796000000000ULL;
+
 static uint8_t *
 seal(struct fixture *f, uint16_t node, unsigned first, unsigned last, size_t *len)
 {
@@ -151,7 +154,12 @@ seal(struct fixture *f, uint16_t node, unsigned first, unsigned last, size_t *le
 	chain_at(f, first - 1, h.prev_chain);
 	randombytes_buf(eph, sizeof(eph));
 	randombytes_buf(nonce, sizeof(nonce));
-	assert_int_equal(batch_seal(b, &h, f->node->sk, f->hub_pk, eph, nonce, &wire, len, &err), 0);
+	if (first == last + 1)
+		assert_int_equal(batch_seal_heartbeat(&h, ++hb_ms, f->node->sk, f->hub_pk, eph,
+						      nonce, &wire, len, &err), 0);
+	else
+		assert_int_equal(batch_seal(b, &h, f->node->sk, f->hub_pk, eph, nonce, &wire, len,
+					    &err), 0);
 	batch_builder_free(b);
 	return wire;
 }
@@ -235,11 +243,14 @@ test_hub_push_applies_and_answers_acked_and_chain(void **state)
 	assert_int_equal(r.node, 3201);
 	assert_string_equal(body, want);
 	free(body);
+	exec_sql(f, "UPDATE nodes SET last_seen = 0");
 	body = push_body(f, wire, len, &r);		/* the same batch again */
 	assert_int_equal(r.http_status, 200);
 	assert_int_equal(r.applied, 0);
 	assert_string_equal(body, want);
 	free(body);
+	/* Anyone could have resent it: a replay is not contact. */
+	assert_string_equal(node_text(f, "last_contact"), "null");
 	free(wire);
 }
 
@@ -356,7 +367,7 @@ test_hub_heartbeat_answers_cursor_and_records_contact_only(void **state)
 	struct fixture *f = *state;
 	struct hub_push_result r;
 	uint8_t chain[KTP_HASH_LEN];
-	char hex[2 * KTP_HASH_LEN + 1], want[128], *body;
+	char hex[2 * KTP_HASH_LEN + 1], want[256], *body;
 	size_t l1, l2, l3;
 	uint8_t *a = seal(f, 3201, 1, 10, &l1), *hb = seal(f, 3201, 11, 10, &l2);
 	uint8_t *ahead = seal(f, 3201, 21, 20, &l3);
@@ -373,6 +384,25 @@ test_hub_heartbeat_answers_cursor_and_records_contact_only(void **state)
 	assert_int_equal(r.applied, 0);
 	assert_string_equal(body, want);
 	free(body);
+	/* The same heartbeat again (captured and replayed): refused, nothing
+	 * written, counted as a replay. */
+	exec_sql(f, "UPDATE nodes SET last_seen = 0");
+	body = push_body(f, hb, l2, &r);
+	assert_int_equal(r.http_status, 400);
+	assert_false(r.authenticated);
+	/* hb was stamped hb_ms - 1: `ahead` was sealed after it. */
+	snprintf(want, sizeof(want), "{\"error\":\"heartbeat at seq 10: stamp %" PRIu64 " is not "
+		 "after the node's last, %" PRIu64 " (a replay)\",\"heartbeat_ms\":%" PRIu64 "}",
+		 hb_ms - 1, hb_ms - 1, hb_ms - 1);
+	assert_string_equal(body, want);
+	free(body);
+	assert_string_equal(node_text(f, "last_contact"), "null");
+	assert_string_equal(node_text(f, "last_error"), "null");
+	assert_int_equal(metrics_unauth(hub_metrics(f->hub), METRICS_UNAUTH_REPLAYED), 1);
+	free(hb);
+	hb = seal(f, 3201, 11, 10, &l2);		/* a new one is contact again */
+	hub_push(f->hub, hb, l2, &r);
+	assert_int_equal(r.http_status, 200);
 	assert_int_equal(count_rows(f, "SELECT versions FROM nodes"), 10);
 	assert_string_not_equal(node_text(f, "last_contact"), "null");
 	assert_string_equal(node_text(f, "last_data"), "null");	/* no data since */
@@ -380,7 +410,9 @@ test_hub_heartbeat_answers_cursor_and_records_contact_only(void **state)
 				    " FROM nodes"), 1);
 	assert_int_equal(metrics_unauth(hub_metrics(f->hub), METRICS_UNAUTH_BAD_SIGNATURE), 0);
 	/* A node whose head is past the hub's acked (the hub restored from an
-	 * old backup) learns where to resume: a gap. */
+	 * old backup) learns where to resume: a gap. Stamped after the last. */
+	free(ahead);
+	ahead = seal(f, 3201, 21, 20, &l3);
 	body = push_body(f, ahead, l3, &r);
 	assert_int_equal(r.http_status, 409);
 	assert_string_equal(body, "{\"error\":\"gap: batch starts at 21, hub has acked 10\","

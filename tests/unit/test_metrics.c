@@ -28,6 +28,7 @@ static const char expected_text[] =
 	"ktphubd_unauthenticated_refusals_total{reason=\"malformed\"} 0\n"
 	"ktphubd_unauthenticated_refusals_total{reason=\"unknown_node\"} 0\n"
 	"ktphubd_unauthenticated_refusals_total{reason=\"bad_signature\"} 2\n"
+	"ktphubd_unauthenticated_refusals_total{reason=\"replayed\"} 0\n"
 	"# HELP ktphubd_heartbeats_total Authenticated heartbeats (pushes of zero versions).\n"
 	"# TYPE ktphubd_heartbeats_total counter\n"
 	"ktphubd_heartbeats_total 1\n"

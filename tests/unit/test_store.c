@@ -61,7 +61,7 @@ test_store_open_creates_schema_and_reopens(void **state)
 	struct store *s = open_ok(state);
 	char path[PATH_MAX];
 
-	assert_int_equal(q(s, "PRAGMA user_version"), 2);
+	assert_int_equal(q(s, "PRAGMA user_version"), 3);
 	assert_int_equal(q(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 6);
 	assert_int_equal(q(s, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 	assert_int_equal(q(s, "PRAGMA synchronous"), 2);		/* FULL */
@@ -70,7 +70,7 @@ test_store_open_creates_schema_and_reopens(void **state)
 	store_close(s);
 	assert_int_equal(access(unit_path(state, "hub.db", path), F_OK), 0);
 	s = open_ok(state);
-	assert_int_equal(q(s, "PRAGMA user_version"), 2);
+	assert_int_equal(q(s, "PRAGMA user_version"), 3);
 	store_close(s);
 	store_close(NULL);
 }
@@ -85,7 +85,7 @@ test_store_refuses_a_newer_schema(void **state)
 	store_close(s);
 	s = NULL;
 	assert_int_equal(store_open(*state, &s, &err), -EPROTO);
-	assert_string_equal(err.msg, "schema version 7 is newer than this program's 2");
+	assert_string_equal(err.msg, "schema version 7 is newer than this program's 3");
 	assert_null(s);
 }
 
@@ -432,9 +432,10 @@ test_store_migrates_version_1_keeping_persons(void **state)
 		 " 320102, 3201020001, 1, 0, 0, 0, 'op', 0);"
 		 "INSERT INTO persons VALUES (9, 3201015505900002, 78, 3202, 'B', 2, 19900515,"
 		 " 320103, 3201030001, 0, 1, 1795000000, 0, 'op', 0);"
+		 "ALTER TABLE nodes DROP COLUMN heartbeat_ms;"
 		 "PRAGMA user_version = 1;");
 	s = open_ok(state);
-	assert_int_equal(q(s, "PRAGMA user_version"), 2);
+	assert_int_equal(q(s, "PRAGMA user_version"), 3);
 	assert_int_equal(q(s, "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'persons'"
 			   " AND type = 'index'"), 0);
 	assert_int_equal(q(s, "SELECT count(*) FROM persons"), 2);
@@ -444,6 +445,34 @@ test_store_migrates_version_1_keeping_persons(void **state)
 	assert_int_equal(p.agg.kecamatan, 320103);
 	fix_person(&r, "3201011505900001", 80, 320102);
 	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 0);
+	store_close(s);
+}
+
+/* Version 3 adds nodes.heartbeat_ms; a node's row keeps its cursor. */
+static void
+test_store_migrates_version_2_adds_heartbeat_stamp(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct store_node n;
+
+	store_close(s);
+	raw_exec(state, "ALTER TABLE nodes DROP COLUMN heartbeat_ms;"
+		 "INSERT INTO nodes(code, acked, head, last_seen, last_push)"
+		 " VALUES (3201, 7, 9, 1795000000, 1794999000);"
+		 "PRAGMA user_version = 2;");
+	s = open_ok(state);
+	assert_int_equal(q(s, "PRAGMA user_version"), 3);
+	assert_int_equal(store_node_get(s, 3201, &n, &err), 0);
+	assert_int_equal(n.acked, 7);
+	assert_int_equal(n.head, 9);
+	assert_int_equal(n.last_seen, 1795000000);
+	assert_int_equal(n.heartbeat_ms, 0);
+	assert_int_equal(store_node_heartbeat(s, 3201, 9, 1795000001000ULL, 221, NOW, &err), 0);
+	assert_int_equal(store_node_get(s, 3201, &n, &err), 0);
+	assert_int_equal(n.heartbeat_ms, 1795000001000ULL);
+	assert_int_equal(n.last_seen, NOW);
+	assert_int_equal(n.last_push, 1794999000);
 	store_close(s);
 }
 
@@ -486,6 +515,7 @@ main(void)
 		T(test_store_rollback_forgets_the_persons_it_put),
 		T(test_store_migrates_version_1_keeping_persons),
 		T(test_store_open_refuses_a_nik_stored_twice),
+		T(test_store_migrates_version_2_adds_heartbeat_stamp),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
