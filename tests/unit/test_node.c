@@ -54,6 +54,7 @@ struct hub {
 	size_t			n_forced;
 	char			date[64];	/* a Date header to answer with, "" = MHD's */
 	char			warning[128];	/* a "warning" with each 200, "" = none */
+	uint64_t		hb_ms;		/* stamp of the last heartbeat received */
 	uint64_t		req_first[MAX_REQS];
 	uint32_t		req_count[MAX_REQS];
 	size_t			n_reqs;
@@ -110,6 +111,8 @@ hub_apply(struct hub *h, const uint8_t *wire, size_t len, char *out, size_t cap)
 		h->req_first[h->n_reqs] = hdr.first;
 		h->req_count[h->n_reqs++] = hdr.count;
 	}
+	if (hdr.count == 0)
+		h->hb_ms = batch_heartbeat_ms(plain);
 	if (hdr.first > h->acked + 1) {
 		free(plain);
 		return answer_json(h, 409, "gap", out, cap);
@@ -763,6 +766,34 @@ test_node_clock_far_from_hub_warns_in_status(void **state)
 	json_decref(st);
 }
 
+/* Heartbeat stamps grow; a hub that took a later stamp (our clock went back
+ * across a restart) refuses ours as a replay and says which: the next
+ * heartbeat goes past it. */
+static void
+test_node_heartbeat_stamps_grow_past_a_refused_one(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t first, ahead = (uint64_t)time(NULL) * 1000 + 3600000;
+	char body[200];
+
+	pthread_mutex_lock(&f->hub.lock);
+	first = f->hub.hb_ms;			/* the heartbeat at start */
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	assert_true(first > 0);
+	node_data_changed(f->node);
+	wait_reqs(f, 1);
+	wait_state(f, "idle");
+	assert_true(f->hub.hb_ms > first);
+	snprintf(body, sizeof(body), "{\"error\":\"heartbeat at seq 0: stamp 1 is not after the "
+		 "node's last, %" PRIu64 " (a replay)\",\"heartbeat_ms\":%" PRIu64 "}", ahead, ahead);
+	hub_force(&f->hub, 400, body, 0);
+	node_data_changed(f->node);
+	wait_state(f, "error");
+	wait_state(f, "idle");			/* the retry after backoff_max */
+	assert_true(f->hub.hb_ms > ahead);
+}
+
 /* A 200 with a warning (versions stamped past the hub's max_clock_skew):
  * acked as usual, and the warning is the node's last_error. */
 static void
@@ -835,6 +866,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_node_clock_far_from_hub_warns_in_status,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_hub_warning_with_200_is_last_error,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_heartbeat_stamps_grow_past_a_refused_one,
 						setup, teardown),
 	};
 	sigset_t set;
