@@ -42,6 +42,8 @@ static const struct conf_key hub_keys[] = {
 	  1, 65536, 0 },
 	{ "hub", "connection_timeout", conf_parse_duration, OFF(connection_timeout_s),
 	  1, 3600, 0 },
+	{ "hub", "max_clock_skew", conf_parse_duration, OFF(max_clock_skew_s),
+	  1, 3650 * 86400, 0 },
 	{ "ctl", "admin_group", conf_parse_group, OFF(admin_group), 0, 0, 0 },
 	{ "node *", "name", conf_parse_string, NODE_OFF(name), 0, KTP_NAME_MAX, CONF_REQUIRED },
 	{ "node *", "public_key", conf_parse_key32, NODE_OFF(public_key), 0, 0, CONF_REQUIRED },
@@ -120,6 +122,7 @@ set_defaults(struct hub_conf *c)
 	c->max_connections = 256;
 	c->max_connections_per_ip = 32;
 	c->connection_timeout_s = 30;
+	c->max_clock_skew_s = 86400;
 	if (conf_set_string(&c->listen_host, "127.0.0.1") < 0 ||
 	    conf_set_string(&c->state_dir, "/var/lib/ktpsync") < 0 ||
 	    conf_set_string(&c->area_dir, KTP_AREA_DIR) < 0 ||
@@ -248,7 +251,9 @@ conf_hub_print(const struct hub_conf *c, FILE *out)
 	fprintf(out, "max_connections = %u\nmax_connections_per_ip = %u\n",
 		c->max_connections, c->max_connections_per_ip);
 	conf_format_duration(c->connection_timeout_s, buf, sizeof(buf));
-	fprintf(out, "connection_timeout = %s\n\n[ctl]\n", buf);
+	fprintf(out, "connection_timeout = %s\n", buf);
+	conf_format_duration(c->max_clock_skew_s, buf, sizeof(buf));
+	fprintf(out, "max_clock_skew = %s\n\n[ctl]\n", buf);
 	conf_print_opt(out, "admin_group", c->admin_group, "root and the daemon's user only");
 	print_nodes(c, out);
 }

@@ -38,6 +38,7 @@ struct hub_conf {
 	uint32_t	max_connections;	/* default 256 */
 	uint32_t	max_connections_per_ip;	/* default 32 */
 	uint32_t	connection_timeout_s;	/* default 30 */
+	uint32_t	max_clock_skew_s;	/* default 1d; stamps further ahead: hub's clock */
 	/* [ctl] */
 	char		*admin_group;
 	/* [node CODE] sections, in file order */

@@ -169,7 +169,18 @@ check_header(const struct batch_header *h, int bad, struct ktp_err *err)
 	if (h->first == 0)
 		return ktp_err_set(err, bad, "batch %" PRIu64 "..%" PRIu64 ": first: seqs start at 1",
 				   s, e);
-	if (h->count == 0 || h->last < h->first || h->last - h->first != h->count - 1)
+	if (h->count == 0) {
+		/* The heartbeat (PROTOCOL.md 5.5): no version, first = head + 1. */
+		if (h->last != h->first - 1 || h->head != h->last)
+			return ktp_err_set(err, bad, "batch %" PRIu64 "..%" PRIu64 ": count: 0 "
+					   "needs last = first - 1 = head (heartbeat)", s, e);
+		if (h->plain_len != BATCH_HEARTBEAT_PLAIN_LEN)
+			return ktp_err_set(err, bad, "batch %" PRIu64 "..%" PRIu64 ": plain_len: %"
+					   PRIu32 " bytes in a heartbeat, need %u", s, e, h->plain_len,
+					   BATCH_HEARTBEAT_PLAIN_LEN);
+		return 0;
+	}
+	if (h->last < h->first || h->last - h->first != h->count - 1)
 		return ktp_err_set(err, bad, "batch %" PRIu64 "..%" PRIu64 ": count: %" PRIu32
 				   " does not match the range", s, e, h->count);
 	if (h->count > KTP_BATCH_MAX_VERSIONS)
@@ -186,17 +197,17 @@ check_header(const struct batch_header *h, int bad, struct ktp_err *err)
 }
 
 static int
-compress_payload(const struct batch_builder *b, uint8_t **ret, size_t *ret_len,
+compress_payload(const uint8_t *plain, size_t len, uint8_t **ret, size_t *ret_len,
 		 struct ktp_err *err)
 {
-	size_t cap = ZSTD_compressBound(b->len), n;
+	size_t cap = ZSTD_compressBound(len), n;
 	uint8_t *out = malloc(cap);
 
 	if (out == NULL)
 		return ktp_err_set(err, -ENOMEM, "batch: out of memory");
 	/* The one-shot API always writes the content size into the frame
 	 * header, which batch_open requires. */
-	n = ZSTD_compress(out, cap, b->buf, b->len, BATCH_ZSTD_LEVEL);
+	n = ZSTD_compress(out, cap, plain, len, BATCH_ZSTD_LEVEL);
 	if (ZSTD_isError(n)) {
 		free(out);
 		return ktp_err_set(err, -EIO, "batch: zstd: %s", ZSTD_getErrorName(n));
@@ -204,6 +215,32 @@ compress_payload(const struct batch_builder *b, uint8_t **ret, size_t *ret_len,
 	*ret = out;
 	*ret_len = n;
 	return 0;
+}
+
+/* Checks hdr (count and plain_len set), compresses plain and seals. */
+static int
+seal_payload(const uint8_t *plain, size_t len, struct batch_header *hdr,
+	     const uint8_t node_sk[static KTP_ED25519_SK_LEN],
+	     const uint8_t hub_pk[static KTP_X25519_PK_LEN],
+	     const uint8_t eph_sk[static KTP_X25519_SK_LEN],
+	     const uint8_t nonce[static KTP_NONCE_LEN],
+	     uint8_t **ret_wire, size_t *ret_len, struct ktp_err *err)
+{
+	uint8_t ad[BATCH_HEADER_LEN], *z = NULL;
+	size_t zlen = 0;
+	int r;
+
+	if ((r = check_header(hdr, -EINVAL, err)) < 0)
+		return r;
+	if ((r = compress_payload(plain, len, &z, &zlen, err)) < 0)
+		return r;
+	encode_header(hdr, ad);
+	r = seal_box(ad, sizeof(ad), z, zlen, hub_pk, node_sk, eph_sk, nonce, ret_wire, ret_len,
+		     err);
+	free(z);
+	if (r < 0)
+		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, hdr->first, hdr->last);
+	return r;
 }
 
 int
@@ -214,23 +251,33 @@ batch_seal(const struct batch_builder *b, struct batch_header *hdr,
 	   const uint8_t nonce[static KTP_NONCE_LEN],
 	   uint8_t **ret_wire, size_t *ret_len, struct ktp_err *err)
 {
-	uint8_t ad[BATCH_HEADER_LEN], *z = NULL;
-	size_t zlen = 0;
-	int r;
-
 	hdr->count = b->count;
 	hdr->plain_len = (uint32_t)b->len;
-	if ((r = check_header(hdr, -EINVAL, err)) < 0)
-		return r;
-	if ((r = compress_payload(b, &z, &zlen, err)) < 0)
-		return r;
-	encode_header(hdr, ad);
-	r = seal_box(ad, sizeof(ad), z, zlen, hub_pk, node_sk, eph_sk, nonce, ret_wire, ret_len,
-		     err);
-	free(z);
-	if (r < 0)
-		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, hdr->first, hdr->last);
-	return r;
+	return seal_payload(b->buf, b->len, hdr, node_sk, hub_pk, eph_sk, nonce, ret_wire, ret_len,
+			    err);
+}
+
+int
+batch_seal_heartbeat(struct batch_header *hdr, uint64_t sent_ms,
+		     const uint8_t node_sk[static KTP_ED25519_SK_LEN],
+		     const uint8_t hub_pk[static KTP_X25519_PK_LEN],
+		     const uint8_t eph_sk[static KTP_X25519_SK_LEN],
+		     const uint8_t nonce[static KTP_NONCE_LEN],
+		     uint8_t **ret_wire, size_t *ret_len, struct ktp_err *err)
+{
+	uint8_t plain[BATCH_HEARTBEAT_PLAIN_LEN];
+
+	put_be(plain, sent_ms, sizeof(plain));
+	hdr->count = 0;
+	hdr->plain_len = sizeof(plain);
+	return seal_payload(plain, sizeof(plain), hdr, node_sk, hub_pk, eph_sk, nonce, ret_wire,
+			    ret_len, err);
+}
+
+uint64_t
+batch_heartbeat_ms(const uint8_t plain[static BATCH_HEARTBEAT_PLAIN_LEN])
+{
+	return get_be(plain, BATCH_HEARTBEAT_PLAIN_LEN);
 }
 
 int
@@ -328,16 +375,14 @@ check_framing(const uint8_t *plain, size_t len, uint32_t count, struct ktp_err *
 
 static int
 open_checked(const uint8_t *wire, size_t len, const struct batch_header *h,
-	     const uint8_t node_pk[static KTP_ED25519_PK_LEN], const struct batch_hub_key *keys,
-	     size_t n_keys, uint8_t **ret_plain, struct ktp_err *err)
+	     const struct batch_hub_key *keys, size_t n_keys, uint8_t **ret_plain,
+	     struct ktp_err *err)
 {
 	const struct batch_hub_key *k;
 	uint8_t *z = NULL, *plain = NULL;
 	size_t zlen = 0;
 	int r;
 
-	if ((r = seal_verify(wire, len, BATCH_HEADER_LEN, node_pk, err)) < 0)
-		return r;
 	if ((k = find_hub_key(keys, n_keys, h->hub_key_id)) == NULL)
 		return ktp_err_set(err, -ENOKEY, "unknown hub key id 0x%08" PRIx32, h->hub_key_id);
 	if ((r = seal_unbox(wire, len, BATCH_HEADER_LEN, k->sk, &z, &zlen, err)) < 0)
@@ -346,11 +391,28 @@ open_checked(const uint8_t *wire, size_t len, const struct batch_header *h,
 	free(z);
 	if (r < 0)
 		return r;
-	if ((r = check_framing(plain, h->plain_len, h->count, err)) < 0) {
+	/* A heartbeat's payload is its 8-byte stamp, not versions. */
+	if (h->count > 0 && (r = check_framing(plain, h->plain_len, h->count, err)) < 0) {
 		free(plain);
 		return r;
 	}
 	*ret_plain = plain;
+	return 0;
+}
+
+int
+batch_verify(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED25519_PK_LEN],
+	     struct ktp_err *err)
+{
+	struct batch_header h;
+	int r;
+
+	if ((r = batch_parse_header(wire, len, &h, err)) < 0)
+		return r;
+	if ((r = seal_verify(wire, len, BATCH_HEADER_LEN, node_pk, err)) < 0) {
+		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, h.first, h.last);
+		return r;
+	}
 	return 0;
 }
 
@@ -360,13 +422,26 @@ batch_open(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED2
 	   struct batch_header *ret_hdr, uint8_t **ret_plain, size_t *ret_plain_len,
 	   struct ktp_err *err)
 {
+	int r;
+
+	if ((r = batch_verify(wire, len, node_pk, err)) < 0)
+		return r;
+	return batch_open_verified(wire, len, keys, n_keys, ret_hdr, ret_plain, ret_plain_len,
+				   err);
+}
+
+int
+batch_open_verified(const uint8_t *wire, size_t len, const struct batch_hub_key *keys,
+		    size_t n_keys, struct batch_header *ret_hdr, uint8_t **ret_plain,
+		    size_t *ret_plain_len, struct ktp_err *err)
+{
 	struct batch_header h;
 	uint8_t *plain = NULL;
 	int r;
 
 	if ((r = batch_parse_header(wire, len, &h, err)) < 0)
 		return r;
-	r = open_checked(wire, len, &h, node_pk, keys, n_keys, &plain, err);
+	r = open_checked(wire, len, &h, keys, n_keys, &plain, err);
 	if (r < 0) {
 		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, h.first, h.last);
 		return r;

@@ -13,6 +13,8 @@
 struct ktp_err;
 
 #define BATCH_HEADER_LEN 76
+/* A heartbeat's payload: the node's send time, Unix ms, u64 big endian. */
+#define BATCH_HEARTBEAT_PLAIN_LEN 8
 
 /* All integers big endian on the wire; PROTOCOL.md gives the offsets. */
 struct batch_header {
@@ -53,6 +55,18 @@ int	batch_seal(const struct batch_builder *b, struct batch_header *hdr,
 		   const uint8_t nonce[static KTP_NONCE_LEN],
 		   uint8_t **ret_wire, size_t *ret_len, struct ktp_err *err);
 
+/* The heartbeat (PROTOCOL.md 5.5): zero versions, the caller sets first =
+ * head + 1, last = head, prev_chain the chain at head; the payload is sent_ms,
+ * which must grow from one heartbeat of the node to the next. */
+int	batch_seal_heartbeat(struct batch_header *hdr, uint64_t sent_ms,
+			     const uint8_t node_sk[static KTP_ED25519_SK_LEN],
+			     const uint8_t hub_pk[static KTP_X25519_PK_LEN],
+			     const uint8_t eph_sk[static KTP_X25519_SK_LEN],
+			     const uint8_t nonce[static KTP_NONCE_LEN],
+			     uint8_t **ret_wire, size_t *ret_len, struct ktp_err *err);
+/* The stamp of an opened heartbeat's payload. */
+uint64_t batch_heartbeat_ms(const uint8_t plain[static BATCH_HEARTBEAT_PLAIN_LEN]);
+
 /* Parses the plain header only (to find the node's key): length limits, magic,
  * version, count and range consistency. No crypto. -EPROTO / -EMSGSIZE. */
 int	batch_parse_header(const uint8_t *wire, size_t len, struct batch_header *ret,
@@ -67,6 +81,16 @@ int	batch_open(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP
 		   const struct batch_hub_key *keys, size_t n_keys,
 		   struct batch_header *ret_hdr, uint8_t **ret_plain, size_t *ret_plain_len,
 		   struct ktp_err *err);
+
+/* The signature check of batch_open alone (steps 1 to 7 of PROTOCOL.md 5.4):
+ * the header parses and the Ed25519 signature verifies with node_pk (-EBADMSG).
+ * A wire that passed it is authenticated: it came from the node's key. */
+int	batch_verify(const uint8_t *wire, size_t len,
+		     const uint8_t node_pk[static KTP_ED25519_PK_LEN], struct ktp_err *err);
+/* batch_open after batch_verify accepted the same bytes: steps 8 to 11 only. */
+int	batch_open_verified(const uint8_t *wire, size_t len, const struct batch_hub_key *keys,
+			    size_t n_keys, struct batch_header *ret_hdr, uint8_t **ret_plain,
+			    size_t *ret_plain_len, struct ktp_err *err);
 
 /* Walks an opened payload: each call yields the next encoded version, borrowed
  * from the payload, and sets *ret_enc = NULL at the clean end. -EPROTO on bad

@@ -27,7 +27,7 @@ usage(const char *text)
 /* --- nodes, conflicts ------------------------------------------------------ */
 
 static const char *const node_cols[] = {
-	"code", "name", "acked", "pending", "last_seen", "last_push", "versions", "bytes",
+	"code", "name", "acked", "pending", "last_contact", "last_data", "versions", "bytes",
 	"last_error",
 };
 

@@ -97,6 +97,26 @@ print_times(FILE *out, const json_t *r, int64_t now)
 				   ctlclient_int(r, "next_attempt") <= now ? "now" : a);
 }
 
+/* Our clock against the hub's (the Date of its last answer); a warning past
+ * the hub's max_clock_skew default. */
+static void
+print_clock(FILE *out, const json_t *r)
+{
+	const json_t *off = json_object_get(r, "clock_offset_s");
+	const char *warn = json_string_value(json_object_get(r, "clock_warning"));
+	int64_t s = json_integer_value(off);
+
+	if (!json_is_integer(off))
+		line(out, "clock vs hub:", "- (no answer yet)");
+	else if (s == 0)
+		line(out, "clock vs hub:", "in step (within 1 s)");
+	else
+		fprintf(out, "%-17s %" PRId64 " s %s\n", "clock vs hub:", s < 0 ? -s : s,
+			s > 0 ? "ahead" : "behind");
+	if (warn != NULL)
+		fprintf(out, "%-17s %s\n", "warning:", warn);
+}
+
 static void
 print_node_status(FILE *out, const json_t *r)
 {
@@ -117,6 +137,7 @@ print_node_status(FILE *out, const json_t *r)
 	fprintf(out, "%-17s %" PRId64 " versions\n", "batch size:", ctlclient_int(r, "batch_size"));
 	output_bytes(b, sizeof(b), (uint64_t)ctlclient_int(r, "throughput_bps") / 8);
 	fprintf(out, "%-17s %s/s\n", "throughput:", b);
+	print_clock(out, r);
 }
 
 int

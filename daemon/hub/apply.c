@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,8 @@
 /*
  * The exactly-once rule, for a node whose hub cursor is (acked, chain):
  *
+ *   count = 0 ................ HEARTBEAT: a fresh stamp is contact, then
+ *                              as a batch first = head + 1; else STALE [apply_heartbeat]
  *   last <= acked ............ REPLAY: nothing to do, APPLY_OK at acked  [apply_replay]
  *   first > acked + 1 ........ GAP: APPLY_GAP, the node resumes at acked  [apply_batch]
  *   first <= acked+1 <= last . check every version first:                 [check_versions]
@@ -45,6 +48,11 @@ struct walk {
 	uint64_t	skipped;
 	int64_t		now;
 	struct progress_cutoffs cut;
+	uint64_t	now_ms;
+	uint64_t	max_stamp;	/* stamps above it are in the future; UINT64_MAX: no bound */
+	uint64_t	future;		/* versions restamped with the hub's clock */
+	uint64_t	future_first;
+	uint64_t	future_last;
 	/* The versions > acked, in journal order, decoded once by
 	 * check_versions: about 250 bytes a version (2.5 MB for 10 000), held
 	 * only while the store lock is, one batch at a time; decoding again in
@@ -132,6 +140,22 @@ bad_version(struct walk *w, uint64_t seq, enum apply_outcome *outcome, struct kt
 	return 0;
 }
 
+/* A stamp more than max_clock_skew ahead of the hub's clock (a node whose
+ * clock once jumped years ahead keeps that HLC for good, and 2^63 would beat
+ * every later write) takes part in last-writer-wins, and is stored, with the
+ * hub's clock at apply instead: any later write corrects it. The chain covers
+ * the bytes as sent, so only the decoded copy changes. */
+static void
+bound_stamp(struct walk *w, uint64_t seq, struct record *rec)
+{
+	if (rec->hlc <= w->max_stamp)
+		return;
+	rec->hlc = hlc_make(w->now_ms, 0);
+	if (w->future++ == 0)
+		w->future_first = seq;
+	w->future_last = seq;
+}
+
 /* Checks every version without writing anything; returns 0 with *outcome
  * set, or -errno. Versions up to acked are hashed only; the others must
  * decode and are kept in w->recs. */
@@ -167,6 +191,7 @@ check_versions(struct walk *w, const uint8_t *plain, size_t plain_len,
 		}
 		if (record_decode(enc, len, &w->recs[w->nrecs], err) < 0)
 			return bad_version(w, seq, outcome, err);
+		bound_stamp(w, seq, &w->recs[w->nrecs]);
 		w->nrecs++;
 	}
 	if (rd.off != rd.len) {
@@ -238,11 +263,52 @@ apply_replay(struct walk *w, const uint8_t *plain, size_t plain_len, size_t wire
 		if (memcmp(w->chain, w->node.chain, KTP_HASH_LEN) != 0)
 			return diverged(w, w->node.acked, &ret->outcome, err);
 	}
-	if ((r = store_node_touch(w->s, w->hdr->node_id, w->hdr->head, wire_len, w->now,
-				  err)) < 0)
+	if ((r = store_node_touch(w->s, w->hdr->node_id, w->hdr->head, wire_len, err)) < 0)
 		return r;
 	ret->outcome = APPLY_OK;
 	ret->skipped = w->hdr->last - w->hdr->first + 1;
+	return 0;
+}
+
+/* A heartbeat (PROTOCOL.md 5.5) applies nothing. A stamp not after the
+ * node's last heartbeat is a replay (anyone who captured it could send it
+ * again): APPLY_STALE, nothing written. Otherwise the contact is recorded
+ * first, then the answer is the exactly-once rule's for first = head + 1: a
+ * gap, or a replay whose chain at acked must match when head = acked. */
+static int
+apply_heartbeat(struct walk *w, const uint8_t *plain, size_t plain_len, size_t wire_len,
+		struct apply_result *ret, struct ktp_err *err)
+{
+	const struct batch_header *h = w->hdr;
+	uint64_t sent;
+	int r;
+
+	if (plain_len != BATCH_HEARTBEAT_PLAIN_LEN) {
+		ret->outcome = APPLY_BAD;
+		ktp_err_set(err, -EPROTO, "heartbeat at seq %llu: payload of %zu bytes, need %u",
+			    (unsigned long long)h->head, plain_len, BATCH_HEARTBEAT_PLAIN_LEN);
+		return 0;
+	}
+	sent = batch_heartbeat_ms(plain);
+	ret->heartbeat_ms = w->node.heartbeat_ms;
+	if (sent <= w->node.heartbeat_ms) {
+		ret->outcome = APPLY_STALE;
+		ktp_err_set(err, -EALREADY, "heartbeat at seq %llu: stamp %llu is not after the "
+			    "node's last, %llu (a replay)", (unsigned long long)h->head,
+			    (unsigned long long)sent, (unsigned long long)w->node.heartbeat_ms);
+		return 0;
+	}
+	if ((r = store_node_heartbeat(w->s, h->node_id, h->head, sent, wire_len, w->now, err)) < 0)
+		return r;
+	ret->heartbeat_ms = sent;
+	if (h->first > w->node.acked + 1) {
+		ret->outcome = APPLY_GAP;
+		return 0;
+	}
+	if (h->last == w->node.acked &&
+	    memcmp(h->prev_chain, w->node.chain, KTP_HASH_LEN) != 0)
+		return diverged(w, w->node.acked, &ret->outcome, err);
+	ret->outcome = APPLY_OK;
 	return 0;
 }
 
@@ -253,6 +319,8 @@ check_header(const struct batch_header *hdr, struct ktp_err *err)
 		return ktp_err_set(err, -EMSGSIZE, "batch %llu..%llu: %u versions, limit %u",
 				   (unsigned long long)hdr->first, (unsigned long long)hdr->last,
 				   hdr->count, KTP_BATCH_MAX_VERSIONS);
+	if (hdr->count == 0 && hdr->first != 0 && hdr->last == hdr->first - 1)
+		return 0;	/* a heartbeat: a replay or a gap, never an apply */
 	if (hdr->first == 0 || hdr->last < hdr->first ||
 	    hdr->last - hdr->first + 1 != hdr->count)
 		return ktp_err_set(err, -EPROTO, "batch %llu..%llu: count %u does not match the range",
@@ -276,12 +344,36 @@ apply_transaction(struct walk *w, size_t wire_len, struct ktp_err *err)
 	return 0;
 }
 
+/* The highest stamp within max_skew_ms of now_ms; UINT64_MAX without a bound. */
+static uint64_t
+max_stamp(uint64_t now_ms, uint64_t max_skew_ms)
+{
+	uint64_t wall;
+
+	if (max_skew_ms == 0)
+		return UINT64_MAX;
+	wall = now_ms + max_skew_ms;
+	if (wall < now_ms || wall >= (UINT64_C(1) << (64 - HLC_COUNTER_BITS)))
+		return UINT64_MAX;
+	return hlc_make(wall, 0xffff);
+}
+
 int
 apply_batch(struct store *s, const struct batch_header *hdr, const uint8_t *plain,
 	    size_t plain_len, size_t wire_len, int64_t now, struct apply_result *ret,
 	    struct ktp_err *err)
 {
-	struct walk w = { .s = s, .hdr = hdr, .now = now };
+	return apply_batch_at(s, hdr, plain, plain_len, wire_len, (uint64_t)now * 1000, 0, ret,
+			      err);
+}
+
+int
+apply_batch_at(struct store *s, const struct batch_header *hdr, const uint8_t *plain,
+	       size_t plain_len, size_t wire_len, uint64_t now_ms, uint64_t max_skew_ms,
+	       struct apply_result *ret, struct ktp_err *err)
+{
+	struct walk w = { .s = s, .hdr = hdr, .now = (int64_t)(now_ms / 1000), .now_ms = now_ms,
+			  .max_stamp = max_stamp(now_ms, max_skew_ms) };
 	enum apply_outcome outcome;
 	int r;
 
@@ -295,6 +387,8 @@ apply_batch(struct store *s, const struct batch_header *hdr, const uint8_t *plai
 		return r;
 	ret->acked = w.node.acked;
 	memcpy(ret->chain, w.node.chain, KTP_HASH_LEN);
+	if (hdr->count == 0)
+		return apply_heartbeat(&w, plain, plain_len, wire_len, ret, err);
 	if (hdr->first > w.node.acked + 1) {
 		ret->outcome = APPLY_GAP;
 		return 0;
@@ -309,6 +403,9 @@ apply_batch(struct store *s, const struct batch_header *hdr, const uint8_t *plai
 		memcpy(ret->chain, w.node.chain, KTP_HASH_LEN);
 		ret->applied = w.applied;
 		ret->skipped = w.skipped;
+		ret->future = w.future;
+		ret->future_first = w.future_first;
+		ret->future_last = w.future_last;
 	}
 	free(w.recs);
 	ret->outcome = outcome;

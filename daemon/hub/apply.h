@@ -19,6 +19,7 @@ enum apply_outcome {
 	APPLY_GAP,		/* 409: first > acked + 1; resume from acked */
 	APPLY_DIVERGED,		/* 409: chain mismatch; the node must stop */
 	APPLY_BAD,		/* 400: a version failed to decode or is invalid; nothing applied */
+	APPLY_STALE,		/* 400: a heartbeat whose stamp is not after the last; nothing written */
 };
 
 struct apply_result {
@@ -27,6 +28,13 @@ struct apply_result {
 	uint8_t		chain[KTP_HASH_LEN];	/* chain hash at acked */
 	uint64_t	applied;		/* versions newly applied by this call */
 	uint64_t	skipped;		/* versions <= acked before the call */
+	uint64_t	heartbeat_ms;		/* a heartbeat: the node's last stamp after the call */
+	/* Versions stamped more than max_skew_ms ahead of the hub's clock,
+	 * applied with the hub's clock instead (apply_batch_at), and the seqs
+	 * of the first and last of them. */
+	uint64_t	future;
+	uint64_t	future_first;
+	uint64_t	future_last;
 };
 
 /* hdr and plain come from batch_open (already verified and decrypted); wire_len
@@ -36,5 +44,12 @@ struct apply_result {
 int	apply_batch(struct store *s, const struct batch_header *hdr, const uint8_t *plain,
 		    size_t plain_len, size_t wire_len, int64_t now, struct apply_result *ret,
 		    struct ktp_err *err);
+/* apply_batch at the hub's clock now_ms (Unix milliseconds): a version whose
+ * HLC wall time is more than max_skew_ms ahead of it takes part in
+ * last-writer-wins, and is stored, with hlc_make(now_ms, 0) instead of its own
+ * stamp, and is counted in ret->future. max_skew_ms 0: no bound (apply_batch). */
+int	apply_batch_at(struct store *s, const struct batch_header *hdr, const uint8_t *plain,
+		       size_t plain_len, size_t wire_len, uint64_t now_ms, uint64_t max_skew_ms,
+		       struct apply_result *ret, struct ktp_err *err);
 
 #endif

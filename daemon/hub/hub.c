@@ -78,6 +78,15 @@ now_s(void)
 }
 
 static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
 mono_us(void)
 {
 	struct timespec ts;
@@ -381,15 +390,30 @@ find_key(struct hub *h, uint16_t node, uint8_t pk[static KTP_ED25519_PK_LEN],
 	return r;
 }
 
+/* Step 6 of PROTOCOL.md 8.2. Past it the push is the node's own: only then
+ * may it change the node's row (last contact, last error). */
 static int
-open_sealed(struct hub *h, const uint8_t *wire, size_t len, const uint8_t pk[static 32],
-	    struct batch_header *hdr, uint8_t **plain, size_t *plain_len,
-	    struct hub_push_result *ret)
+verify_signature(const uint8_t *wire, size_t len, const uint8_t pk[static 32],
+		 const struct batch_header *hdr, struct hub_push_result *ret)
+{
+	struct ktp_err err = {0};
+
+	if (batch_verify(wire, len, pk, &err) < 0)
+		return refuse(ret, 403, "%s (checked against node %04u's enrolled key)", err.msg,
+			      hdr->node_id);
+	ret->authenticated = true;
+	ret->heartbeat = hdr->count == 0;
+	return 0;
+}
+
+static int
+open_sealed(struct hub *h, const uint8_t *wire, size_t len, struct batch_header *hdr,
+	    uint8_t **plain, size_t *plain_len, struct hub_push_result *ret)
 {
 	struct ktp_err err = {0};
 	int r;
 
-	r = batch_open(wire, len, pk, h->bkeys, h->n_bkeys, hdr, plain, plain_len, &err);
+	r = batch_open_verified(wire, len, h->bkeys, h->n_bkeys, hdr, plain, plain_len, &err);
 	if (r == 0)
 		return 0;
 	if (r == -EBADMSG)
@@ -421,6 +445,7 @@ take_outcome(const struct apply_result *a, const struct ktp_err *err,
 	ret->acked = a->acked;
 	memcpy(ret->chain, a->chain, KTP_HASH_LEN);
 	ret->applied = a->applied;
+	ret->heartbeat_ms = a->heartbeat_ms;
 	switch (a->outcome) {
 	case APPLY_OK:
 		ret->http_status = 200;
@@ -432,6 +457,13 @@ take_outcome(const struct apply_result *a, const struct ktp_err *err,
 	case APPLY_DIVERGED:
 		ret->diverged = true;
 		refuse(ret, 409, "%s", err->msg[0] ? err->msg : "chain mismatch");
+		break;
+	case APPLY_STALE:
+		/* Signed by the node once, but sent again by anyone: not contact. */
+		ret->has_acked = false;
+		ret->authenticated = false;
+		ret->replayed = true;
+		refuse(ret, 400, "%s", err->msg);
 		break;
 	default:
 		refuse(ret, 400, "%s", err->msg);
@@ -453,13 +485,37 @@ apply_store_error(int r, const struct ktp_err *err, struct hub_push_result *ret)
 	}
 }
 
+/* Under store_lock, after the commit: versions whose HLC was further ahead
+ * than max_clock_skew went through last-writer-wins with the hub's clock.
+ * Logged and kept as the node's last_error by seq range; never a NIK. */
+static void
+note_future(struct hub *h, const struct batch_header *hdr, const struct apply_result *a,
+	    int64_t now, struct hub_push_result *ret)
+{
+	struct ktp_err err = {0};
+	char skew[32];
+
+	ret->future = a->future;
+	ret->future_first = a->future_first;
+	ret->future_last = a->future_last;
+	conf_format_duration(h->conf.max_clock_skew_s, skew, sizeof(skew));
+	snprintf(ret->error, sizeof(ret->error), "batch %" PRIu64 "..%" PRIu64 ": seq %" PRIu64
+		 "..%" PRIu64 ": %" PRIu64 " versions stamped more than %s ahead of the hub's"
+		 " clock, applied with the hub's clock (is the node's clock right?)", hdr->first,
+		 hdr->last, a->future_first, a->future_last, a->future, skew);
+	log_warn("push: node %04u: %s", hdr->node_id, ret->error);
+	if (store_node_note_error(h->store, hdr->node_id, now, ret->error, &err) < 0)
+		log_warn("push: node %04u: cannot record it: %s, ignoring", hdr->node_id, err.msg);
+}
+
 static void
 apply_locked(struct hub *h, const struct batch_header *hdr, const uint8_t *plain,
 	     size_t plain_len, size_t wire_len, struct hub_push_result *ret)
 {
 	struct apply_result a = {0};
 	struct ktp_err err = {0};
-	int64_t now = now_s();
+	uint64_t now_ms = wall_ms();
+	int64_t now = (int64_t)(now_ms / 1000);
 	int r;
 
 	if (lock_store(h) != 0) {
@@ -467,7 +523,8 @@ apply_locked(struct hub *h, const struct batch_header *hdr, const uint8_t *plain
 		ret->retry_after = RETRY_BUSY_S;
 		return;
 	}
-	r = apply_batch(h->store, hdr, plain, plain_len, wire_len, now, &a, &err);
+	r = apply_batch_at(h->store, hdr, plain, plain_len, wire_len, now_ms,
+			   (uint64_t)h->conf.max_clock_skew_s * 1000, &a, &err);
 	if (r < 0) {
 		apply_store_error(r, &err, ret);
 	} else {
@@ -477,19 +534,22 @@ apply_locked(struct hub *h, const struct batch_header *hdr, const uint8_t *plain
 			h->last_apply_node = hdr->node_id;
 			h->pushes_applied++;
 		}
+		if (a.outcome == APPLY_OK && a.future > 0)
+			note_future(h, hdr, &a, now, ret);
 	}
 	pthread_mutex_unlock(&h->store_lock);
 }
 
-/* A refused push is kept in the node's last_error for `ktpctl nodes`. Not for
- * unknown nodes (anyone could fill the table) nor a full disk (it would fail). */
+/* A refused push is kept in the node's last_error for `ktpctl nodes`, once
+ * its signature verified: before that anyone could have sent it (76 bytes of
+ * header naming the node and garbage), and it must change nothing stored.
+ * Not for a full disk either (it would fail). */
 static void
 note_refusal(struct hub *h, const struct hub_push_result *ret)
 {
 	struct ktp_err err = {0};
 
-	if (ret->http_status == 200 || ret->http_status == 401 || ret->http_status == 503 ||
-	    ret->node == 0)
+	if (ret->http_status == 200 || ret->http_status == 503 || !ret->authenticated)
 		return;
 	if (lock_store(h) != 0)
 		return;
@@ -502,7 +562,10 @@ note_refusal(struct hub *h, const struct hub_push_result *ret)
 static void
 log_push(const struct hub_push_result *r, size_t len, uint64_t us)
 {
-	if (r->http_status == 200)
+	if (r->http_status == 200 && r->heartbeat)
+		log_debug("push: node %04u: heartbeat at head %" PRIu64 ", acked %" PRIu64,
+			  r->node, r->last, r->acked);
+	else if (r->http_status == 200)
 		log_info("push: node %04u: batch %" PRIu64 "..%" PRIu64 ": %" PRIu64
 			 " applied, acked %" PRIu64 " (%zu bytes, %" PRIu64 " ms)", r->node,
 			 r->first, r->last, r->applied, r->acked, len, us / 1000);
@@ -522,14 +585,24 @@ hub_push(struct hub *h, const uint8_t *wire, size_t len, struct hub_push_result 
 	uint64_t t0 = mono_us(), us;
 
 	memset(ret, 0, sizeof(*ret));
-	if (check_header(h, wire, len, &hdr, ret) == 0 &&
-	    find_key(h, hdr.node_id, pk, ret) == 0 &&
-	    open_sealed(h, wire, len, pk, &hdr, &plain, &plain_len, ret) == 0)
+	if (check_header(h, wire, len, &hdr, ret) < 0)
+		metrics_count_unauth(h->metrics, METRICS_UNAUTH_MALFORMED);
+	else if (find_key(h, hdr.node_id, pk, ret) < 0)
+		metrics_count_unauth(h->metrics, METRICS_UNAUTH_UNKNOWN_NODE);
+	else if (verify_signature(wire, len, pk, &hdr, ret) < 0)
+		metrics_count_unauth(h->metrics, METRICS_UNAUTH_BAD_SIGNATURE);
+	else if (open_sealed(h, wire, len, &hdr, &plain, &plain_len, ret) == 0)
 		apply_locked(h, &hdr, plain, plain_len, len, ret);
+	if (ret->replayed)
+		metrics_count_unauth(h->metrics, METRICS_UNAUTH_REPLAYED);
 	free(plain);
 	us = mono_us() - t0;
 	metrics_count_push(h->metrics, ret->http_status, len);
-	if (ret->http_status == 200)
+	if (ret->heartbeat && ret->authenticated)
+		metrics_count_heartbeat(h->metrics);
+	if (ret->future > 0)
+		metrics_count_future(h->metrics, ret->future);
+	if (ret->http_status == 200 && !ret->heartbeat)
 		metrics_count_apply(h->metrics, ret->applied, us);
 	note_refusal(h, ret);
 	log_push(ret, len, us);
@@ -540,6 +613,11 @@ hub_push_json(const struct hub_push_result *r)
 {
 	char hex[2 * KTP_HASH_LEN + 1];
 
+	if (r->http_status == 200 && r->future > 0) {
+		chain_to_hex(r->chain, hex);
+		return json_pack("{s:I,s:s,s:s}", "acked", (json_int_t)r->acked, "chain", hex,
+				 "warning", r->error);
+	}
 	if (r->http_status == 200) {
 		chain_to_hex(r->chain, hex);
 		return json_pack("{s:I,s:s}", "acked", (json_int_t)r->acked, "chain", hex);
@@ -547,6 +625,9 @@ hub_push_json(const struct hub_push_result *r)
 	if (r->diverged)
 		return json_pack("{s:s,s:I,s:s}", "error", "diverged", "acked",
 				 (json_int_t)r->acked, "detail", r->error);
+	if (r->replayed)
+		return json_pack("{s:s,s:I}", "error", r->error, "heartbeat_ms",
+				 (json_int_t)r->heartbeat_ms);
 	if (r->has_acked)
 		return json_pack("{s:s,s:I}", "error", r->error, "acked", (json_int_t)r->acked);
 	return json_pack("{s:s}", "error", r->error);
@@ -717,9 +798,10 @@ add_enrolled(struct hub *h, json_t *rows)
 			continue;
 		}
 		snprintf(code, sizeof(code), "%04u", n->code);
-		row = json_pack("{s:s,s:s,s:i,s:s,s:i,s:i,s:n,s:n,s:i,s:i,s:n,s:n}", "code", code,
-				"name", n->name, "acked", 0, "chain", zero, "head", 0,
-				"pending", 0, "last_seen", "last_push", "versions", 0, "bytes", 0,
+		row = json_pack("{s:s,s:s,s:i,s:s,s:i,s:i,s:n,s:n,s:n,s:n,s:i,s:i,s:n,s:n}",
+				"code", code, "name", n->name, "acked", 0, "chain", zero,
+				"head", 0, "pending", 0, "last_seen", "last_push",
+				"last_contact", "last_data", "versions", 0, "bytes", 0,
 				"last_error", "last_error_at");
 		if (row == NULL || json_array_append_new(rows, row) < 0)
 			return -ENOMEM;
@@ -864,6 +946,12 @@ hub_status_line(struct hub *h, char *buf, size_t cap)
 		snprintf(buf, cap, "%zu nodes enrolled, last apply node %04u at %s", n, node, when);
 	else
 		snprintf(buf, cap, "%zu nodes enrolled, no apply yet", n);
+}
+
+struct metrics *
+hub_metrics(struct hub *h)
+{
+	return h->metrics;
 }
 
 uint16_t
@@ -1068,6 +1156,8 @@ metrics_nodes(struct hub *h, struct metrics_node **ret, size_t *ret_n)
 		if (store_node_get(h->store, v[i].code, &sn, &err) == 0) {
 			v[i].acked = sn.acked;
 			v[i].last_push = sn.last_push;
+			v[i].last_contact = sn.last_seen;
+			v[i].last_data = sn.last_push;
 		}
 	}
 	pthread_mutex_unlock(&h->store_lock);

@@ -17,6 +17,7 @@
 struct area_table;
 struct hub;
 struct hub_conf;
+struct metrics;
 struct tzone;
 
 /* What one push came to, for the HTTP answer and the import-bundle reply. */
@@ -31,7 +32,16 @@ struct hub_push_result {
 	uint64_t	acked;
 	uint8_t		chain[KTP_HASH_LEN];
 	uint64_t	applied;		/* versions newly applied */
-	char		error[KTP_ERR_MSG_LEN];	/* "" with 200 */
+	bool		authenticated;		/* the node sent it: signature, fresh stamp */
+	bool		heartbeat;		/* zero versions (PROTOCOL.md 5.5) */
+	bool		replayed;		/* a heartbeat whose stamp is not after the last */
+	uint64_t	heartbeat_ms;		/* with a heartbeat: the node's last stamp */
+	/* Versions stamped more than max_clock_skew ahead of the hub's clock,
+	 * applied with the hub's clock; the seqs of the first and last. */
+	uint64_t	future;
+	uint64_t	future_first;
+	uint64_t	future_last;
+	char		error[KTP_ERR_MSG_LEN];	/* "" with 200, or the warning about future */
 };
 
 /* Takes over *conf (zeroed on success; conf_hub_done at hub_free). Loads the
@@ -54,7 +64,9 @@ void	hub_free(struct hub *h);			/* NULL is a no-op; stops first */
 int	hub_reload(struct hub *h, struct ktp_err *err);
 
 /* The push path: size, header, enrolled node, signature, open, apply under
- * the store lock, answer after commit. Thread-safe. */
+ * the store lock, answer after commit. Thread-safe. A push refused before its
+ * signature verified changes nothing stored: it is only counted
+ * (ktphubd_unauthenticated_refusals_total) and logged. */
 void	hub_push(struct hub *h, const uint8_t *wire, size_t len, struct hub_push_result *ret);
 /* The HTTP body for a result: {"acked","chain"} / {"acked"} / {"error",...}. */
 json_t	*hub_push_json(const struct hub_push_result *r);
@@ -87,6 +99,8 @@ int	hub_reset_node(struct hub *h, uint16_t code, uint64_t *ret_old_acked,
 /* "21 nodes, last apply 3201 at 13:05:00, 1204332 versions" for sd_notify STATUS=. */
 void	hub_status_line(struct hub *h, char *buf, size_t cap);
 uint16_t hub_http_port(const struct hub *h);
+/* The hub's counters (borrowed), for tests and the control side. */
+struct metrics *hub_metrics(struct hub *h);
 /* Parses "3201" as a regency code of this hub's province; -EINVAL otherwise. */
 int	hub_parse_regency(const struct hub *h, const char *text, uint16_t *ret,
 			  struct ktp_err *err);

@@ -25,6 +25,16 @@ struct counts {
 	uint64_t	buckets[METRICS_LATENCY_BUCKETS];
 	uint64_t	latency_sum_us;
 	uint64_t	latency_count;
+	uint64_t	unauth[METRICS_UNAUTH_COUNT];
+	uint64_t	heartbeats;
+	uint64_t	future;
+};
+
+static const char *const unauth_reasons[METRICS_UNAUTH_COUNT] = {
+	[METRICS_UNAUTH_MALFORMED] = "malformed",
+	[METRICS_UNAUTH_UNKNOWN_NODE] = "unknown_node",
+	[METRICS_UNAUTH_BAD_SIGNATURE] = "bad_signature",
+	[METRICS_UNAUTH_REPLAYED] = "replayed",
 };
 
 struct metrics {
@@ -98,6 +108,44 @@ metrics_pushes(struct metrics *m, unsigned http_status)
 	return n;
 }
 
+void
+metrics_count_unauth(struct metrics *m, enum metrics_unauth reason)
+{
+	if ((unsigned)reason >= METRICS_UNAUTH_COUNT)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->c.unauth[reason]++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+uint64_t
+metrics_unauth(struct metrics *m, enum metrics_unauth reason)
+{
+	uint64_t n = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if ((unsigned)reason < METRICS_UNAUTH_COUNT)
+		n = m->c.unauth[reason];
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+void
+metrics_count_heartbeat(struct metrics *m)
+{
+	pthread_mutex_lock(&m->lock);
+	m->c.heartbeats++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+metrics_count_future(struct metrics *m, uint64_t versions)
+{
+	pthread_mutex_lock(&m->lock);
+	m->c.future += versions;
+	pthread_mutex_unlock(&m->lock);
+}
+
 /* Seconds with six decimals, from integer microseconds, so the text is exact. */
 static void
 put_seconds(FILE *f, uint64_t us)
@@ -122,6 +170,27 @@ render_pushes(FILE *f, const struct counts *m)
 	fprintf(f, "# HELP ktphubd_versions_applied_total Versions newly applied.\n"
 		"# TYPE ktphubd_versions_applied_total counter\n"
 		"ktphubd_versions_applied_total %" PRIu64 "\n", m->versions);
+}
+
+static void
+render_trust(FILE *f, const struct counts *m)
+{
+	size_t i;
+
+	fputs("# HELP ktphubd_unauthenticated_refusals_total Pushes refused before their "
+	      "signature verified, by reason; nothing of them is stored.\n"
+	      "# TYPE ktphubd_unauthenticated_refusals_total counter\n", f);
+	for (i = 0; i < METRICS_UNAUTH_COUNT; i++)
+		fprintf(f, "ktphubd_unauthenticated_refusals_total{reason=\"%s\"} %" PRIu64 "\n",
+			unauth_reasons[i], m->unauth[i]);
+	fprintf(f, "# HELP ktphubd_heartbeats_total Authenticated heartbeats (pushes of zero "
+		"versions).\n"
+		"# TYPE ktphubd_heartbeats_total counter\n"
+		"ktphubd_heartbeats_total %" PRIu64 "\n"
+		"# HELP ktphubd_future_versions_total Versions stamped more than max_clock_skew "
+		"ahead of the hub's clock, applied with the hub's clock.\n"
+		"# TYPE ktphubd_future_versions_total counter\n"
+		"ktphubd_future_versions_total %" PRIu64 "\n", m->heartbeats, m->future);
 }
 
 static void
@@ -158,6 +227,18 @@ render_nodes(FILE *f, const struct metrics_node *nodes, size_t n)
 	for (i = 0; i < n; i++)
 		fprintf(f, "ktphubd_node_last_push_seconds{node=\"%04u\"} %" PRId64 "\n",
 			nodes[i].code, nodes[i].last_push);
+	fputs("# HELP ktphubd_node_last_contact_timestamp_seconds Unix time of the last "
+	      "authenticated push or heartbeat, per node (0 = never).\n"
+	      "# TYPE ktphubd_node_last_contact_timestamp_seconds gauge\n", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "ktphubd_node_last_contact_timestamp_seconds{node=\"%04u\"} %" PRId64
+			"\n", nodes[i].code, nodes[i].last_contact);
+	fputs("# HELP ktphubd_node_last_data_timestamp_seconds Unix time of the last push "
+	      "that applied versions, per node (0 = never).\n"
+	      "# TYPE ktphubd_node_last_data_timestamp_seconds gauge\n", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "ktphubd_node_last_data_timestamp_seconds{node=\"%04u\"} %" PRId64
+			"\n", nodes[i].code, nodes[i].last_data);
 }
 
 int
@@ -176,6 +257,7 @@ metrics_render(struct metrics *m, const struct metrics_node *nodes, size_t n_nod
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return -ENOMEM;
 	render_pushes(f, &snap);
+	render_trust(f, &snap);
 	render_latency(f, &snap);
 	render_nodes(f, nodes, n_nodes);
 	if (fclose(f) != 0) {

@@ -19,6 +19,18 @@ struct metrics_node {
 	uint16_t	code;
 	uint64_t	acked;
 	int64_t		last_push;	/* Unix seconds, 0 = never */
+	int64_t		last_contact;	/* last authenticated push or heartbeat, 0 = never */
+	int64_t		last_data;	/* last push that applied versions, 0 = never */
+};
+
+/* Why a push was refused before its signature verified. Such a refusal is
+ * counted here only: it names no node in the store and commits nothing. */
+enum metrics_unauth {
+	METRICS_UNAUTH_MALFORMED,	/* empty, too large, or a header that does not parse */
+	METRICS_UNAUTH_UNKNOWN_NODE,	/* node_id not enrolled */
+	METRICS_UNAUTH_BAD_SIGNATURE,	/* does not verify with the enrolled key */
+	METRICS_UNAUTH_REPLAYED,	/* a heartbeat whose stamp is not after the last */
+	METRICS_UNAUTH_COUNT
 };
 
 /* Returns NULL with errno set when out of memory. */
@@ -28,6 +40,12 @@ void	metrics_free(struct metrics *m);		/* NULL is a no-op */
 void	metrics_count_push(struct metrics *m, unsigned http_status, uint64_t bytes);
 void	metrics_count_apply(struct metrics *m, uint64_t versions, uint64_t latency_us);
 uint64_t metrics_pushes(struct metrics *m, unsigned http_status);
+void	metrics_count_unauth(struct metrics *m, enum metrics_unauth reason);
+uint64_t metrics_unauth(struct metrics *m, enum metrics_unauth reason);
+/* An authenticated heartbeat (a batch of zero versions, PROTOCOL.md 5.5). */
+void	metrics_count_heartbeat(struct metrics *m);
+/* Versions stamped more than max_clock_skew ahead, applied at the hub's clock. */
+void	metrics_count_future(struct metrics *m, uint64_t versions);
 /* The whole exposition as a new NUL-terminated buffer (free()); -ENOMEM. */
 int	metrics_render(struct metrics *m, const struct metrics_node *nodes, size_t n_nodes,
 		       char **ret, size_t *ret_len);

@@ -54,6 +54,7 @@ struct reg_row {
 	uint64_t		acked;
 	uint64_t		head;
 	int64_t			last_push;
+	int64_t			last_seen;
 };
 
 struct report_data {
@@ -305,6 +306,7 @@ add_node(sqlite3_stmt *st, struct report_data *d)
 	g->acked = (uint64_t)sqlite3_column_int64(st, 1);
 	g->head = (uint64_t)sqlite3_column_int64(st, 2);
 	g->last_push = sqlite3_column_int64(st, 3);
+	g->last_seen = sqlite3_column_int64(st, 4);
 	return 0;
 }
 
@@ -435,7 +437,7 @@ load(struct store *s, const struct report_opts *o, struct report_data *d, struct
 		       " FROM rec_daily WHERE day BETWEEN ?1 AND ?2"
 		       " AND kecamatan BETWEEN ?3 AND ?4 GROUP BY kecamatan", b_rec, 5,
 		       add_rec, d, err)) < 0 ||
-	    (r = query(db, "SELECT code, acked, head, last_push FROM nodes"
+	    (r = query(db, "SELECT code, acked, head, last_push, last_seen FROM nodes"
 		       " WHERE code BETWEEN ?1 AND ?2", b_node, 2, add_node, d, err)) < 0 ||
 	    (r = add_listed(o, d, err)) < 0 ||
 	    (o->level == REPORT_LEVEL_DESA && (r = load_desa(db, o, d, err)) < 0))
@@ -608,7 +610,11 @@ regency_name(const struct report_opts *o, uint16_t code)
 static int
 set_freshness(json_t *obj, const struct reg_row *g)
 {
+	/* Liveness: last_contact is any authenticated push or heartbeat, last_data
+	 * the last push that applied versions (last_sync, kept as it was). */
 	if (json_object_set_new(obj, "last_sync", store_json_time(g->last_push)) < 0 ||
+	    json_object_set_new(obj, "last_contact", store_json_time(g->last_seen)) < 0 ||
+	    json_object_set_new(obj, "last_data", store_json_time(g->last_push)) < 0 ||
 	    json_object_set_new(obj, "acked", json_integer((json_int_t)g->acked)) < 0 ||
 	    json_object_set_new(obj, "pending",
 				json_integer(g->head > g->acked ? (json_int_t)(g->head - g->acked)

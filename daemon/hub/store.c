@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,9 @@
  *               unique index, and rewriting its pages at every commit bounded
  *               one node's apply rate (bench_hub, a million versions:
  *               120 000 with the index, 200 000 versions/s without).
- *   nodes       per node cursor: acked and the chain hash at acked.
+ *   nodes       per node cursor: acked and the chain hash at acked; last_seen
+ *               (last_contact) and last_push (last_data); heartbeat_ms, the
+ *               stamp of its last heartbeat, so a replayed one is refused.
  *   conflicts   one row each time a NIK is written by a node other than the
  *               one whose version is stored, whichever wins.
  *   aggregates  per kecamatan counters; rec_daily recordings per (day,
@@ -74,8 +77,8 @@ static const char *const MIGRATIONS[] = {
 	"INSERT INTO persons2 SELECT * FROM persons;"
 	"DROP TABLE persons;"
 	"ALTER TABLE persons2 RENAME TO persons;",
-	/* 3: reserved for the nodes table; nothing to do on its own. */
-	"",
+	/* 3: the stamp of each node's last heartbeat (PROTOCOL.md 5.5). */
+	"ALTER TABLE nodes ADD COLUMN heartbeat_ms INTEGER NOT NULL DEFAULT 0;",
 	/* 4 (from 3): per-desa counters and recordings, pemula per kecamatan.
 	 * store_open fills them with a recount from the person rows. */
 	"ALTER TABLE aggregates ADD COLUMN pemula_unrecorded INTEGER NOT NULL DEFAULT 0;"
@@ -102,6 +105,7 @@ enum stmt_id {
 	ST_NODE_ADVANCE,
 	ST_NODE_TOUCH,
 	ST_NODE_ERROR,
+	ST_NODE_HEARTBEAT,
 	ST_COUNT
 };
 
@@ -118,15 +122,19 @@ static const char *const STMT_SQL[ST_COUNT] = {
 	[ST_CONFLICT_ADD] = "INSERT INTO conflicts(nik, winner_node, winner_hlc, loser_node,"
 			    " loser_hlc, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_NODE_GET] = "SELECT acked, chain, head, last_seen, last_push, versions, bytes,"
-			" last_error FROM nodes WHERE code = ?1",
+			" last_error, heartbeat_ms FROM nodes WHERE code = ?1",
 	[ST_NODE_ADVANCE] = "INSERT INTO nodes(code, acked, chain, head, last_seen, last_push,"
 			    " versions, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)"
 			    " ON CONFLICT(code) DO UPDATE SET acked = ?2, chain = ?3, head = ?4,"
 			    " last_seen = ?5, last_push = ?5, versions = versions + ?6,"
 			    " bytes = bytes + ?7",
-	[ST_NODE_TOUCH] = "INSERT INTO nodes(code, head, last_seen, bytes) VALUES(?1, ?2, ?3, ?4)"
-			  " ON CONFLICT(code) DO UPDATE SET head = max(head, ?2), last_seen = ?3,"
-			  " bytes = bytes + ?4",
+	/* A replay is not contact: anyone who captured the batch can send it again. */
+	[ST_NODE_TOUCH] = "INSERT INTO nodes(code, head, bytes) VALUES(?1, ?2, ?3)"
+			  " ON CONFLICT(code) DO UPDATE SET head = max(head, ?2), bytes = bytes + ?3",
+	[ST_NODE_HEARTBEAT] = "INSERT INTO nodes(code, head, last_seen, bytes, heartbeat_ms)"
+			      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(code) DO UPDATE SET"
+			      " head = max(head, ?2), last_seen = ?3, bytes = bytes + ?4,"
+			      " heartbeat_ms = ?5",
 	[ST_NODE_ERROR] = "INSERT INTO nodes(code, last_seen, last_error, last_error_at)"
 			  " VALUES(?1, ?2, ?3, ?2) ON CONFLICT(code) DO UPDATE SET"
 			  " last_seen = ?2, last_error = ?3, last_error_at = ?2",
@@ -465,6 +473,7 @@ store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct kt
 		ret->bytes = (uint64_t)sqlite3_column_int64(st, 6);
 		snprintf(ret->last_error, sizeof(ret->last_error), "%s",
 			 (const char *)sqlite3_column_text(st, 7));
+		ret->heartbeat_ms = (uint64_t)sqlite3_column_int64(st, 8);
 	} else if (rc != SQLITE_DONE) {
 		r = db_err(s->db, rc, "store: node", err);
 	}
@@ -533,16 +542,29 @@ fail:
 }
 
 int
-store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t bytes, int64_t now,
+store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t bytes,
 		 struct ktp_err *err)
 {
 	sqlite3_stmt *st = s->st[ST_NODE_TOUCH];
 
 	sqlite3_bind_int(st, 1, code);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)bytes);
+	return step_done(s, st, "store: node", err);
+}
+
+int
+store_node_heartbeat(struct store *s, uint16_t code, uint64_t head, uint64_t sent_ms,
+		     uint64_t bytes, int64_t now, struct ktp_err *err)
+{
+	sqlite3_stmt *st = s->st[ST_NODE_HEARTBEAT];
+
+	sqlite3_bind_int(st, 1, code);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)bytes);
-	return step_done(s, st, "store: node", err);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)sent_ms);
+	return step_done(s, st, "store: node heartbeat", err);
 }
 
 int
@@ -673,11 +695,15 @@ node_row_json(sqlite3_stmt *st)
 	if (sqlite3_column_bytes(st, 2) == KTP_HASH_LEN)
 		memcpy(chain, sqlite3_column_blob(st, 2), KTP_HASH_LEN);
 	chain_to_hex(chain, hex);
-	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:o, s:I, s:I, s:o, s:o}",
+	/* last_contact and last_data are last_seen and last_push under the names
+	 * the liveness view uses; both pairs stay for existing readers. */
+	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:o}",
 			 "code", code, "acked", (json_int_t)acked, "chain", hex,
 			 "head", (json_int_t)head, "pending", (json_int_t)(head > acked ? head - acked : 0),
 			 "last_seen", store_json_time(sqlite3_column_int64(st, 4)),
 			 "last_push", store_json_time(sqlite3_column_int64(st, 5)),
+			 "last_contact", store_json_time(sqlite3_column_int64(st, 4)),
+			 "last_data", store_json_time(sqlite3_column_int64(st, 5)),
 			 "versions", (json_int_t)sqlite3_column_int64(st, 6),
 			 "bytes", (json_int_t)sqlite3_column_int64(st, 7),
 			 "last_error", last_error[0] ? json_string(last_error) : json_null(),
@@ -736,6 +762,17 @@ mask_nik(uint64_t nik, char out[17])
 	snprintf(out, 17, "%.6s******%.4s", digits, digits + 12);
 }
 
+json_t *
+store_json_hlc(uint64_t hlc)
+{
+	char digits[24];
+
+	if (hlc <= (uint64_t)INT64_MAX)
+		return json_integer((json_int_t)hlc);
+	snprintf(digits, sizeof(digits), "%llu", (unsigned long long)hlc);
+	return json_string(digits);
+}
+
 static json_t *
 conflict_row_json(sqlite3_stmt *st)
 {
@@ -744,10 +781,11 @@ conflict_row_json(sqlite3_stmt *st)
 	mask_nik((uint64_t)sqlite3_column_int64(st, 0), masked);
 	snprintf(winner, sizeof(winner), "%04d", sqlite3_column_int(st, 1));
 	snprintf(loser, sizeof(loser), "%04d", sqlite3_column_int(st, 3));
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "nik_masked", masked,
+	/* HLCs are stored as SQLite's signed 64 bits; shown unsigned. */
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "nik_masked", masked,
 			 "winner_node", winner, "loser_node", loser,
-			 "winner_hlc", (json_int_t)sqlite3_column_int64(st, 2),
-			 "loser_hlc", (json_int_t)sqlite3_column_int64(st, 4),
+			 "winner_hlc", store_json_hlc((uint64_t)sqlite3_column_int64(st, 2)),
+			 "loser_hlc", store_json_hlc((uint64_t)sqlite3_column_int64(st, 4)),
 			 "at", store_json_time(sqlite3_column_int64(st, 5)));
 }
 

@@ -24,11 +24,12 @@ struct store_node {
 	uint64_t	acked;				/* highest applied seq, 0 = none */
 	uint8_t		chain[KTP_HASH_LEN];		/* chain hash at acked */
 	uint64_t	head;				/* node's journal head at last contact */
-	int64_t		last_seen;			/* Unix seconds, 0 = never */
-	int64_t		last_push;			/* last successful apply, 0 = never */
+	int64_t		last_seen;			/* last_contact: signed push, 0 = never */
+	int64_t		last_push;			/* last_data: applied versions, 0 = never */
 	uint64_t	versions;			/* versions applied in total */
 	uint64_t	bytes;				/* wire bytes received in total */
 	char		last_error[256];
+	uint64_t	heartbeat_ms;			/* stamp of its last heartbeat, 0 = none */
 };
 
 /* Opens or creates STATE_DIR/hub.db, migrates it and reads every person's
@@ -40,7 +41,9 @@ void	store_close(struct store *s);			/* NULL is a no-op */
 sqlite3	*store_db(struct store *s);			/* borrowed */
 /* A node that never pushed reads as acked 0 with a zero chain. */
 int	store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct ktp_err *err);
-/* Records a refused push (time and reason) without touching progress. */
+/* Records a refused push (time and reason) without touching progress; also
+ * its last contact. Only for a push whose signature verified: nothing a
+ * stranger sends may change a node's row. */
 int	store_node_note_error(struct store *s, uint16_t code, int64_t now, const char *reason,
 			      struct ktp_err *err);
 /* Sets the node's cursor to acked 0 with a zero chain (DIVERGED recovery), in
@@ -48,11 +51,17 @@ int	store_node_note_error(struct store *s, uint16_t code, int64_t now, const cha
  * acked before. -ENOENT when the node has no cursor row. */
 int	store_node_reset(struct store *s, uint16_t code, uint64_t *ret_old_acked,
 			 struct ktp_err *err);
-/* [{code, name?, acked, chain, head, last_seen, last_push, versions, bytes, last_error}] */
+/* [{code, name?, acked, chain, head, pending, last_seen, last_push, last_contact,
+ * last_data, versions, bytes, last_error, last_error_at}]. last_contact
+ * (= last_seen) is the last authenticated push or heartbeat; last_data
+ * (= last_push) the last push that applied versions. */
 int	store_nodes_json(struct store *s, json_t **ret, struct ktp_err *err);
 /* ISO 8601 UTC ("2026-11-22T13:05:00Z") as a new JSON string, or JSON null
  * for 0 (never): how every time in the hub's JSON reads. */
 json_t	*store_json_time(int64_t t);
+/* An HLC as JSON: an integer up to 2^63 - 1, above that its unsigned decimal
+ * digits as a string (JSON readers hold signed 64-bit integers). */
+json_t	*store_json_hlc(uint64_t hlc);
 /* [{nik_masked, winner_node, loser_node, winner_hlc, loser_hlc, at}] newest first, at most limit. */
 int	store_conflicts_json(struct store *s, unsigned limit, json_t **ret, struct ktp_err *err);
 
@@ -115,9 +124,14 @@ int	store_conflict_add(struct store *s, uint64_t nik, uint16_t winner, uint64_t 
  * = now, versions += applied, bytes += bytes. */
 int	store_node_advance(struct store *s, const struct store_node *n, uint64_t applied,
 			   uint64_t bytes, int64_t now, struct ktp_err *err);
-/* A push that changed nothing (replay, gap, divergence): head, last_seen, bytes. */
+/* A replayed batch, which changed nothing: head and bytes; not last_seen, since
+ * anyone who captured the batch could send it again. */
 int	store_node_touch(struct store *s, uint16_t code, uint64_t head, uint64_t bytes,
-			 int64_t now, struct ktp_err *err);
+			 struct ktp_err *err);
+/* A heartbeat whose stamp sent_ms is after the node's last (PROTOCOL.md 5.5):
+ * head, last_seen = now, bytes, heartbeat_ms = sent_ms. */
+int	store_node_heartbeat(struct store *s, uint16_t code, uint64_t head, uint64_t sent_ms,
+			     uint64_t bytes, int64_t now, struct ktp_err *err);
 /* The aggregate delta the current transaction accumulates into. */
 struct aggregate *store_aggregate(struct store *s);
 /* The transaction apply writes in. store_rollback also takes back what the

@@ -5,7 +5,7 @@
  * resume) only move `due_ms` and signal the condition variable.
  *
  *   IDLE --interval/new data (200 ms debounce)/sync/link up--> PUSHING  [push_once]
- *   PUSHING --nothing pending------------------------------> IDLE      [finish_idle]
+ *   PUSHING --nothing pending: heartbeat, answered as a batch-> IDLE  [seal_heartbeat]
  *   PUSHING --200, more pending----------------------------> PUSHING   [on_ok]
  *   PUSHING --200, all acked-------------------------------> IDLE      [on_ok]
  *   PUSHING --409 gap: resume from the hub's acked---------> PUSHING   [on_gap]
@@ -19,10 +19,16 @@
  *   PAUSED --ktpctl resume---------------------------------> IDLE      [node_resume]
  *   DIVERGED --ktpctl resume --force-----------------------> IDLE      [node_resume]
  *
+ * With nothing pending an attempt sends a heartbeat (a signed batch of zero
+ * versions at our head, PROTOCOL.md 5.5) instead of nothing, so an idle node
+ * still contacts the hub every push.interval and learns its acked; the hub
+ * answers it as a replay (200), a gap (its acked is behind: send again) or
+ * diverged, and the same handlers take it from there.
+ *
  * PAUSED and DIVERGED are stored in the journal's state table, so they
- * survive a restart. New data never shortens a backoff (a hub that is down
- * must not be hammered by every import); sync and link up do, because an
- * operator or the kernel just told us something changed.
+ * survive a restart; so does last_success. New data never shortens a backoff
+ * (a hub that is down must not be hammered by every import); sync and link
+ * up do, because an operator or the kernel just told us something changed.
  *
  * Why a dedicated push thread rather than curl multi inside the event loop:
  * sealing a 4 MiB batch (zstd + AEAD + signature) and reading it from SQLite
@@ -89,6 +95,9 @@
 /* Three gap answers in a row that do not move us forward mean the hub and we
  * disagree about something a retry will not fix soon. */
 #define MAX_GAPS		3
+/* The hub's default max_clock_skew: past it the hub applies our versions
+ * with its own clock, so status warns. */
+#define CLOCK_SKEW_WARN_S	86400
 
 struct node {
 	char			*conf_path;
@@ -131,6 +140,14 @@ struct node {
 	bool			last_ok;
 	/* Status and metrics. */
 	int64_t			last_success;		/* Unix seconds, 0 = never */
+	int64_t			last_success_saved;	/* as stored in the journal */
+	unsigned		fail_run;		/* attempts in a row the hub did not answer */
+	uint64_t		fail_since_ms;		/* monotonic, the first of them */
+	bool			has_clock_offset;
+	int64_t			clock_offset_s;		/* our clock minus the hub's Date */
+	bool			clock_warned;
+	uint64_t		heartbeats;
+	uint64_t		hb_last_ms;		/* stamp of our last heartbeat; push thread */
 	int64_t			last_error_at;
 	char			last_error[2 * KTP_ERR_MSG_LEN];
 	uint64_t		versions_sent;
@@ -155,6 +172,7 @@ struct push_job {
 	uint64_t	last;
 	uint64_t	head;
 	bool		probe;
+	bool		heartbeat;	/* zero versions: first = head + 1, last = head */
 	bool		full;
 	uint8_t		*wire;
 	size_t		len;
@@ -343,14 +361,45 @@ notify_status(struct node *n)
 
 /* --- building a batch ---------------------------------------------------- */
 
+/* Under jlock: seals b as versions first..last of our journal, head as
+ * given, prev_chain our chain at first - 1; with hb_ms > 0 the heartbeat
+ * stamped hb_ms instead (b unused). */
+static int
+seal_into(struct node *n, struct batch_builder *b, uint64_t first, uint64_t last,
+	  uint64_t head, uint64_t hb_ms, const uint8_t hub_pk[static KTP_X25519_PK_LEN],
+	  struct push_job *job, struct ktp_err *err)
+{
+	struct batch_header hdr = {0};
+	uint8_t eph[KTP_X25519_SK_LEN], nonce[KTP_NONCE_LEN];
+	int r;
+
+	hdr.node_id = n->conf.id;
+	hdr.hub_key_id = keytext_hub_key_id(hub_pk);
+	hdr.first = first;
+	hdr.last = last;
+	hdr.head = head;
+	if ((r = journal_chain_at(n->jnl, first - 1, hdr.prev_chain, err)) < 0)
+		return r;
+	/* A fresh ephemeral key and nonce per batch: forward secrecy for batches
+	 * stored at the hub or on a USB stick. */
+	randombytes_buf(eph, sizeof(eph));
+	randombytes_buf(nonce, sizeof(nonce));
+	if (hb_ms > 0)
+		r = batch_seal_heartbeat(&hdr, hb_ms, n->keys->sk, hub_pk, eph, nonce, &job->wire,
+					 &job->len, err);
+	else
+		r = batch_seal(b, &hdr, n->keys->sk, hub_pk, eph, nonce, &job->wire, &job->len,
+			       err);
+	sodium_memzero(eph, sizeof(eph));
+	return r;
+}
+
 /* Under jlock: reads first.. into b and seals it. */
 static int
 seal_range(struct node *n, struct batch_builder *b, uint64_t first, uint32_t max_v,
 	   uint64_t max_bytes, const uint8_t hub_pk[static KTP_X25519_PK_LEN],
 	   struct push_job *job, struct ktp_err *err)
 {
-	struct batch_header hdr = {0};
-	uint8_t eph[KTP_X25519_SK_LEN], nonce[KTP_NONCE_LEN];
 	int r;
 
 	batch_builder_reset(b);
@@ -358,20 +407,30 @@ seal_range(struct node *n, struct batch_builder *b, uint64_t first, uint32_t max
 		return r;
 	if (job->last < first)
 		return 0;
-	hdr.node_id = n->conf.id;
-	hdr.hub_key_id = keytext_hub_key_id(hub_pk);
-	hdr.first = first;
-	hdr.last = job->last;
-	hdr.head = job->head;
-	if ((r = journal_chain_at(n->jnl, first - 1, hdr.prev_chain, err)) < 0)
+	return seal_into(n, b, first, job->last, job->head, 0, hub_pk, job, err);
+}
+
+/* Under jlock, on the push thread: the heartbeat, a batch of zero versions
+ * at our head (PROTOCOL.md 5.5): signed like any batch, so nobody else can
+ * make us look alive, and stamped later than the one before, so a captured
+ * one sent again is refused; answered with the hub's acked and chain. */
+static int
+seal_heartbeat(struct node *n, struct batch_builder *b, uint64_t head,
+	       const uint8_t hub_pk[static KTP_X25519_PK_LEN], struct push_job *job,
+	       struct ktp_err *err)
+{
+	uint64_t ms = evloop_wall_ms();
+	int r;
+
+	if (ms <= n->hb_last_ms)	/* the clock stepped back */
+		ms = n->hb_last_ms + 1;
+	if ((r = seal_into(n, b, head + 1, head, head, ms, hub_pk, job, err)) < 0)
 		return r;
-	/* A fresh ephemeral key and nonce per batch: forward secrecy for batches
-	 * stored at the hub or on a USB stick. */
-	randombytes_buf(eph, sizeof(eph));
-	randombytes_buf(nonce, sizeof(nonce));
-	r = batch_seal(b, &hdr, n->keys->sk, hub_pk, eph, nonce, &job->wire, &job->len, err);
-	sodium_memzero(eph, sizeof(eph));
-	return r;
+	n->hb_last_ms = ms;
+	job->heartbeat = true;
+	job->first = head + 1;
+	job->last = head;
+	return 0;
 }
 
 /* Picks the range to send: a probe after an export, else from the hub's
@@ -420,6 +479,8 @@ seal_job(struct node *n, struct batch_builder *b, const struct push_plan *plan,
 	if (plan->first <= plan->head)
 		r = seal_range(n, b, plan->first, plan->size.versions, plan->size.bytes,
 			       plan->hub_pk, job, err);
+	else
+		r = seal_heartbeat(n, b, plan->head, plan->hub_pk, job, err);
 	pthread_mutex_unlock(&n->jlock);
 	job->full = job->last - job->first + 1 >= plan->size.versions;
 	return r;
@@ -532,7 +593,12 @@ static void
 set_answer_error_locked(struct node *n, const struct push_answer *a,
 			const struct push_job *job)
 {
-	if (a->http_status != 0)
+	if (job->heartbeat && a->http_status != 0)
+		set_error_locked(n, "heartbeat at seq %" PRIu64 ": hub answered %ld: %s", job->head,
+				 a->http_status, a->reason);
+	else if (job->heartbeat)
+		set_error_locked(n, "heartbeat at seq %" PRIu64 ": %s", job->head, a->reason);
+	else if (a->http_status != 0)
 		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
 				 job->first, job->last, a->http_status, a->reason);
 	else
@@ -628,9 +694,33 @@ settle_learned(struct node *n, int r, const struct ktp_err *err, const struct pu
 static void
 count_sent_locked(struct node *n, const struct push_job *job, uint64_t elapsed_ms)
 {
+	if (job->heartbeat)
+		return;
 	n->versions_sent += job->last - job->first + 1;
 	n->bytes_sent += job->len;
 	n->throughput_bps = job->len * 8000 / (elapsed_ms > 0 ? elapsed_ms : 1);
+}
+
+/* Keeps last_success in the journal, so status after a restart still says
+ * when the hub last answered; at most one write a second. */
+static void
+save_last_success(struct node *n)
+{
+	struct ktp_err err = {0};
+	char num[24];
+	int64_t t;
+
+	pthread_mutex_lock(&n->lock);
+	t = n->last_success;
+	pthread_mutex_unlock(&n->lock);
+	if (t == 0 || t == n->last_success_saved)
+		return;
+	snprintf(num, sizeof(num), "%" PRId64, t);
+	if (store_state(n, "last_success", num, &err) < 0) {
+		log_warn("push: %s, last_success not kept across a restart", err.msg);
+		return;
+	}
+	n->last_success_saved = t;	/* the push thread's alone */
 }
 
 static void
@@ -658,6 +748,11 @@ on_ok(struct node *n, const struct push_answer *a, const struct push_job *job,
 	backoff_reset(&n->bo);
 	n->last_success = wall_s();
 	n->last_ok = true;
+	/* Applied, but the hub says how (versions stamped past its clock). */
+	if (a->warning[0] != '\0') {
+		set_error_locked(n, "hub: %s", a->warning);
+		log_warn("push: %s", n->last_error);
+	}
 	/* A hub behind our acked (restored from a backup) gets the rest again. */
 	n->resume_from = a->acked < h.acked ? a->acked + 1 : 0;
 	log_debug("push: hub acked seq %" PRIu64 " (%" PRIu64 " versions, %zu bytes, %" PRIu64
@@ -669,6 +764,7 @@ on_ok(struct node *n, const struct push_answer *a, const struct push_job *job,
 		go_idle_locked(n);
 	}
 	pthread_mutex_unlock(&n->lock);
+	save_last_success(n);
 }
 
 static void
@@ -712,6 +808,47 @@ on_gap(struct node *n, const struct push_answer *a, const struct push_job *job)
 	pthread_mutex_unlock(&n->lock);
 }
 
+/* Under lock: the link to the hub. An attempt without an HTTP answer
+ * (cannot connect, link cut, timeout) is a failure; the first answer after a
+ * run of them is logged once. */
+static void
+note_reachability_locked(struct node *n, const struct push_answer *a)
+{
+	uint64_t now = evloop_now_ms();
+
+	if (a->outcome == PUSH_CANCELLED)
+		return;
+	if (a->http_status == 0) {
+		if (n->fail_run++ == 0)
+			n->fail_since_ms = now;
+		return;
+	}
+	if (n->fail_run > 0)
+		log_info("push: hub reachable again after %u failures, %" PRIu64 " s", n->fail_run,
+			 (now - n->fail_since_ms) / 1000);
+	n->fail_run = 0;
+}
+
+/* Under lock: how far our clock is from the hub's, from the answer's Date
+ * header (whole seconds, so within about a second plus the round trip). */
+static void
+note_clock_locked(struct node *n, const struct push_answer *a)
+{
+	int64_t off, mag;
+
+	if (a->hub_date <= 0)
+		return;
+	off = wall_s() - a->hub_date;
+	mag = off < 0 ? -off : off;
+	n->has_clock_offset = true;
+	n->clock_offset_s = off;
+	if (mag > CLOCK_SKEW_WARN_S && !n->clock_warned)
+		log_warn("push: our clock is %" PRId64 " s %s the hub's; versions stamped more than"
+			 " 1d ahead of the hub's clock are applied with the hub's clock instead, "
+			 "check NTP", mag, off > 0 ? "ahead of" : "behind");
+	n->clock_warned = mag > CLOCK_SKEW_WARN_S;
+}
+
 static void
 handle_answer(struct node *n, const struct push_answer *a, const struct push_job *job,
 	      uint64_t elapsed_ms)
@@ -719,9 +856,19 @@ handle_answer(struct node *n, const struct push_answer *a, const struct push_job
 	char why[2 * KTP_ERR_MSG_LEN];
 
 	pthread_mutex_lock(&n->lock);
-	n->by_outcome[a->outcome]++;
-	pusher_size_update(&n->size, a->outcome, job->full, elapsed_ms,
-			   (uint64_t)n->conf.timeout_s * 1000);
+	if (job->heartbeat) {
+		n->heartbeats++;
+		/* Refused as a replay: the hub took a later stamp (our clock went
+		 * back across a restart); the next one goes past it. */
+		if (a->heartbeat_ms > n->hb_last_ms)
+			n->hb_last_ms = a->heartbeat_ms;
+	} else {
+		n->by_outcome[a->outcome]++;
+		pusher_size_update(&n->size, a->outcome, job->full, elapsed_ms,
+				   (uint64_t)n->conf.timeout_s * 1000);
+	}
+	note_reachability_locked(n, a);
+	note_clock_locked(n, a);
 	n->last_ok = false;
 	pthread_mutex_unlock(&n->lock);
 	switch (a->outcome) {
@@ -855,7 +1002,7 @@ push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 		local_failure(n, &err);
 		goto out;
 	}
-	if (job.last < job.first) {
+	if (!job.heartbeat && job.last < job.first) {
 		finish_idle(n);
 		goto out;
 	}
@@ -1107,6 +1254,15 @@ add_push_fields_locked(struct node *n, json_t *o)
 	json_object_set_new(o, "bytes_sent", json_integer((json_int_t)n->bytes_sent));
 	json_object_set_new(o, "batch_size", json_integer((json_int_t)n->size.versions));
 	json_object_set_new(o, "throughput_bps", json_integer((json_int_t)n->throughput_bps));
+	json_object_set_new(o, "clock_offset_s", n->has_clock_offset ?
+			    json_integer(n->clock_offset_s) : json_null());
+	json_object_set_new(o, "clock_warning", n->clock_warned ?
+			    json_sprintf("our clock is %" PRId64 " s %s the hub's (more than 1d): "
+					 "versions stamped further ahead are applied with the hub's "
+					 "clock; check NTP", n->clock_offset_s < 0 ?
+					 -n->clock_offset_s : n->clock_offset_s,
+					 n->clock_offset_s > 0 ? "ahead of" : "behind") :
+			    json_null());
 	json_object_set_new(o, "hub", json_string(n->conf.hub_url));
 }
 
@@ -1172,9 +1328,12 @@ metrics_push_locked(struct node *n, FILE *f)
 		"# HELP ktpsyncd_readahead_batches_total Batches sealed while the previous one"
 		" was on the wire.\n"
 		"# TYPE ktpsyncd_readahead_batches_total counter\n"
-		"ktpsyncd_readahead_batches_total %" PRIu64 "\n",
+		"ktpsyncd_readahead_batches_total %" PRIu64 "\n"
+		"# HELP ktpsyncd_heartbeats_total Heartbeats sent (nothing pending), answered or not.\n"
+		"# TYPE ktpsyncd_heartbeats_total counter\n"
+		"ktpsyncd_heartbeats_total %" PRIu64 "\n",
 		n->versions_sent, n->bytes_sent, n->size.versions, n->last_success,
-		n->readahead_used);
+		n->readahead_used, n->heartbeats);
 }
 
 int
@@ -1324,6 +1483,10 @@ load_sync_state(struct node *n)
 		n->state = NODE_PAUSED;
 	}
 	n->probe = state_u64(n->jnl, "exported");
+	n->last_success = (int64_t)state_u64(n->jnl, "last_success");
+	n->last_success_saved = n->last_success;
+	/* Our last heartbeat the hub took was sent before that second ended. */
+	n->hb_last_ms = n->last_success > 0 ? ((uint64_t)n->last_success + 1) * 1000 : 0;
 }
 
 static int

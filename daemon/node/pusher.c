@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -22,6 +24,7 @@ struct pusher {
 	char		body[ANSWER_MAX + 1];
 	size_t		body_len;
 	char		errbuf[CURL_ERROR_SIZE];
+	int64_t		date;			/* Date header of the answer, 0 = none */
 	bool		(*cancel)(void *arg);
 	void		*cancel_arg;
 };
@@ -62,6 +65,12 @@ parse_body(const char *body, size_t len, struct push_answer *a)
 		v = json_object_get(j, "detail");
 		if (json_is_string(v))
 			snprintf(a->detail, sizeof(a->detail), "%s", json_string_value(v));
+		v = json_object_get(j, "heartbeat_ms");
+		if (json_is_integer(v) && json_integer_value(v) > 0)
+			a->heartbeat_ms = (uint64_t)json_integer_value(v);
+		v = json_object_get(j, "warning");
+		if (json_is_string(v))
+			snprintf(a->warning, sizeof(a->warning), "%s", json_string_value(v));
 	}
 	json_decref(j);
 }
@@ -154,6 +163,34 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+int64_t
+pusher_parse_date(const char *line, size_t len)
+{
+	char buf[128];
+	time_t t;
+
+	if (len < 5 || len >= sizeof(buf) || strncasecmp(line, "date:", 5) != 0)
+		return 0;
+	memcpy(buf, line + 5, len - 5);
+	buf[len - 5] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	t = curl_getdate(buf, NULL);
+	return t > 0 ? (int64_t)t : 0;
+}
+
+/* The hub's Date header: how far our clock is from the hub's (status). */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct pusher *p = arg;
+	size_t n = size * nmemb;
+	int64_t t = pusher_parse_date(data, n);
+
+	if (t > 0)
+		p->date = t;
+	return n;
+}
+
 static int
 on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
@@ -199,6 +236,8 @@ set_options(struct pusher *p, const struct pusher_opts *o)
 	SET(CURLOPT_HTTPHEADER, p->headers);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, p);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, p);
 	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
 	SET(CURLOPT_XFERINFODATA, p);
 	SET(CURLOPT_NOPROGRESS, 0L);
@@ -289,6 +328,7 @@ pusher_post(struct pusher *p, const uint8_t *wire, size_t len, struct push_answe
 
 	p->body_len = 0;
 	p->errbuf[0] = '\0';
+	p->date = 0;
 	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, (const char *)wire);
 	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	rc = curl_easy_perform(p->curl);
@@ -304,5 +344,6 @@ pusher_post(struct pusher *p, const uint8_t *wire, size_t len, struct push_answe
 	p->body[p->body_len] = '\0';
 	pusher_parse_answer(status, p->body, p->body_len,
 			    retry_after > 0 ? (uint64_t)retry_after : 0, ret);
+	ret->hub_date = p->date;
 	return 0;
 }

@@ -35,9 +35,16 @@ struct push_answer {
 	bool		has_chain;
 	uint8_t		chain[KTP_HASH_LEN];
 	uint64_t	retry_after_ms;		/* 0 = none */
+	int64_t		hub_date;		/* the answer's Date header, Unix seconds; 0 = none */
 	char		reason[256];		/* the hub's "error" text or the transport's */
 	char		detail[256];		/* the hub's "detail" (with "diverged"), or "" */
+	char		warning[256];		/* the hub's "warning" with a 200, or "" */
+	uint64_t	heartbeat_ms;		/* the hub's "heartbeat_ms" (a replay refused), 0 */
 };
+
+/* The Unix time of an HTTP Date header line ("Date: Thu, 03 Dec 2026 12:00:00
+ * GMT\r\n", any case), or 0 when line is not one or does not parse. */
+int64_t	pusher_parse_date(const char *line, size_t len);
 
 /* Classifies one HTTP answer. body need not be NUL-terminated. A 200 without a
  * valid acked and chain is PUSH_BUSY (the hub misbehaved; retrying is safe). */

@@ -41,6 +41,10 @@ stop_node
 rm -rf "$NODE_STATE"
 cp -a "$TEST_DIR/backup" "$NODE_STATE"
 start_node
+# Its first contact, a heartbeat at head 200, meets the hub's acked 400.
+wait_for 15 node_state_is diverged || fail "not diverged at first contact: $(nctl --json status)"
+node_field last_error | grep -q "hub acked seq 400 beyond our head 200" ||
+	fail "last_error: $(node_field last_error)"
 nctl_ok pause >/dev/null
 for suffix in Baru Lagi; do
 	awk -F, -v OFS=, -v s=" $suffix" 'NR > 1 { $2 = $2 s } { print }' "$TEST_DIR/a.csv" \
@@ -48,7 +52,6 @@ for suffix in Baru Lagi; do
 	nctl_ok import "$TEST_DIR/$suffix.csv" >/dev/null
 done
 expect_eq "journal seq after restore" "$(node_field journal_seq)" 600
-nctl_ok resume >/dev/null
 wait_for 15 node_state_is diverged || fail "not diverged: $(nctl --json status)"
 expect_eq "hub acked while diverged" "$(hub_node_acked)" 400
 

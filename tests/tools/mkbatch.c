@@ -20,6 +20,7 @@
  *   --tamper OFF   flip the low bit of byte OFF of each batch (negative: from the end)
  *   --truncate N   keep only the first N bytes of each batch
  *   --sign-with F  sign with another node key file (a forged signature)
+ *   --heartbeat MS the heartbeat (PROTOCOL.md 5.5) at head LAST, stamped MS, instead
  *   --expect       print the final state of versions 1..LAST as JSON (persons, on_dpt,
  *                  recorded, dpt_unrecorded) and build nothing
  * Never used by the daemons; exit 0 ok, 1 failure, 2 usage. */
@@ -60,6 +61,7 @@ struct opts {
 	uint64_t	batch_size;
 	uint64_t	hlc_base;
 	uint64_t	fork;
+	uint64_t	heartbeat_ms;	/* --heartbeat: the heartbeat at head LAST, so stamped */
 	bool		bundle;
 	bool		expect;
 	bool		tamper;
@@ -295,8 +297,14 @@ seal_range(const struct opts *o, const struct sealer *s, const struct versions *
 	chain_at(v, first - 1, hdr.prev_chain);
 	randombytes_buf(eph, sizeof(eph));
 	randombytes_buf(nonce, sizeof(nonce));
-	if (batch_seal(b, &hdr, s->signer->sk, s->hub_pk, eph, nonce, &wire, ret_len, &err) < 0)
+	if (o->heartbeat_ms > 0 && first == last + 1) {
+		if (batch_seal_heartbeat(&hdr, o->heartbeat_ms, s->signer->sk, s->hub_pk, eph,
+					 nonce, &wire, ret_len, &err) < 0)
+			die("%s", err.msg);
+	} else if (batch_seal(b, &hdr, s->signer->sk, s->hub_pk, eph, nonce, &wire, ret_len,
+			      &err) < 0) {
 		die("%s", err.msg);
+	}
 	batch_builder_free(b);
 	sodium_memzero(eph, sizeof(eph));
 	damage(o, wire, ret_len);
@@ -341,6 +349,14 @@ write_batches(const struct opts *o, const struct sealer *s, const struct version
 	uint8_t *wire;
 	size_t len;
 
+	if (o->heartbeat_ms > 0) {	/* zero versions at head LAST (PROTOCOL.md 5.5) */
+		wire = seal_range(o, s, v, o->last + 1, o->last, &len);
+		f = open_out(o->out);
+		fwrite(wire, 1, len, f);
+		close_out(f, o->out);
+		free(wire);
+		return;
+	}
 	if (o->bundle) {
 		f = open_out(o->out);
 		fwrite(KTP_BUNDLE_MAGIC, 1, sizeof(KTP_BUNDLE_MAGIC) - 1, f);
@@ -420,7 +436,7 @@ usage(void)
 	      "       mkbatch -k NODE.key -H HUB.key -n NODE -f FIRST -l LAST [-o OUT] [-p PERSONS]\n"
 	      "               [-b SIZE] [--bundle] [--head H] [--prefix PPRR] [--hlc-base MS]\n"
 	      "               [--fork SEQ] [--csv FILE] [--tamper OFF] [--truncate N]\n"
-	      "               [--sign-with KEY]\n"
+	      "               [--sign-with KEY] [--heartbeat MS]\n"
 	      "       mkbatch --expect -n NODE -l LAST [-p PERSONS] [--prefix PPRR]\n", stderr);
 	exit(2);
 }
@@ -452,6 +468,7 @@ parse_long(int ch, struct opts *o)
 	case 'T': o->tamper = true; o->tamper_off = strtoll(optarg, NULL, 10); break;
 	case 'U': o->truncate = strtoll(optarg, NULL, 10); break;
 	case 'S': o->sign_with = optarg; break;
+	case 'R': o->heartbeat_ms = num(optarg); break;
 	default: usage();
 	}
 }
@@ -465,7 +482,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "hlc-base", required_argument, NULL, 'c' }, { "fork", required_argument, NULL, 'F' },
 		{ "csv", required_argument, NULL, 'C' }, { "tamper", required_argument, NULL, 'T' },
 		{ "truncate", required_argument, NULL, 'U' },
-		{ "sign-with", required_argument, NULL, 'S' }, { NULL, 0, NULL, 0 },
+		{ "sign-with", required_argument, NULL, 'S' },
+		{ "heartbeat", required_argument, NULL, 'R' }, { NULL, 0, NULL, 0 },
 	};
 	int ch;
 

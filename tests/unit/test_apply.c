@@ -505,6 +505,104 @@ test_apply_desa_move_and_undo_keep_desa_counters_equal_to_a_recount(void **state
 	assert_int_equal(store_verify(c->s, &err), 0);
 }
 
+#define DAY_MS 86400000ULL
+
+/* One person (NIK 3201011505900001) written by node n at stamp hlc, applied
+ * at the hub's clock T0_MS with a skew bound of one day. */
+static void
+write_one_at(struct ctx *c, struct fixnode *n, uint64_t seq, const char *nik, uint64_t hlc,
+	     struct apply_result *res)
+{
+	struct ktp_err err = { 0 };
+	struct fixbatch b;
+	struct record r;
+
+	fix_person(&r, nik, hlc, 320101);
+	assert_int_not_equal(fixnode_append(n, &r), 0);
+	assert_int_equal(fixnode_batch(n, seq, seq, &b), 0);
+	assert_int_equal(apply_batch_at(c->s, &b.hdr, b.plain, b.len, 10, T0_MS, DAY_MS, res,
+					&err), 0);
+	assert_int_equal(res->outcome, APPLY_OK);
+	fixbatch_done(&b);
+}
+
+/* Table: which stamps the bound replaces, and with what. */
+static void
+test_apply_future_stamp_bound_table(void **state)
+{
+	const struct {
+		uint64_t	hlc;
+		uint64_t	stored;
+		uint64_t	future;
+	} cases[] = {
+		{ hlc_make(T0_MS, 5), hlc_make(T0_MS, 5), 0 },			/* now */
+		{ hlc_make(T0_MS + DAY_MS, 0xffff), hlc_make(T0_MS + DAY_MS, 0xffff), 0 },
+		{ hlc_make(T0_MS + DAY_MS + 1, 0), hlc_make(T0_MS, 0), 1 },	/* 1 ms past */
+		{ hlc_make(T0_MS + 3650 * DAY_MS, 0), hlc_make(T0_MS, 0), 1 },	/* years ahead */
+		{ UINT64_C(1) << 63, hlc_make(T0_MS, 0), 1 },			/* 2^63 */
+		{ UINT64_MAX, hlc_make(T0_MS, 0), 1 },
+	};
+	struct ctx *c = *state;
+	struct apply_result res;
+	struct store_person p;
+	struct ktp_err err = { 0 };
+	size_t i;
+
+	char nik[17];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(nik, sizeof(nik), "320101150590%04zu", i + 1);	/* a new person each */
+		write_one_at(c, c->a, i + 1, nik, cases[i].hlc, &res);
+		assert_int_equal(res.future, cases[i].future);
+		assert_int_equal(res.future_first, cases[i].future ? i + 1 : 0);
+		assert_int_equal(res.future_last, cases[i].future ? i + 1 : 0);
+		assert_int_equal(store_person_get(c->s, strtoull(nik, NULL, 10), &p, &err), 1);
+		assert_int_equal(p.hlc, cases[i].stored);
+	}
+}
+
+/* A node whose clock jumped years ahead once wrote a person; another
+ * regency's later write, stamped by a right clock, corrects it. */
+static void
+test_apply_future_stamp_loses_to_a_later_write(void **state)
+{
+	struct ctx *c = *state;
+	struct apply_result res;
+	struct store_person p;
+	struct ktp_err err = { 0 };
+
+	write_one_at(c, c->a, 1, "3201011505900001", UINT64_C(1) << 63, &res);
+	assert_int_equal(res.future, 1);
+	write_one_at(c, c->b, 1, "3201011505900001", hlc_make(T0_MS + 1000, 0), &res);
+	assert_int_equal(res.future, 0);
+	assert_int_equal(store_person_get(c->s, 3201011505900001ULL, &p, &err), 1);
+	assert_int_equal(p.node, 3202);
+	assert_int_equal(p.hlc, hlc_make(T0_MS + 1000, 0));
+	assert_int_equal(count(c->s, "SELECT count(*) FROM conflicts WHERE winner_node = 3202"
+			       " AND loser_node = 3201 AND loser_hlc >= 0"), 1);
+}
+
+/* apply_batch (no bound) keeps a stamp as sent. */
+static void
+test_apply_without_bound_keeps_a_future_stamp(void **state)
+{
+	struct ctx *c = *state;
+	struct apply_result res;
+	struct store_person p;
+	struct ktp_err err = { 0 };
+	struct fixbatch b;
+	struct record r;
+
+	fix_person(&r, "3201011505900001", hlc_make(T0_MS + 3650 * DAY_MS, 0), 320101);
+	assert_int_not_equal(fixnode_append(c->a, &r), 0);
+	assert_int_equal(fixnode_batch(c->a, 1, 1, &b), 0);
+	assert_int_equal(apply_batch(c->s, &b.hdr, b.plain, b.len, 10, NOW, &res, &err), 0);
+	fixbatch_done(&b);
+	assert_int_equal(res.future, 0);
+	assert_int_equal(store_person_get(c->s, 3201011505900001ULL, &p, &err), 1);
+	assert_int_equal(p.hlc, hlc_make(T0_MS + 3650 * DAY_MS, 0));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -527,6 +625,9 @@ main(void)
 		T(test_apply_disk_full_applies_nothing),
 		T(test_apply_cursor_survives_reopen),
 		T(test_apply_desa_move_and_undo_keep_desa_counters_equal_to_a_recount),
+		T(test_apply_future_stamp_bound_table),
+		T(test_apply_future_stamp_loses_to_a_later_write),
+		T(test_apply_without_bound_keeps_a_future_stamp),
 	};
 
 	return cmocka_run_group_tests_name("apply", tests, NULL, NULL);

@@ -125,6 +125,123 @@ test_batch_vector_matches_protocol_md(void **state)
 	free(wire);
 }
 
+/* PROTOCOL.md 12.11: the heartbeat of node 3201 at head 45 (first 46, last
+ * 45, count 0, plain_len 8), stamped 1796299200000 (2026-12-03T12:00:00Z),
+ * keys, eph_sk and nonce as in 12.6. */
+#define HEARTBEAT_MS 1796299200000ULL
+static const char HEARTBEAT_VECTOR_HEX[] =
+	"4b54504201000c81f6a420b1000000000000002e000000000000002d00000000"
+	"00000008000000000000002da0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3"
+	"b4b5b6b7b8b9babbbcbdbebf79a631eede1bf9c98f12032cdeadd0e7a079398f"
+	"c786b88cc846ec89af85a51a606162636465666768696a6b6c6d6e6f70717273"
+	"7475767773b003afeae4499a9b4a078db432d22c0d645d2473320d9a35ede448"
+	"378b9edf0ba1e1247a0ea5f71f99aef2322ceb15117cd7946ff9c156a658eb5d"
+	"276c841d30889165dc9ad0f339cb08e3d619eaf1b60e4fef8022bfa9a348549d"
+	"d1a9d3180e";
+
+static void
+seal_heartbeat_fixed(const struct fixed *f, uint8_t **wire, size_t *len)
+{
+	struct ktp_err err = {0};
+	struct batch_header h;
+
+	fixed_header(f, &h);
+	h.first = 46;
+	h.last = 45;
+	assert_int_equal(batch_seal_heartbeat(&h, HEARTBEAT_MS, f->node_sk, f->hub_pk, f->eph_sk,
+					      f->nonce, wire, len, &err), 0);
+	assert_int_equal(h.count, 0);
+	assert_int_equal(h.plain_len, 8);
+}
+
+static void
+test_batch_heartbeat_vector_matches_protocol_md(void **state)
+{
+	char hex[2 * 512 + 1];
+	struct fixed f;
+	uint8_t *wire;
+	size_t len;
+
+	(void)state;
+	fixed_keys(&f);
+	seal_heartbeat_fixed(&f, &wire, &len);
+	assert_true(len < 512);
+	sodium_bin2hex(hex, sizeof(hex), wire, len);
+	assert_string_equal(hex, HEARTBEAT_VECTOR_HEX);
+	free(wire);
+}
+
+static void
+test_batch_heartbeat_opens_to_zero_versions_at_head(void **state)
+{
+	struct ktp_err err = {0};
+	struct batch_header h;
+	struct fixed f;
+	uint8_t *wire, *plain = NULL;
+	size_t len, plain_len = 1;
+
+	(void)state;
+	fixed_keys(&f);
+	seal_heartbeat_fixed(&f, &wire, &len);
+	assert_int_equal(batch_verify(wire, len, f.node_pk, &err), 0);
+	assert_int_equal(batch_open(wire, len, f.node_pk, &f.hub, 1, &h, &plain, &plain_len, &err),
+			 0);
+	assert_int_equal(h.first, 46);
+	assert_int_equal(h.last, 45);
+	assert_int_equal(h.count, 0);
+	assert_int_equal(h.head, 45);
+	assert_int_equal(plain_len, 8);
+	assert_int_equal(batch_heartbeat_ms(plain), HEARTBEAT_MS);
+	free(plain);
+	/* Anything else the signature covers changes: no longer the node's. */
+	wire[BATCH_HEADER_LEN + 40] ^= 1;
+	assert_int_equal(batch_verify(wire, len, f.node_pk, &err), -EBADMSG);
+	assert_string_equal(err.msg, "batch 46..45: signature: does not verify with the node key");
+	free(wire);
+}
+
+/* Table: the zero-version form is exactly last = first - 1 = head, plain_len 8. */
+static void
+test_batch_heartbeat_header_rules(void **state)
+{
+	const struct {
+		uint64_t	first, last, head;
+		uint32_t	plain_len;
+		const char	*msg;
+	} cases[] = {
+		{ 1, 0, 0, 8, NULL },
+		{ 46, 45, 45, 8, NULL },
+		{ 46, 45, 46, 8, "batch 46..45: count: 0 needs last = first - 1 = head (heartbeat)" },
+		{ 46, 44, 44, 8, "batch 46..44: count: 0 needs last = first - 1 = head (heartbeat)" },
+		{ 46, 46, 46, 8, "batch 46..46: count: 0 needs last = first - 1 = head (heartbeat)" },
+		{ 46, 45, 45, 0, "batch 46..45: plain_len: 0 bytes in a heartbeat, need 8" },
+		{ 46, 45, 45, 9, "batch 46..45: plain_len: 9 bytes in a heartbeat, need 8" },
+		{ 0, 0, 0, 8, "batch 0..0: first: seqs start at 1" },
+	};
+	uint8_t wire[BATCH_HEADER_LEN + SEAL_OVERHEAD + 16] = {0};
+	struct batch_header h = {0}, got;
+	struct ktp_err err = {0};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		h.node_id = 3201;
+		h.first = cases[i].first;
+		h.last = cases[i].last;
+		h.head = cases[i].head;
+		h.count = 0;
+		h.plain_len = cases[i].plain_len;
+		encode_header(&h, wire);
+		memset(&err, 0, sizeof(err));
+		if (cases[i].msg == NULL) {
+			assert_int_equal(batch_parse_header(wire, sizeof(wire), &got, &err), 0);
+		} else {
+			assert_int_equal(batch_parse_header(wire, sizeof(wire), &got, &err), -EPROTO);
+			assert_string_equal(err.msg, cases[i].msg);
+		}
+	}
+}
+
 static void
 test_batch_open_returns_header_and_versions(void **state)
 {
@@ -684,7 +801,8 @@ test_batch_seal_refuses_inconsistent_header(void **state)
 	h.last = 41;
 	assert_int_equal(batch_seal(b, &h, f.node_sk, f.hub_pk, f.eph_sk, f.nonce, &wire, &len,
 				    &err), -EINVAL);
-	assert_string_equal(err.msg, "batch 41..41: count: 0 does not match the range");
+	assert_string_equal(err.msg, "batch 41..41: count: 0 needs last = first - 1 = head "
+			    "(heartbeat)");
 	assert_null(wire);
 	batch_builder_free(b);
 }
@@ -790,6 +908,9 @@ main(void)
 		cmocka_unit_test(test_batch_seal_refuses_inconsistent_header),
 		cmocka_unit_test(test_batch_bundle_yields_each_batch_then_end),
 		cmocka_unit_test(test_batch_bundle_rejects_bad_framing),
+		cmocka_unit_test(test_batch_heartbeat_vector_matches_protocol_md),
+		cmocka_unit_test(test_batch_heartbeat_opens_to_zero_versions_at_head),
+		cmocka_unit_test(test_batch_heartbeat_header_rules),
 	};
 
 	return cmocka_run_group_tests_name("batch", tests, setup, NULL);

@@ -90,6 +90,7 @@ test_conf_hub_defaults_match_the_header(void **state)
 	assert_int_equal(c.max_connections, 256);
 	assert_int_equal(c.max_connections_per_ip, 32);
 	assert_int_equal(c.connection_timeout_s, 30);
+	assert_int_equal(c.max_clock_skew_s, 86400);
 	assert_null(c.admin_group);
 	assert_int_equal(c.n_nodes, 0);
 	assert_null(c.nodes);
@@ -127,7 +128,7 @@ test_conf_hub_print_hides_the_token(void **state)
 		"max_batch_bytes = 16M\n"
 		"tls_cert = /srv/ktphub/hub.crt\ntls_key = /srv/ktphub/hub.pem\n"
 		"report_token = (set)\nmax_connections = 512\nmax_connections_per_ip = 8\n"
-		"connection_timeout = 1m\n\n[ctl]\nadmin_group = dukcapil\n\n"
+		"connection_timeout = 1m\nmax_clock_skew = 1d\n\n[ctl]\nadmin_group = dukcapil\n\n"
 		"[node 3201]\nname = Kabupaten Bogor\npublic_key = " KEY_3201 "\n\n"
 		"[node 3273]\nname = Kota Bandung\npublic_key = " KEY_3273 "\n");
 	assert_null(strstr(out, "0123456789abcdef"));

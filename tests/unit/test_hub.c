@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "unit.h"
 #include "batch.h"
@@ -10,9 +11,11 @@
 #include "conf.h"
 #include "conf_hub.h"
 #include "err.h"
+#include "hlc.h"
 #include "hub.h"
 #include "keys.h"
 #include "keytext.h"
+#include "metrics.h"
 #include "record.h"
 
 /* A real hub (config file, key files, SQLite store in a temporary
@@ -135,7 +138,10 @@ chain_at(struct fixture *f, unsigned seq, uint8_t out[static KTP_HASH_LEN])
 		chain_next(out, f->enc[i], f->enc_len[i], out);
 }
 
-/* A sealed batch first..last of node `node`, signed with 3201's key. */
+/* A sealed batch first..last of node `node`, signed with 3201's key; with
+ * first = last + 1 the heartbeat at head last, stamped hb_ms. */
+static uint64_t hb_ms = 1796000000000ULL;
+
 static uint8_t *
 seal(struct fixture *f, uint16_t node, unsigned first, unsigned last, size_t *len)
 {
@@ -152,7 +158,12 @@ seal(struct fixture *f, uint16_t node, unsigned first, unsigned last, size_t *le
 	chain_at(f, first - 1, h.prev_chain);
 	randombytes_buf(eph, sizeof(eph));
 	randombytes_buf(nonce, sizeof(nonce));
-	assert_int_equal(batch_seal(b, &h, f->node->sk, f->hub_pk, eph, nonce, &wire, len, &err), 0);
+	if (first == last + 1)
+		assert_int_equal(batch_seal_heartbeat(&h, ++hb_ms, f->node->sk, f->hub_pk, eph,
+						      nonce, &wire, len, &err), 0);
+	else
+		assert_int_equal(batch_seal(b, &h, f->node->sk, f->hub_pk, eph, nonce, &wire, len,
+					    &err), 0);
 	batch_builder_free(b);
 	return wire;
 }
@@ -168,6 +179,53 @@ push_body(struct fixture *f, const uint8_t *wire, size_t len, struct hub_push_re
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	return text;
+}
+
+/* Rows of a query on the hub's database, read through a second connection. */
+static int64_t
+count_rows(struct fixture *f, const char *sql)
+{
+	char path[PATH_MAX + 16];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	snprintf(path, sizeof(path), "%s/state/hub.db", f->dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Writes to the hub's database through a second connection (tests only). */
+static void
+exec_sql(struct fixture *f, const char *sql)
+{
+	char path[PATH_MAX + 16];
+	sqlite3 *db = NULL;
+
+	snprintf(path, sizeof(path), "%s/state/hub.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static const char *
+node_text(struct fixture *f, const char *key)
+{
+	static char buf[512];
+	struct ktp_err err = {0};
+	json_t *nodes = NULL, *v;
+
+	assert_int_equal(hub_nodes_json(f->hub, &nodes, &err), 0);
+	v = json_object_get(json_array_get(nodes, 0), key);
+	snprintf(buf, sizeof(buf), "%s", json_is_null(v) ? "null" : json_is_string(v) ?
+		 json_string_value(v) : "?");
+	json_decref(nodes);
+	return buf;
 }
 
 static void
@@ -189,11 +247,14 @@ test_hub_push_applies_and_answers_acked_and_chain(void **state)
 	assert_int_equal(r.node, 3201);
 	assert_string_equal(body, want);
 	free(body);
+	exec_sql(f, "UPDATE nodes SET last_seen = 0");
 	body = push_body(f, wire, len, &r);		/* the same batch again */
 	assert_int_equal(r.http_status, 200);
 	assert_int_equal(r.applied, 0);
 	assert_string_equal(body, want);
 	free(body);
+	/* Anyone could have resent it: a replay is not contact. */
+	assert_string_equal(node_text(f, "last_contact"), "null");
 	free(wire);
 }
 
@@ -242,26 +303,183 @@ test_hub_push_refusals_name_the_reason(void **state)
 }
 
 static void
-test_hub_push_bad_signature_is_403_and_kept_as_last_error(void **state)
+test_hub_push_bad_signature_is_403_and_changes_nothing(void **state)
 {
 	struct fixture *f = *state;
 	struct hub_push_result r;
 	struct ktp_err err = {0};
-	json_t *nodes = NULL;
+	json_t *nodes = NULL, *n;
 	size_t len;
 	uint8_t *wire = seal(f, 3201, 1, 10, &len);
 
 	wire[len - 1] ^= 1;
 	hub_push(f->hub, wire, len, &r);
 	assert_int_equal(r.http_status, 403);
+	assert_false(r.authenticated);
 	assert_string_equal(r.error, "batch 1..10: signature: does not verify with the node key "
 			    "(checked against node 3201's enrolled key)");
+	/* Anyone could have sent it: the node's row is not touched (no store
+	 * row at all), the refusal is only counted by reason. */
 	assert_int_equal(hub_nodes_json(f->hub, &nodes, &err), 0);
 	assert_int_equal(json_array_size(nodes), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(nodes, 0),
-							      "last_error")), r.error);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(nodes, 0), "acked")), 0);
+	n = json_array_get(nodes, 0);
+	assert_true(json_is_null(json_object_get(n, "last_error")));
+	assert_true(json_is_null(json_object_get(n, "last_contact")));
+	assert_true(json_is_null(json_object_get(n, "last_seen")));
+	assert_int_equal(json_integer_value(json_object_get(n, "acked")), 0);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM nodes"), 0);
+	assert_int_equal(metrics_unauth(hub_metrics(f->hub), METRICS_UNAUTH_BAD_SIGNATURE), 1);
 	json_decref(nodes);
+	free(wire);
+}
+
+static void
+test_hub_push_unauthenticated_refusals_counted_by_reason_store_untouched(void **state)
+{
+	struct fixture *f = *state;
+	struct hub_push_result r;
+	size_t len;
+	uint8_t *other = seal(f, 3299, 1, 5, &len), *garbage;
+
+	hub_push(f->hub, other, len, &r);		/* unknown node */
+	assert_int_equal(r.http_status, 401);
+	hub_push(f->hub, other, 100, &r);		/* truncated: malformed */
+	assert_int_equal(r.http_status, 400);
+	/* 76 bytes of a real header naming 3201, then garbage. */
+	free(other);
+	other = seal(f, 3201, 1, 5, &len);
+	garbage = malloc(len);
+	memcpy(garbage, other, BATCH_HEADER_LEN);
+	randombytes_buf(garbage + BATCH_HEADER_LEN, len - BATCH_HEADER_LEN);
+	hub_push(f->hub, garbage, len, &r);
+	assert_int_equal(r.http_status, 403);
+	assert_false(r.authenticated);
+	assert_int_equal(metrics_unauth(hub_metrics(f->hub), METRICS_UNAUTH_UNKNOWN_NODE), 1);
+	assert_int_equal(metrics_unauth(hub_metrics(f->hub), METRICS_UNAUTH_MALFORMED), 1);
+	assert_int_equal(metrics_unauth(hub_metrics(f->hub), METRICS_UNAUTH_BAD_SIGNATURE), 1);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM nodes"), 0);
+	assert_string_equal(node_text(f, "last_contact"), "null");
+	free(other);
+	free(garbage);
+}
+
+/* A batch of zero versions at the node's head: an authenticated contact that
+ * learns the hub's acked and chain and applies nothing. */
+static void
+test_hub_heartbeat_answers_cursor_and_records_contact_only(void **state)
+{
+	struct fixture *f = *state;
+	struct hub_push_result r;
+	uint8_t chain[KTP_HASH_LEN];
+	char hex[2 * KTP_HASH_LEN + 1], want[256], *body;
+	size_t l1, l2, l3;
+	uint8_t *a = seal(f, 3201, 1, 10, &l1), *hb = seal(f, 3201, 11, 10, &l2);
+	uint8_t *ahead = seal(f, 3201, 21, 20, &l3);
+
+	hub_push(f->hub, a, l1, &r);
+	assert_int_equal(r.http_status, 200);
+	exec_sql(f, "UPDATE nodes SET last_seen = 0, last_push = 0");
+	body = push_body(f, hb, l2, &r);
+	chain_at(f, 10, chain);
+	chain_to_hex(chain, hex);
+	snprintf(want, sizeof(want), "{\"acked\":10,\"chain\":\"%s\"}", hex);
+	assert_int_equal(r.http_status, 200);
+	assert_true(r.heartbeat);
+	assert_int_equal(r.applied, 0);
+	assert_string_equal(body, want);
+	free(body);
+	/* The same heartbeat again (captured and replayed): refused, nothing
+	 * written, counted as a replay. */
+	exec_sql(f, "UPDATE nodes SET last_seen = 0");
+	body = push_body(f, hb, l2, &r);
+	assert_int_equal(r.http_status, 400);
+	assert_false(r.authenticated);
+	/* hb was stamped hb_ms - 1: `ahead` was sealed after it. */
+	snprintf(want, sizeof(want), "{\"error\":\"heartbeat at seq 10: stamp %" PRIu64 " is not "
+		 "after the node's last, %" PRIu64 " (a replay)\",\"heartbeat_ms\":%" PRIu64 "}",
+		 hb_ms - 1, hb_ms - 1, hb_ms - 1);
+	assert_string_equal(body, want);
+	free(body);
+	assert_string_equal(node_text(f, "last_contact"), "null");
+	assert_string_equal(node_text(f, "last_error"), "null");
+	assert_int_equal(metrics_unauth(hub_metrics(f->hub), METRICS_UNAUTH_REPLAYED), 1);
+	free(hb);
+	hb = seal(f, 3201, 11, 10, &l2);		/* a new one is contact again */
+	hub_push(f->hub, hb, l2, &r);
+	assert_int_equal(r.http_status, 200);
+	assert_int_equal(count_rows(f, "SELECT versions FROM nodes"), 10);
+	assert_string_not_equal(node_text(f, "last_contact"), "null");
+	assert_string_equal(node_text(f, "last_data"), "null");	/* no data since */
+	assert_int_equal(count_rows(f, "SELECT abs(last_seen - strftime('%s','now')) <= 5"
+				    " FROM nodes"), 1);
+	assert_int_equal(metrics_unauth(hub_metrics(f->hub), METRICS_UNAUTH_BAD_SIGNATURE), 0);
+	/* A node whose head is past the hub's acked (the hub restored from an
+	 * old backup) learns where to resume: a gap. Stamped after the last. */
+	free(ahead);
+	ahead = seal(f, 3201, 21, 20, &l3);
+	body = push_body(f, ahead, l3, &r);
+	assert_int_equal(r.http_status, 409);
+	assert_string_equal(body, "{\"error\":\"gap: batch starts at 21, hub has acked 10\","
+			    "\"acked\":10}");
+	free(body);
+	free(a);
+	free(hb);
+	free(ahead);
+}
+
+static void
+test_hub_heartbeat_with_another_chain_is_diverged(void **state)
+{
+	struct fixture *f = *state;
+	struct hub_push_result r;
+	size_t l1, l2;
+	uint8_t *a = seal(f, 3201, 1, 10, &l1), *hb;
+
+	hub_push(f->hub, a, l1, &r);
+	f->enc[10][f->enc_len[10] - 1] ^= 1;	/* the node's seq 10 is another version */
+	hb = seal(f, 3201, 11, 10, &l2);
+	hub_push(f->hub, hb, l2, &r);
+	assert_int_equal(r.http_status, 409);
+	assert_true(r.diverged);
+	assert_string_equal(r.error, "batch 11..10: chain at seq 10 differs from the hub's "
+			    "(journal rewound or forked)");
+	free(a);
+	free(hb);
+}
+
+static void
+test_hub_push_future_hlc_is_counted_and_kept_as_last_error(void **state)
+{
+	struct fixture *f = *state;
+	struct hub_push_result r;
+	struct ktp_err err = {0};
+	struct record rec;
+	size_t len;
+	uint8_t *wire;
+	char *body;
+	unsigned i;
+
+	for (i = 2; i <= 3; i++) {	/* seqs 2 and 3: a clock years ahead, and 2^63 */
+		make_version(i, &rec);
+		rec.hlc = i == 2 ? hlc_make(4102444800000ULL, 0) : UINT64_C(1) << 63;
+		assert_int_equal(record_encode(&rec, f->enc[i], KTP_VERSION_MAX_BYTES,
+					       &f->enc_len[i], &err), 0);
+	}
+	wire = seal(f, 3201, 1, 4, &len);
+	body = push_body(f, wire, len, &r);
+	assert_int_equal(r.http_status, 200);
+	assert_non_null(strstr(body, ",\"warning\":\"batch 1..4: seq 2..3: 2 versions stamped "));
+	free(body);
+	assert_int_equal(r.applied, 4);
+	assert_int_equal(r.future, 2);
+	assert_int_equal(r.future_first, 2);
+	assert_int_equal(r.future_last, 3);
+	assert_string_equal(node_text(f, "last_error"), "batch 1..4: seq 2..3: 2 versions stamped "
+			    "more than 1d ahead of the hub's clock, applied with the hub's clock "
+			    "(is the node's clock right?)");
+	/* Stored with the hub's clock: nothing ahead of now + 1 day. */
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM persons WHERE hlc < 0 OR"
+				    " (hlc >> 16) > (strftime('%s','now') + 86400) * 1000"), 0);
 	free(wire);
 }
 
@@ -364,7 +582,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hub_push_refusals_name_the_reason,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_hub_push_bad_signature_is_403_and_kept_as_last_error, setup, teardown),
+			test_hub_push_bad_signature_is_403_and_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_hub_push_unauthenticated_refusals_counted_by_reason_store_untouched,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_hub_heartbeat_answers_cursor_and_records_contact_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hub_heartbeat_with_another_chain_is_diverged,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_hub_push_future_hlc_is_counted_and_kept_as_last_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_nodes_lists_enrolled_node_that_never_pushed,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -22,6 +22,20 @@ static const char expected_text[] =
 	"# HELP ktphubd_versions_applied_total Versions newly applied.\n"
 	"# TYPE ktphubd_versions_applied_total counter\n"
 	"ktphubd_versions_applied_total 350\n"
+	"# HELP ktphubd_unauthenticated_refusals_total Pushes refused before their "
+	"signature verified, by reason; nothing of them is stored.\n"
+	"# TYPE ktphubd_unauthenticated_refusals_total counter\n"
+	"ktphubd_unauthenticated_refusals_total{reason=\"malformed\"} 0\n"
+	"ktphubd_unauthenticated_refusals_total{reason=\"unknown_node\"} 0\n"
+	"ktphubd_unauthenticated_refusals_total{reason=\"bad_signature\"} 2\n"
+	"ktphubd_unauthenticated_refusals_total{reason=\"replayed\"} 0\n"
+	"# HELP ktphubd_heartbeats_total Authenticated heartbeats (pushes of zero versions).\n"
+	"# TYPE ktphubd_heartbeats_total counter\n"
+	"ktphubd_heartbeats_total 1\n"
+	"# HELP ktphubd_future_versions_total Versions stamped more than max_clock_skew "
+	"ahead of the hub's clock, applied with the hub's clock.\n"
+	"# TYPE ktphubd_future_versions_total counter\n"
+	"ktphubd_future_versions_total 7\n"
 	"# HELP ktphubd_apply_seconds Time to verify, open and apply one batch.\n"
 	"# TYPE ktphubd_apply_seconds histogram\n"
 	"ktphubd_apply_seconds_bucket{le=\"0.001000\"} 0\n"
@@ -45,13 +59,24 @@ static const char expected_text[] =
 	"per node (0 = never).\n"
 	"# TYPE ktphubd_node_last_push_seconds gauge\n"
 	"ktphubd_node_last_push_seconds{node=\"3201\"} 1767225600\n"
-	"ktphubd_node_last_push_seconds{node=\"3202\"} 0\n";
+	"ktphubd_node_last_push_seconds{node=\"3202\"} 0\n"
+	"# HELP ktphubd_node_last_contact_timestamp_seconds Unix time of the last "
+	"authenticated push or heartbeat, per node (0 = never).\n"
+	"# TYPE ktphubd_node_last_contact_timestamp_seconds gauge\n"
+	"ktphubd_node_last_contact_timestamp_seconds{node=\"3201\"} 1767225660\n"
+	"ktphubd_node_last_contact_timestamp_seconds{node=\"3202\"} 0\n"
+	"# HELP ktphubd_node_last_data_timestamp_seconds Unix time of the last push "
+	"that applied versions, per node (0 = never).\n"
+	"# TYPE ktphubd_node_last_data_timestamp_seconds gauge\n"
+	"ktphubd_node_last_data_timestamp_seconds{node=\"3201\"} 1767225600\n"
+	"ktphubd_node_last_data_timestamp_seconds{node=\"3202\"} 0\n";
 
 static void
 test_metrics_render_gives_exact_prometheus_text(void **state)
 {
 	const struct metrics_node nodes[] = {
-		{ .code = 3201, .acked = 300, .last_push = 1767225600 },
+		{ .code = 3201, .acked = 300, .last_push = 1767225600,
+		  .last_contact = 1767225660, .last_data = 1767225600 },
 		{ .code = 3202, .acked = 0, .last_push = 0 },
 	};
 	struct metrics *m = metrics_new();
@@ -67,6 +92,10 @@ test_metrics_render_gives_exact_prometheus_text(void **state)
 	metrics_count_apply(m, 300, 5000);		/* exactly on a bound: counted in it */
 	metrics_count_apply(m, 50, 4000000);
 	metrics_count_apply(m, 0, 6000000);		/* past the last bound: +Inf only */
+	metrics_count_unauth(m, METRICS_UNAUTH_BAD_SIGNATURE);
+	metrics_count_unauth(m, METRICS_UNAUTH_BAD_SIGNATURE);
+	metrics_count_heartbeat(m);
+	metrics_count_future(m, 7);
 	assert_int_equal(metrics_render(m, nodes, 2, &text, &len), 0);
 	assert_string_equal(text, expected_text);
 	assert_int_equal(len, strlen(expected_text));

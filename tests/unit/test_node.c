@@ -52,6 +52,9 @@ struct hub {
 	uint64_t		applied;
 	struct forced		forced[MAX_FORCED];
 	size_t			n_forced;
+	char			date[64];	/* a Date header to answer with, "" = MHD's */
+	char			warning[128];	/* a "warning" with each 200, "" = none */
+	uint64_t		hb_ms;		/* stamp of the last heartbeat received */
 	uint64_t		req_first[MAX_REQS];
 	uint32_t		req_count[MAX_REQS];
 	size_t			n_reqs;
@@ -80,6 +83,9 @@ answer_json(struct hub *h, unsigned status, const char *error, char *out, size_t
 	chain_to_hex(h->chains[h->acked], hex);
 	if (error != NULL)
 		snprintf(out, cap, "{\"error\":\"%s\",\"acked\":%" PRIu64 "}", error, h->acked);
+	else if (h->warning[0] != '\0')
+		snprintf(out, cap, "{\"acked\":%" PRIu64 ",\"chain\":\"%s\",\"warning\":\"%s\"}",
+			 h->acked, hex, h->warning);
 	else
 		snprintf(out, cap, "{\"acked\":%" PRIu64 ",\"chain\":\"%s\"}", h->acked, hex);
 	return status;
@@ -105,6 +111,8 @@ hub_apply(struct hub *h, const uint8_t *wire, size_t len, char *out, size_t cap)
 		h->req_first[h->n_reqs] = hdr.first;
 		h->req_count[h->n_reqs++] = hdr.count;
 	}
+	if (hdr.count == 0)
+		h->hb_ms = batch_heartbeat_ms(plain);
 	if (hdr.first > h->acked + 1) {
 		free(plain);
 		return answer_json(h, 409, "gap", out, cap);
@@ -129,13 +137,16 @@ hub_apply(struct hub *h, const uint8_t *wire, size_t len, char *out, size_t cap)
 }
 
 static enum MHD_Result
-reply(struct MHD_Connection *conn, unsigned status, const char *body, unsigned retry_after)
+reply(struct MHD_Connection *conn, unsigned status, const char *body, unsigned retry_after,
+      const char *date)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char ra[16];
 
 	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (date[0] != '\0')
+		MHD_add_response_header(r, "Date", date);
 	if (retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%u", retry_after);
 		MHD_add_response_header(r, "Retry-After", ra);
@@ -152,7 +163,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	struct hub *h = cls;
 	struct upload *u = *con_cls;
 	struct forced f = {0};
-	char body[256];
+	char body[256], date[64];
 	unsigned st;
 
 	(void)url, (void)method, (void)version;
@@ -175,11 +186,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			h->req_count[h->n_reqs++] = 0;
 	}
 	st = f.status != 0 ? f.status : hub_apply(h, u->buf, u->len, body, sizeof(body));
+	snprintf(date, sizeof(date), "%s", h->date);
 	pthread_mutex_unlock(&h->lock);
 	free(u->buf);
 	free(u);
 	*con_cls = NULL;
-	return reply(conn, st, f.status != 0 ? f.body : body, f.retry_after);
+	return reply(conn, st, f.status != 0 ? f.body : body, f.retry_after, date);
 }
 
 static void
@@ -250,8 +262,9 @@ fill_conf(struct fixture *f, struct node_conf *c)
 
 static int64_t field(struct fixture *f, const char *key);
 
-/* The push thread's first attempt (nothing pending) has run once the next
- * attempt is an interval away; only then do the tests start acting. */
+/* The push thread's first attempt (nothing pending: a heartbeat) has run
+ * once the next attempt is an interval away; only then do the tests start
+ * acting, with the fake hub's request log cleared. */
 static void
 wait_settled(struct fixture *f)
 {
@@ -260,6 +273,12 @@ wait_settled(struct fixture *f)
 	for (i = 0; i < 200 && field(f, "next_attempt") < (int64_t)time(NULL) + 60; i++)
 		usleep(20000);
 	assert_true(field(f, "next_attempt") >= (int64_t)time(NULL) + 60);
+	pthread_mutex_lock(&f->hub.lock);
+	assert_int_equal(f->hub.n_reqs, 1);
+	assert_int_equal(f->hub.req_first[0], 1);	/* the heartbeat at head 0 */
+	assert_int_equal(f->hub.req_count[0], 0);
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
 }
 
 static int
@@ -637,6 +656,171 @@ test_node_export_then_probe_sends_one_version(void **state)
 	free(u.buf);
 }
 
+/* Waits (at most 10 s) until the fake hub has logged n requests. */
+static void
+wait_reqs(struct fixture *f, size_t n)
+{
+	size_t got = 0;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		pthread_mutex_lock(&f->hub.lock);
+		got = f->hub.n_reqs;
+		pthread_mutex_unlock(&f->hub.lock);
+		if (got >= n)
+			break;
+		usleep(50000);
+	}
+	assert_int_equal(got, n);
+}
+
+/* Nothing pending: an attempt is a signed heartbeat (zero versions at our
+ * head) that counts as a success and reads the clock off the answer. */
+static void
+test_node_idle_attempt_sends_heartbeat_at_head(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	import_rows(f, 1, 30, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	wait_state(f, "idle");
+	pthread_mutex_lock(&f->hub.lock);
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	node_data_changed(f->node);		/* an attempt with nothing pending */
+	wait_reqs(f, 1);
+	wait_state(f, "idle");
+	assert_int_equal(f->hub.req_first[0], 31);
+	assert_int_equal(f->hub.req_count[0], 0);
+	assert_int_equal(f->hub.applied, 30);
+	assert_int_equal(metric(f, "ktpsyncd_heartbeats_total"), 2);	/* at start, now */
+	assert_int_equal(field(f, "versions_sent"), 30);
+	assert_true(field(f, "last_success") >= (int64_t)time(NULL) - 5);
+	assert_in_range(field(f, "clock_offset_s") + 2, 0, 4);	/* same clock, Date in s */
+}
+
+/* A hub restored from an old backup answers the heartbeat with a gap and
+ * its acked: the node sends the rest again without anything new to send. */
+static void
+test_node_heartbeat_finds_restored_hub_and_resends(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	import_rows(f, 1, 80, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	wait_state(f, "idle");
+	pthread_mutex_lock(&f->hub.lock);
+	f->hub.acked = 20;
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	node_data_changed(f->node);
+	wait_reqs(f, 2);
+	wait_state(f, "idle");
+	assert_int_equal(f->hub.req_first[0], 81);		/* heartbeat: 409 gap, acked 20 */
+	assert_int_equal(f->hub.req_count[0], 0);
+	assert_int_equal(f->hub.req_first[1], 21);		/* sent again, then idle */
+	assert_int_equal(f->hub.req_count[1], 60);
+	assert_int_equal(f->hub.n_reqs, 2);
+	assert_int_equal(f->hub.acked, 80);
+}
+
+/* The hub's clock (its answers' Date) is 3 days behind ours: status says how
+ * far and warns, since the hub would apply our versions with its clock. */
+static void
+test_node_clock_far_from_hub_warns_in_status(void **state)
+{
+	struct fixture *f = *state;
+	char want[256];
+	time_t hub = time(NULL) - 3 * 86400;
+	struct tm tm;
+	json_t *st;
+	int64_t off;
+
+	gmtime_r(&hub, &tm);
+	pthread_mutex_lock(&f->hub.lock);
+	strftime(f->hub.date, sizeof(f->hub.date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	node_data_changed(f->node);
+	wait_reqs(f, 1);
+	wait_state(f, "idle");
+	off = field(f, "clock_offset_s");
+	assert_in_range(off, 3 * 86400 - 2, 3 * 86400 + 2);
+	st = status(f);
+	snprintf(want, sizeof(want), "our clock is %" PRId64 " s ahead of the hub's (more than 1d): "
+		 "versions stamped further ahead are applied with the hub's clock; check NTP", off);
+	assert_string_equal(json_string_value(json_object_get(st, "clock_warning")), want);
+	json_decref(st);
+	/* Back in step: the warning goes. */
+	pthread_mutex_lock(&f->hub.lock);
+	f->hub.date[0] = '\0';
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	node_data_changed(f->node);
+	wait_reqs(f, 1);
+	wait_state(f, "idle");
+	st = status(f);
+	assert_true(json_is_null(json_object_get(st, "clock_warning")));
+	assert_in_range(json_integer_value(json_object_get(st, "clock_offset_s")) + 2, 0, 4);
+	json_decref(st);
+}
+
+/* Heartbeat stamps grow; a hub that took a later stamp (our clock went back
+ * across a restart) refuses ours as a replay and says which: the next
+ * heartbeat goes past it. */
+static void
+test_node_heartbeat_stamps_grow_past_a_refused_one(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t first, ahead = (uint64_t)time(NULL) * 1000 + 3600000;
+	char body[200];
+
+	pthread_mutex_lock(&f->hub.lock);
+	first = f->hub.hb_ms;			/* the heartbeat at start */
+	f->hub.n_reqs = 0;
+	pthread_mutex_unlock(&f->hub.lock);
+	assert_true(first > 0);
+	node_data_changed(f->node);
+	wait_reqs(f, 1);
+	wait_state(f, "idle");
+	assert_true(f->hub.hb_ms > first);
+	snprintf(body, sizeof(body), "{\"error\":\"heartbeat at seq 0: stamp 1 is not after the "
+		 "node's last, %" PRIu64 " (a replay)\",\"heartbeat_ms\":%" PRIu64 "}", ahead, ahead);
+	hub_force(&f->hub, 400, body, 0);
+	node_data_changed(f->node);
+	wait_state(f, "error");
+	wait_state(f, "idle");			/* the retry after backoff_max */
+	assert_true(f->hub.hb_ms > ahead);
+}
+
+/* A 200 with a warning (versions stamped past the hub's max_clock_skew):
+ * acked as usual, and the warning is the node's last_error. */
+static void
+test_node_hub_warning_with_200_is_last_error(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+	json_t *st;
+
+	pthread_mutex_lock(&f->hub.lock);
+	snprintf(f->hub.warning, sizeof(f->hub.warning), "batch 1..5: seq 2..3: 2 versions "
+		 "stamped more than 1d ahead of the hub's clock");
+	pthread_mutex_unlock(&f->hub.lock);
+	import_rows(f, 1, 5, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 5);
+	st = status(f);
+	assert_string_equal(json_string_value(json_object_get(st, "last_error")),
+			    "hub: batch 1..5: seq 2..3: 2 versions stamped more than 1d ahead of the "
+			    "hub's clock");
+	json_decref(st);
+}
+
 static void
 test_node_pause_blocks_push(void **state)
 {
@@ -678,6 +862,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_node_export_then_probe_sends_one_version, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_node_pause_blocks_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_idle_attempt_sends_heartbeat_at_head,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_heartbeat_finds_restored_hub_and_resends,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_clock_far_from_hub_warns_in_status,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_hub_warning_with_200_is_last_error,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_heartbeat_stamps_grow_past_a_refused_one,
+						setup, teardown),
 	};
 	sigset_t set;
 

@@ -191,6 +191,30 @@ test_pusher_outcome_names(void **state)
 	assert_string_equal(pusher_outcome_name((enum push_outcome)99), "?");
 }
 
+/* Table: the Date header lines the node reads the hub's clock from. */
+static void
+test_pusher_parse_date_reads_only_a_date_header(void **state)
+{
+	static const struct {
+		const char	*line;
+		int64_t		want;
+	} cases[] = {
+		{ "Date: Thu, 03 Dec 2026 12:00:00 GMT\r\n", 1796299200 },
+		{ "date: Thu, 03 Dec 2026 12:00:00 GMT\r\n", 1796299200 },
+		{ "DATE:Thu, 01 Jan 1970 00:00:01 GMT", 1 },
+		{ "Date: yesterday-ish\r\n", 0 },
+		{ "Content-Type: application/json\r\n", 0 },
+		{ "Dat", 0 },
+		{ "\r\n", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(pusher_parse_date(cases[i].line, strlen(cases[i].line)),
+				 cases[i].want);
+}
+
 int
 main(void)
 {
@@ -206,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_pusher_size_holds_after_slow_or_short_batches),
 		cmocka_unit_test(test_pusher_size_halves_after_timeout_and_413),
 		cmocka_unit_test(test_pusher_outcome_names),
+		cmocka_unit_test(test_pusher_parse_date_reads_only_a_date_header),
 	};
 
 	return cmocka_run_group_tests_name("pusher", tests, NULL, NULL);

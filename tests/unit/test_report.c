@@ -179,7 +179,8 @@ test_report_json_of_a_small_province(void **state)
 		"\"rate_per_day\":0.07,\"projected_completion\":\"2027-02-01\",\"on_track\":true,"
 		"\"pemula_unrecorded\":0,\"recorded_7d\":2,\"rate_per_day_7d\":0.29,"
 		"\"projected_completion_30d\":\"2027-02-01\",\"projected_completion_7d\":\"2026-12-06\","
-		"\"projection_basis\":\"30d\",\"has_data\":true,\"last_sync\":\"2026-11-18T10:06:40Z\","
+		"\"projection_basis\":\"30d\",\"has_data\":true,\"last_sync\":\"2026-11-18T10:06:40Z\",\"last_contact\":\"2026-11-18T10:06:40Z\",\"last_data\":\"2026-11-18T10:06:40Z\","
+		""
 		"\"acked\":8,\"pending\":1,\"kecamatan\":[{\"code\":\"320102\",\"name\":null,"
 		"\"persons\":3,\"wajib_ktp\":3,\"on_dpt\":3,\"recorded\":0,\"dpt_unrecorded\":3,"
 		"\"recorded_30d\":0,\"rate_per_day\":0.0,\"projected_completion\":null,"
@@ -201,7 +202,8 @@ test_report_json_of_a_small_province(void **state)
 		"\"projected_completion\":\"2026-11-18\",\"on_track\":true,\"pemula_unrecorded\":0,"
 		"\"recorded_7d\":2,\"rate_per_day_7d\":0.29,\"projected_completion_30d\":\"2026-11-18\","
 		"\"projected_completion_7d\":\"2026-11-18\",\"projection_basis\":\"30d\","
-		"\"has_data\":true,\"last_sync\":\"2026-11-18T09:06:40Z\",\"acked\":3,\"pending\":0,"
+		"\"has_data\":true,\"last_sync\":\"2026-11-18T09:06:40Z\",\"last_contact\":\"2026-11-18T09:06:40Z\",\"last_data\":\"2026-11-18T09:06:40Z\","
+		"\"acked\":3,\"pending\":0,"
 		"\"kecamatan\":[{\"code\":\"320201\",\"name\":null,\"persons\":2,\"wajib_ktp\":2,"
 		"\"on_dpt\":2,\"recorded\":2,\"dpt_unrecorded\":0,\"recorded_30d\":2,"
 		"\"rate_per_day\":0.07,\"projected_completion\":\"2026-11-18\",\"on_track\":true,"
@@ -212,7 +214,8 @@ test_report_json_of_a_small_province(void **state)
 		"\"recorded_30d\":0,\"rate_per_day\":0.0,\"projected_completion\":null,\"on_track\":null,"
 		"\"pemula_unrecorded\":null,\"recorded_7d\":0,\"rate_per_day_7d\":0.0,"
 		"\"projected_completion_30d\":null,\"projected_completion_7d\":null,"
-		"\"projection_basis\":null,\"has_data\":false,\"last_sync\":null,\"acked\":0,"
+		"\"projection_basis\":null,\"has_data\":false,\"last_sync\":null,"
+		"\"last_contact\":\"2026-11-18T11:05:40Z\",\"last_data\":null,\"acked\":0,"
 		"\"pending\":0,\"kecamatan\":[]}]}}");
 	free(got);
 }

@@ -215,7 +215,7 @@ test_store_nodes_json_lists_cursors(void **state)
 	struct fixbatch b;
 	struct record r;
 	json_t *j = NULL;
-	char *got, hex[2 * KTP_HASH_LEN + 1], want[1024];
+	char *got, hex[2 * KTP_HASH_LEN + 1], want[1400];
 
 	assert_non_null(a);
 	fix_person(&r, "3201011505900001", hlc_make(T0_MS, 0), 320101);
@@ -233,9 +233,11 @@ test_store_nodes_json_lists_cursors(void **state)
 	snprintf(want, sizeof(want),
 		 "[{\"code\":\"3201\",\"acked\":1,\"chain\":\"%s\",\"head\":2,\"pending\":1,"
 		 "\"last_seen\":\"2026-11-18T11:06:40Z\",\"last_push\":\"2026-11-18T11:06:40Z\","
+		 "\"last_contact\":\"2026-11-18T11:06:40Z\",\"last_data\":\"2026-11-18T11:06:40Z\","
 		 "\"versions\":1,\"bytes\":500,\"last_error\":null,\"last_error_at\":null},"
 		 "{\"code\":\"3205\",\"acked\":0,\"chain\":\"%064d\",\"head\":0,\"pending\":0,"
-		 "\"last_seen\":\"2026-11-18T11:06:41Z\",\"last_push\":null,\"versions\":0,"
+		 "\"last_seen\":\"2026-11-18T11:06:41Z\",\"last_push\":null,"
+		 "\"last_contact\":\"2026-11-18T11:06:41Z\",\"last_data\":null,\"versions\":0,"
 		 "\"bytes\":0,\"last_error\":\"bad signature\","
 		 "\"last_error_at\":\"2026-11-18T11:06:41Z\"}]", hex, 0);
 	assert_string_equal(got, want);
@@ -410,8 +412,10 @@ test_store_rollback_forgets_the_persons_it_put(void **state)
 }
 
 /* What schema version 4 added, taken away again. */
-#define SCHEMA_BEFORE_DESA \
-	"DROP TABLE agg_desa; DROP TABLE rec_daily_desa;" \
+/* Version 2: neither the heartbeat stamp (3) nor the desa tables (4). */
+#define SCHEMA_VERSION_2 \
+	"ALTER TABLE nodes DROP COLUMN heartbeat_ms;" \
+	" DROP TABLE agg_desa; DROP TABLE rec_daily_desa;" \
 	" ALTER TABLE aggregates DROP COLUMN pemula_unrecorded;" \
 	" ALTER TABLE settings DROP COLUMN desa_from_day;"
 
@@ -424,7 +428,7 @@ test_store_migrates_version_2_and_recounts_desa_and_pemula(void **state)
 	struct ktp_err err = { 0 };
 
 	store_close(s);
-	raw_exec(state, SCHEMA_BEFORE_DESA
+	raw_exec(state, SCHEMA_VERSION_2
 		 "UPDATE settings SET election_date = 20270214;"
 		 "INSERT INTO persons VALUES (1, 3201011505900001, 77, 3201, 'A', 1, 19900515,"
 		 " 320102, 3201020001, 1, 0, 0, 0, 'op', 0);"
@@ -498,7 +502,7 @@ test_store_migrates_version_1_keeping_persons(void **state)
 
 	store_close(s);
 	/* persons as schema version 1 had it: a UNIQUE index on nik. */
-	raw_exec(state, SCHEMA_BEFORE_DESA "DROP TABLE persons;"
+	raw_exec(state, SCHEMA_VERSION_2 "DROP TABLE persons;"
 		 "CREATE TABLE persons (id INTEGER PRIMARY KEY, nik INTEGER NOT NULL UNIQUE,"
 		 " hlc INTEGER NOT NULL, node INTEGER NOT NULL, name TEXT NOT NULL,"
 		 " sex INTEGER NOT NULL, birth_date INTEGER NOT NULL, kecamatan INTEGER NOT NULL,"
@@ -523,6 +527,34 @@ test_store_migrates_version_1_keeping_persons(void **state)
 	assert_int_equal(p.agg.kecamatan, 320103);
 	fix_person(&r, "3201011505900001", 80, 320102);
 	assert_int_equal(store_person_put(s, 3201011505900001ULL, &r, 3201, &err), 0);
+	store_close(s);
+}
+
+/* Version 3 adds nodes.heartbeat_ms; a node's row keeps its cursor. */
+static void
+test_store_migrates_version_2_adds_heartbeat_stamp(void **state)
+{
+	struct store *s = open_ok(state);
+	struct ktp_err err = { 0 };
+	struct store_node n;
+
+	store_close(s);
+	raw_exec(state, SCHEMA_VERSION_2
+		 "INSERT INTO nodes(code, acked, head, last_seen, last_push)"
+		 " VALUES (3201, 7, 9, 1795000000, 1794999000);"
+		 "PRAGMA user_version = 2;");
+	s = open_ok(state);
+	assert_int_equal(q(s, "PRAGMA user_version"), 4);
+	assert_int_equal(store_node_get(s, 3201, &n, &err), 0);
+	assert_int_equal(n.acked, 7);
+	assert_int_equal(n.head, 9);
+	assert_int_equal(n.last_seen, 1795000000);
+	assert_int_equal(n.heartbeat_ms, 0);
+	assert_int_equal(store_node_heartbeat(s, 3201, 9, 1795000001000ULL, 221, NOW, &err), 0);
+	assert_int_equal(store_node_get(s, 3201, &n, &err), 0);
+	assert_int_equal(n.heartbeat_ms, 1795000001000ULL);
+	assert_int_equal(n.last_seen, NOW);
+	assert_int_equal(n.last_push, 1794999000);
 	store_close(s);
 }
 
@@ -567,6 +599,7 @@ main(void)
 		T(test_store_migrates_version_2_and_recounts_desa_and_pemula),
 		T(test_store_trim_desa_days_keeps_the_last_40),
 		T(test_store_open_refuses_a_nik_stored_twice),
+		T(test_store_migrates_version_2_adds_heartbeat_stamp),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
