@@ -248,6 +248,26 @@ fill_conf(struct fixture *f, struct node_conf *c)
 	c->timeout_s = 5;
 }
 
+/* The same configuration as fill_conf, as a file: what a reload (SIGHUP) reads. */
+static void
+write_conf(struct fixture *f, char *path, size_t cap)
+{
+	char pk[64], areas[PATH_MAX];
+	FILE *out;
+
+	keytext_public_to_text(f->hub.keys->pk, pk);
+	assert_non_null(realpath("protocol/areas", areas));
+	snprintf(path, cap, "%s/node.conf", f->dir);
+	assert_non_null(out = fopen(path, "w"));
+	fprintf(out, "[node]\nid = 3201\nname = Kabupaten Bogor\nstate_dir = %s/state\n"
+		"key_file = %s/node.key\ncontrol_socket = %s/ctl.sock\narea_dir = %s\n"
+		"timezone = Asia/Jakarta\n\n[hub]\nurl = http://127.0.0.1:%u\npublic_key = %s\n\n"
+		"[push]\ninterval = 1h\nbackoff_min = 1s\nbackoff_max = 2s\n"
+		"batch_max_versions = 100\nbatch_max_bytes = 4M\ntimeout = 5s\n",
+		f->dir, f->dir, f->dir, areas, f->hub.port, pk);
+	assert_int_equal(fclose(out), 0);
+}
+
 static int64_t field(struct fixture *f, const char *key);
 
 /* The push thread's first attempt (nothing pending) has run once the next
@@ -268,7 +288,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct node_conf c = {0};
 	struct ktp_err err = {0};
-	char path[PATH_MAX];
+	char path[PATH_MAX], conf[PATH_MAX];
 
 	if (f == NULL || unit_tmpdir_setup((void **)&f->dir) < 0)
 		return -1;
@@ -276,7 +296,8 @@ setup(void **state)
 	snprintf(path, sizeof(path), "%s/node.key", f->dir);
 	assert_int_equal(keys_generate(KEYTEXT_NODE_SECRET, path, f->hub.node_pk, NULL), 0);
 	fill_conf(f, &c);
-	if (node_open("test.conf", &c, &f->node, &err) < 0) {
+	write_conf(f, conf, sizeof(conf));
+	if (node_open(conf, &c, &f->node, &err) < 0) {
 		fprintf(stderr, "node_open: %s\n", err.msg);
 		return -1;
 	}
@@ -637,6 +658,31 @@ test_node_export_then_probe_sends_one_version(void **state)
 	free(u.buf);
 }
 
+/* Reloads replace the configuration while batches are sealed, by the push
+ * thread and by its read-ahead thread; the node id they stamp is not read from
+ * the configuration being replaced (a data race under TSan before), and every
+ * version arrives once. */
+static void
+test_node_reload_while_sealing_keeps_pushing_as_this_node(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+	int i;
+
+	import_rows(f, 1, 1500, "r");	/* the fake hub holds MAX_SEQ */
+	assert_int_equal(node_sync(f->node, false, NULL, NULL, &acked, &err), 0);
+	for (i = 0; i < 50; i++) {
+		kill(getpid(), SIGHUP);
+		usleep(3000);
+	}
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 1500);
+	assert_int_equal(f->hub.acked, 1500);
+	assert_int_equal(f->hub.applied, 1500);
+	assert_int_equal(node_id(f->node), 3201);
+}
+
 static void
 test_node_pause_blocks_push(void **state)
 {
@@ -678,6 +724,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_node_export_then_probe_sends_one_version, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_node_pause_blocks_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_reload_while_sealing_keeps_pushing_as_this_node,
+						setup, teardown),
 	};
 	sigset_t set;
 
