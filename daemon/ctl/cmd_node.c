@@ -142,7 +142,7 @@ cmd_status(const struct ctl_opts *o, int argc, char **argv)
 
 static const char *const report_cols[] = {
 	"code", "name", "persons", "wajib_ktp", "on_dpt", "recorded", "dpt_unrecorded", "recorded_30d",
-	"rate_per_day", "projected_completion", "on_track",
+	"rate_per_day", "projected_completion", "on_track", "pemula_unrecorded",
 };
 #define N_REPORT_COLS (sizeof(report_cols) / sizeof(report_cols[0]))
 

@@ -855,6 +855,7 @@ journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static K
  * report equals the hub's for the same rows (tests/system/150 compares them). */
 struct report_counts {
 	uint64_t	persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded, recorded_30d;
+	uint64_t	pemula_unrecorded;
 };
 
 #define REPORT_DAY_S		86400
@@ -879,6 +880,15 @@ static uint32_t
 wajib_cutoff(uint32_t election_date)
 {
 	return election_date < 170000 ? 0 : election_date - 170000;
+}
+
+/* Born after election minus 18 years and on or before election minus 17
+ * years: 17 on election day, not yet 18 (the wajib cutoff's arithmetic). */
+static void
+pemula_range(uint32_t election_date, int64_t *ret_after, int64_t *ret_upto)
+{
+	*ret_upto = wajib_cutoff(election_date);
+	*ret_after = election_date < 180000 ? 0 : election_date - 180000;
 }
 
 /* The day remaining reaches zero at the pace of the last REPORT_RATE_DAYS days;
@@ -912,8 +922,9 @@ static json_t *
 counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
 {
 	uint32_t done = projected_day(c->dpt_unrecorded, c->recorded_30d, now);
+	json_t *o;
 
-	return json_pack("{sI sI sI sI sI sI sf sI sb}",
+	o = json_pack("{sI sI sI sI sI sI sf sI sb}",
 			 "persons", (json_int_t)c->persons,
 			 "wajib_ktp", (json_int_t)c->wajib_ktp,
 			 "on_dpt", (json_int_t)c->on_dpt,
@@ -923,6 +934,13 @@ counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
 			 "rate_per_day", rate_per_day(c->recorded_30d),
 			 "projected_completion", (json_int_t)done,
 			 "on_track", done != 0 && election_date != 0 && done <= election_date);
+	/* Without an election date nobody is known to be a first-time voter. */
+	if (o != NULL && json_object_set_new(o, "pemula_unrecorded", election_date == 0 ?
+			json_null() : json_integer((json_int_t)c->pemula_unrecorded)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static void
@@ -934,6 +952,7 @@ add_counts(struct report_counts *sum, const struct report_counts *c)
 	sum->recorded += c->recorded;
 	sum->dpt_unrecorded += c->dpt_unrecorded;
 	sum->recorded_30d += c->recorded_30d;
+	sum->pemula_unrecorded += c->pemula_unrecorded;
 }
 
 static int
@@ -946,9 +965,9 @@ report_rows(struct journal *j, sqlite3_stmt *s, uint32_t election_date, int64_t 
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		uint64_t *v[] = { &c.persons, &c.wajib_ktp, &c.on_dpt, &c.recorded,
-				  &c.dpt_unrecorded, &c.recorded_30d };
+				  &c.dpt_unrecorded, &c.recorded_30d, &c.pemula_unrecorded };
 
-		for (i = 0; i < 6; i++)
+		for (i = 0; i < 7; i++)
 			*v[i] = (uint64_t)sqlite3_column_int64(s, i + 1);
 		add_counts(total, &c);
 		o = counts_json(&c, election_date, now);
@@ -970,18 +989,21 @@ journal_report_json(struct journal *j, uint32_t election_date, int64_t now, stru
 		"SELECT kecamatan, count(*),"
 		" sum(CASE WHEN birth_date > 0 THEN birth_date <= ?1 ELSE on_dpt END),"
 		" sum(on_dpt), sum(recorded), sum(on_dpt AND NOT recorded),"
-		" sum(recorded AND recorded_at > 0 AND recorded_at / 86400 BETWEEN ?2 AND ?3)"
+		" sum(recorded AND recorded_at > 0 AND recorded_at / 86400 BETWEEN ?2 AND ?3),"
+		" sum(NOT recorded AND birth_date > ?4 AND birth_date <= ?1)"
 		" FROM persons WHERE removed = 0 GROUP BY kecamatan ORDER BY kecamatan";
 	struct report_counts total = {0};
 	sqlite3_stmt *s = NULL;
 	json_t *list = NULL, *o = NULL;
-	int64_t today;
+	int64_t today, after, upto;
 	int r;
 
 	if ((r = db_prepare(j->rdb, sql, &s, err)) < 0)
 		return r;
 	today = now >= 0 ? now / REPORT_DAY_S : -((-now + REPORT_DAY_S - 1) / REPORT_DAY_S);
-	sqlite3_bind_int64(s, 1, wajib_cutoff(election_date));
+	pemula_range(election_date, &after, &upto);
+	sqlite3_bind_int64(s, 1, upto);
+	sqlite3_bind_int64(s, 4, after);
 	/* "The last 30 days" are today and the 29 UTC days before it. */
 	sqlite3_bind_int64(s, 2, today - (REPORT_RATE_DAYS - 1));
 	sqlite3_bind_int64(s, 3, today);
@@ -1146,15 +1168,6 @@ collect_unrecorded(struct journal *j, sqlite3_stmt *s, const struct journal_unre
 fail:
 	free(rows);
 	return r;
-}
-
-/* Born after election minus 18 years and on or before election minus 17
- * years: 17 on election day, not yet 18 (the wajib cutoff's arithmetic). */
-static void
-pemula_range(uint32_t election_date, int64_t *ret_after, int64_t *ret_upto)
-{
-	*ret_upto = wajib_cutoff(election_date);
-	*ret_after = election_date < 180000 ? 0 : election_date - 180000;
 }
 
 int

@@ -75,6 +75,8 @@ info "ktpctl report names the regency and its kecamatan"
 out=$(nctl --json report) || fail "report --json: $out"
 expect_eq "report names" "$(jc '[.node, .name, [.kecamatan[] | [.code, .name]]]' "$out")" \
 	'[3201,"Kabupaten Bogor",[[320101,"Cibinong"],[320102,"Gunungputri"]]]'
+expect_eq "report pemula_unrecorded" \
+	"$(jc '[.pemula_unrecorded, [.kecamatan[] | .pemula_unrecorded]]' "$out")" '[4,[3,1]]'
 out=$(nctl_ok report)
 printf '%s\n' "$out" | grep -Eq '^ *320101 +Cibinong ' || fail "report table lacks 'Cibinong': $out"
 printf '%s\n' "$out" | grep -Eq '^ *total +Kabupaten Bogor ' || fail "report table lacks the regency name: $out"
@@ -91,6 +93,8 @@ out=$(nctl unrecorded --pemula 2>&1)
 expect_eq "pemula exit" "$?" 1
 expect_eq "pemula without election_date" "$out" \
 	"ktpctl: unrecorded: pemula: [node] election_date is not set, so nobody is known to be 17 on election day"
+expect_eq "report pemula_unrecorded without election_date" \
+	"$(nctl --json report | jq -c .pemula_unrecorded)" null
 out=$(nctl --json unrecorded --pemula)
 expect_eq "pemula --json status" "$(jc '[.status, .error]' "$out")" \
 	'[1,"unrecorded: pemula: [node] election_date is not set, so nobody is known to be 17 on election day"]'

@@ -600,7 +600,8 @@ test_journal_report_counts_per_kecamatan(void **state)
 	k = json_array_get(json_object_get(rep, "kecamatan"), 1);
 	txt = json_dumps(k, JSON_SORT_KEYS | JSON_COMPACT);
 	assert_string_equal(txt, "{\"code\":320102,\"dpt_unrecorded\":0,\"on_dpt\":0,"
-			    "\"on_track\":true,\"persons\":1,\"projected_completion\":20251122,"
+			    "\"on_track\":true,\"pemula_unrecorded\":0,\"persons\":1,"
+			    "\"projected_completion\":20251122,"
 			    "\"rate_per_day\":0.0,\"recorded\":0,\"recorded_30d\":0,\"wajib_ktp\":0}");
 	free(txt);
 	json_decref(rep);
@@ -665,29 +666,57 @@ test_journal_report_follows_the_hub_definitions(void **state)
 	/* Born 2008-02-29 is 17 from 2025-03-01: not yet on the 28th. */
 	txt = report_kec_text(j, 20250228);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":false,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"on_track\":false,\"pemula_unrecorded\":0,\"persons\":6,"
+			    "\"projected_completion\":20251207,"
 			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
 			    "\"wajib_ktp\":3}");
 	free(txt);
 	txt = report_kec_text(j, 20250301);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":false,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"on_track\":false,\"pemula_unrecorded\":0,\"persons\":6,"
+			    "\"projected_completion\":20251207,"
 			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
 			    "\"wajib_ktp\":4}");
 	free(txt);
 	txt = report_kec_text(j, 20261231);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":true,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"on_track\":true,\"pemula_unrecorded\":0,\"persons\":6,"
+			    "\"projected_completion\":20251207,"
 			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
 			    "\"wajib_ktp\":4}");
 	free(txt);
 	/* No election date: only the undated voter is wajib, nothing is on track. */
 	txt = report_kec_text(j, 0);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":false,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"on_track\":false,\"pemula_unrecorded\":null,\"persons\":6,"
+			    "\"projected_completion\":20251207,"
 			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
 			    "\"wajib_ktp\":1}");
 	free(txt);
+	journal_close(j);
+}
+
+/* pemula_unrecorded counts the live, unrecorded persons 17 but not yet 18 on
+ * election day, on the roll or not, per kecamatan and in total. */
+static void
+test_journal_report_counts_pemula_unrecorded(void **state)
+{
+	struct journal *j = open_j(state);
+	struct ktp_err err = {0};
+	json_t *rep = NULL;
+	char *txt;
+
+	put_kec3(j, "3201031502110001", 20110215, false, 0, T0_MS);	/* pemula, off the roll */
+	put_kec3(j, "3201031402120002", 20120214, true, 0, T0_MS + 1);	/* pemula */
+	put_kec3(j, "3201031402110003", 20110214, true, 0, T0_MS + 2);	/* 18 on the day */
+	put_kec3(j, "3201031502120004", 20120215, false, 0, T0_MS + 3);	/* still 16 */
+	put_kec3(j, "3201030101120005", 20120101, true, (int64_t)(T0_MS / 1000), T0_MS + 4);
+	txt = report_kec_text(j, 20290214);
+	assert_non_null(strstr(txt, "\"pemula_unrecorded\":2,"));
+	free(txt);
+	assert_int_equal(journal_report_json(j, 20290214, (int64_t)(T0_MS / 1000), &rep, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(rep, "pemula_unrecorded")), 2);
+	json_decref(rep);
 	journal_close(j);
 }
 
@@ -714,6 +743,7 @@ main(void)
 		T(test_journal_readers_see_only_committed_rows),
 		T(test_journal_report_counts_per_kecamatan),
 		T(test_journal_report_follows_the_hub_definitions),
+		T(test_journal_report_counts_pemula_unrecorded),
 #undef T
 	};
 
