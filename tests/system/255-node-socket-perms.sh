@@ -20,8 +20,18 @@ drop_accounts() {
 	for g in $SOCKG $ADMG; do groupdel "$g" 2>/dev/null; done
 }
 on_exit drop_accounts
-groupadd "$SOCKG" && groupadd "$ADMG" || fail "groupadd"
-add_user() { useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$@" || fail "useradd $*"; }
+# retry CMD...: up to 10 times, 0.5 s apart (another process may hold /etc/passwd's lock).
+retry() {
+	local i
+	for ((i = 0; i < 10; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	fail "$* failed 10 times"
+}
+retry groupadd "$SOCKG"
+retry groupadd "$ADMG"
+add_user() { retry useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$@"; }
 add_user -g "$SOCKG" "$DU"			# the daemon's user; its group is the socket's
 add_user -g users -G "$SOCKG" "$RU"		# read-only operator: socket group only
 add_user -g users -G "$ADMG" "$AU"		# admin group only, not in the socket group
