@@ -16,6 +16,7 @@ SOCKG=ktpt-s$SFX ADMG=ktpt-a$SFX
 DU=ktpt-d$SFX RU=ktpt-r$SFX AU=ktpt-m$SFX XU=ktpt-x$SFX
 drop_accounts() {
 	local u g
+	kill_node	# userdel refuses a user that still runs a process
 	for u in $DU $RU $AU $XU; do userdel "$u" 2>/dev/null; done
 	for g in $SOCKG $ADMG; do groupdel "$g" 2>/dev/null; done
 }
