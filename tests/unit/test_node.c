@@ -658,6 +658,44 @@ test_node_export_then_probe_sends_one_version(void **state)
 	free(u.buf);
 }
 
+static void *
+hold_short_writer(void *arg)
+{
+	struct node *n = arg;
+
+	usleep(200 * 1000);
+	node_writer_unlock(n);
+	return NULL;
+}
+
+/* An import (stream) may hold the writer role as long as its client takes:
+ * every other writer is told at once. A remove (short) is waited for. */
+static void
+test_node_second_writer_is_told_busy_while_an_import_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	struct timespec t0, t1;
+	pthread_t t;
+
+	assert_int_equal(node_writer_lock(f->node, true, &err), 0);
+	assert_int_equal(node_writer_lock(f->node, false, &err), -EBUSY);
+	assert_string_equal(err.msg, "busy: an import is running");
+	ktp_err_clear(&err);
+	assert_int_equal(node_writer_lock(f->node, true, &err), -EBUSY);
+	assert_string_equal(err.msg, "busy: an import is running");
+	node_writer_unlock(f->node);
+
+	assert_int_equal(node_writer_lock(f->node, false, &err), 0);
+	assert_int_equal(pthread_create(&t, NULL, hold_short_writer, f->node), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(node_writer_lock(f->node, true, &err), 0);	/* waits for the remove */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 150);
+	node_writer_unlock(f->node);
+	pthread_join(t, NULL);
+}
+
 /* Reloads replace the configuration while batches are sealed, by the push
  * thread and by its read-ahead thread; the node id they stamp is not read from
  * the configuration being replaced (a data race under TSan before), and every
@@ -725,6 +763,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_node_pause_blocks_push, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_reload_while_sealing_keeps_pushing_as_this_node,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_second_writer_is_told_busy_while_an_import_runs,
 						setup, teardown),
 	};
 	sigset_t set;
