@@ -75,11 +75,14 @@ int	journal_chain_at(struct journal *j, uint64_t seq, uint8_t ret[static KTP_HAS
 int	journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static KTP_HASH_LEN],
 			   struct ktp_err *err);
 
-/* This node's report from the committed rows (never those of an open import), per kecamatan and in total, with the fields of
- * the hub's report: {"node":3201,"persons":..,"wajib_ktp":..,"on_dpt":..,"recorded":..,
- * "dpt_unrecorded":..,"recorded_30d":..,"rate_per_day":..,"projected_completion":YYYYMMDD|0,
- * "on_track":bool,"kecamatan":[{"code":320101,...same fields}]}. Removed persons are not
- * counted. now is Unix seconds; election_date YYYYMMDD (0 = none). New object, json_decref. */
+/* This node's report from the committed rows (never those of an open import), per
+ * kecamatan and in total, with the fields of the hub's report: {"node":3201,"persons":..,
+ * "wajib_ktp":..,"on_dpt":..,"recorded":..,"dpt_unrecorded":..,"recorded_30d":..,
+ * "rate_per_day":..,"projected_completion":YYYYMMDD|0,"on_track":bool,
+ * "pemula_unrecorded":..|null,"kecamatan":[{"code":320101,...same fields}]}. Removed
+ * persons are not counted; pemula_unrecorded counts whom journal_unrecorded lists for
+ * pemula_of = election_date, null without one. now is Unix seconds; election_date
+ * YYYYMMDD (0 = none). New object, json_decref. */
 int	journal_report_json(struct journal *j, uint32_t election_date, int64_t now,
 			    struct json_t **ret, struct ktp_err *err);
 /* Who journal_unrecorded lists: live persons not recorded, either voters on the roll
