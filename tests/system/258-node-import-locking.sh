@@ -47,6 +47,7 @@ busy() {
 	t1=$(date +%s%N)
 	expect_eq "$* exit" "$rc" 1
 	expect_eq "$* says" "$out" "ktpctl: busy: an import is running"
+	info "$1 answered busy in $(((t1 - t0) / 1000000)) ms"
 	[ $(((t1 - t0) / 1000000)) -lt 2000 ] || fail "$* took $(((t1 - t0) / 1000000)) ms"
 }
 busy remove "$nik" --reason died
