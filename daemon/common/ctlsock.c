@@ -61,6 +61,8 @@ struct ctlsock {
 	unsigned		max_per_uid;
 	unsigned		io_timeout_s;
 	uid_t			euid;
+	gid_t			sock_gid;	/* the socket file's group */
+	char			*sock_group;	/* its name, for refusals */
 	bool			has_admin;
 	gid_t			admin_gid;
 	char			*admin_group;
@@ -130,20 +132,56 @@ read_peer_creds(struct ctlconn *c)
 }
 
 static bool
-peer_may_write(const struct ctlsock *s, const struct ctlconn *c)
+peer_in_group(const struct ctlconn *c, gid_t gid)
 {
 	size_t i;
 
-	if (c->uid == 0 || c->uid == s->euid)
-		return true;
-	if (!s->has_admin)
-		return false;
-	if (c->gid == s->admin_gid)
+	if (c->gid == gid)
 		return true;
 	for (i = 0; i < c->n_groups; i++)
-		if (c->groups[i] == s->admin_gid)
+		if (c->groups[i] == gid)
 			return true;
 	return false;
+}
+
+/* CTL_RW and CTL_NAMES commands. */
+static bool
+peer_may_write(const struct ctlsock *s, const struct ctlconn *c)
+{
+	if (c->uid == 0 || c->uid == s->euid)
+		return true;
+	return s->has_admin && peer_in_group(c, s->admin_gid);
+}
+
+/* With an admin group the file is 0666 (its members need not be in the
+ * socket's group), so the daemon admits only whom 0660 would have, plus
+ * that group. Without one the file's mode decides and this agrees. */
+static bool
+peer_may_connect(const struct ctlsock *s, const struct ctlconn *c)
+{
+	return peer_may_write(s, c) || peer_in_group(c, s->sock_gid);
+}
+
+static void
+refuse_stranger(struct ctlconn *c)
+{
+	const struct ctlsock *s = c->s;
+	char who[160], text[256];
+	json_t *reply;
+
+	if (s->euid == 0)
+		snprintf(who, sizeof(who), "root or group %s", s->sock_group);
+	else
+		snprintf(who, sizeof(who), "root, uid %u or group %s", (unsigned)s->euid,
+			 s->sock_group);
+	if (s->has_admin)
+		snprintf(who + strlen(who), sizeof(who) - strlen(who), " or %s", s->admin_group);
+	snprintf(text, sizeof(text), "ctl: uid %u may not connect: needs %s", (unsigned)c->uid,
+		 who);
+	reply = ctlmsg_reply(CTL_STATUS_DENIED, text);
+	if (reply != NULL)
+		ctlio_write_msg(&c->io, reply, NULL);
+	json_decref(reply);
 }
 
 static int
@@ -183,7 +221,7 @@ run_cmd(struct ctlconn *c, const struct ctl_cmd *cmd, json_t *req)
 {
 	int r;
 
-	if ((cmd->flags & CTL_RW) && !peer_may_write(c->s, c)) {
+	if ((cmd->flags & (CTL_RW | CTL_NAMES)) && !peer_may_write(c->s, c)) {
 		reply_denied(c, cmd->name);
 		return !(cmd->flags & CTL_STREAM);
 	}
@@ -383,11 +421,19 @@ accept_one(struct ctlsock *s, int fd)
 	c->fd = fd;
 	ctlio_init(&c->io, fd, KTP_CTL_MAX_LINE);
 	set_timeouts(fd, s->io_timeout_s);
-	if (read_peer_creds(c) < 0 || !admit(s, c)) {
-		close(fd);
-		ctlio_done(&c->io);
-		free(c);
+	if (read_peer_creds(c) < 0)
+		goto fail;
+	if (!peer_may_connect(s, c)) {
+		/* Written without reading the request, as refuse_busy does. */
+		refuse_stranger(c);
+		goto fail;
 	}
+	if (admit(s, c))
+		return;
+fail:
+	close(fd);
+	ctlio_done(&c->io);
+	free(c);
 }
 
 static bool
@@ -468,7 +514,9 @@ clear_stale(const char *path, const struct sockaddr_un *sun, struct ktp_err *err
 
 /* The umask covers the moment between bind and chmod; chmod then sets
  * 0660 whatever the process umask was. umask is process-wide, which is
- * acceptable because the socket is created once, at startup. */
+ * acceptable because the socket is created once, at startup. With an admin
+ * group the mode is 0666 once the group is set: its members may not be in
+ * the socket's group, and peer_may_connect refuses everyone else. */
 static int
 bind_socket(struct ctlsock *s, const struct sockaddr_un *sun, int gid, struct ktp_err *err)
 {
@@ -486,6 +534,8 @@ bind_socket(struct ctlsock *s, const struct sockaddr_un *sun, int gid, struct kt
 		return ktp_err_set(err, -errno, "%s: chmod: %s", path, strerror(errno));
 	if (gid >= 0 && chown(path, (uid_t)-1, (gid_t)gid) < 0)
 		return ktp_err_set(err, -errno, "%s: chown: %s", path, strerror(errno));
+	if (s->has_admin && chmod(path, 0666) < 0)
+		return ktp_err_set(err, -errno, "%s: chmod: %s", path, strerror(errno));
 	if (listen(fd, CTL_BACKLOG) < 0)
 		return ktp_err_set(err, -errno, "%s: listen: %s", path, strerror(errno));
 	return 0;
@@ -503,6 +553,7 @@ open_listener(struct ctlsock *s, const char *group, struct ktp_err *err)
 			return ktp_err_set(err, r, "%s: group '%s': %s", s->path, group,
 					   r == -ENOENT ? "no such group" : strerror(-r));
 		gid = (int)g;
+		s->sock_gid = g;
 	}
 	if ((r = fill_addr(s->path, &sun, err)) < 0 || (r = clear_stale(s->path, &sun, err)) < 0)
 		return r;
@@ -522,6 +573,7 @@ init_sock(struct ctlsock *s, const struct ctlsock_opts *o, struct ktp_err *err)
 	s->max_per_uid = o->max_conns_per_uid ? o->max_conns_per_uid : 4;
 	s->io_timeout_s = o->io_timeout_s ? o->io_timeout_s : 30;
 	s->euid = geteuid();
+	s->sock_gid = getegid();
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	s->path = strdup(o->path);
@@ -539,6 +591,23 @@ init_sock(struct ctlsock *s, const struct ctlsock_opts *o, struct ktp_err *err)
 	return 0;
 }
 
+/* The socket group's name for refusals; its number if it has none. */
+static int
+name_sock_group(struct ctlsock *s, struct ktp_err *err)
+{
+	struct group gr, *res = NULL;
+	char buf[4096], num[16];
+
+	snprintf(num, sizeof(num), "%u", (unsigned)s->sock_gid);
+	if (getgrgid_r(s->sock_gid, &gr, buf, sizeof(buf), &res) != 0 || res == NULL)
+		s->sock_group = strdup(num);
+	else
+		s->sock_group = strdup(gr.gr_name);
+	if (s->sock_group == NULL)
+		return ktp_err_set(err, -ENOMEM, "ctl: out of memory");
+	return 0;
+}
+
 /* The file is removed only if this ctlsock bound it: a refused start must
  * not remove a live daemon's socket. */
 static void
@@ -551,6 +620,7 @@ free_sock(struct ctlsock *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s->path);
+	free(s->sock_group);
 	free(s->admin_group);
 	free(s);
 }
@@ -587,7 +657,8 @@ ctlsock_start(const struct ctlsock_opts *o, const struct ctl_cmd *cmds, size_t n
 	s->cmds = cmds;
 	s->n_cmds = n_cmds;
 	s->ctx = ctx;
-	if ((r = init_sock(s, o, err)) < 0 || (r = open_listener(s, o->group, err)) < 0)
+	if ((r = init_sock(s, o, err)) < 0 || (r = open_listener(s, o->group, err)) < 0 ||
+	    (r = name_sock_group(s, err)) < 0)
 		goto fail;
 	if ((r = start_accept_thread(s)) < 0) {
 		ktp_err_set(err, r, "ctl: cannot start the accept thread: %s", strerror(-r));

@@ -18,7 +18,12 @@ struct ktp_err;
 struct ctlsock;
 struct ctlconn;
 
-#define CTL_RO		0x0	/* anyone who can connect */
+/* Who may connect: root, the daemon's uid, the socket's group and [ctl]
+ * admin_group; anyone else is refused before the request is read (DENIED,
+ * "ctl: uid 1003 may not connect: needs root, uid 998 or group ktpsync or
+ * dukcapil"). The file is 0660, or 0666 when there is an admin group, so
+ * that its members need not be in the socket's group. */
+#define CTL_RO		0x0	/* anyone who may connect */
 #define CTL_RW		0x1	/* root, the daemon's uid, or [ctl] admin_group */
 /* The request line is followed by a payload stream from the client (import).
  * The handler reads it with ctlconn_read_chunk; when a request is refused
@@ -26,6 +31,9 @@ struct ctlconn;
  * ctlsock closes the connection after the reply, because the rest of the
  * stream cannot be told apart from the next request. */
 #define CTL_STREAM	0x2
+/* Lists of persons by name or NIK (personal data): the same peers as CTL_RW,
+ * never the socket's group alone. */
+#define CTL_NAMES	0x4
 
 /* A handler answers with exactly one ctlconn_reply* call (it may stream a
  * payload before or after, as its command defines). Its return value is 0
@@ -46,7 +54,8 @@ struct ctlsock_opts {
 };
 
 /* Refuses when a live daemon answers on path (-EADDRINUSE), else removes a stale
- * file, binds under umask 0117 (mode 0660), starts the accept thread. */
+ * file, binds under umask 0117 (mode 0660; 0666 with admin_group, see CTL_RO),
+ * starts the accept thread. */
 int	ctlsock_start(const struct ctlsock_opts *o, const struct ctl_cmd *cmds, size_t n_cmds,
 		      void *ctx, struct ctlsock **ret, struct ktp_err *err);
 /* Stops accepting, waits for running handlers, removes the socket file. */

@@ -162,10 +162,27 @@ cmd_status(const struct ctl_opts *o, int argc, char **argv)
 /* --- report -------------------------------------------------------------- */
 
 static const char *const report_cols[] = {
-	"code", "persons", "wajib_ktp", "on_dpt", "recorded", "dpt_unrecorded", "recorded_30d",
-	"rate_per_day", "projected_completion", "on_track",
+	"code", "name", "persons", "wajib_ktp", "on_dpt", "recorded", "dpt_unrecorded", "recorded_30d",
+	"rate_per_day", "projected_completion", "on_track", "pemula_unrecorded",
 };
 #define N_REPORT_COLS (sizeof(report_cols) / sizeof(report_cols[0]))
+
+/* RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
+static void
+put_csv_text(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
 
 static void
 print_csv_row(FILE *out, const json_t *row)
@@ -182,7 +199,7 @@ print_csv_row(FILE *out, const json_t *row)
 		else if (json_is_boolean(v))
 			fputs(json_is_true(v) ? "true" : "false", out);
 		else if (json_is_string(v))
-			fputs(json_string_value(v), out);
+			put_csv_text(out, json_string_value(v));
 		fputc(i + 1 < N_REPORT_COLS ? ',' : '\n', out);
 	}
 }
@@ -488,7 +505,13 @@ receive(const struct ctl_opts *o, json_t *req, int fd, struct ctlclient **ret_c,
 
 	if ((r = ctlclient_connect(o, &c, err)) < 0)
 		return r;
+	/* A daemon that refuses (busy, denied) may answer and close before it
+	 * reads the request: its reply is waiting, where the stream would be. */
 	r = ctlclient_request(c, req, err);
+	if (r == -EPIPE || r == -ECONNRESET) {
+		ktp_err_clear(err);
+		r = 0;
+	}
 	while (r == 0 && len > 0) {
 		if ((r = ctlclient_read_chunk(c, &data, &len, err)) == 0 && fd >= 0)
 			r = write_all(fd, data, len, err);
@@ -503,25 +526,51 @@ receive(const struct ctl_opts *o, json_t *req, int fd, struct ctlclient **ret_c,
 	return 0;
 }
 
+#define UNRECORDED_USAGE "unrecorded [--kecamatan CODE] [--desa CODE] [--pemula] [--site-plan]"
+
+/* Adds one option of unrecorded to req; 2 (usage) when it is not one. */
+static int
+unrecorded_option(json_t *req, int argc, char **argv, int *i)
+{
+	json_int_t code;
+	int r;
+
+	if (strcmp(argv[*i], "--pemula") == 0)
+		return json_object_set_new(req, "pemula", json_true()) < 0 ? -1 : 0;
+	if (strcmp(argv[*i], "--site-plan") == 0)
+		return json_object_set_new(req, "site_plan", json_true()) < 0 ? -1 : 0;
+	if (*i + 1 >= argc)
+		return usage(UNRECORDED_USAGE);
+	if (strcmp(argv[*i], "--kecamatan") == 0)
+		r = parse_code("--kecamatan", argv[*i + 1], 6, "kecamatan", &code);
+	else if (strcmp(argv[*i], "--desa") == 0)
+		r = parse_code("--desa", argv[*i + 1], 10, "desa", &code);
+	else
+		return usage(UNRECORDED_USAGE);
+	if (r != 0)
+		return r;
+	r = json_object_set_new(req, argv[*i] + 2, json_integer(code)) < 0 ? -1 : 0;
+	*i += 1;
+	return r;
+}
+
 int
 cmd_unrecorded(const struct ctl_opts *o, int argc, char **argv)
 {
 	struct ctlclient *c = NULL;
 	struct ktp_err err = {0};
 	json_t *req, *reply = NULL;
-	json_int_t kecamatan = 0;
-	int status = 0, r;
+	int status = 0, i, r = 0;
 
-	if (argc != 1 && (argc != 3 || strcmp(argv[1], "--kecamatan") != 0))
-		return usage("unrecorded [--kecamatan CODE]");
-	if (argc == 3 && (r = parse_code("--kecamatan", argv[2], 6, "kecamatan", &kecamatan)) != 0)
-		return r;
-	req = ctlmsg_request("unrecorded");
-	if (req == NULL ||
-	    (argc == 3 && json_object_set_new(req, "kecamatan", json_integer(kecamatan)) < 0) ||
-	    (o->json && json_object_set_new(req, "rows", json_true()) < 0)) {
-		json_decref(req);
+	if ((req = ctlmsg_request("unrecorded")) == NULL)
 		return ctlclient_out_of_memory();
+	for (i = 1; i < argc && r == 0; i++)
+		r = unrecorded_option(req, argc, argv, &i);
+	if (r == 0 && o->json && json_object_set_new(req, "rows", json_true()) < 0)
+		r = -1;
+	if (r != 0) {
+		json_decref(req);
+		return r > 0 ? r : ctlclient_out_of_memory();
 	}
 	r = receive(o, req, o->json ? -1 : STDOUT_FILENO, &c, &reply, &status, &err);
 	json_decref(req);

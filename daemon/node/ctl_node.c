@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "area.h"
 #include "ctl_node.h"
 #include "ctlmsg.h"
 #include "ctlsock.h"
@@ -25,7 +26,8 @@
 static int
 reply_err(struct ctlconn *c, const struct ktp_err *err)
 {
-	ctlconn_reply_error(c, CTL_STATUS_FAILED, "%s", err->msg);
+	ctlconn_reply_error(c, err->code == -EBUSY ? CTL_STATUS_BUSY : CTL_STATUS_FAILED, "%s",
+			    err->msg);
 	return err->code;
 }
 
@@ -174,7 +176,8 @@ run_ingest(struct node *n, struct ctlconn *c, enum ingest_format fmt, const char
 	struct ktp_err err = {0};
 	int r;
 
-	node_writer_lock(n);
+	if (node_writer_lock(n, true, &err) < 0)
+		return reply_err(c, &err);
 	r = ingest_begin(node_journal_lock(n), node_id(n), fmt, name, evloop_wall_ms(), &in, &err);
 	if (r == 0) {
 		ingest_set_areas(in, areas);
@@ -247,7 +250,8 @@ ctl_remove(struct ctlconn *c, json_t *req, void *ctx)
 	if (nik == NULL || reason == NULL)
 		return ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST,
 					   "remove: needs \"nik\" and \"reason\"");
-	node_writer_lock(n);
+	if (node_writer_lock(n, false, &err) < 0)
+		return reply_err(c, &err);
 	r = ingest_remove(node_journal_lock(n), nik, reason, evloop_wall_ms(), &seq, &err);
 	node_journal_unlock(n);
 	node_writer_unlock(n);
@@ -259,6 +263,33 @@ ctl_remove(struct ctlconn *c, json_t *req, void *ctx)
 }
 
 /* --- reports ------------------------------------------------------------- */
+
+static json_t *
+name_json(const struct area_table *t, enum area_level level, uint64_t code)
+{
+	const char *name = area_name(t, level, code);
+
+	return name != NULL ? json_string(name) : json_null();
+}
+
+/* The official names beside the codes: the regency's at the top, each
+ * kecamatan's in its object; null where the table has none. */
+static int
+add_report_names(struct node *n, json_t *rep)
+{
+	const struct area_table *t = node_areas(n);
+	json_t *k;
+	size_t i;
+
+	if (json_object_set_new(rep, "name", name_json(t, AREA_REGENCY, node_id(n))) < 0)
+		return -ENOMEM;
+	json_array_foreach(json_object_get(rep, "kecamatan"), i, k) {
+		if (json_object_set_new(k, "name", name_json(t, AREA_KECAMATAN,
+				(uint64_t)json_integer_value(json_object_get(k, "code")))) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
 
 static int
 ctl_report(struct ctlconn *c, json_t *req, void *ctx)
@@ -275,107 +306,278 @@ ctl_report(struct ctlconn *c, json_t *req, void *ctx)
 	node_journal_unlock(n);
 	if (r < 0)
 		return reply_err(c, &err);
-	json_object_set_new(rep, "daemon", json_string("ktpsyncd"));
+	if (json_object_set_new(rep, "daemon", json_string("ktpsyncd")) < 0 ||
+	    add_report_names(n, rep) < 0) {
+		json_decref(rep);
+		rep = NULL;	/* ctlconn_reply_ok answers "ctl: out of memory" */
+	}
 	return ctlconn_reply_ok(c, rep);
 }
 
-static uint64_t
-count_lines(const char *s, size_t len)
-{
-	uint64_t n = 0;
-	size_t i;
+/* --- unrecorded: the call-in lists --------------------------------------- */
 
-	for (i = 0; i < len; i++)
-		n += s[i] == '\n';
-	return n;
+struct unrec {
+	struct journal_unrecorded_query q;
+	bool			json_rows;	/* ktpctl --json: rows in the reply, no stream */
+	const struct area_table	*areas;
+	uint32_t		election;
+};
+
+/* Request keys: kecamatan (6 digits), desa (10 digits), pemula, site_plan, rows.
+ * A refusal sets *ret_status and err. */
+static int
+parse_unrec(const json_t *req, struct node *n, struct unrec *u, enum ctl_status *ret_status,
+	    struct ktp_err *err)
+{
+	const json_t *k = json_object_get(req, "kecamatan"), *d = json_object_get(req, "desa");
+
+	memset(u, 0, sizeof(*u));
+	*ret_status = CTL_STATUS_BAD_REQUEST;
+	if (k != NULL && (!json_is_integer(k) || json_integer_value(k) < 0 ||
+			  json_integer_value(k) > 999999))
+		return ktp_err_set(err, -EINVAL, "unrecorded: kecamatan: not a 6-digit code");
+	if (d != NULL && (!json_is_integer(d) || json_integer_value(d) < 1000000000 ||
+			  json_integer_value(d) > 9999999999))
+		return ktp_err_set(err, -EINVAL, "unrecorded: desa: not a 10-digit code");
+	u->q.kecamatan = k != NULL ? (uint32_t)json_integer_value(k) : 0;
+	u->q.desa = d != NULL ? (uint64_t)json_integer_value(d) : 0;
+	u->q.by_site = json_is_true(json_object_get(req, "site_plan"));
+	u->json_rows = json_is_true(json_object_get(req, "rows"));
+	u->areas = node_areas(n);
+	u->election = node_election_date(n);
+	*ret_status = CTL_STATUS_FAILED;
+	if (json_is_true(json_object_get(req, "pemula"))) {
+		if (u->election == 0)
+			return ktp_err_set(err, -ENOENT, "unrecorded: pemula: [node] election_date "
+					   "is not set, so nobody is known to be 17 on election day");
+		u->q.pemula_of = u->election;
+	}
+	return 0;
 }
 
-/* One field of a CSV line as journal_unrecorded writes it (RFC 4180 quoting);
- * advances *p past the field and its comma. */
-static json_t *
-csv_field(const char **p, const char *end)
+/* RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
+static void
+put_csv_text(FILE *f, const char *s)
 {
-	const char *s = *p;
-	char *buf = malloc((size_t)(end - s) + 1);
-	size_t n = 0;
-	json_t *v;
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
 
-	if (buf == NULL)
-		return NULL;
-	if (s < end && *s == '"') {
-		for (s++; s < end && !(*s == '"' && (s + 1 >= end || s[1] != '"')); s++) {
-			if (*s == '"')
-				s++;
-			buf[n++] = *s;
+static const char *
+name_or_empty(const struct area_table *t, enum area_level level, uint64_t code)
+{
+	const char *name = area_name(t, level, code);
+
+	return name != NULL ? name : "";
+}
+
+static void
+write_csv(FILE *f, const struct unrec *u, const struct journal_person *p, size_t n)
+{
+	size_t i;
+
+	fputs("nik,name,kecamatan,desa,kecamatan_name,desa_name\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s,", p[i].nik);
+		put_csv_text(f, p[i].name);
+		fprintf(f, ",%06" PRIu32 ",", p[i].kecamatan);
+		if (p[i].desa != 0)
+			fprintf(f, "%010" PRIu64, p[i].desa);
+		fputc(',', f);
+		put_csv_text(f, name_or_empty(u->areas, AREA_KECAMATAN, p[i].kecamatan));
+		fputc(',', f);
+		if (p[i].desa != 0)
+			put_csv_text(f, name_or_empty(u->areas, AREA_DESA, p[i].desa));
+		fputc('\n', f);
+	}
+}
+
+/* Rows of one desa (or of one kecamatan's persons without a desa) follow
+ * each other in site-plan order; returns how many from p. */
+static size_t
+site_len(const struct journal_person *p, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (p[i].desa != p[0].desa || (p[0].desa == 0 && p[i].kecamatan != p[0].kecamatan))
+			break;
+	return n > 0 ? i : 0;
+}
+
+static size_t
+count_sites(const struct journal_person *p, size_t n)
+{
+	size_t sites = 0, i;
+
+	for (i = 0; i < n; i += site_len(&p[i], n - i))
+		sites++;
+	return sites;
+}
+
+static void
+write_site_head(FILE *f, const struct unrec *u, const struct journal_person *p, size_t count)
+{
+	const char *dn = area_name(u->areas, AREA_DESA, p->desa);
+	const char *kn = area_name(u->areas, AREA_KECAMATAN, p->kecamatan);
+
+	if (p->desa != 0)
+		fprintf(f, "desa %010" PRIu64 "%s%s", p->desa, dn ? " " : "", dn ? dn : "");
+	else
+		fputs("no desa", f);
+	fprintf(f, " (kecamatan %06" PRIu32 "%s%s): %zu\n", p->kecamatan, kn ? " " : "",
+		kn ? kn : "", count);
+}
+
+/* The call-in list for a mobile team: desa by desa, the largest first. */
+static void
+write_site_plan(FILE *f, const struct unrec *u, const struct journal_person *p, size_t n)
+{
+	size_t i, k, len;
+
+	if (u->q.pemula_of != 0)
+		fprintf(f, "site plan: %zu unrecorded first-time voters (17 on %04" PRIu32 "-%02"
+			PRIu32 "-%02" PRIu32 ") in %zu desa\n", n, u->election / 10000,
+			u->election / 100 % 100, u->election % 100, count_sites(p, n));
+	else
+		fprintf(f, "site plan: %zu unrecorded voters on the roll in %zu desa\n", n,
+			count_sites(p, n));
+	for (i = 0; i < n; i += len) {
+		len = site_len(&p[i], n - i);
+		write_site_head(f, u, &p[i], len);
+		for (k = i; k < i + len; k++)
+			fprintf(f, "  %s %s\n", p[k].nik, p[k].name);
+	}
+}
+
+static int
+unrec_text(const struct unrec *u, const struct journal_person *p, size_t n, char **ret,
+	   size_t *ret_len, struct ktp_err *err)
+{
+	FILE *f = open_memstream(ret, ret_len);
+
+	if (f == NULL)
+		return ktp_err_set(err, -ENOMEM, "unrecorded: out of memory");
+	if (u->q.by_site)
+		write_site_plan(f, u, p, n);
+	else
+		write_csv(f, u, p, n);
+	if (fclose(f) != 0) {
+		free(*ret);
+		*ret = NULL;
+		return ktp_err_set(err, -ENOMEM, "unrecorded: out of memory");
+	}
+	return 0;
+}
+
+static json_t *
+code_json(uint64_t code, int digits)
+{
+	char buf[24];
+
+	if (code == 0)
+		return json_string("");
+	snprintf(buf, sizeof(buf), "%0*" PRIu64, digits, code);
+	return json_string(buf);
+}
+
+/* {nik, name, kecamatan, kecamatan_name, desa, desa_name}; codes as strings. */
+static json_t *
+person_json(const struct unrec *u, const struct journal_person *p)
+{
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "nik", p->nik, "name", p->name,
+			 "kecamatan", code_json(p->kecamatan, 6),
+			 "kecamatan_name", name_json(u->areas, AREA_KECAMATAN, p->kecamatan),
+			 "desa", code_json(p->desa, 10),
+			 "desa_name", p->desa != 0 ? name_json(u->areas, AREA_DESA, p->desa) :
+			 json_null());
+}
+
+static json_t *
+site_json(const struct unrec *u, const struct journal_person *p, size_t len)
+{
+	json_t *rows = json_array(), *o;
+	size_t i;
+
+	for (i = 0; rows != NULL && i < len; i++)
+		if (json_array_append_new(rows, json_pack("{s:s,s:s}", "nik", p[i].nik,
+							  "name", p[i].name)) < 0)
+			break;
+	o = json_pack("{s:o,s:o,s:o,s:o,s:I,s:o}",
+		      "code", p->desa != 0 ? code_json(p->desa, 10) : json_null(),
+		      "name", p->desa != 0 ? name_json(u->areas, AREA_DESA, p->desa) : json_null(),
+		      "kecamatan", code_json(p->kecamatan, 6),
+		      "kecamatan_name", name_json(u->areas, AREA_KECAMATAN, p->kecamatan),
+		      "count", (json_int_t)len, "rows", rows != NULL ? rows : json_null());
+	return o;
+}
+
+/* The reply's data: count, and for --json the rows or (site plan) the desa. */
+static json_t *
+unrec_reply(const struct unrec *u, const struct journal_person *p, size_t n)
+{
+	json_t *data = json_pack("{s:I}", "count", (json_int_t)n), *list = json_array();
+	size_t i, len;
+
+	if (data == NULL || list == NULL || !u->json_rows) {
+		json_decref(list);
+		return data;
+	}
+	for (i = 0; i < n; i += len) {
+		len = u->q.by_site ? site_len(&p[i], n - i) : 1;
+		if (json_array_append_new(list, u->q.by_site ? site_json(u, &p[i], len) :
+					  person_json(u, &p[i])) < 0) {
+			json_decref(list);
+			json_decref(data);
+			return NULL;
 		}
-		s++;
-	} else {
-		while (s < end && *s != ',')
-			buf[n++] = *s++;
 	}
-	*p = s < end ? s + 1 : end;
-	buf[n] = '\0';
-	v = json_string(buf);
-	free(buf);
-	return v;
-}
-
-/* The CSV body as [{nik, name, kecamatan, desa}], for ktpctl --json. */
-static json_t *
-csv_rows(const char *csv, size_t len)
-{
-	static const char *const keys[] = { "nik", "name", "kecamatan", "desa" };
-	const char *p = memchr(csv, '\n', len), *end = csv + len, *eol;
-	json_t *rows = json_array(), *row;
-	size_t i;
-
-	for (p = p != NULL ? p + 1 : end; rows != NULL && p < end; p = eol + 1) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
-			eol = end;
-		row = json_object();
-		for (i = 0; row != NULL && i < 4; i++)
-			json_object_set_new(row, keys[i], csv_field(&p, eol));
-		json_array_append_new(rows, row);
-	}
-	return rows;
+	json_object_set_new(data, u->q.by_site ? "desa" : "rows", list);
+	return data;
 }
 
 static int
 ctl_unrecorded(struct ctlconn *c, json_t *req, void *ctx)
 {
-	json_t *k = json_object_get(req, "kecamatan");
+	struct journal_person *rows = NULL;
 	struct ktp_err err = {0};
 	struct node *n = ctx;
-	json_t *data;
-	char *csv = NULL;
-	size_t len = 0;
-	bool json_rows;
+	enum ctl_status st;
+	struct unrec u;
+	char *text = NULL;
+	size_t n_rows = 0, len = 0;
 	int r;
 
-	if (k != NULL && (!json_is_integer(k) || json_integer_value(k) < 0 ||
-			  json_integer_value(k) > 999999))
-		return ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST,
-					   "unrecorded: kecamatan: not a 6-digit code");
-	r = journal_unrecorded(node_journal_lock(n), k != NULL ? (uint32_t)json_integer_value(k) : 0,
-			       &csv, &len, &err);
-	node_journal_unlock(n);
+	if ((r = parse_unrec(req, n, &u, &st, &err)) == 0) {
+		r = journal_unrecorded(node_journal_lock(n), &u.q, &rows, &n_rows, &err);
+		node_journal_unlock(n);
+		st = CTL_STATUS_FAILED;
+	}
+	if (r == 0 && !u.json_rows)
+		r = unrec_text(&u, rows, n_rows, &text, &len, &err);
 	/* The stream always comes, empty on failure, so ktpctl reads one shape. */
-	json_rows = json_is_true(json_object_get(req, "rows"));
-	if (r == 0 && !json_rows)
-		r = ctlconn_write_chunk(c, csv, len, &err);
+	if (r == 0 && !u.json_rows)
+		r = ctlconn_write_chunk(c, text, len, &err);
+	free(text);
 	if (ctlconn_end_stream(c, r < 0 ? NULL : &err) < 0 && r == 0)
 		r = err.code;
 	if (r < 0) {
-		free(csv);
-		return reply_err(c, &err);
+		free(rows);
+		ctlconn_reply_error(c, st, "%s", err.msg);
+		return r;
 	}
-	data = json_pack("{s:I}", "count", (json_int_t)(count_lines(csv, len) - (len > 0)));
-	if (data != NULL && json_rows)
-		json_object_set_new(data, "rows", csv_rows(csv, len));
-	ctlconn_reply_ok(c, data);
-	free(csv);
-	return r;
+	ctlconn_reply_ok(c, unrec_reply(&u, rows, n_rows));
+	free(rows);
+	return 0;
 }
 
 static int
@@ -429,7 +631,7 @@ ctl_export(struct ctlconn *c, json_t *req, void *ctx)
 static const struct ctl_cmd node_cmds[] = {
 	{ "status",	ctl_status,	CTL_RO },
 	{ "report",	ctl_report,	CTL_RO },
-	{ "unrecorded",	ctl_unrecorded,	CTL_RO },
+	{ "unrecorded",	ctl_unrecorded,	CTL_NAMES },
 	{ "metrics",	ctl_metrics,	CTL_RO },
 	{ "sync",	ctl_sync,	CTL_RW },
 	{ "pause",	ctl_pause,	CTL_RW },

@@ -22,6 +22,10 @@
  * larger of that and the newest journal stamp, so stamps stay monotonic across
  * restarts and wall-clock steps backwards.
  *
+ * The report and the unrecorded list read through a second connection (rdb).
+ * In WAL mode it sees the last committed state, so rows of an import whose
+ * transaction is still open (and may yet be rolled back) never show.
+ *
  * The journal is not thread-safe: the node's push thread and control handlers
  * serialise every call on one lock (node.c).
  */
@@ -119,6 +123,9 @@ struct state_write {
 
 struct journal {
 	sqlite3		*db;
+	/* Reports read here: a second connection sees only committed rows
+	 * (WAL), never those of an import still open on db. */
+	sqlite3		*rdb;
 	sqlite3_stmt	*st[ST_COUNT];
 	uint16_t	node_id;
 	struct hlc	hlc;
@@ -390,6 +397,9 @@ journal_open(const char *state_dir, uint16_t node_id, struct journal **ret, stru
 	if ((r = check_node_id(j, err)) < 0 || (r = load_head(j, err)) < 0 ||
 	    (r = load_acked(j, err)) < 0)
 		goto fail;
+	if ((r = db_open(path, JOURNAL_BUSY_MS, &j->rdb, err)) < 0 ||
+	    (r = db_exec(j->rdb, "PRAGMA query_only = 1", err)) < 0)
+		goto fail;
 	*ret = j;
 	return 0;
 fail:
@@ -408,6 +418,7 @@ journal_close(struct journal *j)
 		db_rollback(j->db);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(j->st[i]);
+	db_close(j->rdb);
 	db_close(j->db);
 	free(j);
 }
@@ -423,6 +434,7 @@ journal_release_memory(struct journal *j)
 {
 	if (!j->in_tx)
 		(void)sqlite3_db_release_memory(j->db);
+	(void)sqlite3_db_release_memory(j->rdb);
 }
 
 /* ---- transactions ---- */
@@ -843,6 +855,7 @@ journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static K
  * report equals the hub's for the same rows (tests/system/150 compares them). */
 struct report_counts {
 	uint64_t	persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded, recorded_30d;
+	uint64_t	pemula_unrecorded;
 };
 
 #define REPORT_DAY_S		86400
@@ -867,6 +880,15 @@ static uint32_t
 wajib_cutoff(uint32_t election_date)
 {
 	return election_date < 170000 ? 0 : election_date - 170000;
+}
+
+/* Born after election minus 18 years and on or before election minus 17
+ * years: 17 on election day, not yet 18 (the wajib cutoff's arithmetic). */
+static void
+pemula_range(uint32_t election_date, int64_t *ret_after, int64_t *ret_upto)
+{
+	*ret_upto = wajib_cutoff(election_date);
+	*ret_after = election_date < 180000 ? 0 : election_date - 180000;
 }
 
 /* The day remaining reaches zero at the pace of the last REPORT_RATE_DAYS days;
@@ -900,8 +922,9 @@ static json_t *
 counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
 {
 	uint32_t done = projected_day(c->dpt_unrecorded, c->recorded_30d, now);
+	json_t *o;
 
-	return json_pack("{sI sI sI sI sI sI sf sI sb}",
+	o = json_pack("{sI sI sI sI sI sI sf sI sb}",
 			 "persons", (json_int_t)c->persons,
 			 "wajib_ktp", (json_int_t)c->wajib_ktp,
 			 "on_dpt", (json_int_t)c->on_dpt,
@@ -911,6 +934,13 @@ counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
 			 "rate_per_day", rate_per_day(c->recorded_30d),
 			 "projected_completion", (json_int_t)done,
 			 "on_track", done != 0 && election_date != 0 && done <= election_date);
+	/* Without an election date nobody is known to be a first-time voter. */
+	if (o != NULL && json_object_set_new(o, "pemula_unrecorded", election_date == 0 ?
+			json_null() : json_integer((json_int_t)c->pemula_unrecorded)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static void
@@ -922,6 +952,7 @@ add_counts(struct report_counts *sum, const struct report_counts *c)
 	sum->recorded += c->recorded;
 	sum->dpt_unrecorded += c->dpt_unrecorded;
 	sum->recorded_30d += c->recorded_30d;
+	sum->pemula_unrecorded += c->pemula_unrecorded;
 }
 
 static int
@@ -934,9 +965,9 @@ report_rows(struct journal *j, sqlite3_stmt *s, uint32_t election_date, int64_t 
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		uint64_t *v[] = { &c.persons, &c.wajib_ktp, &c.on_dpt, &c.recorded,
-				  &c.dpt_unrecorded, &c.recorded_30d };
+				  &c.dpt_unrecorded, &c.recorded_30d, &c.pemula_unrecorded };
 
-		for (i = 0; i < 6; i++)
+		for (i = 0; i < 7; i++)
 			*v[i] = (uint64_t)sqlite3_column_int64(s, i + 1);
 		add_counts(total, &c);
 		o = counts_json(&c, election_date, now);
@@ -946,7 +977,7 @@ report_rows(struct journal *j, sqlite3_stmt *s, uint32_t election_date, int64_t 
 			return ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
 	}
 	if (rc != SQLITE_DONE)
-		return db_err(j->db, rc, "journal: report", err);
+		return db_err(j->rdb, rc, "journal: report", err);
 	return 0;
 }
 
@@ -958,18 +989,21 @@ journal_report_json(struct journal *j, uint32_t election_date, int64_t now, stru
 		"SELECT kecamatan, count(*),"
 		" sum(CASE WHEN birth_date > 0 THEN birth_date <= ?1 ELSE on_dpt END),"
 		" sum(on_dpt), sum(recorded), sum(on_dpt AND NOT recorded),"
-		" sum(recorded AND recorded_at > 0 AND recorded_at / 86400 BETWEEN ?2 AND ?3)"
+		" sum(recorded AND recorded_at > 0 AND recorded_at / 86400 BETWEEN ?2 AND ?3),"
+		" sum(NOT recorded AND birth_date > ?4 AND birth_date <= ?1)"
 		" FROM persons WHERE removed = 0 GROUP BY kecamatan ORDER BY kecamatan";
 	struct report_counts total = {0};
 	sqlite3_stmt *s = NULL;
 	json_t *list = NULL, *o = NULL;
-	int64_t today;
+	int64_t today, after, upto;
 	int r;
 
-	if ((r = db_prepare(j->db, sql, &s, err)) < 0)
+	if ((r = db_prepare(j->rdb, sql, &s, err)) < 0)
 		return r;
 	today = now >= 0 ? now / REPORT_DAY_S : -((-now + REPORT_DAY_S - 1) / REPORT_DAY_S);
-	sqlite3_bind_int64(s, 1, wajib_cutoff(election_date));
+	pemula_range(election_date, &after, &upto);
+	sqlite3_bind_int64(s, 1, upto);
+	sqlite3_bind_int64(s, 4, after);
 	/* "The last 30 days" are today and the 29 UTC days before it. */
 	sqlite3_bind_int64(s, 2, today - (REPORT_RATE_DAYS - 1));
 	sqlite3_bind_int64(s, 3, today);
@@ -996,30 +1030,113 @@ fail:
 	return r;
 }
 
-struct unrecorded_row {
-	uint32_t	kecamatan;
-	uint64_t	desa;
-	char		nik[17];
-	char		name[KTP_NAME_MAX + 1];
-};
-
 static int
-cmp_unrecorded(const void *pa, const void *pb)
+cmp_person(const void *pa, const void *pb)
 {
-	const struct unrecorded_row *a = pa, *b = pb;
+	const struct journal_person *a = pa, *b = pb;
+	int c;
 
 	if (a->kecamatan != b->kecamatan)
 		return a->kecamatan < b->kecamatan ? -1 : 1;
 	if (a->desa != b->desa)
 		return a->desa < b->desa ? -1 : 1;
-	return strcmp(a->name, b->name) != 0 ? strcmp(a->name, b->name) : strcmp(a->nik, b->nik);
+	c = strcmp(a->name, b->name);
+	return c != 0 ? c : strcmp(a->nik, b->nik);
+}
+
+/* The place a team goes to: the desa, or for a person without one the
+ * kecamatan (as desa code KKKKKK0000, which no real desa has). */
+static uint64_t
+site_of(const struct journal_person *p)
+{
+	return p->desa != 0 ? p->desa : (uint64_t)p->kecamatan * 10000;
 }
 
 static int
-collect_unrecorded(struct journal *j, sqlite3_stmt *s, struct unrecorded_row **ret_rows,
-		   size_t *ret_n, struct ktp_err *err)
+cmp_person_by_site(const void *pa, const void *pb)
 {
-	struct unrecorded_row *rows = NULL, *tmp;
+	const struct journal_person *a = pa, *b = pb;
+	uint64_t sa = site_of(a), sb = site_of(b);
+	int c;
+
+	if (sa != sb)
+		return sa < sb ? -1 : 1;
+	c = strcmp(a->name, b->name);
+	return c != 0 ? c : strcmp(a->nik, b->nik);
+}
+
+struct site {
+	uint64_t	code;
+	size_t		first;		/* in the rows sorted by cmp_person_by_site */
+	size_t		n;
+};
+
+static int
+cmp_site(const void *pa, const void *pb)
+{
+	const struct site *a = pa, *b = pb;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return a->code < b->code ? -1 : a->code > b->code;
+}
+
+/* The rows desa by desa, the desa with the most first (then by code);
+ * inside a desa by name. */
+static int
+order_by_site(struct journal_person *rows, size_t n, struct ktp_err *err)
+{
+	struct journal_person *out = NULL;
+	struct site *sites = NULL;
+	size_t n_sites = 0, i, k = 0;
+
+	if (n < 2)
+		return 0;
+	qsort(rows, n, sizeof(*rows), cmp_person_by_site);
+	if ((sites = calloc(n, sizeof(*sites))) == NULL ||
+	    (out = malloc(n * sizeof(*out))) == NULL) {
+		free(sites);
+		return ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		if (n_sites == 0 || sites[n_sites - 1].code != site_of(&rows[i]))
+			sites[n_sites++] = (struct site){ .code = site_of(&rows[i]), .first = i };
+		sites[n_sites - 1].n++;
+	}
+	qsort(sites, n_sites, sizeof(*sites), cmp_site);
+	for (i = 0; i < n_sites; k += sites[i].n, i++)
+		memcpy(&out[k], &rows[sites[i].first], sites[i].n * sizeof(*out));
+	memcpy(rows, out, n * sizeof(*rows));
+	free(out);
+	free(sites);
+	return 0;
+}
+
+static bool
+wanted(const struct journal_unrecorded_query *q, const struct record *rec)
+{
+	return q->desa == 0 || rec->desa == q->desa;
+}
+
+static int
+grow_rows(struct journal_person **rows, size_t n, size_t *cap, struct ktp_err *err)
+{
+	struct journal_person *tmp;
+
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 256;
+	if ((tmp = realloc(*rows, *cap * sizeof(**rows))) == NULL)
+		return ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
+	*rows = tmp;
+	return 0;
+}
+
+static int
+collect_unrecorded(struct journal *j, sqlite3_stmt *s, const struct journal_unrecorded_query *q,
+		   struct journal_person **ret_rows, size_t *ret_n, struct ktp_err *err)
+{
+	struct journal_person *rows = NULL;
 	struct record rec;
 	size_t n = 0, cap = 0;
 	int r = 0, rc;
@@ -1029,22 +1146,20 @@ collect_unrecorded(struct journal *j, sqlite3_stmt *s, struct unrecorded_row **r
 				  &rec, err);
 		if (r < 0)
 			goto fail;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			if ((tmp = realloc(rows, cap * sizeof(*rows))) == NULL) {
-				r = ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
-				goto fail;
-			}
-			rows = tmp;
-		}
+		if (!wanted(q, &rec))
+			continue;
+		if ((r = grow_rows(&rows, n, &cap, err)) < 0)
+			goto fail;
 		rows[n].kecamatan = rec.kecamatan;
 		rows[n].desa = rec.desa;
+		rows[n].birth_date = rec.birth_date;
+		rows[n].on_dpt = rec.on_dpt;
 		memcpy(rows[n].nik, rec.nik, sizeof(rows[n].nik));
 		memcpy(rows[n].name, rec.name, sizeof(rows[n].name));
 		n++;
 	}
 	if (rc != SQLITE_DONE) {
-		r = db_err(j->db, rc, "journal: unrecorded", err);
+		r = db_err(j->rdb, rc, "journal: unrecorded", err);
 		goto fail;
 	}
 	*ret_rows = rows;
@@ -1055,74 +1170,42 @@ fail:
 	return r;
 }
 
-/* RFC 4180: a name with a comma, quote or line break is quoted, quotes doubled. */
-static void
-put_csv_text(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static int
-write_unrecorded(const struct unrecorded_row *rows, size_t n, char **ret, size_t *ret_len,
-		 struct ktp_err *err)
-{
-	char *buf = NULL;
-	size_t len = 0, i;
-	FILE *f;
-
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		return ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
-	fputs("nik,name,kecamatan,desa\n", f);
-	for (i = 0; i < n; i++) {
-		fprintf(f, "%s,", rows[i].nik);
-		put_csv_text(f, rows[i].name);
-		fprintf(f, ",%06" PRIu32 ",", rows[i].kecamatan);
-		if (rows[i].desa != 0)
-			fprintf(f, "%010" PRIu64, rows[i].desa);
-		fputc('\n', f);
-	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
-	}
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
-
 int
-journal_unrecorded(struct journal *j, uint32_t kecamatan, char **ret_csv, size_t *ret_len,
-		   struct ktp_err *err)
+journal_unrecorded(struct journal *j, const struct journal_unrecorded_query *q,
+		   struct journal_person **ret_rows, size_t *ret_n, struct ktp_err *err)
 {
 	static const char sql[] =
 		"SELECT j.enc FROM persons p JOIN journal j ON j.seq = p.seq"
-		" WHERE p.on_dpt = 1 AND p.recorded = 0 AND p.removed = 0"
-		" AND (?1 = 0 OR p.kecamatan = ?1)";
-	struct unrecorded_row *rows = NULL;
+		" WHERE p.recorded = 0 AND p.removed = 0"
+		" AND (?1 = 0 OR p.kecamatan = ?1)"
+		" AND (CASE WHEN ?2 = 0 THEN p.on_dpt = 1"
+		"  ELSE p.birth_date > ?3 AND p.birth_date <= ?4 END)";
+	struct journal_person *rows = NULL;
 	sqlite3_stmt *s = NULL;
+	int64_t after, upto;
 	size_t n = 0;
 	int r;
 
-	if ((r = db_prepare(j->db, sql, &s, err)) < 0)
+	if ((r = db_prepare(j->rdb, sql, &s, err)) < 0)
 		return r;
-	sqlite3_bind_int64(s, 1, kecamatan);
-	r = collect_unrecorded(j, s, &rows, &n, err);
+	pemula_range(q->pemula_of, &after, &upto);
+	sqlite3_bind_int64(s, 1, q->kecamatan);
+	sqlite3_bind_int64(s, 2, q->pemula_of);
+	sqlite3_bind_int64(s, 3, after);
+	sqlite3_bind_int64(s, 4, upto);
+	r = collect_unrecorded(j, s, q, &rows, &n, err);
 	sqlite3_finalize(s);
 	if (r < 0)
 		return r;
-	if (n > 1)
-		qsort(rows, n, sizeof(*rows), cmp_unrecorded);
-	r = write_unrecorded(rows, n, ret_csv, ret_len, err);
-	free(rows);
-	return r;
+	if (q->by_site)
+		r = order_by_site(rows, n, err);
+	else if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_person);
+	if (r < 0) {
+		free(rows);
+		return r;
+	}
+	*ret_rows = rows;
+	*ret_n = n;
+	return 0;
 }

@@ -75,18 +75,42 @@ int	journal_chain_at(struct journal *j, uint64_t seq, uint8_t ret[static KTP_HAS
 int	journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static KTP_HASH_LEN],
 			   struct ktp_err *err);
 
-/* This node's report from the current rows, per kecamatan and in total, with the fields of
- * the hub's report: {"node":3201,"persons":..,"wajib_ktp":..,"on_dpt":..,"recorded":..,
- * "dpt_unrecorded":..,"recorded_30d":..,"rate_per_day":..,"projected_completion":YYYYMMDD|0,
- * "on_track":bool,"kecamatan":[{"code":320101,...same fields}]}. Removed persons are not
- * counted. now is Unix seconds; election_date YYYYMMDD (0 = none). New object, json_decref. */
+/* This node's report from the committed rows (never those of an open import), per
+ * kecamatan and in total, with the fields of the hub's report: {"node":3201,"persons":..,
+ * "wajib_ktp":..,"on_dpt":..,"recorded":..,"dpt_unrecorded":..,"recorded_30d":..,
+ * "rate_per_day":..,"projected_completion":YYYYMMDD|0,"on_track":bool,
+ * "pemula_unrecorded":..|null,"kecamatan":[{"code":320101,...same fields}]}. Removed
+ * persons are not counted; pemula_unrecorded counts whom journal_unrecorded lists for
+ * pemula_of = election_date, null without one. now is Unix seconds; election_date
+ * YYYYMMDD (0 = none). New object, json_decref. */
 int	journal_report_json(struct journal *j, uint32_t election_date, int64_t now,
 			    struct json_t **ret, struct ktp_err *err);
-/* CSV "nik,name,kecamatan,desa" (header line first) of voters on the roll who are not
- * recorded and not removed, ordered by kecamatan, desa, name; kecamatan 0 = all.
- * New NUL-terminated buffer the caller frees with free(). */
-int	journal_unrecorded(struct journal *j, uint32_t kecamatan, char **ret_csv, size_t *ret_len,
-			   struct ktp_err *err);
+/* Who journal_unrecorded lists: live persons not recorded, either voters on the roll
+ * (pemula_of 0) or the first-time voters (pemula) of the election on pemula_of
+ * (YYYYMMDD): 17 but not yet 18 on that day, i.e. born after it minus 18 years and on
+ * or before it minus 17 years, whether or not on the roll. */
+struct journal_unrecorded_query {
+	uint32_t	kecamatan;	/* 0 = every kecamatan */
+	uint64_t	desa;		/* 0 = every desa */
+	uint32_t	pemula_of;	/* election date YYYYMMDD, 0 = voters on the roll */
+	bool		by_site;	/* desa by desa, the desa with the most first */
+};
+
+struct journal_person {
+	char		nik[17];
+	char		name[KTP_NAME_MAX + 1];
+	uint32_t	kecamatan;
+	uint64_t	desa;		/* 0 = none */
+	uint32_t	birth_date;	/* YYYYMMDD, 0 = unknown */
+	bool		on_dpt;
+};
+
+/* The persons q selects from the committed rows (never those of an open import),
+ * ordered by kecamatan, desa, name, nik; with by_site by desa (a person without
+ * one counts under the kecamatan), the desa with the most first, then by code, then
+ * name. New array the caller frees with free() (NULL when *ret_n is 0). */
+int	journal_unrecorded(struct journal *j, const struct journal_unrecorded_query *q,
+			   struct journal_person **ret_rows, size_t *ret_n, struct ktp_err *err);
 
 /* Small persisted key/value sync state ("paused", "diverged", ...): keys up to 31
  * bytes, values up to 127 (-EINVAL beyond). Kept: node_id, acked, acked_chain, hlc. */

@@ -49,8 +49,13 @@
  * Journal access: the journal is one SQLite connection and not thread-safe,
  * so the push thread and the control handlers serialise every call on
  * `jlock`, each call short (an import takes it per chunk, not per file).
- * A second connection would not help: SQLite allows one writer, and the
- * journal keeps its head in memory. Lock order: jlock before lock.
+ * A second writing connection would not help: SQLite allows one writer, and
+ * the journal keeps its head in memory (reports read through the journal's
+ * own read connection, which sees committed rows only). One import, put or
+ * remove at a time holds the writer role (`wlock`, node_writer_lock); an
+ * import keeps it while its client sends, so another writer is told "busy"
+ * at once rather than queued behind a stalled pipe. Lock order: wlock before
+ * jlock before lock.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -99,9 +104,20 @@
  * with its own clock, so status warns. */
 #define CLOCK_SKEW_WARN_S	86400
 
+/* Who holds the journal's one write transaction (node_writer_lock). */
+enum writer {
+	WRITER_NONE,
+	WRITER_SHORT,		/* a remove: one statement, waited for */
+	WRITER_STREAM,		/* an import or put: as long as its client takes */
+};
+
 struct node {
 	char			*conf_path;
 	struct node_conf	conf;
+	/* conf.id, which a reload never changes (same_identity): threads that do
+	 * not hold `lock` (sealing, control handlers) read this copy, not conf,
+	 * which on_sighup replaces under `lock`. */
+	uint16_t		id;
 	struct node_keys	*keys;
 	int			lock_fd;
 	struct journal		*jnl;
@@ -109,6 +125,8 @@ struct node {
 	struct tzone		tz;		/* of [node] timezone, for local times in files */
 	pthread_mutex_t		jlock;
 	pthread_mutex_t		wlock;
+	pthread_cond_t		wcond;
+	enum writer		writer;			/* under wlock */
 
 	struct evloop		*loop;
 	struct evloop_timer	*watchdog;
@@ -243,22 +261,38 @@ store_state(struct node *n, const char *key, const char *value, struct ktp_err *
 	return r;
 }
 
-void
-node_writer_lock(struct node *n)
+/* An import's transaction stays open while its client sends, which may be
+ * forever (a stalled pipe): nobody queues behind it. A remove is short, so
+ * it is waited for. */
+int
+node_writer_lock(struct node *n, bool stream, struct ktp_err *err)
 {
 	pthread_mutex_lock(&n->wlock);
+	while (n->writer != WRITER_NONE) {
+		if (n->writer == WRITER_STREAM) {
+			pthread_mutex_unlock(&n->wlock);
+			return ktp_err_set(err, -EBUSY, "busy: an import is running");
+		}
+		pthread_cond_wait(&n->wcond, &n->wlock);
+	}
+	n->writer = stream ? WRITER_STREAM : WRITER_SHORT;
+	pthread_mutex_unlock(&n->wlock);
+	return 0;
 }
 
 void
 node_writer_unlock(struct node *n)
 {
+	pthread_mutex_lock(&n->wlock);
+	n->writer = WRITER_NONE;
+	pthread_cond_broadcast(&n->wcond);
 	pthread_mutex_unlock(&n->wlock);
 }
 
 uint16_t
 node_id(const struct node *n)
 {
-	return n->conf.id;
+	return n->id;
 }
 
 uint32_t
@@ -373,7 +407,7 @@ seal_into(struct node *n, struct batch_builder *b, uint64_t first, uint64_t last
 	uint8_t eph[KTP_X25519_SK_LEN], nonce[KTP_NONCE_LEN];
 	int r;
 
-	hdr.node_id = n->conf.id;
+	hdr.node_id = n->id;
 	hdr.hub_key_id = keytext_hub_key_id(hub_pk);
 	hdr.first = first;
 	hdr.last = last;
@@ -1295,7 +1329,7 @@ node_status_json(struct node *n, json_t **ret, struct ktp_err *err)
 	if ((o = json_object()) == NULL)
 		return ktp_err_set(err, -ENOMEM, "status: out of memory");
 	pthread_mutex_lock(&n->lock);
-	add_journal_fields(o, &h, n->conf.id, n->conf.name);
+	add_journal_fields(o, &h, n->id, n->conf.name);
 	add_push_fields_locked(n, o);
 	pthread_mutex_unlock(&n->lock);
 	*ret = o;
@@ -1502,6 +1536,8 @@ init_sync(struct node *n, struct ktp_err *err)
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_mutex_init(&n->jlock, NULL);
 	pthread_mutex_init(&n->wlock, NULL);
+	if (pthread_cond_init(&n->wcond, NULL) != 0)
+		return ktp_err_set(err, -ENOMEM, "node: cannot create a condition variable");
 	return 0;
 }
 
@@ -1586,6 +1622,7 @@ node_open(const char *conf_path, struct node_conf *conf, struct node **ret,
 		return ktp_err_set(err, -ENOMEM, "node: out of memory");
 	n->lock_fd = -1;
 	n->conf = *conf;
+	n->id = conf->id;
 	memset(conf, 0, sizeof(*conf));
 	n->due_ms = 0;
 	if ((n->conf_path = strdup(conf_path)) == NULL) {

@@ -55,8 +55,11 @@ void	node_close(struct node *n);			/* NULL is a no-op */
  * the lock for single calls only, never across socket I/O. */
 struct journal *node_journal_lock(struct node *n);
 void	node_journal_unlock(struct node *n);
-/* At most one import, put or remove at a time (one journal transaction). */
-void	node_writer_lock(struct node *n);
+/* At most one import, put or remove at a time (one journal transaction).
+ * stream: an import or put, which holds it while its client sends. While
+ * one does, every other writer gets -EBUSY "busy: an import is running" at
+ * once; a remove that holds it is waited for. */
+int	node_writer_lock(struct node *n, bool stream, struct ktp_err *err);
 void	node_writer_unlock(struct node *n);
 /* After versions were committed: push soon (debounced). */
 void	node_data_changed(struct node *n);

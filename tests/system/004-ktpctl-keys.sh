@@ -187,6 +187,8 @@ refused_codes() {
 refused_codes "$HUB_SOCK" report --regency "4-digit regency" abc 123 32011 0201 3201x ""
 refused_codes "$NODE_SOCK" unrecorded --kecamatan "6-digit kecamatan" \
 	abc 123 32011 3201011 020101 ""
+refused_codes "$NODE_SOCK" unrecorded --desa "10-digit desa" \
+	abc 320101001 32010100011 0201010001 ""
 run -s "$HUB_SOCK" --json report --regency "$NODE_CODE"
 expect_eq "report --regency $NODE_CODE exit" "$RC" 0
 expect_eq "report --regency $NODE_CODE codes" \
@@ -194,7 +196,8 @@ expect_eq "report --regency $NODE_CODE codes" \
 # The journal is empty: the CSV header alone (150 checks the rows of one kecamatan).
 run -s "$NODE_SOCK" unrecorded --kecamatan "${NODE_CODE}01"
 expect_eq "unrecorded --kecamatan ${NODE_CODE}01 exit" "$RC" 0
-expect_eq "unrecorded --kecamatan ${NODE_CODE}01 stdout" "$OUT" "nik,name,kecamatan,desa"
+expect_eq "unrecorded --kecamatan ${NODE_CODE}01 stdout" "$OUT" \
+	"nik,name,kecamatan,desa,kecamatan_name,desa_name"
 expect_eq "unrecorded --kecamatan ${NODE_CODE}01 stderr" "$ERR" ""
 stop_node
 

@@ -23,6 +23,9 @@ for u in ktpsyncd ktphubd; do
 	[ -n "$score" ] || { echo "FAIL: no exposure score for $u.service"; exit 1; }
 	awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' ||
 		{ echo "FAIL: $u.service exposure $score, want at most 2.0"; exit 1; }
+	# The run directory lets admin_group members who are not in the socket's group pass.
+	grep -qx 'RuntimeDirectoryMode=0751' "$T/units/$u.service" ||
+		{ echo "FAIL: $u.service RuntimeDirectoryMode is not 0751"; exit 1; }
 	echo "ok: $u.service verify clean, exposure $score"
 done
 # sysusers creates the user and group in a private root; tmpfiles then makes
@@ -36,7 +39,7 @@ systemd-sysusers --root="$R" 2>/dev/null
 grep -q '^ktpsync:x:[0-9]*:[0-9]*:ktpsync daemons:/var/lib/ktpsync:' "$R/etc/passwd" ||
 	{ echo "FAIL: sysusers did not create ktpsync"; cat "$R/etc/passwd"; exit 1; }
 systemd-tmpfiles --root="$R" --create
-for d in var/lib/ktpsync:750 run/ktpsync:750 etc/ktpsync:750; do
+for d in var/lib/ktpsync:750 run/ktpsync:751 etc/ktpsync:750; do
 	m=$(stat -c %a "$R/${d%%:*}")
 	[ "$m" = "${d##*:}" ] || { echo "FAIL: /${d%%:*} mode $m, want ${d##*:}"; exit 1; }
 done

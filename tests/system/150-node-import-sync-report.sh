@@ -56,7 +56,8 @@ expect_eq "unrecorded CSV rows" "$csv_rows" "$want"
 out=$(nctl --json unrecorded)
 expect_eq "unrecorded JSON count" "$(json .count "$out")" "$want"
 expect_eq "unrecorded JSON rows" "$(json '.rows | length' "$out")" "$want"
-expect_eq "unrecorded JSON keys" "$(json '.rows[0] | keys | join(",")' "$out")" "desa,kecamatan,name,nik"
+expect_eq "unrecorded JSON keys" "$(json '.rows[0] | keys | join(",")' "$out")" \
+	"desa,desa_name,kecamatan,kecamatan_name,name,nik"
 first_kec=$(json '.rows[0].kecamatan' "$out")
 n_kec=$(nctl_ok unrecorded --kecamatan "$first_kec" | tail -n +2 | wc -l)
 expect_eq "unrecorded of one kecamatan" "$n_kec" "$(json "[.rows[] | select(.kecamatan == \"$first_kec\")] | length" "$out")"

@@ -171,6 +171,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "early",	h_early,	CTL_RW | CTL_STREAM },
 	{ "noreply",	h_noreply,	CTL_RO },
 	{ "wait-gone",	h_wait_gone,	CTL_RO },
+	{ "names",	h_status,	CTL_NAMES },
 };
 
 /* --- helpers --- */
@@ -957,6 +958,46 @@ test_ctlsock_read_write_needs_root_or_admin_group(void **state)
 	ctlsock_stop(s);
 }
 
+/* A list of persons by name is personal data: the socket's group alone may
+ * not read it, the admin group may. */
+static void
+test_ctlsock_names_need_root_or_admin_group_not_the_socket_group(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .group = "nogroup", .admin_group = "adm" };
+	struct ctlsock *s = start(f, &o);
+	const gid_t adm = 4;
+
+	expect_child(f, NOBODY, NOGROUP, NULL, 0, "status", CTL_STATUS_OK, "");
+	expect_child(f, NOBODY, NOGROUP, NULL, 0, "names", CTL_STATUS_DENIED,
+		     "ctl: 'names' needs root or group adm");
+	expect_child(f, NOBODY, NOGROUP, &adm, 1, "names", CTL_STATUS_OK, "");
+	expect_child(f, 0, 0, NULL, 0, "names", CTL_STATUS_OK, "");
+	ctlsock_stop(s);
+}
+
+/* With an admin group the file is 0666, so a member of that group who is
+ * not in the socket's group can connect; the daemon refuses everyone else. */
+static void
+test_ctlsock_admin_group_member_outside_the_socket_group_connects(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = { .group = "nogroup", .admin_group = "adm" };
+	struct ctlsock *s = start(f, &o);
+	const gid_t users = 100;
+	struct stat st;
+
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0666);
+	assert_int_equal(st.st_gid, NOGROUP);
+	expect_child(f, NOBODY, 4, NULL, 0, "names", CTL_STATUS_OK, "");
+	expect_child(f, NOBODY, users, NULL, 0, "status", CTL_STATUS_DENIED,
+		     "ctl: uid 65534 may not connect: needs root or group nogroup or adm");
+	expect_child(f, DAEMON_UID, users, &users, 1, "sync", CTL_STATUS_DENIED,
+		     "ctl: uid 1 may not connect: needs root or group nogroup or adm");
+	ctlsock_stop(s);
+}
+
 static void
 test_ctlsock_denied_stream_command_closes_after_reply(void **state)
 {
@@ -1207,6 +1248,8 @@ main(void)
 		T(test_ctlsock_total_cap_answers_busy),
 		T(test_ctlsock_per_uid_cap_answers_busy),
 		T(test_ctlsock_read_write_needs_root_or_admin_group),
+		T(test_ctlsock_names_need_root_or_admin_group_not_the_socket_group),
+		T(test_ctlsock_admin_group_member_outside_the_socket_group_connects),
 		T(test_ctlsock_denied_stream_command_closes_after_reply),
 		T(test_ctlsock_daemon_uid_may_write_and_others_are_told_who_may),
 		T(test_ctlclient_missing_socket_names_the_daemon),

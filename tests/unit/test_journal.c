@@ -377,14 +377,33 @@ test_journal_state_set_get_delete(void **state)
 	journal_close(j);
 }
 
+/* The persons q selects, one "nik name kecamatan desa" line each. */
+static char *
+unrecorded_text(struct journal *j, const struct journal_unrecorded_query *q)
+{
+	struct journal_person *p = NULL;
+	struct ktp_err err = {0};
+	size_t n = 0, i, len = 0;
+	char *buf = NULL;
+	FILE *f;
+
+	assert_int_equal(journal_unrecorded(j, q, &p, &n, &err), 0);
+	assert_non_null(f = open_memstream(&buf, &len));
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s %s %06" PRIu32 " %" PRIu64 "\n", p[i].nik, p[i].name, p[i].kecamatan,
+			p[i].desa);
+	fclose(f);
+	free(p);
+	return buf;
+}
+
 static void
 test_journal_unrecorded_lists_voters_by_name(void **state)
 {
 	struct journal *j = open_j(state);
-	struct ktp_err err = {0};
+	struct journal_unrecorded_query q = {0};
 	struct record r;
-	size_t len;
-	char *csv = NULL;
+	char *txt;
 
 	put_four(j);
 	make_person(&r, "3201020101900005", "Ani");
@@ -394,15 +413,159 @@ test_journal_unrecorded_lists_voters_by_name(void **state)
 	make_person(&r, "3201014202850006", "Rudi");
 	r.removed = RECORD_REMOVED_DIED;
 	put(j, &r, T0_MS + 6);
-	assert_int_equal(journal_unrecorded(j, 0, &csv, &len, &err), 0);
-	assert_string_equal(csv, "nik,name,kecamatan,desa\n"
-				 "3201014202850002,Siti Aminah,320101,3201010003\n"
-				 "3201020101900005,Ani,320102,\n");
-	assert_int_equal(len, strlen(csv));
-	free(csv);
-	assert_int_equal(journal_unrecorded(j, 320102, &csv, &len, &err), 0);
-	assert_string_equal(csv, "nik,name,kecamatan,desa\n3201020101900005,Ani,320102,\n");
-	free(csv);
+	txt = unrecorded_text(j, &q);
+	assert_string_equal(txt, "3201014202850002 Siti Aminah 320101 3201010003\n"
+				 "3201020101900005 Ani 320102 0\n");
+	free(txt);
+	q.kecamatan = 320102;
+	txt = unrecorded_text(j, &q);
+	assert_string_equal(txt, "3201020101900005 Ani 320102 0\n");
+	free(txt);
+	journal_close(j);
+}
+
+static void
+test_journal_unrecorded_of_one_desa(void **state)
+{
+	struct journal *j = open_j(state);
+	struct journal_unrecorded_query q = { .desa = 3201010007 };
+	struct record r;
+	char *txt;
+
+	put_four(j);
+	make_person(&r, "3201010505900007", "Dewi");
+	r.desa = 3201010007;
+	put(j, &r, T0_MS + 5);
+	txt = unrecorded_text(j, &q);
+	assert_string_equal(txt, "3201010505900007 Dewi 320101 3201010007\n");
+	free(txt);
+	q.desa = 3201010003;
+	txt = unrecorded_text(j, &q);
+	assert_string_equal(txt, "3201014202850002 Siti Aminah 320101 3201010003\n");
+	free(txt);
+	journal_close(j);
+}
+
+/* Election 2029-02-14: pemula are born 2011-02-15 .. 2012-02-14, on the roll or not;
+ * a recorded or removed one is not listed. */
+static void
+test_journal_unrecorded_pemula_are_17_on_election_day(void **state)
+{
+	static const struct {
+		const char	*nik;
+		uint32_t	birth_date;
+		bool		on_dpt;
+		bool		listed;
+	} cases[] = {
+		{ "3201011402110001", 20110214, true, false },	/* 18 on the day */
+		{ "3201011502110002", 20110215, true, true },	/* 17, 18 the day after */
+		{ "3201010101120003", 20120101, false, true },	/* not on the roll */
+		{ "3201011402120004", 20120214, false, true },	/* 17 that very day */
+		{ "3201011502120005", 20120215, true, false },	/* still 16 */
+		{ "3201010101000006", 0, true, false },		/* birth date unknown */
+	};
+	struct journal *j = open_j(state);
+	struct journal_unrecorded_query q = { .pemula_of = 20290214 };
+	struct journal_person *p = NULL;
+	struct ktp_err err = {0};
+	struct record r;
+	size_t n = 0, i, k = 0;
+	char name[8];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(name, sizeof(name), "P%zu", i);	/* listed in case order */
+		make_person(&r, cases[i].nik, name);
+		r.birth_date = cases[i].birth_date;
+		r.on_dpt = cases[i].on_dpt;
+		put(j, &r, T0_MS + i);
+	}
+	make_person(&r, "3201010211110007", "Recorded");
+	r.birth_date = 20111102;
+	r.status = RECORD_STATUS_RECORDED;
+	put(j, &r, T0_MS + 10);
+	assert_int_equal(journal_unrecorded(j, &q, &p, &n, &err), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!cases[i].listed)
+			continue;
+		assert_true(k < n);
+		assert_string_equal(p[k++].nik, cases[i].nik);
+	}
+	assert_int_equal(n, k);
+	free(p);
+	journal_close(j);
+}
+
+/* The site plan: desa by desa, the largest first, then by code; persons without a
+ * desa under their kecamatan; by name inside. */
+static void
+test_journal_unrecorded_site_plan_puts_the_largest_desa_first(void **state)
+{
+	static const struct { const char *nik, *name; uint32_t kec; uint64_t desa; } rows[] = {
+		{ "3201010101900001", "Zaki", 320101, 3201010001 },
+		{ "3201010101900002", "Budi", 320101, 3201010002 },
+		{ "3201010101900003", "Ayu", 320101, 3201010002 },
+		{ "3201020101900004", "Cici", 320102, 0 },
+		{ "3201020101900005", "Abe", 320102, 0 },
+		{ "3201010101900006", "Dodi", 320101, 3201010001 },
+		{ "3201010101900007", "Eko", 320101, 3201010003 },
+		{ "3201010101900008", "Fajar", 320101, 3201010002 },
+	};
+	struct journal *j = open_j(state);
+	struct journal_unrecorded_query q = { .by_site = true };
+	struct record r;
+	size_t i;
+	char *txt;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		make_person(&r, rows[i].nik, rows[i].name);
+		r.kecamatan = rows[i].kec;
+		r.desa = rows[i].desa;
+		put(j, &r, T0_MS + i);
+	}
+	txt = unrecorded_text(j, &q);
+	assert_string_equal(txt, "3201010101900003 Ayu 320101 3201010002\n"
+				 "3201010101900002 Budi 320101 3201010002\n"
+				 "3201010101900008 Fajar 320101 3201010002\n"
+				 "3201010101900006 Dodi 320101 3201010001\n"
+				 "3201010101900001 Zaki 320101 3201010001\n"
+				 "3201020101900005 Abe 320102 0\n"
+				 "3201020101900004 Cici 320102 0\n"
+				 "3201010101900007 Eko 320101 3201010003\n");
+	free(txt);
+	journal_close(j);
+}
+
+/* An import's rows are in its open transaction; the report and the list show
+ * only what was committed, and everything once it is. */
+static void
+test_journal_readers_see_only_committed_rows(void **state)
+{
+	struct journal *j = open_j(state);
+	struct journal_unrecorded_query q = {0};
+	struct ktp_err err = {0};
+	struct record r;
+	json_t *rep = NULL;
+	uint64_t seq;
+	char *txt;
+
+	put_four(j);
+	assert_int_equal(journal_begin(j, &err), 0);
+	make_person(&r, "3201010505900007", "Dewi");
+	assert_int_equal(journal_put(j, &r, T0_MS + 5, &seq, &err), 0);
+	assert_int_equal(journal_report_json(j, 20290214, (int64_t)(T0_MS / 1000), &rep, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(rep, "persons")), 3);
+	json_decref(rep);
+	txt = unrecorded_text(j, &q);
+	assert_string_equal(txt, "3201014202850002 Siti Aminah 320101 3201010003\n");
+	free(txt);
+	assert_int_equal(journal_commit(j, &err), 0);
+	assert_int_equal(journal_report_json(j, 20290214, (int64_t)(T0_MS / 1000), &rep, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(rep, "persons")), 4);
+	json_decref(rep);
+	txt = unrecorded_text(j, &q);
+	assert_string_equal(txt, "3201010505900007 Dewi 320101 3201010003\n"
+				 "3201014202850002 Siti Aminah 320101 3201010003\n");
+	free(txt);
 	journal_close(j);
 }
 
@@ -437,7 +600,8 @@ test_journal_report_counts_per_kecamatan(void **state)
 	k = json_array_get(json_object_get(rep, "kecamatan"), 1);
 	txt = json_dumps(k, JSON_SORT_KEYS | JSON_COMPACT);
 	assert_string_equal(txt, "{\"code\":320102,\"dpt_unrecorded\":0,\"on_dpt\":0,"
-			    "\"on_track\":true,\"persons\":1,\"projected_completion\":20251122,"
+			    "\"on_track\":true,\"pemula_unrecorded\":0,\"persons\":1,"
+			    "\"projected_completion\":20251122,"
 			    "\"rate_per_day\":0.0,\"recorded\":0,\"recorded_30d\":0,\"wajib_ktp\":0}");
 	free(txt);
 	json_decref(rep);
@@ -502,29 +666,57 @@ test_journal_report_follows_the_hub_definitions(void **state)
 	/* Born 2008-02-29 is 17 from 2025-03-01: not yet on the 28th. */
 	txt = report_kec_text(j, 20250228);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":false,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"on_track\":false,\"pemula_unrecorded\":0,\"persons\":6,"
+			    "\"projected_completion\":20251207,"
 			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
 			    "\"wajib_ktp\":3}");
 	free(txt);
 	txt = report_kec_text(j, 20250301);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":false,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"on_track\":false,\"pemula_unrecorded\":0,\"persons\":6,"
+			    "\"projected_completion\":20251207,"
 			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
 			    "\"wajib_ktp\":4}");
 	free(txt);
 	txt = report_kec_text(j, 20261231);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":true,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"on_track\":true,\"pemula_unrecorded\":0,\"persons\":6,"
+			    "\"projected_completion\":20251207,"
 			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
 			    "\"wajib_ktp\":4}");
 	free(txt);
 	/* No election date: only the undated voter is wajib, nothing is on track. */
 	txt = report_kec_text(j, 0);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":false,\"persons\":6,\"projected_completion\":20251207,"
+			    "\"on_track\":false,\"pemula_unrecorded\":null,\"persons\":6,"
+			    "\"projected_completion\":20251207,"
 			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
 			    "\"wajib_ktp\":1}");
 	free(txt);
+	journal_close(j);
+}
+
+/* pemula_unrecorded counts the live, unrecorded persons 17 but not yet 18 on
+ * election day, on the roll or not, per kecamatan and in total. */
+static void
+test_journal_report_counts_pemula_unrecorded(void **state)
+{
+	struct journal *j = open_j(state);
+	struct ktp_err err = {0};
+	json_t *rep = NULL;
+	char *txt;
+
+	put_kec3(j, "3201031502110001", 20110215, false, 0, T0_MS);	/* pemula, off the roll */
+	put_kec3(j, "3201031402120002", 20120214, true, 0, T0_MS + 1);	/* pemula */
+	put_kec3(j, "3201031402110003", 20110214, true, 0, T0_MS + 2);	/* 18 on the day */
+	put_kec3(j, "3201031502120004", 20120215, false, 0, T0_MS + 3);	/* still 16 */
+	put_kec3(j, "3201030101120005", 20120101, true, (int64_t)(T0_MS / 1000), T0_MS + 4);
+	txt = report_kec_text(j, 20290214);
+	assert_non_null(strstr(txt, "\"pemula_unrecorded\":2,"));
+	free(txt);
+	assert_int_equal(journal_report_json(j, 20290214, (int64_t)(T0_MS / 1000), &rep, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(rep, "pemula_unrecorded")), 2);
+	json_decref(rep);
 	journal_close(j);
 }
 
@@ -545,8 +737,13 @@ main(void)
 		T(test_journal_read_respects_version_and_byte_limits),
 		T(test_journal_state_set_get_delete),
 		T(test_journal_unrecorded_lists_voters_by_name),
+		T(test_journal_unrecorded_of_one_desa),
+		T(test_journal_unrecorded_pemula_are_17_on_election_day),
+		T(test_journal_unrecorded_site_plan_puts_the_largest_desa_first),
+		T(test_journal_readers_see_only_committed_rows),
 		T(test_journal_report_counts_per_kecamatan),
 		T(test_journal_report_follows_the_hub_definitions),
+		T(test_journal_report_counts_pemula_unrecorded),
 #undef T
 	};
 
