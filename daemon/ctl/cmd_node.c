@@ -204,20 +204,27 @@ print_csv_row(FILE *out, const json_t *row)
 	}
 }
 
-/* The journal gives the projection as YYYYMMDD (0 = none); show it as the hub does. */
+/* The journal gives projections as YYYYMMDD (0 = none); show them as the hub does. */
 static void
 fix_projection(json_t *row)
 {
-	json_int_t d = json_integer_value(json_object_get(row, "projected_completion"));
+	static const char *const keys[] = {
+		"projected_completion", "projected_completion_30d", "projected_completion_7d",
+	};
+	json_int_t d;
 	char buf[16];
+	size_t i;
 
-	if (d <= 0) {
-		json_object_set_new(row, "projected_completion", json_null());
-		return;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		d = json_integer_value(json_object_get(row, keys[i]));
+		if (d <= 0) {
+			json_object_set_new(row, keys[i], json_null());
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int)(d / 10000),
+			 (int)(d / 100 % 100), (int)(d % 100));
+		json_object_set_new(row, keys[i], json_string(buf));
 	}
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int)(d / 10000), (int)(d / 100 % 100),
-		 (int)(d % 100));
-	json_object_set_new(row, "projected_completion", json_string(buf));
 }
 
 static void

@@ -45,6 +45,7 @@
 #include "err.h"
 #include "hlc.h"
 #include "journal.h"
+#include "progress.h"
 #include "record.h"
 
 #define JOURNAL_BUSY_MS		5000
@@ -855,85 +856,40 @@ journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static K
  * report equals the hub's for the same rows (tests/system/150 compares them). */
 struct report_counts {
 	uint64_t	persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded, recorded_30d;
-	uint64_t	pemula_unrecorded;
+	uint64_t	pemula_unrecorded, recorded_7d;
 };
 
-#define REPORT_DAY_S		86400
-#define REPORT_RATE_DAYS	30
-#define REPORT_MAX_DAYS		(365 * 1000)	/* the hub's cap on a projection */
-
-static uint32_t
-day_of(int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL)
-		return 0;
-	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
-}
-
-/* Born on or before this YYYYMMDD is 17 on the election date. Subtracting
- * 170000 keeps month and day, so 29 February counts from 1 March in a common
- * year; without an election date nobody with a birth date counts, as at the hub. */
-static uint32_t
-wajib_cutoff(uint32_t election_date)
-{
-	return election_date < 170000 ? 0 : election_date - 170000;
-}
-
-/* Born after election minus 18 years and on or before election minus 17
- * years: 17 on election day, not yet 18 (the wajib cutoff's arithmetic). */
-static void
-pemula_range(uint32_t election_date, int64_t *ret_after, int64_t *ret_upto)
-{
-	*ret_upto = wajib_cutoff(election_date);
-	*ret_after = election_date < 180000 ? 0 : election_date - 180000;
-}
-
-/* The day remaining reaches zero at the pace of the last REPORT_RATE_DAYS days;
- * 0 when nothing was recorded then. ceil(remaining / (recent / 30)) in
- * integers, which is what the hub's floating-point ceil computes. */
-static uint32_t
-projected_day(uint64_t remaining, uint64_t recent, int64_t now)
-{
-	uint64_t days;
-
-	if (remaining == 0)
-		return day_of(now);
-	if (recent == 0)
-		return 0;
-	days = (remaining * REPORT_RATE_DAYS + recent - 1) / recent;
-	if (days > REPORT_MAX_DAYS)
-		days = REPORT_MAX_DAYS;
-	return day_of(now + (int64_t)days * REPORT_DAY_S);
-}
-
-/* recorded_30d / 30 rounded half away from zero to 2 decimals, in integers:
- * 100 n / 30 = 10 n / 3 never ends in exactly .5, so floor(10 n / 3 + 1/2)
- * is the hub's round(). */
-static double
-rate_per_day(uint64_t recent)
-{
-	return (double)((recent * 20 + 3) / 6) / 100;
-}
-
+/* The projection arithmetic is the hub's (protocol/progress.c); dates go out
+ * as YYYYMMDD integers (0 = none), which ktpctl prints as the hub does. */
 static json_t *
 counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
 {
-	uint32_t done = projected_day(c->dpt_unrecorded, c->recorded_30d, now);
+	const struct progress_input in = {
+		.has_evidence = c->persons > 0, .remaining = c->dpt_unrecorded,
+		.recorded_30d = c->recorded_30d, .recorded_7d = c->recorded_7d,
+		.today = progress_day(now), .election_date = election_date,
+	};
+	const char *basis;
+	struct progress p;
 	json_t *o;
 
-	o = json_pack("{sI sI sI sI sI sI sf sI sb}",
+	progress_compute(&in, &p);
+	basis = progress_basis_name(p.basis);
+	o = json_pack("{sI sI sI sI sI sI sf sI sb sI sf sI sI so}",
 			 "persons", (json_int_t)c->persons,
 			 "wajib_ktp", (json_int_t)c->wajib_ktp,
 			 "on_dpt", (json_int_t)c->on_dpt,
 			 "recorded", (json_int_t)c->recorded,
 			 "dpt_unrecorded", (json_int_t)c->dpt_unrecorded,
 			 "recorded_30d", (json_int_t)c->recorded_30d,
-			 "rate_per_day", rate_per_day(c->recorded_30d),
-			 "projected_completion", (json_int_t)done,
-			 "on_track", done != 0 && election_date != 0 && done <= election_date);
+			 "rate_per_day", p.rate_30d,
+			 "projected_completion", (json_int_t)p.projected,
+			 "on_track", p.on_track,
+			 "recorded_7d", (json_int_t)c->recorded_7d,
+			 "rate_per_day_7d", p.rate_7d,
+			 "projected_completion_30d", (json_int_t)p.projected_30d,
+			 "projected_completion_7d", (json_int_t)p.projected_7d,
+			 "projection_basis", basis ? json_string(basis) : json_null());
 	/* Without an election date nobody is known to be a first-time voter. */
 	if (o != NULL && json_object_set_new(o, "pemula_unrecorded", election_date == 0 ?
 			json_null() : json_integer((json_int_t)c->pemula_unrecorded)) < 0) {
@@ -953,6 +909,7 @@ add_counts(struct report_counts *sum, const struct report_counts *c)
 	sum->dpt_unrecorded += c->dpt_unrecorded;
 	sum->recorded_30d += c->recorded_30d;
 	sum->pemula_unrecorded += c->pemula_unrecorded;
+	sum->recorded_7d += c->recorded_7d;
 }
 
 static int
@@ -965,9 +922,10 @@ report_rows(struct journal *j, sqlite3_stmt *s, uint32_t election_date, int64_t 
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		uint64_t *v[] = { &c.persons, &c.wajib_ktp, &c.on_dpt, &c.recorded,
-				  &c.dpt_unrecorded, &c.recorded_30d, &c.pemula_unrecorded };
+				  &c.dpt_unrecorded, &c.recorded_30d, &c.pemula_unrecorded,
+				  &c.recorded_7d };
 
-		for (i = 0; i < 7; i++)
+		for (i = 0; i < 8; i++)
 			*v[i] = (uint64_t)sqlite3_column_int64(s, i + 1);
 		add_counts(total, &c);
 		o = counts_json(&c, election_date, now);
@@ -990,23 +948,26 @@ journal_report_json(struct journal *j, uint32_t election_date, int64_t now, stru
 		" sum(CASE WHEN birth_date > 0 THEN birth_date <= ?1 ELSE on_dpt END),"
 		" sum(on_dpt), sum(recorded), sum(on_dpt AND NOT recorded),"
 		" sum(recorded AND recorded_at > 0 AND recorded_at / 86400 BETWEEN ?2 AND ?3),"
-		" sum(NOT recorded AND birth_date > ?4 AND birth_date <= ?1)"
+		" sum(NOT recorded AND birth_date > ?4 AND birth_date <= ?1),"
+		" sum(recorded AND recorded_at > 0 AND recorded_at / 86400 BETWEEN ?5 AND ?3)"
 		" FROM persons WHERE removed = 0 GROUP BY kecamatan ORDER BY kecamatan";
 	struct report_counts total = {0};
 	sqlite3_stmt *s = NULL;
 	json_t *list = NULL, *o = NULL;
-	int64_t today, after, upto;
+	struct progress_cutoffs cut;
+	int64_t today;
 	int r;
 
 	if ((r = db_prepare(j->rdb, sql, &s, err)) < 0)
 		return r;
-	today = now >= 0 ? now / REPORT_DAY_S : -((-now + REPORT_DAY_S - 1) / REPORT_DAY_S);
-	pemula_range(election_date, &after, &upto);
-	sqlite3_bind_int64(s, 1, upto);
-	sqlite3_bind_int64(s, 4, after);
-	/* "The last 30 days" are today and the 29 UTC days before it. */
-	sqlite3_bind_int64(s, 2, today - (REPORT_RATE_DAYS - 1));
+	today = progress_day(now);
+	progress_cutoffs(election_date, &cut);
+	sqlite3_bind_int64(s, 1, cut.wajib);
+	sqlite3_bind_int64(s, 4, cut.pemula_after);
+	/* "The last 30 days" are today and the 29 UTC days before it; 7 likewise. */
+	sqlite3_bind_int64(s, 2, today - (PROGRESS_LONG_DAYS - 1));
 	sqlite3_bind_int64(s, 3, today);
+	sqlite3_bind_int64(s, 5, today - (PROGRESS_SHORT_DAYS - 1));
 	if ((list = json_array()) == NULL) {
 		r = ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
 		goto fail;
@@ -1181,18 +1142,18 @@ journal_unrecorded(struct journal *j, const struct journal_unrecorded_query *q,
 		" AND (CASE WHEN ?2 = 0 THEN p.on_dpt = 1"
 		"  ELSE p.birth_date > ?3 AND p.birth_date <= ?4 END)";
 	struct journal_person *rows = NULL;
+	struct progress_cutoffs cut;
 	sqlite3_stmt *s = NULL;
-	int64_t after, upto;
 	size_t n = 0;
 	int r;
 
 	if ((r = db_prepare(j->rdb, sql, &s, err)) < 0)
 		return r;
-	pemula_range(q->pemula_of, &after, &upto);
+	progress_cutoffs(q->pemula_of, &cut);
 	sqlite3_bind_int64(s, 1, q->kecamatan);
 	sqlite3_bind_int64(s, 2, q->pemula_of);
-	sqlite3_bind_int64(s, 3, after);
-	sqlite3_bind_int64(s, 4, upto);
+	sqlite3_bind_int64(s, 3, cut.pemula_after);
+	sqlite3_bind_int64(s, 4, cut.wajib);
 	r = collect_unrecorded(j, s, q, &rows, &n, err);
 	sqlite3_finalize(s);
 	if (r < 0)

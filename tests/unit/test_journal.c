@@ -601,8 +601,10 @@ test_journal_report_counts_per_kecamatan(void **state)
 	txt = json_dumps(k, JSON_SORT_KEYS | JSON_COMPACT);
 	assert_string_equal(txt, "{\"code\":320102,\"dpt_unrecorded\":0,\"on_dpt\":0,"
 			    "\"on_track\":true,\"pemula_unrecorded\":0,\"persons\":1,"
-			    "\"projected_completion\":20251122,"
-			    "\"rate_per_day\":0.0,\"recorded\":0,\"recorded_30d\":0,\"wajib_ktp\":0}");
+			    "\"projected_completion\":20251122,\"projected_completion_30d\":20251122,"
+			    "\"projected_completion_7d\":20251122,\"projection_basis\":\"30d\","
+			    "\"rate_per_day\":0.0,\"rate_per_day_7d\":0.0,\"recorded\":0,"
+			    "\"recorded_30d\":0,\"recorded_7d\":0,\"wajib_ktp\":0}");
 	free(txt);
 	json_decref(rep);
 	journal_close(j);
@@ -667,30 +669,38 @@ test_journal_report_follows_the_hub_definitions(void **state)
 	txt = report_kec_text(j, 20250228);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
 			    "\"on_track\":false,\"pemula_unrecorded\":0,\"persons\":6,"
-			    "\"projected_completion\":20251207,"
-			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
+			    "\"projected_completion\":20251207,\"projected_completion_30d\":20251207,"
+			    "\"projected_completion_7d\":20251129,\"projection_basis\":\"30d\","
+			    "\"rate_per_day\":0.07,\"rate_per_day_7d\":0.14,\"recorded\":4,"
+			    "\"recorded_30d\":2,\"recorded_7d\":1,"
 			    "\"wajib_ktp\":3}");
 	free(txt);
 	txt = report_kec_text(j, 20250301);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
 			    "\"on_track\":false,\"pemula_unrecorded\":0,\"persons\":6,"
-			    "\"projected_completion\":20251207,"
-			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
+			    "\"projected_completion\":20251207,\"projected_completion_30d\":20251207,"
+			    "\"projected_completion_7d\":20251129,\"projection_basis\":\"30d\","
+			    "\"rate_per_day\":0.07,\"rate_per_day_7d\":0.14,\"recorded\":4,"
+			    "\"recorded_30d\":2,\"recorded_7d\":1,"
 			    "\"wajib_ktp\":4}");
 	free(txt);
 	txt = report_kec_text(j, 20261231);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
 			    "\"on_track\":true,\"pemula_unrecorded\":0,\"persons\":6,"
-			    "\"projected_completion\":20251207,"
-			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
+			    "\"projected_completion\":20251207,\"projected_completion_30d\":20251207,"
+			    "\"projected_completion_7d\":20251129,\"projection_basis\":\"30d\","
+			    "\"rate_per_day\":0.07,\"rate_per_day_7d\":0.14,\"recorded\":4,"
+			    "\"recorded_30d\":2,\"recorded_7d\":1,"
 			    "\"wajib_ktp\":4}");
 	free(txt);
 	/* No election date: only the undated voter is wajib, nothing is on track. */
 	txt = report_kec_text(j, 0);
 	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
 			    "\"on_track\":false,\"pemula_unrecorded\":null,\"persons\":6,"
-			    "\"projected_completion\":20251207,"
-			    "\"rate_per_day\":0.07,\"recorded\":4,\"recorded_30d\":2,"
+			    "\"projected_completion\":20251207,\"projected_completion_30d\":20251207,"
+			    "\"projected_completion_7d\":20251129,\"projection_basis\":\"30d\","
+			    "\"rate_per_day\":0.07,\"rate_per_day_7d\":0.14,\"recorded\":4,"
+			    "\"recorded_30d\":2,\"recorded_7d\":1,"
 			    "\"wajib_ktp\":1}");
 	free(txt);
 	journal_close(j);

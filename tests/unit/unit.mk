@@ -35,7 +35,7 @@ test_apply_DEPS := $(HUBCORE_TEST_DEPS)
 test_store_DEPS := $(HUBCORE_TEST_DEPS)
 test_aggregate_DEPS := $(HUBCORE_TEST_DEPS)
 test_report_DEPS := $(HUBCORE_TEST_DEPS)
-test_journal_DEPS := daemon/node/journal.c daemon/common/db.c protocol/record.c protocol/calendar.c protocol/varint.c \
+test_journal_DEPS := daemon/node/journal.c protocol/progress.c daemon/common/db.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/hlc.c protocol/chain.c protocol/batch.c protocol/seal.c \
 	protocol/keytext.c protocol/err.c
 test_ingest_DEPS := daemon/node/ingest.c daemon/common/area.c daemon/common/fileio.c $(test_journal_DEPS)
