@@ -156,6 +156,8 @@ http_reply_error(struct http_reply *r, unsigned status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* JSON takes UTF-8 only; a client's bytes must not turn a 404 into a 500. */
+	ktp_utf8_scrub(msg);
 	http_reply_json(r, status, json_pack("{s:s}", "error", msg));
 }
 
@@ -228,6 +230,7 @@ send_error(struct MHD_Connection *conn, unsigned status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	ktp_utf8_scrub(msg);
 	http_reply_json(&r, status, json_pack("{s:s}", "error", msg));
 	return send_reply(conn, &r);
 }
@@ -451,7 +454,7 @@ send_static(struct MHD_Connection *conn, const char *url)
 	enum MHD_Result ok;
 
 	if ((body = dashboard_asset(url, &type, &len)) == NULL)
-		return send_error(conn, 404, "no such path '%.64s'", url);
+		return send_error(conn, 404, "no such path '%.*s'", ktp_utf8_cut(url, 64), url);
 	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
@@ -669,7 +672,7 @@ begin_request(struct http_server *s, struct MHD_Connection *conn, const char *ur
 {
 	req->route = find_route(url);
 	if (req->route == ROUTE_NONE)
-		return send_error(conn, 404, "no such path '%.64s'", url);
+		return send_error(conn, 404, "no such path '%.*s'", ktp_utf8_cut(url, 64), url);
 	if (req->route == ROUTE_LOGIN)
 		return begin_login(s, conn, method, req);
 	if (req->route == ROUTE_PUSH) {
@@ -678,7 +681,8 @@ begin_request(struct http_server *s, struct MHD_Connection *conn, const char *ur
 		return begin_push(s, conn, req);
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_error(conn, 405, "%.16s: '%.64s' takes GET", method, url);
+		return send_error(conn, 405, "%.*s: '%.*s' takes GET", ktp_utf8_cut(method, 16),
+				  method, ktp_utf8_cut(url, 64), url);
 	if (req->route == ROUTE_STATIC)
 		return send_static(conn, url);
 	if (req->route == ROUTE_PAGE)

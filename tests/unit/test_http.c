@@ -171,7 +171,7 @@ static CURL *
 new_easy(struct fixture *f, const char *path, struct answer *a)
 {
 	CURL *c = curl_easy_init();
-	char url[128];
+	char url[512];
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", http_port(f->srv), path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -327,6 +327,32 @@ test_http_handler_retry_after_reaches_client(void **state)
 	assert_int_equal(a.status, 503);
 	assert_string_equal(a.body, "{\"error\":\"store busy\"}");
 	assert_string_equal(a.retry_after, "7");
+}
+
+/* The path is percent-decoded: %ff is a byte no UTF-8 text holds, and a
+ * long path of 'é' would be cut inside one; both must still be a 404. */
+static void
+test_http_unknown_path_that_is_not_utf8_is_404(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0}, b = {0};
+	char path[512], want[256];
+	size_t i, n;
+
+	get(f, "/%ff", NULL, &a);
+	assert_int_equal(a.status, 404);
+	assert_string_equal(a.body, "{\"error\":\"no such path '/?'\"}");
+	n = (size_t)snprintf(path, sizeof(path), "/");
+	for (i = 0; i < 40; i++)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "%%C3%%A9");
+	get(f, path, NULL, &b);
+	assert_int_equal(b.status, 404);
+	/* 64 bytes would end inside the 32nd 'é': the text keeps 31. */
+	n = (size_t)snprintf(want, sizeof(want), "{\"error\":\"no such path '/");
+	for (i = 0; i < 31; i++)
+		n += (size_t)snprintf(want + n, sizeof(want) - n, "\xc3\xa9");
+	snprintf(want + n, sizeof(want) - n, "'\"}");
+	assert_string_equal(b.body, want);
 }
 
 static void
@@ -659,6 +685,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_http_token_guards_read_endpoints_but_not_healthz, setup_token, teardown),
+		cmocka_unit_test_setup_teardown(test_http_unknown_path_that_is_not_utf8_is_404,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_http_dashboard_login_sets_a_session_cookie, setup_token, teardown),
 		cmocka_unit_test_setup_teardown(
