@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -257,6 +258,33 @@ conf_hub_find_node(const struct hub_conf *c, uint16_t code)
 		if (c->nodes[i].code == code)
 			return &c->nodes[i];
 	return NULL;
+}
+
+/* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104; a name would not parse. */
+static bool
+is_loopback(const char *host)
+{
+	static const uint8_t v6_loop[16] = { [15] = 1 };
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) != 1)
+		return false;
+	return memcmp(a, v6_loop, 16) == 0 ||
+	       (memcmp(a, v4_mapped, 12) == 0 && a[12] == 127);
+}
+
+bool
+conf_hub_open_warning(const struct hub_conf *c, const char *name, char *buf, size_t cap)
+{
+	if (c->report_token != NULL || is_loopback(c->listen_host))
+		return false;
+	snprintf(buf, cap, "%s: hub.report_token is not set and hub.listen '%s' is not a "
+		 "loopback address: reports, /v1/nodes, /metrics and the dashboard are open to "
+		 "anyone who reaches port %u", name, c->listen_host, c->listen_port);
+	return true;
 }
 
 void

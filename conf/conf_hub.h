@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "proto.h"
@@ -51,5 +52,10 @@ int	conf_hub_load_string(const char *text, const char *name, struct hub_conf *re
 void	conf_hub_print(const struct hub_conf *c, FILE *out);
 void	conf_hub_done(struct hub_conf *c);
 const struct hub_conf_node *conf_hub_find_node(const struct hub_conf *c, uint16_t code);
+/* Reports, /v1/nodes, /metrics and the dashboard are open to anyone who
+ * reaches the port when hub.listen is not a loopback address and
+ * hub.report_token is unset: then fills buf with a warning naming the key
+ * (after "NAME: ") and returns true. */
+bool	conf_hub_open_warning(const struct hub_conf *c, const char *name, char *buf, size_t cap);
 
 #endif

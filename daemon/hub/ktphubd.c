@@ -191,6 +191,7 @@ main(int argc, char **argv)
 {
 	struct hub_conf conf = {0};
 	struct opts o = {0};
+	char warning[512];
 	int r;
 
 	parse_opts(argc, argv, &o);
@@ -198,6 +199,12 @@ main(int argc, char **argv)
 	if (load_conf(o.conf, &conf) < 0) {
 		conf_hub_done(&conf);
 		return 1;
+	}
+	if (conf_hub_open_warning(&conf, o.conf, warning, sizeof(warning))) {
+		if (o.check)
+			fprintf(stderr, "conf: warning: %s\n", warning);
+		else
+			log_warn("conf: %s", warning);
 	}
 	if (o.check) {
 		conf_hub_print(&conf, stdout);

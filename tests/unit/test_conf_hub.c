@@ -96,6 +96,51 @@ test_conf_hub_defaults_match_the_header(void **state)
 	conf_hub_done(&c);
 }
 
+/* Reports are open when the hub listens beyond loopback without a token. */
+static void
+test_conf_hub_open_warning_names_report_token(void **state)
+{
+	static const struct {
+		const char	*listen;
+		bool		token;
+		bool		warn;
+	} cases[] = {
+		{ "127.0.0.1:8470", false, false },
+		{ "127.9.9.9:8470", false, false },
+		{ "[::1]:8470", false, false },
+		{ "[::ffff:127.0.0.1]:8470", false, false },
+		{ "0.0.0.0:8470", true, false },
+		{ "0.0.0.0:8470", false, true },
+		{ "10.1.2.3:8470", false, true },
+		{ "[::]:8470", false, true },
+		{ "[::ffff:10.0.0.1]:8470", false, true },
+	};
+	struct conf_errors errs = {0};
+	struct hub_conf c;
+	char text[512], warning[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), MINIMAL "listen = %s\n%s", cases[i].listen,
+			 cases[i].token ? "report_token = 0123456789abcdef\n" : "");
+		assert_int_equal(conf_hub_load_string(text, "t.conf", &c, &errs), 0);
+		warning[0] = '\0';
+		assert_int_equal(conf_hub_open_warning(&c, "t.conf", warning, sizeof(warning)),
+				 cases[i].warn);
+		if (!cases[i].warn)
+			assert_string_equal(warning, "");
+		conf_hub_done(&c);
+	}
+	assert_int_equal(conf_hub_load_string(MINIMAL "listen = 0.0.0.0:8470\n", "t.conf", &c,
+					      &errs), 0);
+	assert_true(conf_hub_open_warning(&c, "t.conf", warning, sizeof(warning)));
+	assert_string_equal(warning, "t.conf: hub.report_token is not set and hub.listen "
+			    "'0.0.0.0' is not a loopback address: reports, /v1/nodes, /metrics "
+			    "and the dashboard are open to anyone who reaches port 8470");
+	conf_hub_done(&c);
+}
+
 static void
 test_conf_hub_find_node_by_code(void **state)
 {
@@ -251,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_conf_hub_good_file_gives_exact_values),
 		cmocka_unit_test(test_conf_hub_defaults_match_the_header),
 		cmocka_unit_test(test_conf_hub_find_node_by_code),
+		cmocka_unit_test(test_conf_hub_open_warning_names_report_token),
 		cmocka_unit_test(test_conf_hub_print_hides_the_token),
 		cmocka_unit_test(test_conf_hub_print_of_defaults_parses_back),
 		cmocka_unit_test(test_conf_hub_example_config_is_valid),
