@@ -15,6 +15,7 @@
 #define CONF_MAX_ERRORS 64
 #define CONF_MAX_FILE	(1024 * 1024)	/* a config larger than this is refused */
 #define CONF_SUN_PATH_MAX	107		/* sizeof(sockaddr_un.sun_path) - 1 */
+#define CONF_LINE_MAX	1024		/* bytes in a line with its newline; a longer one is refused */
 
 /* Every error of one load, in file order, each "FILE:LINE: what: why"
  * (or "FILE: ..." for a file-wide one such as a missing required key). */

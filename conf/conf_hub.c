@@ -13,6 +13,7 @@
 #define OFF(f)		offsetof(struct hub_conf, f)
 #define NODE_OFF(f)	offsetof(struct hub_conf_node, f)
 #define TOKEN_MIN	16	/* a shorter bearer token can be guessed */
+#define TOKEN_MAX	256	/* what the dashboard's login form takes */
 #define NODES_MAX	99	/* regencies in one province: two digits */
 
 /* What the schema's callbacks need besides the struct being filled. */
@@ -35,7 +36,7 @@ static const struct conf_key hub_keys[] = {
 	  64 * 1024, KTP_BATCH_MAX_BYTES, 0 },
 	{ "hub", "tls_cert", conf_parse_path, OFF(tls_cert), 0, 0, 0 },
 	{ "hub", "tls_key", conf_parse_path, OFF(tls_key), 0, 0, 0 },
-	{ "hub", "report_token", conf_parse_secret, OFF(report_token), TOKEN_MIN, 0, 0 },
+	{ "hub", "report_token", conf_parse_secret, OFF(report_token), TOKEN_MIN, TOKEN_MAX, 0 },
 	{ "hub", "max_connections", conf_parse_uint32, OFF(max_connections), 1, 65536, 0 },
 	{ "hub", "max_connections_per_ip", conf_parse_uint32, OFF(max_connections_per_ip),
 	  1, 65536, 0 },

@@ -96,6 +96,31 @@ test_conf_hub_defaults_match_the_header(void **state)
 	conf_hub_done(&c);
 }
 
+/* Debian's inih cuts lines at 200 bytes: a token past 183 characters
+ * could not be written. 256 characters are taken, 257 refused. */
+static void
+test_conf_hub_report_token_of_256_characters_is_taken(void **state)
+{
+	struct conf_errors errs = {0};
+	struct hub_conf c;
+	char text[512], token[300];
+
+	(void)state;
+	memset(token, 'T', 256);
+	token[256] = '\0';
+	snprintf(text, sizeof(text), MINIMAL "report_token = %s\nmax_connections = 99\n", token);
+	assert_int_equal(conf_hub_load_string(text, "t.conf", &c, &errs), 0);
+	assert_string_equal(c.report_token, token);
+	assert_int_equal(c.max_connections, 99);
+	conf_hub_done(&c);
+	token[256] = 'T';
+	token[257] = '\0';
+	snprintf(text, sizeof(text), MINIMAL "report_token = %s\n", token);
+	assert_int_equal(conf_hub_load_string(text, "t.conf", &c, &errs), -EINVAL);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.msg[0], "t.conf:4: hub.report_token: longer than 256 characters");
+}
+
 /* Reports are open when the hub listens beyond loopback without a token. */
 static void
 test_conf_hub_open_warning_names_report_token(void **state)
@@ -297,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_conf_hub_defaults_match_the_header),
 		cmocka_unit_test(test_conf_hub_find_node_by_code),
 		cmocka_unit_test(test_conf_hub_open_warning_names_report_token),
+		cmocka_unit_test(test_conf_hub_report_token_of_256_characters_is_taken),
 		cmocka_unit_test(test_conf_hub_print_hides_the_token),
 		cmocka_unit_test(test_conf_hub_print_of_defaults_parses_back),
 		cmocka_unit_test(test_conf_hub_example_config_is_valid),
