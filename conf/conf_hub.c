@@ -42,6 +42,14 @@ static const struct conf_key hub_keys[] = {
 	  1, 65536, 0 },
 	{ "hub", "connection_timeout", conf_parse_duration, OFF(connection_timeout_s),
 	  1, 3600, 0 },
+	/* What one client may cost: time, memory, login attempts. */
+	{ "hub", "request_timeout", conf_parse_duration, OFF(request_timeout_s), 1, 3600, 0 },
+	{ "hub", "max_buffer_per_ip", conf_parse_size, OFF(max_buffer_per_ip),
+	  64 * 1024, 64ull << 30, 0 },
+	{ "hub", "max_buffer_total", conf_parse_size, OFF(max_buffer_total),
+	  64 * 1024, 64ull << 30, 0 },
+	{ "hub", "session_lifetime", conf_parse_duration, OFF(session_lifetime_s),
+	  60, 30 * 86400, 0 },
 	{ "ctl", "admin_group", conf_parse_group, OFF(admin_group), 0, 0, 0 },
 	{ "node *", "name", conf_parse_string, NODE_OFF(name), 0, KTP_NAME_MAX, CONF_REQUIRED },
 	{ "node *", "public_key", conf_parse_key32, NODE_OFF(public_key), 0, 0, CONF_REQUIRED },
@@ -120,6 +128,10 @@ set_defaults(struct hub_conf *c)
 	c->max_connections = 256;
 	c->max_connections_per_ip = 32;
 	c->connection_timeout_s = 30;
+	c->request_timeout_s = 120;
+	c->max_buffer_per_ip = 16u << 20;
+	c->max_buffer_total = 256u << 20;
+	c->session_lifetime_s = 12 * 3600;
 	if (conf_set_string(&c->listen_host, "127.0.0.1") < 0 ||
 	    conf_set_string(&c->state_dir, "/var/lib/ktpsync") < 0 ||
 	    conf_set_string(&c->key_file, "/etc/ktpsync/hub.key") < 0 ||
@@ -147,6 +159,22 @@ check_nodes(const struct hub_parse *hp, const char *name, struct conf_errors *er
 	}
 }
 
+/* A node's largest batch must fit what its address may hold. */
+static void
+check_buffers(const struct hub_conf *c, const char *name, struct conf_errors *errs)
+{
+	if (c->max_buffer_per_ip < c->max_batch_bytes)
+		conf_errors_add(errs, "%s: hub.max_buffer_per_ip (%llu) is less than "
+				"hub.max_batch_bytes (%llu)", name,
+				(unsigned long long)c->max_buffer_per_ip,
+				(unsigned long long)c->max_batch_bytes);
+	if (c->max_buffer_total < c->max_buffer_per_ip)
+		conf_errors_add(errs, "%s: hub.max_buffer_total (%llu) is less than "
+				"hub.max_buffer_per_ip (%llu)", name,
+				(unsigned long long)c->max_buffer_total,
+				(unsigned long long)c->max_buffer_per_ip);
+}
+
 static void
 check_hub(const struct hub_parse *hp, const char *name, struct conf_errors *errs)
 {
@@ -160,6 +188,7 @@ check_hub(const struct hub_parse *hp, const char *name, struct conf_errors *errs
 		conf_errors_add(errs, "%s: hub.max_connections_per_ip (%u) is more than "
 				"hub.max_connections (%u)", name, c->max_connections_per_ip,
 				c->max_connections);
+	check_buffers(c, name, errs);
 	check_nodes(hp, name, errs);
 }
 
@@ -245,7 +274,15 @@ conf_hub_print(const struct hub_conf *c, FILE *out)
 	fprintf(out, "max_connections = %u\nmax_connections_per_ip = %u\n",
 		c->max_connections, c->max_connections_per_ip);
 	conf_format_duration(c->connection_timeout_s, buf, sizeof(buf));
-	fprintf(out, "connection_timeout = %s\n\n[ctl]\n", buf);
+	fprintf(out, "connection_timeout = %s\n", buf);
+	conf_format_duration(c->request_timeout_s, buf, sizeof(buf));
+	fprintf(out, "request_timeout = %s\n", buf);
+	conf_format_size(c->max_buffer_per_ip, buf, sizeof(buf));
+	fprintf(out, "max_buffer_per_ip = %s\n", buf);
+	conf_format_size(c->max_buffer_total, buf, sizeof(buf));
+	fprintf(out, "max_buffer_total = %s\n", buf);
+	conf_format_duration(c->session_lifetime_s, buf, sizeof(buf));
+	fprintf(out, "session_lifetime = %s\n\n[ctl]\n", buf);
 	conf_print_opt(out, "admin_group", c->admin_group, "root and the daemon's user only");
 	print_nodes(c, out);
 }

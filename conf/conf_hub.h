@@ -37,6 +37,11 @@ struct hub_conf {
 	uint32_t	max_connections;	/* default 256 */
 	uint32_t	max_connections_per_ip;	/* default 32 */
 	uint32_t	connection_timeout_s;	/* default 30 */
+	/* [hub]: what one client may cost (issue 16) */
+	uint32_t	request_timeout_s;	/* headers and body, default 120 */
+	uint64_t	max_buffer_per_ip;	/* push bodies held for one address, default 16M */
+	uint64_t	max_buffer_total;	/* for all addresses, default 256M */
+	uint32_t	session_lifetime_s;	/* dashboard login, default 12 h */
 	/* [ctl] */
 	char		*admin_group;
 	/* [node CODE] sections, in file order */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -59,13 +60,20 @@ struct http_server {
 	uint64_t		max_body;
 	uint16_t		port;
 	bool			quiesced;	/* by the thread that stops it */
-	/* has_token, token_hash and session are guarded by token_lock:
+	/* has_token, token_hash and session_key are guarded by token_lock:
 	 * http_set_token replaces them while requests are served. */
 	pthread_mutex_t		token_lock;
 	bool			has_token;
 	bool			tls;		/* the session cookie is then Secure */
 	uint8_t			token_hash[crypto_generichash_BYTES];
-	char			session[2 * crypto_generichash_BYTES + 1];	/* cookie value */
+	uint8_t			session_key[crypto_generichash_KEYBYTES];	/* signs cookies */
+	unsigned		session_lifetime_s;
+	unsigned		login_fails_max;
+	unsigned		login_window_s;
+	/* What the server keeps per client address, guarded by peer_lock. */
+	pthread_mutex_t		peer_lock;
+	struct peer		*peers;
+	size_t			n_peers;
 	/* The job queue; the fields below q_lock are guarded by it. */
 	pthread_t		workers[HTTP_WORKERS];
 	size_t			n_workers;
@@ -107,6 +115,16 @@ static const struct {
 
 #define SESSION_COOKIE	"ktp_session"
 #define LOGIN_FORM_MAX	1024
+#define TOKEN_MAX	256		/* the longest report_token (conf_hub) */
+#define PEERS_MAX	4096		/* addresses remembered at once */
+
+/* One client address: the failed logins in its current window. An address
+ * that has nothing left to remember is dropped from the table. */
+struct peer {
+	uint8_t		addr[16];	/* IPv6, or IPv4 as ::ffff:a.b.c.d */
+	unsigned	fails;
+	time_t		fail_since;
+};
 
 /* One per request, made at its first call so that every request is counted
  * in `active` until libmicrohttpd reports it completed. */
@@ -117,8 +135,10 @@ struct request {
 	char		*path;		/* dashboard page path, copied */
 	char		*lang;		/* ?lang=, copied */
 	struct MHD_PostProcessor *form;	/* POST /login */
-	char		token[256];	/* the form's token field */
+	char		token[TOKEN_MAX + 1];	/* the form's token field */
 	size_t		token_len;
+	bool		token_too_long;	/* then no token can match */
+	bool		form_bad;	/* answered 400 once the body is read */
 	uint8_t		*buf;
 	size_t		len;
 	size_t		cap;
@@ -242,18 +262,44 @@ hash_token(const char *token, uint8_t out[static crypto_generichash_BYTES])
 			   strlen(token), NULL, 0);
 }
 
-/* The dashboard's cookie holds a keyed digest of the token, not the token:
- * a browser's cookie store never holds what the API accepts as a bearer. */
+/* The dashboard's cookie is signed with a key derived from the token, and
+ * never holds the token: a browser's cookie store never holds what the API
+ * accepts as a bearer, and a new token signs every browser out. */
 static void
-derive_session(const char *token, char out[static 2 * crypto_generichash_BYTES + 1])
+derive_session_key(const char *token, uint8_t out[static crypto_generichash_KEYBYTES])
 {
 	static const char key[] = "ktpsync-dashboard-session";
-	uint8_t h[crypto_generichash_BYTES];
 
-	crypto_generichash(h, sizeof(h), (const uint8_t *)token, strlen(token),
-			   (const uint8_t *)key, sizeof(key) - 1);
-	sodium_bin2hex(out, 2 * crypto_generichash_BYTES + 1, h, sizeof(h));
-	sodium_memzero(h, sizeof(h));
+	crypto_generichash(out, crypto_generichash_KEYBYTES, (const uint8_t *)token,
+			   strlen(token), (const uint8_t *)key, sizeof(key) - 1);
+}
+
+/* A session is "EXPIRY.MAC": EXPIRY in seconds since the epoch, MAC the
+ * keyed digest of the EXPIRY text, in hex. */
+#define SESSION_MAC_HEX	(2 * crypto_generichash_BYTES)
+#define SESSION_LEN	(20 + 1 + SESSION_MAC_HEX)
+
+static void
+sign_session(const uint8_t key[static crypto_generichash_KEYBYTES], const char *expiry,
+	     size_t len, char hex[static SESSION_MAC_HEX + 1])
+{
+	uint8_t mac[crypto_generichash_BYTES];
+
+	crypto_generichash(mac, sizeof(mac), (const uint8_t *)expiry, len, key,
+			   crypto_generichash_KEYBYTES);
+	sodium_bin2hex(hex, SESSION_MAC_HEX + 1, mac, sizeof(mac));
+}
+
+/* Called with token_lock held. */
+static void
+make_session(struct http_server *s, time_t now, char out[static SESSION_LEN + 1])
+{
+	char hex[SESSION_MAC_HEX + 1];
+	int n;
+
+	n = snprintf(out, SESSION_LEN + 1, "%lld", (long long)now + s->session_lifetime_s);
+	sign_session(s->session_key, out, (size_t)n, hex);
+	snprintf(out + n, SESSION_LEN + 1 - (size_t)n, ".%s", hex);
 }
 
 void
@@ -263,7 +309,7 @@ http_set_token(struct http_server *s, const char *token)
 	s->has_token = token != NULL && token[0] != '\0';
 	if (s->has_token) {
 		hash_token(token, s->token_hash);
-		derive_session(token, s->session);
+		derive_session_key(token, s->session_key);
 	}
 	pthread_mutex_unlock(&s->token_lock);
 }
@@ -280,13 +326,29 @@ token_is_set(struct http_server *s)
 	return set;
 }
 
+/* Called with token_lock held. A session is good until its expiry, which
+ * is never further than session_lifetime away (a lifetime shortened by a
+ * restart shortens the sessions given before). */
 static bool
-session_is_valid(struct http_server *s, struct MHD_Connection *conn)
+session_is_valid(struct http_server *s, struct MHD_Connection *conn, time_t now)
 {
 	const char *c = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+	char hex[SESSION_MAC_HEX + 1];
+	const char *dot;
+	long long expiry;
+	char *end;
 
-	return c != NULL && strlen(c) == strlen(s->session) &&
-	       sodium_memcmp(c, s->session, strlen(s->session)) == 0;
+	if (c == NULL || (dot = strchr(c, '.')) == NULL || dot == c || dot - c > 20 ||
+	    strlen(dot + 1) != SESSION_MAC_HEX)
+		return false;
+	errno = 0;
+	expiry = strtoll(c, &end, 10);
+	if (errno != 0 || end != dot || *c < '0' || *c > '9')
+		return false;
+	if (expiry <= (long long)now || expiry > (long long)now + s->session_lifetime_s)
+		return false;
+	sign_session(s->session_key, c, (size_t)(dot - c), hex);
+	return sodium_memcmp(hex, dot + 1, SESSION_MAC_HEX) == 0;
 }
 
 /* Compares digests, not the texts, so the time taken says nothing about
@@ -305,7 +367,7 @@ token_is_valid(struct http_server *s, struct MHD_Connection *conn)
 		return true;
 	}
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0) {
-		ok = session_is_valid(s, conn);
+		ok = session_is_valid(s, conn, time(NULL));
 		pthread_mutex_unlock(&s->token_lock);
 		return ok;
 	}
@@ -430,6 +492,98 @@ stop_workers(struct http_server *s)
 	s->n_workers = 0;
 }
 
+/* --- Client addresses ------------------------------------------------------ */
+
+static void
+peer_addr(struct MHD_Connection *conn, uint8_t out[static 16])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	memset(out, 0, 16);
+	if (sa != NULL && sa->sa_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	} else if (sa != NULL && sa->sa_family == AF_INET) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	}
+}
+
+/* Called with peer_lock held. With create, a full table yields NULL: the
+ * address is then not remembered (PEERS_MAX is far above max_connections). */
+static struct peer *
+find_peer(struct http_server *s, const uint8_t addr[static 16], bool create)
+{
+	struct peer *p;
+	size_t i;
+
+	for (i = 0; i < s->n_peers; i++)
+		if (memcmp(s->peers[i].addr, addr, 16) == 0)
+			return &s->peers[i];
+	if (!create || s->n_peers == PEERS_MAX)
+		return NULL;
+	if (s->peers == NULL && (s->peers = calloc(PEERS_MAX, sizeof(*s->peers))) == NULL)
+		return NULL;
+	p = &s->peers[s->n_peers++];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->addr, addr, 16);
+	return p;
+}
+
+/* Called with peer_lock held. */
+static void
+forget_peer_if_idle(struct http_server *s, struct peer *p, time_t now)
+{
+	if (p->fails > 0 && now < p->fail_since + (time_t)s->login_window_s)
+		return;
+	*p = s->peers[--s->n_peers];
+}
+
+/* --- Failed logins ------------------------------------------------------------
+ * An address gets login_fails_max wrong tokens per login_window; past
+ * that, POST /login answers 429 until the window that began with its first
+ * failure ends, whatever token it sends. A right token clears the count. */
+
+static unsigned
+login_blocked_for(struct http_server *s, const uint8_t addr[static 16], time_t now)
+{
+	struct peer *p;
+	unsigned left = 0;
+
+	pthread_mutex_lock(&s->peer_lock);
+	if ((p = find_peer(s, addr, false)) != NULL) {
+		if (p->fails >= s->login_fails_max &&
+		    now < p->fail_since + (time_t)s->login_window_s)
+			left = (unsigned)(p->fail_since + (time_t)s->login_window_s - now);
+		else
+			forget_peer_if_idle(s, p, now);
+	}
+	pthread_mutex_unlock(&s->peer_lock);
+	return left;
+}
+
+static void
+note_login(struct http_server *s, const uint8_t addr[static 16], bool ok, time_t now)
+{
+	struct peer *p;
+
+	pthread_mutex_lock(&s->peer_lock);
+	if ((p = find_peer(s, addr, !ok)) != NULL) {
+		if (ok) {
+			p->fails = 0;
+		} else {
+			if (p->fails == 0 || now >= p->fail_since + (time_t)s->login_window_s) {
+				p->fails = 0;
+				p->fail_since = now;
+			}
+			p->fails++;
+		}
+		forget_peer_if_idle(s, p, now);
+	}
+	pthread_mutex_unlock(&s->peer_lock);
+}
+
 /* --- Dashboard ------------------------------------------------------------ */
 
 static const char *
@@ -508,6 +662,8 @@ begin_page(struct http_server *s, struct MHD_Connection *conn, const char *url,
 	return dispatch(s, conn, req);
 }
 
+/* A token longer than any report_token is read to its end and fails: the
+ * answer is the form with 401, whatever the length. */
 static enum MHD_Result
 on_form_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
 	      const char *content_type, const char *encoding, const char *data,
@@ -516,10 +672,12 @@ on_form_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *f
 	struct request *req = cls;
 
 	(void)kind; (void)filename; (void)content_type; (void)encoding;
-	if (strcmp(key, "token") != 0 || size == 0)
+	if (strcmp(key, "token") != 0 || size == 0 || req->token_too_long)
 		return MHD_YES;
-	if (off + size >= sizeof(req->token))
-		return MHD_NO;
+	if (off + size > TOKEN_MAX) {
+		req->token_too_long = true;
+		return MHD_YES;
+	}
 	memcpy(req->token + off, data, size);
 	req->token_len = (size_t)off + size;
 	return MHD_YES;
@@ -529,10 +687,21 @@ static enum MHD_Result
 begin_login(struct http_server *s, struct MHD_Connection *conn, const char *method,
 	    struct request *req)
 {
+	struct http_reply r = {0};
+	uint8_t addr[16];
+	unsigned wait;
+
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 		return send_login(conn, lang_of(conn), false);
 	if (!token_is_set(s))
 		return send_redirect(conn, "/", NULL);
+	peer_addr(conn, addr);
+	if ((wait = login_blocked_for(s, addr, time(NULL))) > 0) {
+		http_reply_error(&r, 429, "login: %u failed logins from this address within %u s; "
+				 "try again in %u s", s->login_fails_max, s->login_window_s, wait);
+		r.retry_after = wait;
+		return send_reply(conn, &r);
+	}
 	req->form = MHD_create_post_processor(conn, LOGIN_FORM_MAX, on_form_field, req);
 	if (req->form == NULL)
 		return send_error(conn, 400, "login: not a form (application/x-www-form-urlencoded)");
@@ -540,36 +709,59 @@ begin_login(struct http_server *s, struct MHD_Connection *conn, const char *meth
 	return MHD_YES;
 }
 
+static bool
+login_token_is_right(struct http_server *s, struct request *req)
+{
+	uint8_t key[crypto_generichash_KEYBYTES];
+	bool ok;
+
+	req->token[req->token_len] = '\0';
+	derive_session_key(req->token, key);
+	sodium_memzero(req->token, sizeof(req->token));
+	pthread_mutex_lock(&s->token_lock);
+	ok = s->has_token && !req->token_too_long &&
+	     sodium_memcmp(key, s->session_key, sizeof(key)) == 0;
+	pthread_mutex_unlock(&s->token_lock);
+	sodium_memzero(key, sizeof(key));
+	return ok;
+}
+
 static enum MHD_Result
 finish_login(struct http_server *s, struct MHD_Connection *conn, struct request *req)
 {
 	const char *lang = lang_of(conn);
-	char session[2 * crypto_generichash_BYTES + 1], cookie[160];
+	char session[SESSION_LEN + 1], cookie[sizeof(((struct http_reply *)0)->cookie)];
+	time_t now = time(NULL);
+	uint8_t addr[16];
 	bool ok;
 
-	req->token[req->token_len] = '\0';
-	derive_session(req->token, session);
-	sodium_memzero(req->token, sizeof(req->token));
-	pthread_mutex_lock(&s->token_lock);
-	ok = s->has_token && sodium_memcmp(session, s->session, sizeof(session)) == 0;
-	pthread_mutex_unlock(&s->token_lock);
+	if (req->form_bad)
+		return send_error(conn, 400, "login: form too large or malformed");
+	ok = login_token_is_right(s, req);
+	peer_addr(conn, addr);
+	note_login(s, addr, ok, now);
 	if (!ok) {
 		log_warn("http: dashboard login with a wrong token");
 		return send_login(conn, lang, true);
 	}
-	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
-		 session, s->tls ? "; Secure" : "");
+	pthread_mutex_lock(&s->token_lock);
+	make_session(s, now, session);
+	pthread_mutex_unlock(&s->token_lock);
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
+		 "Max-Age=%u%s", session, s->session_lifetime_s, s->tls ? "; Secure" : "");
 	return send_redirect(conn, is_english(lang) ? "/?lang=en" : "/", cookie);
 }
 
+/* libmicrohttpd takes no answer while a body is coming in: a bad form is
+ * read to its end (the post processor keeps nothing of it) and answered then. */
 static enum MHD_Result
 feed_form(struct http_server *s, struct MHD_Connection *conn, struct request *req,
 	  const char *data, size_t *size)
 {
 	if (*size == 0)
 		return finish_login(s, conn, req);
-	if (MHD_post_process(req->form, data, *size) != MHD_YES)
-		return send_error(conn, 400, "login: form too large or malformed");
+	if (!req->form_bad && MHD_post_process(req->form, data, *size) != MHD_YES)
+		req->form_bad = true;
 	*size = 0;
 	return MHD_YES;
 }
@@ -814,9 +1006,12 @@ free_server(struct http_server *s)
 {
 	stop_workers(s);
 	pthread_mutex_destroy(&s->token_lock);
+	pthread_mutex_destroy(&s->peer_lock);
+	free(s->peers);
 	pthread_mutex_destroy(&s->q_lock);
 	pthread_cond_destroy(&s->q_cond);
 	sodium_memzero(s->token_hash, sizeof(s->token_hash));
+	sodium_memzero(s->session_key, sizeof(s->session_key));
 	free(s);
 }
 
@@ -830,7 +1025,11 @@ new_server(const struct http_opts *o, const struct http_handlers *h)
 	s->h = *h;
 	s->max_body = o->max_body;
 	s->tls = o->tls_cert_pem != NULL && o->tls_key_pem != NULL;
+	s->session_lifetime_s = o->session_lifetime_s ? o->session_lifetime_s : 12 * 3600;
+	s->login_fails_max = o->login_fails_max ? o->login_fails_max : 5;
+	s->login_window_s = o->login_window_s ? o->login_window_s : 15 * 60;
 	pthread_mutex_init(&s->token_lock, NULL);
+	pthread_mutex_init(&s->peer_lock, NULL);
 	pthread_mutex_init(&s->q_lock, NULL);
 	pthread_cond_init(&s->q_cond, NULL);
 	http_set_token(s, o->token);

@@ -21,7 +21,7 @@ struct http_reply {
 	const char	*content_type;	/* static; NULL = application/json */
 	unsigned	retry_after;	/* seconds; 0 = no Retry-After header */
 	const char	*location;	/* static; a redirect's Location, or NULL */
-	char		cookie[160];	/* a Set-Cookie value, or "" */
+	char		cookie[192];	/* a Set-Cookie value, or "" */
 };
 
 /* Handlers run on the server's threads, several at once; each fills ret
@@ -49,6 +49,9 @@ struct http_opts {
 	const char	*tls_cert_pem;	/* both PEM texts, or both NULL for plain HTTP */
 	const char	*tls_key_pem;
 	const char	*token;		/* report_token; NULL = read endpoints are open */
+	unsigned	session_lifetime_s;	/* dashboard sessions; 0 = 12 h */
+	unsigned	login_fails_max;	/* wrong tokens per address and window; 0 = 5 */
+	unsigned	login_window_s;		/* 0 = 15 min */
 };
 
 /* Binds and starts serving; -EADDRINUSE "http: 127.0.0.1:8470: cannot listen: ...". */

@@ -90,6 +90,10 @@ test_conf_hub_defaults_match_the_header(void **state)
 	assert_int_equal(c.max_connections, 256);
 	assert_int_equal(c.max_connections_per_ip, 32);
 	assert_int_equal(c.connection_timeout_s, 30);
+	assert_int_equal(c.request_timeout_s, 120);
+	assert_int_equal(c.max_buffer_per_ip, 16 * 1024 * 1024);
+	assert_int_equal(c.max_buffer_total, 256 * 1024 * 1024);
+	assert_int_equal(c.session_lifetime_s, 12 * 3600);
 	assert_null(c.admin_group);
 	assert_int_equal(c.n_nodes, 0);
 	assert_null(c.nodes);
@@ -119,6 +123,32 @@ test_conf_hub_report_token_of_256_characters_is_taken(void **state)
 	assert_int_equal(conf_hub_load_string(text, "t.conf", &c, &errs), -EINVAL);
 	assert_int_equal(errs.n, 1);
 	assert_string_equal(errs.msg[0], "t.conf:4: hub.report_token: longer than 256 characters");
+}
+
+/* A node's largest batch must fit what one address may hold, and that what
+ * all may hold. */
+static void
+test_conf_hub_buffer_caps_hold_a_batch(void **state)
+{
+	struct conf_errors errs = {0};
+	struct hub_conf c;
+
+	(void)state;
+	assert_int_equal(conf_hub_load_string(MINIMAL "max_buffer_per_ip = 4M\n"
+					      "max_buffer_total = 2M\n", "t.conf", &c, &errs),
+			 -EINVAL);
+	assert_int_equal(errs.n, 2);
+	assert_string_equal(errs.msg[0], "t.conf: hub.max_buffer_per_ip (4194304) is less than "
+			    "hub.max_batch_bytes (8388608)");
+	assert_string_equal(errs.msg[1], "t.conf: hub.max_buffer_total (2097152) is less than "
+			    "hub.max_buffer_per_ip (4194304)");
+	assert_int_equal(conf_hub_load_string(MINIMAL "max_batch_bytes = 1M\n"
+					      "max_buffer_per_ip = 1M\nmax_buffer_total = 1M\n"
+					      "request_timeout = 5s\nsession_lifetime = 1h\n",
+					      "t.conf", &c, &errs), 0);
+	assert_int_equal(c.request_timeout_s, 5);
+	assert_int_equal(c.session_lifetime_s, 3600);
+	conf_hub_done(&c);
 }
 
 /* Reports are open when the hub listens beyond loopback without a token. */
@@ -196,7 +226,8 @@ test_conf_hub_print_hides_the_token(void **state)
 		"election_date = 2029-02-14\nmax_batch_bytes = 16M\n"
 		"tls_cert = /srv/ktphub/hub.crt\ntls_key = /srv/ktphub/hub.pem\n"
 		"report_token = (set)\nmax_connections = 512\nmax_connections_per_ip = 8\n"
-		"connection_timeout = 1m\n\n[ctl]\nadmin_group = dukcapil\n\n"
+		"connection_timeout = 1m\nrequest_timeout = 2m\nmax_buffer_per_ip = 16M\n"
+		"max_buffer_total = 256M\nsession_lifetime = 12h\n\n[ctl]\nadmin_group = dukcapil\n\n"
 		"[node 3201]\nname = Kabupaten Bogor\npublic_key = " KEY_3201 "\n\n"
 		"[node 3273]\nname = Kota Bandung\npublic_key = " KEY_3273 "\n");
 	assert_null(strstr(out, "0123456789abcdef"));
@@ -322,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_conf_hub_defaults_match_the_header),
 		cmocka_unit_test(test_conf_hub_find_node_by_code),
 		cmocka_unit_test(test_conf_hub_open_warning_names_report_token),
+		cmocka_unit_test(test_conf_hub_buffer_caps_hold_a_batch),
 		cmocka_unit_test(test_conf_hub_report_token_of_256_characters_is_taken),
 		cmocka_unit_test(test_conf_hub_print_hides_the_token),
 		cmocka_unit_test(test_conf_hub_print_of_defaults_parses_back),

@@ -92,20 +92,50 @@ on_page(void *ctx, const char *path, const char *lang, struct http_reply *ret)
 }
 
 static int
-start_server(struct fixture *f, uint64_t max_body, unsigned timeout_s, const char *token)
+start_with(struct fixture *f, const struct http_opts *o)
 {
 	const struct http_handlers h = {
 		.push = on_push, .report = on_report, .report_csv = on_text,
 		.nodes = on_plain, .metrics = on_plain, .page = on_page, .ctx = f,
 	};
+	struct ktp_err err = {0};
+
+	f->push_status = 200;
+	return http_start(o, &h, &f->srv, &err);
+}
+
+static int
+start_server(struct fixture *f, uint64_t max_body, unsigned timeout_s, const char *token)
+{
 	const struct http_opts o = {
 		.host = "127.0.0.1", .port = 0, .max_body = max_body, .max_conns = 200,
 		.max_conns_per_ip = 100, .timeout_s = timeout_s, .threads = 2, .token = token,
 	};
-	struct ktp_err err = {0};
 
-	f->push_status = 200;
-	return http_start(&o, &h, &f->srv, &err);
+	return start_with(f, &o);
+}
+
+/* A 256-character token, sessions of 2 s, 3 wrong logins per 2 s. */
+static char long_token[257];
+
+static int
+setup_login_limits(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct http_opts o = {
+		.host = "127.0.0.1", .port = 0, .max_body = 1024 * 1024, .max_conns = 200,
+		.max_conns_per_ip = 100, .timeout_s = 5, .threads = 2, .token = long_token,
+		.session_lifetime_s = 2, .login_fails_max = 3, .login_window_s = 2,
+	};
+	size_t i;
+
+	for (i = 0; i < 256; i++)
+		long_token[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36];
+	long_token[256] = '\0';
+	if (f == NULL || start_with(f, &o) != 0)
+		return -1;
+	*state = f;
+	return 0;
 }
 
 static int
@@ -421,6 +451,21 @@ login(struct fixture *f, const char *form, struct answer *a)
 	perform(c, a);
 }
 
+/* "ktp_session=EXPIRY.MAC": returns EXPIRY after checking the MAC's form. */
+static long long
+session_expiry(const char *cookie)
+{
+	const char *v = cookie + strlen("ktp_session="), *dot;
+	long long expiry;
+
+	assert_memory_equal(cookie, "ktp_session=", strlen("ktp_session="));
+	assert_non_null(dot = strchr(v, '.'));
+	assert_int_equal(strcspn(dot + 1, ";"), 64);
+	assert_int_equal(strspn(dot + 1, "0123456789abcdef"), 64);
+	expiry = strtoll(v, NULL, 10);
+	return expiry;
+}
+
 static void
 test_http_dashboard_login_sets_a_session_cookie(void **state)
 {
@@ -441,7 +486,10 @@ test_http_dashboard_login_sets_a_session_cookie(void **state)
 	/* The cookie is a digest, never the token itself. */
 	assert_non_null(strstr(c.cookie, "; Path=/; HttpOnly; SameSite=Strict"));
 	assert_null(strstr(c.cookie, "s3cret"));
-	assert_int_equal(strcspn(c.cookie, ";"), strlen("ktp_session=") + 64);
+	/* It expires after the session lifetime, 12 h by default. */
+	assert_string_equal(strstr(c.cookie, "; HttpOnly"), "; HttpOnly; SameSite=Strict; Max-Age=43200");
+	assert_in_range(session_expiry(c.cookie), (long long)time(NULL) + 43200 - 5,
+			(long long)time(NULL) + 43200);
 	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)strcspn(c.cookie, ";"), c.cookie);
 	get(f, "/regency/3201?lang=en", cookie, &d);
 	assert_int_equal(d.status, 200);
@@ -480,11 +528,11 @@ static void
 test_http_login_follows_the_token_set_replaced_and_cleared(void **state)
 {
 	struct fixture *f = *state;
-	struct answer a = {0}, b = {0}, c = {0};
-	char first[128], second[128], none[128], junk[128];
+	struct answer a = {0}, b = {0}, c = {0}, d = {0};
+	char first[128], second[128], none[128], junk[128], cookie[160];
 
 	assert_int_equal(try_token(f, "s3cret", 200, first, sizeof(first)), 303);
-	assert_int_equal(strlen(first), strlen("ktp_session=") + 64);
+	session_expiry(first);
 	assert_int_equal(try_token(f, "an0ther-t0ken", 401, junk, sizeof(junk)), 401);
 	assert_string_equal(junk, "");
 
@@ -492,8 +540,8 @@ test_http_login_follows_the_token_set_replaced_and_cleared(void **state)
 	assert_int_equal(try_token(f, "s3cret", 401, junk, sizeof(junk)), 401);
 	assert_string_equal(junk, "");
 	assert_int_equal(try_token(f, "an0ther-t0ken", 200, second, sizeof(second)), 303);
-	assert_int_equal(strlen(second), strlen("ktp_session=") + 64);
-	assert_string_not_equal(second, first);
+	session_expiry(second);
+	assert_string_not_equal(strchr(second, '.'), strchr(first, '.'));
 
 	/* No token: the login form has nothing to check and sends the
 	 * browser to the dashboard, which is open, without a cookie. */
@@ -513,8 +561,123 @@ test_http_login_follows_the_token_set_replaced_and_cleared(void **state)
 	get(f, "/v1/nodes", NULL, &c);
 	assert_int_equal(c.status, 401);
 	assert_int_equal(try_token(f, "s3cret", 200, junk, sizeof(junk)), 303);
-	assert_string_equal(junk, first);
-	assert_int_equal(f->gets, 6);
+	/* The first token's sessions are good again. */
+	snprintf(cookie, sizeof(cookie), "Cookie: %s", first);
+	get(f, "/v1/nodes", cookie, &d);
+	assert_int_equal(d.status, 200);
+	assert_int_equal(f->gets, 7);
+}
+
+static void
+login_from(struct fixture *f, const char *from, const char *form, size_t len,
+	   struct answer *a)
+{
+	CURL *c = new_easy(f, "/login", a);
+
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (from != NULL)
+		curl_easy_setopt(c, CURLOPT_INTERFACE, from);
+	perform(c, a);
+}
+
+/* Debian's inih capped a config line at 200 bytes, and the form took 255
+ * characters: a 256-character token could neither be set nor sent. */
+static void
+test_http_login_takes_a_256_character_token(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0}, b = {0};
+	char form[300], auth[300];
+
+	snprintf(form, sizeof(form), "token=%s", long_token);
+	login_from(f, NULL, form, strlen(form), &a);
+	assert_int_equal(a.status, 303);
+	assert_string_equal(strstr(a.cookie, "; Max-Age"), "; Max-Age=2");
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", long_token);
+	get(f, "/v1/nodes", auth, &b);
+	assert_int_equal(b.status, 200);
+}
+
+/* A token past 255 characters made the form handler give up and the
+ * connection drop; any length now reads as a wrong token. */
+static void
+test_http_wrong_token_of_any_length_is_401_with_the_form(void **state)
+{
+	static const size_t lens[] = { 1, 257, 5000, 200000 };
+	struct fixture *f = *state;
+	char *form = malloc(200000 + 8);
+	size_t i;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		struct answer a = {0};
+
+		memcpy(form, "token=", 6);
+		memset(form + 6, 'w', lens[i]);
+		form[6 + lens[i]] = '\0';
+		login_from(f, NULL, form, 6 + lens[i], &a);
+		assert_int_equal(a.rc, CURLE_OK);
+		assert_int_equal(a.status, 401);
+		assert_non_null(strstr(a.body, "Token salah."));
+		assert_non_null(strstr(a.body, "<form method=\"post\""));
+		assert_string_equal(a.cookie, "");
+	}
+	free(form);
+}
+
+/* 3 wrong tokens per 2 s here: the 4th attempt is refused before its form
+ * is read, right token or not, until the window ends; other addresses are
+ * not held back. */
+static void
+test_http_failed_logins_are_limited_per_address(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a[3] = {{0}}, b = {0}, c = {0}, d = {0};
+	char form[300];
+	size_t i;
+
+	snprintf(form, sizeof(form), "token=%s", long_token);
+	for (i = 0; i < 3; i++) {
+		login_from(f, "127.0.0.1", "token=guess", 11, &a[i]);
+		assert_int_equal(a[i].status, 401);
+	}
+	login_from(f, "127.0.0.1", form, strlen(form), &b);
+	assert_int_equal(b.status, 429);
+	assert_in_range(strtol(b.retry_after, NULL, 10), 1, 2);
+	assert_non_null(strstr(b.body, "{\"error\":\"login: 3 failed logins from this address "
+				       "within 2 s; try again in "));
+	assert_string_equal(b.cookie, "");
+	login_from(f, "127.0.0.2", form, strlen(form), &c);
+	assert_int_equal(c.status, 303);
+	sleep(3);
+	login_from(f, "127.0.0.1", form, strlen(form), &d);
+	assert_int_equal(d.status, 303);
+}
+
+/* Sessions last 2 s here; a cookie whose expiry was moved is refused. */
+static void
+test_http_session_expires_after_its_lifetime(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0}, b = {0}, c = {0}, d = {0};
+	char form[300], cookie[200], forged[200];
+	long long expiry;
+
+	snprintf(form, sizeof(form), "token=%s", long_token);
+	login_from(f, NULL, form, strlen(form), &a);
+	assert_int_equal(a.status, 303);
+	expiry = session_expiry(a.cookie);
+	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)strcspn(a.cookie, ";"), a.cookie);
+	snprintf(forged, sizeof(forged), "Cookie: ktp_session=%lld%s", expiry + 1,
+		 strchr(cookie, '.'));
+	get(f, "/", cookie, &b);
+	assert_int_equal(b.status, 200);
+	get(f, "/", forged, &c);
+	assert_int_equal(c.status, 303);
+	sleep(3);
+	get(f, "/", cookie, &d);
+	assert_int_equal(d.status, 303);
+	assert_string_equal(d.location, "/login");
 }
 
 static void
@@ -687,6 +850,15 @@ main(void)
 			test_http_token_guards_read_endpoints_but_not_healthz, setup_token, teardown),
 		cmocka_unit_test_setup_teardown(test_http_unknown_path_that_is_not_utf8_is_404,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_login_takes_a_256_character_token,
+						setup_login_limits, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_wrong_token_of_any_length_is_401_with_the_form, setup_token,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_http_failed_logins_are_limited_per_address,
+						setup_login_limits, teardown),
+		cmocka_unit_test_setup_teardown(test_http_session_expires_after_its_lifetime,
+						setup_login_limits, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_http_dashboard_login_sets_a_session_cookie, setup_token, teardown),
 		cmocka_unit_test_setup_teardown(
