@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -35,6 +36,16 @@
  *                                  or the form again with 401            [finish_login]
  *   WORKING --a worker ran the handler--> DONE (connection resumed)      [run_worker]
  *   DONE --> answered                                                    [on_request]
+ *   NEW, COLLECTING, FORM --request_timeout after the request began-->
+ *                                  connection shut down, no answer       [run_reaper]
+ *
+ * libmicrohttpd's connection timeout counts idle time only, so a client
+ * that sends a byte now and then would hold its connection for ever. Every
+ * connection is therefore on a list from accept to close (on_connection),
+ * with the time its current request began; a reaper thread shuts down the
+ * socket of any request still arriving request_timeout later, and
+ * libmicrohttpd, reading end of file, closes the connection itself. A
+ * request being handled or answered is not cut.
  *
  * Handlers run on a few worker threads, never on libmicrohttpd's polling
  * threads: an apply waits for the store lock and may take a while, and a
@@ -74,6 +85,14 @@ struct http_server {
 	pthread_mutex_t		peer_lock;
 	struct peer		*peers;
 	size_t			n_peers;
+	/* Connections from accept to close, guarded by conn_lock. */
+	pthread_mutex_t		conn_lock;
+	pthread_cond_t		reaper_cond;
+	struct conn		*conns;
+	uint64_t		request_timeout_ms;
+	pthread_t		reaper;
+	bool			has_reaper;
+	bool			reaper_stop;
 	/* The job queue; the fields below q_lock are guarded by it. */
 	pthread_t		workers[HTTP_WORKERS];
 	size_t			n_workers;
@@ -118,6 +137,16 @@ static const struct {
 #define TOKEN_MAX	256		/* the longest report_token (conf_hub) */
 #define PEERS_MAX	4096		/* addresses remembered at once */
 
+/* One TCP connection, for the request deadline. */
+struct conn {
+	struct http_server *s;
+	int		fd;
+	uint64_t	since_ms;	/* when its current request began */
+	bool		receiving;	/* the request's headers or body are still coming */
+	bool		cut;		/* shut down by the reaper */
+	struct conn	*prev, *next;
+};
+
 /* One client address: the failed logins in its current window. An address
  * that has nothing left to remember is dropped from the table. */
 struct peer {
@@ -147,6 +176,8 @@ struct request {
 };
 
 static const char oom_body[] = "{\"error\":\"out of memory\"}";
+
+static void mark_conn(struct MHD_Connection *mc, bool receiving);
 
 void
 http_reply_take(struct http_reply *r, unsigned status, const char *content_type,
@@ -203,6 +234,7 @@ send_reply(struct MHD_Connection *conn, struct http_reply *r)
 	enum MHD_Result ok;
 	char secs[16];
 
+	mark_conn(conn, false);
 	if (r->body == NULL) {
 		r->status = 500;
 		resp = MHD_create_response_from_buffer(sizeof(oom_body) - 1, (void *)oom_body,
@@ -377,6 +409,143 @@ token_is_valid(struct http_server *s, struct MHD_Connection *conn)
 	return ok;
 }
 
+/* --- The request deadline ---------------------------------------------------- */
+
+#define REAP_EVERY_MS	250
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+	      enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct conn *c = *socket_context;
+
+	pthread_mutex_lock(&s->conn_lock);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci != NULL && (c = calloc(1, sizeof(*c))) != NULL) {
+			c->s = s;
+			c->fd = ci->connect_fd;
+			c->since_ms = mono_ms();
+			c->receiving = true;
+			c->next = s->conns;
+			if (s->conns != NULL)
+				s->conns->prev = c;
+			s->conns = c;
+			*socket_context = c;
+		}
+	} else if (c != NULL) {
+		/* Off the list before libmicrohttpd closes the socket, so the
+		 * reaper never shuts down a descriptor that was reused. */
+		if (c->prev != NULL)
+			c->prev->next = c->next;
+		else
+			s->conns = c->next;
+		if (c->next != NULL)
+			c->next->prev = c->prev;
+		free(c);
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&s->conn_lock);
+}
+
+/* receiving: a new request begins on the connection (keep-alive), or the
+ * current one has all arrived and is being handled or answered. */
+static void
+mark_conn(struct MHD_Connection *mc, bool receiving)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *c = ci != NULL ? ci->socket_context : NULL;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->s->conn_lock);
+	c->receiving = receiving;
+	if (receiving)
+		c->since_ms = mono_ms();
+	pthread_mutex_unlock(&c->s->conn_lock);
+}
+
+/* Called with conn_lock held; returns how many it cut. */
+static unsigned
+cut_late(struct http_server *s, uint64_t now)
+{
+	struct conn *c;
+	unsigned n = 0;
+
+	for (c = s->conns; c != NULL; c = c->next) {
+		if (!c->receiving || c->cut || now - c->since_ms < s->request_timeout_ms)
+			continue;
+		shutdown(c->fd, SHUT_RDWR);
+		c->cut = true;
+		n++;
+	}
+	return n;
+}
+
+static void *
+run_reaper(void *arg)
+{
+	struct http_server *s = arg;
+	struct timespec until;
+	unsigned n;
+
+	pthread_mutex_lock(&s->conn_lock);
+	while (!s->reaper_stop) {
+		if ((n = cut_late(s, mono_ms())) > 0) {
+			pthread_mutex_unlock(&s->conn_lock);
+			log_warn("http: %u request%s not received within %llu s (request_timeout), "
+				 "connection%s closed", n, n == 1 ? "" : "s",
+				 (unsigned long long)s->request_timeout_ms / 1000, n == 1 ? "" : "s");
+			pthread_mutex_lock(&s->conn_lock);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += REAP_EVERY_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&s->reaper_cond, &s->conn_lock, &until);
+	}
+	pthread_mutex_unlock(&s->conn_lock);
+	return NULL;
+}
+
+static int
+start_reaper(struct http_server *s, struct ktp_err *err)
+{
+	int r;
+
+	if (s->request_timeout_ms == 0)
+		return 0;
+	if ((r = pthread_create(&s->reaper, NULL, run_reaper, s)) != 0)
+		return ktp_err_set(err, -r, "http: reaper: %s", strerror(r));
+	s->has_reaper = true;
+	return 0;
+}
+
+static void
+stop_reaper(struct http_server *s)
+{
+	if (!s->has_reaper)
+		return;
+	pthread_mutex_lock(&s->conn_lock);
+	s->reaper_stop = true;
+	pthread_cond_signal(&s->reaper_cond);
+	pthread_mutex_unlock(&s->conn_lock);
+	pthread_join(s->reaper, NULL);
+	s->has_reaper = false;
+}
+
 /* --- Workers ------------------------------------------------------------ */
 
 static void
@@ -445,6 +614,7 @@ dispatch(struct http_server *s, struct MHD_Connection *conn, struct request *req
 	j->conn = conn;
 	j->req = req;
 	req->state = REQ_WORKING;
+	mark_conn(conn, false);
 	pthread_mutex_lock(&s->q_lock);
 	if (s->q_closed) {
 		pthread_mutex_unlock(&s->q_lock);
@@ -607,6 +777,7 @@ send_static(struct MHD_Connection *conn, const char *url)
 	size_t len = 0;
 	enum MHD_Result ok;
 
+	mark_conn(conn, false);
 	if ((body = dashboard_asset(url, &type, &len)) == NULL)
 		return send_error(conn, 404, "no such path '%.*s'", ktp_utf8_cut(url, 64), url);
 	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
@@ -920,10 +1091,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http_server *s = cls;
 	struct request *req = *con_cls;
 
-	(void)conn;
 	(void)toe;
 	if (req == NULL)
 		return;
+	mark_conn(conn, true);
 	free(req->reply.body);
 	free(req->regency);
 	free(req->path);
@@ -996,6 +1167,7 @@ start_mhd(struct http_server *s, const struct http_opts *o, struct sockaddr_stor
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
 		MHD_OPTION_END);
@@ -1005,6 +1177,9 @@ static void
 free_server(struct http_server *s)
 {
 	stop_workers(s);
+	stop_reaper(s);
+	pthread_mutex_destroy(&s->conn_lock);
+	pthread_cond_destroy(&s->reaper_cond);
 	pthread_mutex_destroy(&s->token_lock);
 	pthread_mutex_destroy(&s->peer_lock);
 	free(s->peers);
@@ -1019,6 +1194,7 @@ static struct http_server *
 new_server(const struct http_opts *o, const struct http_handlers *h)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
 
 	if (s == NULL)
 		return NULL;
@@ -1030,6 +1206,12 @@ new_server(const struct http_opts *o, const struct http_handlers *h)
 	s->login_window_s = o->login_window_s ? o->login_window_s : 15 * 60;
 	pthread_mutex_init(&s->token_lock, NULL);
 	pthread_mutex_init(&s->peer_lock, NULL);
+	pthread_mutex_init(&s->conn_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->reaper_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	s->request_timeout_ms = (uint64_t)o->request_timeout_s * 1000;
 	pthread_mutex_init(&s->q_lock, NULL);
 	pthread_cond_init(&s->q_cond, NULL);
 	http_set_token(s, o->token);
@@ -1050,7 +1232,7 @@ http_start(const struct http_opts *o, const struct http_handlers *h,
 		return r;
 	if ((s = new_server(o, h)) == NULL)
 		return ktp_err_set(err, -ENOMEM, "http: out of memory");
-	if ((r = start_workers(s, err)) < 0) {
+	if ((r = start_workers(s, err)) < 0 || (r = start_reaper(s, err)) < 0) {
 		free_server(s);
 		return r;
 	}

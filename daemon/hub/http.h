@@ -45,6 +45,7 @@ struct http_opts {
 	unsigned	max_conns;
 	unsigned	max_conns_per_ip;
 	unsigned	timeout_s;	/* an idle connection is closed after this */
+	unsigned	request_timeout_s;	/* headers and body must arrive within; 0 = none */
 	unsigned	threads;	/* polling threads, 0 = 4 */
 	const char	*tls_cert_pem;	/* both PEM texts, or both NULL for plain HTTP */
 	const char	*tls_key_pem;

@@ -186,6 +186,7 @@ start_http(struct hub *h, struct ktp_err *err)
 		.max_conns_per_ip = h->conf.max_connections_per_ip,
 		.timeout_s = h->conf.connection_timeout_s, .token = h->conf.report_token,
 		.session_lifetime_s = h->conf.session_lifetime_s,
+		.request_timeout_s = h->conf.request_timeout_s,
 	};
 	char *cert = NULL, *key = NULL;
 	int r = 0;

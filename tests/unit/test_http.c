@@ -734,6 +734,102 @@ test_http_slow_client_times_out_while_others_are_served(void **state)
 	close(fd);
 }
 
+static int
+setup_deadline(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const struct http_opts o = {
+		.host = "127.0.0.1", .port = 0, .max_body = 1024 * 1024, .max_conns = 200,
+		.max_conns_per_ip = 100, .timeout_s = 2, .request_timeout_s = 3, .threads = 2,
+	};
+
+	if (f == NULL || start_with(f, &o) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Sends one line every second (below the 2 s idle timeout) until the
+ * server closes; returns the milliseconds that took, or 0 if it answered. */
+static uint64_t
+trickle_until_closed(int fd, const char *first, const char *each)
+{
+	uint64_t t0 = now_ms();
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[64];
+	int i;
+
+	assert_int_equal(write(fd, first, strlen(first)), (ssize_t)strlen(first));
+	for (i = 0; i < 10; i++) {
+		if (poll(&pfd, 1, 1000) == 1)
+			return read(fd, buf, sizeof(buf)) <= 0 ? now_ms() - t0 : 0;
+		if (send(fd, each, strlen(each), MSG_NOSIGNAL) < 0)
+			return now_ms() - t0;
+	}
+	return 0;
+}
+
+/* One header line, or one body byte, every second never let the idle
+ * timeout (2 s) pass; the request deadline (3 s) closes them unanswered,
+ * and a normal request is served meanwhile. */
+static void
+test_http_request_deadline_closes_trickling_clients(void **state)
+{
+	struct fixture *f = *state;
+	struct answer a = {0};
+	int hdr = connect_raw(f), body;
+	uint64_t ms;
+
+	assert_true(hdr >= 0);
+	ms = trickle_until_closed(hdr, "GET /healthz HTTP/1.1\r\nHost: x\r\n", "X-Slow: 1\r\n");
+	assert_in_range(ms, 2900, 4500);
+	get(f, "/healthz", NULL, &a);
+	assert_int_equal(a.status, 200);
+	assert_true((body = connect_raw(f)) >= 0);
+	ms = trickle_until_closed(body, "POST /v1/push HTTP/1.1\r\nHost: x\r\n"
+				  "Content-Length: 100\r\n\r\nKTPB", "x");
+	assert_in_range(ms, 2900, 4500);
+	assert_int_equal(f->pushes, 0);
+	close(hdr);
+	close(body);
+}
+
+/* A request that trickles in over 2 s but arrives whole within the
+ * deadline (3 s) is answered. */
+static void
+test_http_request_deadline_spares_requests_that_arrive_in_time(void **state)
+{
+	struct fixture *f = *state;
+	const char *parts[] = { "GET /v1/report HTTP/1.1\r\n", "Host: x\r\n", "X-Slow: 1\r\n",
+				"\r\n" };
+	struct pollfd pfd;
+	char buf[512];
+	int fd = connect_raw(f);
+	size_t i;
+
+	assert_true(fd >= 0);
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			usleep(700000);
+		assert_int_equal(write(fd, parts[i], strlen(parts[i])), (ssize_t)strlen(parts[i]));
+	}
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	assert_true(read(fd, buf, sizeof(buf)) > 12);
+	assert_memory_equal(buf, "HTTP/1.1 200", 12);
+	assert_int_equal(f->gets, 1);
+	close(fd);
+}
+
 /* 64 pushes at once, each handler sleeping 50 ms: every one gets its 200. */
 static void
 test_http_serves_64_concurrent_pushes(void **state)
@@ -870,6 +966,10 @@ main(void)
 			test_http_slow_client_times_out_while_others_are_served, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_serves_64_concurrent_pushes,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_request_deadline_closes_trickling_clients,
+						setup_deadline, teardown),
+		cmocka_unit_test_setup_teardown(test_http_request_deadline_spares_requests_that_arrive_in_time,
+						setup_deadline, teardown),
 		cmocka_unit_test_setup_teardown(test_http_stop_answers_request_in_flight,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_start_on_busy_port_names_address,
