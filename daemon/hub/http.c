@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -28,6 +29,10 @@
  *   NEW --POST /v1/push, Content-Length within max_body--> COLLECTING    [begin_push]
  *   COLLECTING --chunk within max_body--> COLLECTING                     [collect_body]
  *   COLLECTING --chunk past max_body--> connection closed, nothing kept  [collect_body]
+ *   COLLECTING --76 header bytes refused (push_header), or a buffer cap
+ *                reached--> REFUSED, buffer freed                         [refuse_push]
+ *   REFUSED --chunks--> dropped --end of body--> closed (answer sent
+ *             at once, plain HTTP) or answered (TLS)                      [on_request]
  *   COLLECTING --end of body--> WORKING (connection suspended)           [dispatch]
  *   NEW --other GET, token valid--> WORKING (connection suspended)       [dispatch]
  *   NEW --GET /static/NAME, GET /login--> answered, no token needed      [begin_request]
@@ -54,7 +59,18 @@
  *
  * libmicrohttpd cannot queue a reply while it is handing over body data, so
  * a chunked body without Content-Length that passes the limit is cut off
- * rather than read to its end: the limit is on memory and on time both. */
+ * rather than read to its end: the limit is on memory and on time both.
+ *
+ * Memory follows what a client proved. Nothing past the 76 header bytes of
+ * a push is kept before the hub's push_header passed them (a well-formed
+ * header of an enrolled node, a length its plain_len explains); then the
+ * buffer grows with the data, counted against max_buffer_per_ip and
+ * max_buffer_total. A refusal is known while the body still arrives, when
+ * libmicrohttpd takes no answer: on plain HTTP the server writes it to the
+ * socket itself and shuts its side, so the client reads it at once, then
+ * drops the rest of the body and closes; on TLS it answers at the end of
+ * the body (request_timeout bounds the wait). Either way nothing more is
+ * kept. */
 
 #define HTTP_WORKERS 4
 
@@ -85,6 +101,9 @@ struct http_server {
 	pthread_mutex_t		peer_lock;
 	struct peer		*peers;
 	size_t			n_peers;
+	uint64_t		buffered_total;
+	uint64_t		max_buffer_per_ip;	/* 0 = no cap */
+	uint64_t		max_buffer_total;
 	/* Connections from accept to close, guarded by conn_lock. */
 	pthread_mutex_t		conn_lock;
 	pthread_cond_t		reaper_cond;
@@ -103,7 +122,7 @@ struct http_server {
 	bool			q_closed;
 };
 
-enum request_state { REQ_NEW, REQ_COLLECTING, REQ_FORM, REQ_WORKING, REQ_DONE };
+enum request_state { REQ_NEW, REQ_COLLECTING, REQ_REFUSED, REQ_FORM, REQ_WORKING, REQ_DONE };
 
 enum route {
 	ROUTE_PUSH,
@@ -147,10 +166,12 @@ struct conn {
 	struct conn	*prev, *next;
 };
 
-/* One client address: the failed logins in its current window. An address
- * that has nothing left to remember is dropped from the table. */
+/* One client address: the push bodies held for it, the failed logins in
+ * its current window. An address that has nothing left to remember is
+ * dropped from the table. */
 struct peer {
 	uint8_t		addr[16];	/* IPv6, or IPv4 as ::ffff:a.b.c.d */
+	uint64_t	buffered;	/* push body buffers held for it */
 	unsigned	fails;
 	time_t		fail_since;
 };
@@ -172,6 +193,11 @@ struct request {
 	size_t		len;
 	size_t		cap;
 	size_t		expect;		/* Content-Length, 0 when absent */
+	bool		hdr_checked;	/* the batch header passed push_header */
+	bool		answered_early;	/* REQ_REFUSED: the answer went out already */
+	uint64_t	charged;	/* bytes of buf counted against the caps */
+	size_t		discarded;	/* REQ_REFUSED: body bytes read and dropped */
+	uint8_t		addr[16];
 	struct http_reply reply;	/* filled by the worker */
 };
 
@@ -705,7 +731,7 @@ find_peer(struct http_server *s, const uint8_t addr[static 16], bool create)
 static void
 forget_peer_if_idle(struct http_server *s, struct peer *p, time_t now)
 {
-	if (p->fails > 0 && now < p->fail_since + (time_t)s->login_window_s)
+	if (p->buffered > 0 || (p->fails > 0 && now < p->fail_since + (time_t)s->login_window_s))
 		return;
 	*p = s->peers[--s->n_peers];
 }
@@ -986,26 +1012,87 @@ begin_push(struct http_server *s, struct MHD_Connection *conn, struct request *r
 				  (unsigned long long)len, (unsigned long long)s->max_body);
 	req->expect = (size_t)len;
 	req->state = REQ_COLLECTING;
+	peer_addr(conn, req->addr);
 	return MHD_YES;
 }
 
-/* Grows to the declared length at most (or doubling when there is none),
- * so a client that announces 8 MB and sends 10 bytes costs 10 bytes. */
+/* --- Push bodies ------------------------------------------------------------ */
+
+#define BUSY_RETRY_S	10
+
+/* Counts add more bytes against both caps, or fills req->reply with 503. */
 static int
-reserve(struct request *req, size_t add, uint64_t max)
+charge(struct http_server *s, struct request *req, uint64_t add)
+{
+	struct peer *p = NULL;
+	uint64_t held = 0;
+	int r = 0;
+
+	if (s->max_buffer_per_ip == 0 && s->max_buffer_total == 0)
+		return 0;
+	pthread_mutex_lock(&s->peer_lock);
+	if (s->max_buffer_total != 0 && s->buffered_total + add > s->max_buffer_total)
+		held = s->buffered_total, r = -2;
+	else if ((p = find_peer(s, req->addr, true)) == NULL)
+		held = s->buffered_total, r = -2;
+	else if (s->max_buffer_per_ip != 0 && p->buffered + add > s->max_buffer_per_ip)
+		held = p->buffered, r = -1;
+	else
+		p->buffered += add, s->buffered_total += add, req->charged += add;
+	if (p != NULL && r < 0)
+		forget_peer_if_idle(s, p, time(NULL));
+	pthread_mutex_unlock(&s->peer_lock);
+	if (r == -1)
+		http_reply_error(&req->reply, 503, "push: this address holds %llu bytes of pushes "
+				 "in progress, limit %llu (max_buffer_per_ip)",
+				 (unsigned long long)held, (unsigned long long)s->max_buffer_per_ip);
+	else if (r == -2)
+		http_reply_error(&req->reply, 503, "push: the hub holds %llu bytes of pushes in "
+				 "progress, limit %llu (max_buffer_total)",
+				 (unsigned long long)held, (unsigned long long)s->max_buffer_total);
+	if (r < 0)
+		req->reply.retry_after = BUSY_RETRY_S;
+	return r < 0 ? -EBUSY : 0;
+}
+
+static void
+uncharge(struct http_server *s, struct request *req)
+{
+	struct peer *p;
+
+	if (req->charged == 0)
+		return;
+	pthread_mutex_lock(&s->peer_lock);
+	if ((p = find_peer(s, req->addr, false)) != NULL) {
+		p->buffered -= req->charged;
+		forget_peer_if_idle(s, p, time(NULL));
+	}
+	s->buffered_total -= req->charged;
+	req->charged = 0;
+	pthread_mutex_unlock(&s->peer_lock);
+}
+
+/* Grows to the declared length at most (or doubling when there is none),
+ * so a client that announces 8 MB and sends 10 bytes costs 10 bytes; before
+ * its header passed, to the header's length only. -EBUSY past a cap (the
+ * reply is filled), -ENOMEM. */
+static int
+reserve(struct http_server *s, struct request *req, size_t add)
 {
 	size_t need = req->len + add, cap;
 	uint8_t *b;
 
 	if (need <= req->cap)
 		return 0;
-	cap = req->cap ? req->cap : 64 * 1024;
+	cap = !req->hdr_checked ? need : req->cap > 64 * 1024 ? req->cap : 64 * 1024;
 	while (cap < need)
 		cap *= 2;
 	if (req->expect >= need && cap > req->expect)
 		cap = req->expect;
-	if (cap > max)
-		cap = (size_t)max;
+	if (cap > s->max_body)
+		cap = (size_t)s->max_body;
+	if (charge(s, req, cap - req->cap) < 0)
+		return -EBUSY;
 	if ((b = realloc(req->buf, cap)) == NULL)
 		return -ENOMEM;
 	req->buf = b;
@@ -1013,18 +1100,112 @@ reserve(struct request *req, size_t add, uint64_t max)
 	return 0;
 }
 
-static enum MHD_Result
-collect_body(struct http_server *s, struct request *req, const char *data, size_t *size)
+static int
+keep(struct http_server *s, struct request *req, const char *data, size_t n)
 {
-	if (*size > s->max_body - req->len) {
+	int r;
+
+	if (n == 0)
+		return 0;
+	if ((r = reserve(s, req, n)) < 0)
+		return r;
+	memcpy(req->buf + req->len, data, n);
+	req->len += n;
+	return 0;
+}
+
+/* The answer as libmicrohttpd would send it, written to the socket while
+ * the body still comes in; then the server's side is shut, so the client
+ * reads the answer and end of file. Plain HTTP only. */
+static int
+write_early(struct MHD_Connection *conn, const struct http_reply *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char head[256], retry[48] = "";
+	struct iovec iov[2];
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n;
+	int len;
+
+	if (ci == NULL || r->body == NULL)
+		return -EIO;
+	if (r->retry_after > 0)
+		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", r->retry_after);
+	len = snprintf(head, sizeof(head), "HTTP/1.1 %u %s\r\nConnection: close\r\n"
+		       "Content-Type: application/json\r\nContent-Length: %zu\r\n%s%s\r\n",
+		       r->status, MHD_get_reason_phrase_for(r->status), r->len, retry,
+		       r->status == 401 ? "WWW-Authenticate: Bearer\r\n" : "");
+	iov[0] = (struct iovec){ head, (size_t)len };
+	iov[1] = (struct iovec){ r->body, r->len };
+	n = sendmsg(ci->connect_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n != (ssize_t)((size_t)len + r->len))
+		return -EIO;
+	shutdown(ci->connect_fd, SHUT_WR);
+	return 0;
+}
+
+/* Frees what was kept and answers as early as the transport allows. */
+static enum MHD_Result
+refuse_push(struct http_server *s, struct MHD_Connection *conn, struct request *req)
+{
+	free(req->buf);
+	req->buf = NULL;
+	req->len = req->cap = 0;
+	uncharge(s, req);
+	req->state = REQ_REFUSED;
+	if (!s->tls) {
+		if (write_early(conn, &req->reply) < 0)
+			return MHD_NO;
+		req->answered_early = true;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+collect_body(struct http_server *s, struct MHD_Connection *conn, struct request *req,
+	     const char *data, size_t *size)
+{
+	size_t n = *size, first = 0;
+	int r;
+
+	if (n > s->max_body - req->len) {
 		log_warn("http: push body passed %llu bytes (max_batch_bytes), connection closed",
 			 (unsigned long long)s->max_body);
 		return MHD_NO;
 	}
-	if (reserve(req, *size, s->max_body) < 0)
+	*size = 0;
+	/* Up to the end of the header first: nothing past it is kept before
+	 * the header passed. */
+	if (!req->hdr_checked) {
+		first = n < KTP_HTTP_PUSH_HEADER_LEN - req->len ? n
+							  : KTP_HTTP_PUSH_HEADER_LEN - req->len;
+		if ((r = keep(s, req, data, first)) == -EBUSY)
+			return refuse_push(s, conn, req);
+		if (r < 0)
+			return MHD_NO;
+		if (req->len < KTP_HTTP_PUSH_HEADER_LEN)
+			return MHD_YES;
+		req->hdr_checked = true;
+		if (s->h.push_header != NULL &&
+		    s->h.push_header(s->h.ctx, req->buf, req->expect, &req->reply) < 0)
+			return refuse_push(s, conn, req);
+	}
+	if ((r = keep(s, req, data + first, n - first)) == -EBUSY)
+		return refuse_push(s, conn, req);
+	return r < 0 ? MHD_NO : MHD_YES;
+}
+
+/* After a refusal the body is read and dropped, up to max_batch_bytes. */
+static enum MHD_Result
+drop_body(struct http_server *s, struct MHD_Connection *conn, struct request *req,
+	  size_t *size)
+{
+	if (*size == 0)
+		return req->answered_early ? MHD_NO : send_reply(conn, &req->reply);
+	if (*size > s->max_body - req->discarded)
 		return MHD_NO;
-	memcpy(req->buf + req->len, data, *size);
-	req->len += *size;
+	req->discarded += *size;
 	*size = 0;
 	return MHD_YES;
 }
@@ -1072,8 +1253,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	switch (req->state) {
 	case REQ_COLLECTING:
 		if (*upload_data_size > 0)
-			return collect_body(s, req, upload_data, upload_data_size);
+			return collect_body(s, conn, req, upload_data, upload_data_size);
 		return dispatch(s, conn, req);
+	case REQ_REFUSED:
+		return drop_body(s, conn, req, upload_data_size);
 	case REQ_FORM:
 		return feed_form(s, conn, req, upload_data, upload_data_size);
 	case REQ_DONE:
@@ -1095,6 +1278,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (req == NULL)
 		return;
 	mark_conn(conn, true);
+	uncharge(s, req);
 	free(req->reply.body);
 	free(req->regency);
 	free(req->path);
@@ -1212,6 +1396,8 @@ new_server(const struct http_opts *o, const struct http_handlers *h)
 	pthread_cond_init(&s->reaper_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	s->request_timeout_ms = (uint64_t)o->request_timeout_s * 1000;
+	s->max_buffer_per_ip = o->max_buffer_per_ip;
+	s->max_buffer_total = o->max_buffer_total;
 	pthread_mutex_init(&s->q_lock, NULL);
 	pthread_cond_init(&s->q_cond, NULL);
 	http_set_token(s, o->token);

@@ -13,6 +13,8 @@
 struct ktp_err;
 struct http_server;
 
+#define KTP_HTTP_PUSH_HEADER_LEN 76	/* BATCH_HEADER_LEN: the plain batch header */
+
 /* What a handler answers. body is malloc()ed and handed over to the server. */
 struct http_reply {
 	unsigned	status;
@@ -29,6 +31,12 @@ struct http_reply {
  * or NULL. */
 struct http_handlers {
 	void	(*push)(void *ctx, const uint8_t *wire, size_t len, struct http_reply *ret);
+	/* Called once the first KTP_HTTP_PUSH_HEADER_LEN bytes of a push have
+	 * arrived, with the declared length (0 if unknown), on a polling
+	 * thread (it must not wait): 0 reads on, -1 refuses with ret, which is
+	 * sent at once and nothing more of the body is kept. NULL = no check. */
+	int	(*push_header)(void *ctx, const uint8_t *hdr, uint64_t wire_len,
+			       struct http_reply *ret);
 	void	(*report)(void *ctx, const char *regency, struct http_reply *ret);
 	void	(*report_csv)(void *ctx, const char *regency, struct http_reply *ret);
 	void	(*nodes)(void *ctx, struct http_reply *ret);
@@ -46,6 +54,8 @@ struct http_opts {
 	unsigned	max_conns_per_ip;
 	unsigned	timeout_s;	/* an idle connection is closed after this */
 	unsigned	request_timeout_s;	/* headers and body must arrive within; 0 = none */
+	uint64_t	max_buffer_per_ip;	/* push bodies held per address; 0 = no cap */
+	uint64_t	max_buffer_total;	/* for all addresses; 0 = no cap */
 	unsigned	threads;	/* polling threads, 0 = 4 */
 	const char	*tls_cert_pem;	/* both PEM texts, or both NULL for plain HTTP */
 	const char	*tls_key_pem;

@@ -830,6 +830,170 @@ test_http_request_deadline_spares_requests_that_arrive_in_time(void **state)
 	close(fd);
 }
 
+/* The hub's header check stands in: a header starting 'X' names a node
+ * that is not enrolled. */
+static int
+on_push_header(void *ctx, const uint8_t *hdr, uint64_t wire_len, struct http_reply *ret)
+{
+	(void)ctx;
+	(void)wire_len;
+	if (hdr[0] != 'X')
+		return 0;
+	http_reply_error(ret, 401, "node 9999 is not enrolled at this hub");
+	return -1;
+}
+
+/* Pushes up to 1 MiB; 2 MiB of them held per address, 3 MiB in all. */
+static int
+setup_caps(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const struct http_handlers h = {
+		.push = on_push, .push_header = on_push_header, .report = on_report,
+		.report_csv = on_text, .nodes = on_plain, .metrics = on_plain, .page = on_page,
+		.ctx = f,
+	};
+	const struct http_opts o = {
+		.host = "127.0.0.1", .port = 0, .max_body = 1024 * 1024, .max_conns = 200,
+		.max_conns_per_ip = 100, .timeout_s = 10, .request_timeout_s = 30, .threads = 2,
+		.max_buffer_per_ip = 2 * 1024 * 1024, .max_buffer_total = 3 * 1024 * 1024,
+	};
+	struct ktp_err err = {0};
+
+	if (f == NULL)
+		return -1;
+	f->push_status = 200;
+	if (http_start(&o, &h, &f->srv, &err) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+connect_from(struct fixture *f, const char *from)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(http_port(f->srv)) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, from, &me.sin_addr);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) != 0 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends a push's headers declaring len bytes, then the first n bytes of a
+ * body that begins with c. */
+static void
+send_partial(int fd, size_t len, size_t n, char c)
+{
+	char head[128];
+	char *body = malloc(n);
+	size_t off = 0;
+	ssize_t w;
+
+	snprintf(head, sizeof(head), "POST /v1/push HTTP/1.1\r\nHost: x\r\n"
+		 "Content-Length: %zu\r\n\r\n", len);
+	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	memset(body, c, n);
+	while (off < n && (w = send(fd, body + off, n - off, MSG_NOSIGNAL)) > 0)
+		off += (size_t)w;
+	free(body);
+}
+
+/* Waits at most ms for an answer and reads it ("" when none came). */
+static void
+read_answer(int fd, int ms, char *buf, size_t cap)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t len = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	while (len < cap - 1 && poll(&pfd, 1, len == 0 ? ms : 200) == 1 &&
+	       (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+}
+
+/* A push whose 76 header bytes are refused is answered at once, while its
+ * body is still coming, and nothing of it reaches the handler; a good
+ * header is read on. */
+static void
+test_http_push_refused_by_its_header_is_answered_before_the_body(void **state)
+{
+	struct fixture *f = *state;
+	char buf[1024];
+	int bad = connect_raw(f), good = connect_raw(f);
+	uint64_t t0 = now_ms();
+
+	assert_true(bad >= 0 && good >= 0);
+	send_partial(bad, 1000000, 200000, 'X');
+	read_answer(bad, 2000, buf, sizeof(buf));
+	assert_true(now_ms() - t0 < 1500);
+	assert_memory_equal(buf, "HTTP/1.1 401 Unauthorized\r\n", 27);
+	assert_null(strstr(buf, "\r\nRetry-After"));
+	assert_non_null(strstr(buf, "\r\nWWW-Authenticate: Bearer\r\n"));
+	assert_non_null(strstr(buf, "\r\n\r\n{\"error\":\"node 9999 is not enrolled at this hub\"}"));
+	send_partial(good, 1000, 999, 'K');
+	read_answer(good, 300, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	assert_int_equal(send(good, "K", 1, MSG_NOSIGNAL), 1);
+	read_answer(good, 2000, buf, sizeof(buf));
+	assert_memory_equal(buf, "HTTP/1.1 200", 12);
+	assert_non_null(strstr(buf, "{\"len\":1000,\"first\":75}"));
+	assert_int_equal(f->pushes, 1);
+	close(bad);
+	close(good);
+}
+
+/* Two pushes of 1 MiB from 127.0.0.1 fill its 2 MiB: a third is refused at
+ * once (503, Retry-After); one from 127.0.0.2 fills the 3 MiB in all, and
+ * one from 127.0.0.3 is refused. When a push ends, its memory is free again. */
+static void
+test_http_push_buffers_are_capped_per_address_and_in_total(void **state)
+{
+	struct fixture *f = *state;
+	const size_t mib = 1024 * 1024;
+	char buf[1024];
+	int a1 = connect_from(f, "127.0.0.1"), a2 = connect_from(f, "127.0.0.1");
+	int a3 = connect_from(f, "127.0.0.1"), b1 = connect_from(f, "127.0.0.2");
+	int b2 = connect_from(f, "127.0.0.3"), a4;
+
+	assert_true(a1 >= 0 && a2 >= 0 && a3 >= 0 && b1 >= 0 && b2 >= 0);
+	send_partial(a1, mib, mib - 1, 'K');
+	send_partial(a2, mib, mib - 1, 'K');
+	usleep(300000);
+	send_partial(a3, mib, 100000, 'K');
+	read_answer(a3, 1000, buf, sizeof(buf));
+	assert_memory_equal(buf, "HTTP/1.1 503 Service Unavailable\r\n", 34);
+	assert_non_null(strstr(buf, "\r\nRetry-After: 10\r\n"));
+	assert_non_null(strstr(buf, "{\"error\":\"push: this address holds 2097152 bytes of "
+				    "pushes in progress, limit 2097152 (max_buffer_per_ip)\"}"));
+	send_partial(b1, mib, mib - 1, 'K');
+	usleep(300000);
+	send_partial(b2, mib, 100000, 'K');
+	read_answer(b2, 1000, buf, sizeof(buf));
+	assert_memory_equal(buf, "HTTP/1.1 503", 12);
+	assert_non_null(strstr(buf, "{\"error\":\"push: the hub holds 3145728 bytes of pushes in "
+				    "progress, limit 3145728 (max_buffer_total)\"}"));
+	assert_int_equal(f->pushes, 0);
+	assert_int_equal(send(a1, "K", 1, MSG_NOSIGNAL), 1);
+	read_answer(a1, 2000, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "{\"len\":1048576,\"first\":75}"));
+	usleep(100000);
+	assert_true((a4 = connect_from(f, "127.0.0.1")) >= 0);
+	send_partial(a4, mib, mib, 'K');
+	read_answer(a4, 2000, buf, sizeof(buf));
+	assert_memory_equal(buf, "HTTP/1.1 200", 12);
+	assert_int_equal(f->pushes, 2);
+	close(a1); close(a2); close(a3); close(a4); close(b1); close(b2);
+}
+
 /* 64 pushes at once, each handler sleeping 50 ms: every one gets its 200. */
 static void
 test_http_serves_64_concurrent_pushes(void **state)
@@ -966,6 +1130,12 @@ main(void)
 			test_http_slow_client_times_out_while_others_are_served, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_serves_64_concurrent_pushes,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_push_refused_by_its_header_is_answered_before_the_body,
+			setup_caps, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_push_buffers_are_capped_per_address_and_in_total,
+			setup_caps, teardown),
 		cmocka_unit_test_setup_teardown(test_http_request_deadline_closes_trickling_clients,
 						setup_deadline, teardown),
 		cmocka_unit_test_setup_teardown(test_http_request_deadline_spares_requests_that_arrive_in_time,
