@@ -1020,39 +1020,55 @@ begin_push(struct http_server *s, struct MHD_Connection *conn, struct request *r
 
 #define BUSY_RETRY_S	10
 
-/* Counts add more bytes against both caps, or fills req->reply with 503. */
+/* Called with peer_lock held: which cap add more bytes would pass, if any. */
+static const char *
+cap_passed(struct http_server *s, const struct peer *p, uint64_t add, uint64_t *ret_held)
+{
+	if (p == NULL || (s->max_buffer_total != 0 &&
+			  s->buffered_total + add > s->max_buffer_total)) {
+		*ret_held = s->buffered_total;
+		return "max_buffer_total";
+	}
+	if (s->max_buffer_per_ip != 0 && p->buffered + add > s->max_buffer_per_ip) {
+		*ret_held = p->buffered;
+		return "max_buffer_per_ip";
+	}
+	return NULL;
+}
+
+/* Counts add more bytes against both caps, or fills req->reply with 503.
+ * An address the table has no room for counts as past the total. */
 static int
 charge(struct http_server *s, struct request *req, uint64_t add)
 {
-	struct peer *p = NULL;
+	const char *cap;
+	struct peer *p;
 	uint64_t held = 0;
-	int r = 0;
 
 	if (s->max_buffer_per_ip == 0 && s->max_buffer_total == 0)
 		return 0;
 	pthread_mutex_lock(&s->peer_lock);
-	if (s->max_buffer_total != 0 && s->buffered_total + add > s->max_buffer_total)
-		held = s->buffered_total, r = -2;
-	else if ((p = find_peer(s, req->addr, true)) == NULL)
-		held = s->buffered_total, r = -2;
-	else if (s->max_buffer_per_ip != 0 && p->buffered + add > s->max_buffer_per_ip)
-		held = p->buffered, r = -1;
-	else
-		p->buffered += add, s->buffered_total += add, req->charged += add;
-	if (p != NULL && r < 0)
+	p = find_peer(s, req->addr, true);
+	if ((cap = cap_passed(s, p, add, &held)) == NULL) {
+		p->buffered += add;
+		s->buffered_total += add;
+		req->charged += add;
+	} else if (p != NULL) {
 		forget_peer_if_idle(s, p, time(NULL));
+	}
 	pthread_mutex_unlock(&s->peer_lock);
-	if (r == -1)
+	if (cap == NULL)
+		return 0;
+	if (strcmp(cap, "max_buffer_per_ip") == 0)
 		http_reply_error(&req->reply, 503, "push: this address holds %llu bytes of pushes "
 				 "in progress, limit %llu (max_buffer_per_ip)",
 				 (unsigned long long)held, (unsigned long long)s->max_buffer_per_ip);
-	else if (r == -2)
+	else
 		http_reply_error(&req->reply, 503, "push: the hub holds %llu bytes of pushes in "
 				 "progress, limit %llu (max_buffer_total)",
 				 (unsigned long long)held, (unsigned long long)s->max_buffer_total);
-	if (r < 0)
-		req->reply.retry_after = BUSY_RETRY_S;
-	return r < 0 ? -EBUSY : 0;
+	req->reply.retry_after = BUSY_RETRY_S;
+	return -EBUSY;
 }
 
 static void
