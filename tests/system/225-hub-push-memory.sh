@@ -68,7 +68,9 @@ done
 expect_eq "pushes refused by max_buffer_per_ip (16 MiB)" "$refused" $((N - 2))
 rss=$(rss_kb)
 info "RSS with 2 pushes of 8 MiB held: ${rss} kB"
-[ $((rss - base)) -lt 32768 ] || fail "RSS grew by $((rss - base)) kB, more than 32 MiB"
+# 16 MiB held, plus what realloc left behind while they grew (an ASan build
+# keeps freed blocks in quarantine): well under the 256 MiB of 32 pushes.
+[ $((rss - base)) -lt 49152 ] || fail "RSS grew by $((rss - base)) kB, more than 48 MiB"
 
 info "the two held pushes end: 403 (no valid signature), and their memory is free again"
 for fd in "${fds[@]:0:2}"; do
