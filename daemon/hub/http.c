@@ -101,6 +101,7 @@ struct http_server {
 	pthread_mutex_t		peer_lock;
 	struct peer		*peers;
 	size_t			n_peers;
+	size_t			peers_max;	/* max_connections + PEERS_SPARE */
 	uint64_t		buffered_total;
 	uint64_t		max_buffer_per_ip;	/* 0 = no cap */
 	uint64_t		max_buffer_total;
@@ -154,7 +155,7 @@ static const struct {
 #define SESSION_COOKIE	"ktp_session"
 #define LOGIN_FORM_MAX	1024
 #define TOKEN_MAX	256		/* the longest report_token (conf_hub) */
-#define PEERS_MAX	4096		/* addresses remembered at once */
+#define PEERS_SPARE	1024		/* addresses remembered beyond max_connections */
 
 /* One TCP connection, for the request deadline. */
 struct conn {
@@ -706,22 +707,33 @@ peer_addr(struct MHD_Connection *conn, uint8_t out[static 16])
 	}
 }
 
-/* Called with peer_lock held. With create, a full table yields NULL: the
- * address is then not remembered (PEERS_MAX is far above max_connections). */
+/* Called with peer_lock held. The table has room for every connection's
+ * address; when failed logins from many addresses fill it, the one that
+ * failed first and holds no push makes room. NULL if none can (or out of
+ * memory): the caller then refuses. */
 static struct peer *
 find_peer(struct http_server *s, const uint8_t addr[static 16], bool create)
 {
-	struct peer *p;
+	struct peer *p = NULL;
 	size_t i;
 
 	for (i = 0; i < s->n_peers; i++)
 		if (memcmp(s->peers[i].addr, addr, 16) == 0)
 			return &s->peers[i];
-	if (!create || s->n_peers == PEERS_MAX)
+	if (!create)
 		return NULL;
-	if (s->peers == NULL && (s->peers = calloc(PEERS_MAX, sizeof(*s->peers))) == NULL)
+	if (s->peers == NULL && (s->peers = calloc(s->peers_max, sizeof(*s->peers))) == NULL)
 		return NULL;
-	p = &s->peers[s->n_peers++];
+	if (s->n_peers < s->peers_max) {
+		p = &s->peers[s->n_peers++];
+	} else {
+		for (i = 0; i < s->n_peers; i++)
+			if (s->peers[i].buffered == 0 &&
+			    (p == NULL || s->peers[i].fail_since < p->fail_since))
+				p = &s->peers[i];
+		if (p == NULL)
+			return NULL;
+	}
 	memset(p, 0, sizeof(*p));
 	memcpy(p->addr, addr, 16);
 	return p;
@@ -1037,7 +1049,8 @@ cap_passed(struct http_server *s, const struct peer *p, uint64_t add, uint64_t *
 }
 
 /* Counts add more bytes against both caps, or fills req->reply with 503.
- * An address the table has no room for counts as past the total. */
+ * An address the table has no room for (every entry holds a push) counts
+ * as past the total. */
 static int
 charge(struct http_server *s, struct request *req, uint64_t add)
 {
@@ -1414,6 +1427,7 @@ new_server(const struct http_opts *o, const struct http_handlers *h)
 	s->request_timeout_ms = (uint64_t)o->request_timeout_s * 1000;
 	s->max_buffer_per_ip = o->max_buffer_per_ip;
 	s->max_buffer_total = o->max_buffer_total;
+	s->peers_max = (size_t)o->max_conns + PEERS_SPARE;
 	pthread_mutex_init(&s->q_lock, NULL);
 	pthread_cond_init(&s->q_cond, NULL);
 	http_set_token(s, o->token);

@@ -994,6 +994,57 @@ test_http_push_buffers_are_capped_per_address_and_in_total(void **state)
 	close(a1); close(a2); close(a3); close(a4); close(b1); close(b2);
 }
 
+/* max_connections 4: the server remembers 4 + 1024 addresses. */
+static int
+setup_small_table(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const struct http_opts o = {
+		.host = "127.0.0.1", .port = 0, .max_body = 1024 * 1024, .max_conns = 4,
+		.max_conns_per_ip = 4, .timeout_s = 10, .threads = 2, .token = "s3cret",
+		.max_buffer_per_ip = 2 * 1024 * 1024, .max_buffer_total = 3 * 1024 * 1024,
+	};
+
+	if (f == NULL || start_with(f, &o) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+/* Failed logins from more addresses than the table holds push out the
+ * oldest of them, never a push in progress, and a push from yet another
+ * address still gets its buffer. */
+static void
+test_http_failed_logins_from_many_addresses_leave_room_for_pushes(void **state)
+{
+	struct fixture *f = *state;
+	struct answer b = {0};
+	char from[32], buf[1024];
+	int held = connect_from(f, "127.0.0.1"), fd, i;
+
+	assert_true(held >= 0);
+	send_partial(held, 1024 * 1024, 1024 * 1024 - 1, 'K');
+	for (i = 0; i < 1100; i++) {
+		struct answer a = {0};
+
+		snprintf(from, sizeof(from), "127.0.%d.%d", 10 + i / 200, 1 + i % 200);
+		login_from(f, from, "token=guess", 11, &a);
+		assert_int_equal(a.status, 401);
+	}
+	assert_true((fd = connect_from(f, "127.0.99.1")) >= 0);
+	send_partial(fd, 1000, 1000, 'K');
+	read_answer(fd, 2000, buf, sizeof(buf));
+	assert_memory_equal(buf, "HTTP/1.1 200", 12);
+	close(fd);
+	/* The push held from before the logins still has its memory. */
+	assert_int_equal(send(held, "K", 1, MSG_NOSIGNAL), 1);
+	read_answer(held, 2000, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "{\"len\":1048576,\"first\":75}"));
+	close(held);
+	login_from(f, "127.0.0.1", "token=s3cret", 12, &b);
+	assert_int_equal(b.status, 303);
+}
+
 /* 64 pushes at once, each handler sleeping 50 ms: every one gets its 200. */
 static void
 test_http_serves_64_concurrent_pushes(void **state)
@@ -1136,6 +1187,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_http_push_buffers_are_capped_per_address_and_in_total,
 			setup_caps, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_http_failed_logins_from_many_addresses_leave_room_for_pushes,
+			setup_small_table, teardown),
 		cmocka_unit_test_setup_teardown(test_http_request_deadline_closes_trickling_clients,
 						setup_deadline, teardown),
 		cmocka_unit_test_setup_teardown(test_http_request_deadline_spares_requests_that_arrive_in_time,
