@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # 150 clients each send one header line every 2 s, never idle for the 3 s
-# connection_timeout: request_timeout (5 s) closes every one of them, unanswered,
+# connection_timeout: request_timeout (6 s) closes every one of them, unanswered,
 # and /healthz answers at once all the while.
 . "$(dirname "$0")/test.common"
 
 N=150
 enroll 3201
-HUB_EXTRA=("connection_timeout = 3s" "request_timeout = 5s" "max_connections = 256"
+HUB_EXTRA=("connection_timeout = 3s" "request_timeout = 6s" "max_connections = 256"
 	   "max_connections_per_ip = 200")
 start_hub
 trap '' PIPE
@@ -17,7 +17,7 @@ healthz_fast() {
 	http_get /healthz --max-time 2
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	[ "$HTTP_CODE" = 200 ] || fail "/healthz: HTTP $HTTP_CODE with $N slow clients ($1)"
-	[ "$ms" -lt 1000 ] || fail "/healthz took $ms ms with $N slow clients ($1)"
+	[ "$ms" -lt 1500 ] || fail "/healthz took $ms ms with $N slow clients ($1)"
 }
 
 # open_count: how many of the slow clients the hub has not closed (a read
@@ -49,14 +49,15 @@ expect_eq "open slow clients" "$(open_count)" "$N"
 
 sleep 2
 for fd in "${fds[@]}"; do printf 'X-Slow-3: x\r\n' >&"$fd" 2>/dev/null; done
-sleep 1.5
+# The idle timeout, restarted by that line, would close them at about 9 s.
+sleep 2
 info "at $(elapsed) ms, past request_timeout: all closed"
 expect_eq "open slow clients" "$(open_count)" 0
 for fd in "${fds[@]}"; do
 	head -c 1 <&"$fd" 2>/dev/null | grep -q . && fail "a slow client got an answer"
 	exec {fd}>&-
 done
-grep -q 'not received within 5 s (request_timeout), connection' "$HUB_LOG" ||
+grep -q 'not received within 6 s (request_timeout), connection' "$HUB_LOG" ||
 	fail "the log does not say why they were closed"
 healthz_fast "after"
 stop_hub
