@@ -34,7 +34,8 @@ struct http_handlers {
 	/* Called once the first KTP_HTTP_PUSH_HEADER_LEN bytes of a push have
 	 * arrived, with the declared length (0 if unknown), on a polling
 	 * thread (it must not wait): 0 reads on, -1 refuses with ret, which is
-	 * sent at once and nothing more of the body is kept. NULL = no check. */
+	 * sent at once (over TLS when the body ends) and nothing more of the
+	 * body is kept. NULL = no check. */
 	int	(*push_header)(void *ctx, const uint8_t *hdr, uint64_t wire_len,
 			       struct http_reply *ret);
 	void	(*report)(void *ctx, const char *regency, struct http_reply *ret);
