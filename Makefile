@@ -161,22 +161,25 @@ demo: deps
 	$(Q)KTP_BUILD=$(BUILD) tests/demo.sh
 
 # libFuzzer targets are built with clang, ASan and UBSan, from the pure
-# protocol sources (and the dashboard's renderer, pure too): they take no
-# I/O and need no daemon.
+# protocol sources, and what else a target names below (fuzz_http runs the
+# hub's HTTP server in its process, on 127.0.0.1; fuzz_dashboard renders pages).
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(INCS)
 FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs libsodium libzstd jansson)
 
-# A target that reaches beyond protocol/ names its other sources here.
-build/fuzz/fuzz_dashboard: daemon/hub/dashboard.c
+# A target that reaches past protocol/ names the sources and packages it
+# also needs: fuzz_NAME_SRCS, fuzz_NAME_PKGS.
+fuzz_http_SRCS := daemon/hub/http.c daemon/hub/dashboard.c daemon/common/log.c
+fuzz_http_PKGS := libmicrohttpd
+fuzz_dashboard_SRCS := daemon/hub/dashboard.c
 
-build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS)
+build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS) $$($$*_SRCS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libzstd jansson) \
-		-o $@ $^ $(FUZZ_LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libzstd jansson $($*_PKGS)) \
+		-o $@ $^ $(FUZZ_LIBS) $(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
 
 # fuzz_ingest drives the node's import against a real journal (SQLite).
 FUZZ_INGEST_SRCS := daemon/node/ingest.c daemon/node/journal.c daemon/common/db.c \

@@ -5,8 +5,9 @@
  *  - it is built without INI_HANDLER_LINENO, so the handler reads the line
  *    number from the reader, which inih calls right before each handler call;
  *  - a line longer than its 200-byte buffer is split and the tail parsed as
- *    the next line, so the reader refuses the whole line and hands inih a
- *    blank one instead, keeping the numbering right;
+ *    the next line, so the reader splits such a line itself (up to
+ *    CONF_LINE_MAX: a 256-character report_token needs more than 200) and
+ *    hands inih a blank one instead, keeping the numbering right;
  *  - it returns only the first syntax error and never calls the handler for
  *    a section header, so the reader reports each bad line itself and opens
  *    sections (also empty ones) as their headers go by;
@@ -32,7 +33,11 @@
 /* inih copies a section name into a buffer of this size (ini.c). */
 #define INIH_MAX_SECTION	50
 
+/* inih keeps the last key's name in a buffer of this size (ini.c). */
+#define INIH_MAX_NAME		50
+
 enum section_kind { SECTION_NONE, SECTION_STATIC, SECTION_DYNAMIC, SECTION_BAD };
+enum line_kind { LINE_OTHER, LINE_PAIR, LINE_CONTINUED };
 
 struct parse {
 	const struct conf_schema *s;
@@ -44,6 +49,7 @@ struct parse {
 	unsigned	line;
 	bool		prev_key;		/* an indented line would continue it */
 	bool		continued;		/* this line continues the previous value */
+	char		last_key[INIH_MAX_NAME];	/* what a continued line continues */
 	unsigned	first_syntax_line;
 	/* the section being read */
 	enum section_kind kind;
@@ -235,7 +241,7 @@ static void
 set_value(struct parse *p, const struct conf_key *k, size_t i, const char *value)
 {
 	struct ktp_err why = {0};
-	char text[INI_MAX_LINE];
+	char text[CONF_LINE_MAX];
 
 	unquote(value, text, sizeof(text));
 	if (text[0] == '\0') {
@@ -256,6 +262,8 @@ on_pair(void *user, const char *section, const char *key, const char *value)
 	const struct conf_key *k;
 	size_t i = 0;
 
+	if (key != p->last_key)
+		snprintf(p->last_key, sizeof(p->last_key), "%s", key);
 	if (p->kind == SECTION_NONE && section[0] == '\0') {
 		conf_errors_add(p->errs, "%s:%u: key '%s' is outside any section",
 				p->name, p->line, key);
@@ -328,7 +336,7 @@ read_header(struct parse *p, const char *start)
 }
 
 /* Classifies one line as inih will (ini_parse_stream in ini.c). */
-static void
+static enum line_kind
 classify(struct parse *p, const char *line)
 {
 	const char *start = line, *sep;
@@ -338,21 +346,69 @@ classify(struct parse *p, const char *line)
 		start += 3;
 	start += strspn(start, " \t\r\n\v\f");
 	if (*start == '\0' || *start == ';' || *start == '#')
-		return;
+		return LINE_OTHER;
 	if (p->prev_key && start > line) {
 		p->continued = true;
-		return;
+		return LINE_CONTINUED;
 	}
 	if (*start == '[') {
 		read_header(p, start);
-		return;
+		return LINE_OTHER;
 	}
 	sep = find_chars(start, "=:");
 	if (*sep == '\0' || *sep == ';') {
 		syntax_error(p, "expected 'key = value', '[section]' or a comment");
-		return;
+		return LINE_OTHER;
 	}
 	p->prev_key = true;
+	return LINE_PAIR;
+}
+
+static char *
+strip(char *s)
+{
+	size_t n;
+
+	s += strspn(s, " \t\r\n\v\f");
+	n = strlen(s);
+	while (n > 0 && strchr(" \t\r\n\v\f", s[n - 1]) != NULL)
+		s[--n] = '\0';
+	return s;
+}
+
+/* A line longer than inih's buffer, split here as ini_parse_stream splits
+ * a pair (name before the first '=' or ':', an inline comment cut off, both
+ * sides stripped) and handed to the same handler. inih gets a blank line in
+ * its place, or the section header cut short so that it knows the section. */
+static void
+read_long_line(struct parse *p, size_t len, char *str, int num)
+{
+	char line[CONF_LINE_MAX + 1], *name, *value, *end;
+
+	memcpy(line, p->pos, len);
+	line[len] = '\0';
+	switch (classify(p, line)) {
+	case LINE_PAIR:
+		name = line;
+		if (p->line == 1 && strncmp(name, "\xEF\xBB\xBF", 3) == 0)
+			name += 3;
+		end = (char *)find_chars(name, "=:");
+		*end = '\0';
+		value = end + 1;
+		*(char *)find_chars(value, "") = '\0';
+		on_pair(p, p->section, strip(name), strip(value));
+		break;
+	case LINE_CONTINUED:
+		on_pair(p, p->section, p->last_key, strip(line));
+		break;
+	default:
+		if (p->section_line == p->line) {
+			snprintf(str, (size_t)num, "[%s]\n", p->section);
+			return;
+		}
+		break;
+	}
+	snprintf(str, (size_t)num, "\n");
 }
 
 static char *
@@ -370,9 +426,13 @@ read_line(char *str, int num, void *stream)
 	if (memchr(p->pos, '\0', len) != NULL) {
 		syntax_error(p, "NUL byte in line");
 		len = 0;
-	} else if (len > (size_t)num - 1) {
+	} else if (len > CONF_LINE_MAX) {
 		syntax_error(p, "line too long");
 		len = 0;
+	} else if (len > (size_t)num - 1) {
+		read_long_line(p, len, str, num);
+		p->pos = nl != NULL ? nl + 1 : p->end;
+		return str;
 	}
 	if (len == 0) {
 		/* A blank line in its place keeps inih's count in step. */
@@ -581,6 +641,8 @@ conf_parse_secret(const struct conf_key *k, const char *text, void *base, struct
 	/* The value is never repeated in a message: it is a secret. */
 	if (k->min > 0 && strlen(text) < (size_t)k->min)
 		return ktp_err_set(why, -EINVAL, "shorter than %lld characters", (long long)k->min);
+	if (k->max > 0 && strlen(text) > (size_t)k->max)
+		return ktp_err_set(why, -EINVAL, "longer than %lld characters", (long long)k->max);
 	if (has_control(text) || strchr(text, ' ') != NULL)
 		return ktp_err_set(why, -EINVAL, "contains a space or a control character");
 	return store_string(k, text, base, why);

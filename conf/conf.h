@@ -23,6 +23,7 @@
 #endif
 /* Offices and the province read local times in western Indonesian time unless told. */
 #define KTP_TIMEZONE_DEFAULT	"Asia/Jakarta"
+#define CONF_LINE_MAX	1024		/* bytes in a line with its newline; a longer one is refused */
 
 /* Every error of one load, in file order, each "FILE:LINE: what: why"
  * (or "FILE: ..." for a file-wide one such as a missing required key). */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #define OFF(f)		offsetof(struct hub_conf, f)
 #define NODE_OFF(f)	offsetof(struct hub_conf_node, f)
 #define TOKEN_MIN	16	/* a shorter bearer token can be guessed */
+#define TOKEN_MAX	256	/* what the dashboard's login form takes */
 #define NODES_MAX	99	/* regencies in one province: two digits */
 
 /* What the schema's callbacks need besides the struct being filled. */
@@ -36,7 +38,7 @@ static const struct conf_key hub_keys[] = {
 	  64 * 1024, KTP_BATCH_MAX_BYTES, 0 },
 	{ "hub", "tls_cert", conf_parse_path, OFF(tls_cert), 0, 0, 0 },
 	{ "hub", "tls_key", conf_parse_path, OFF(tls_key), 0, 0, 0 },
-	{ "hub", "report_token", conf_parse_secret, OFF(report_token), TOKEN_MIN, 0, 0 },
+	{ "hub", "report_token", conf_parse_secret, OFF(report_token), TOKEN_MIN, TOKEN_MAX, 0 },
 	{ "hub", "max_connections", conf_parse_uint32, OFF(max_connections), 1, 65536, 0 },
 	{ "hub", "max_connections_per_ip", conf_parse_uint32, OFF(max_connections_per_ip),
 	  1, 65536, 0 },
@@ -44,6 +46,14 @@ static const struct conf_key hub_keys[] = {
 	  1, 3600, 0 },
 	{ "hub", "max_clock_skew", conf_parse_duration, OFF(max_clock_skew_s),
 	  1, 3650 * 86400, 0 },
+	/* What one client may cost: time, memory, login attempts. */
+	{ "hub", "request_timeout", conf_parse_duration, OFF(request_timeout_s), 1, 3600, 0 },
+	{ "hub", "max_buffer_per_ip", conf_parse_size, OFF(max_buffer_per_ip),
+	  64 * 1024, 64ull << 30, 0 },
+	{ "hub", "max_buffer_total", conf_parse_size, OFF(max_buffer_total),
+	  64 * 1024, 64ull << 30, 0 },
+	{ "hub", "session_lifetime", conf_parse_duration, OFF(session_lifetime_s),
+	  60, 30 * 86400, 0 },
 	{ "ctl", "admin_group", conf_parse_group, OFF(admin_group), 0, 0, 0 },
 	{ "node *", "name", conf_parse_string, NODE_OFF(name), 0, KTP_NAME_MAX, CONF_REQUIRED },
 	{ "node *", "public_key", conf_parse_key32, NODE_OFF(public_key), 0, 0, CONF_REQUIRED },
@@ -123,6 +133,10 @@ set_defaults(struct hub_conf *c)
 	c->max_connections_per_ip = 32;
 	c->connection_timeout_s = 30;
 	c->max_clock_skew_s = 86400;
+	c->request_timeout_s = 120;
+	c->max_buffer_per_ip = 16u << 20;
+	c->max_buffer_total = 256u << 20;
+	c->session_lifetime_s = 12 * 3600;
 	if (conf_set_string(&c->listen_host, "127.0.0.1") < 0 ||
 	    conf_set_string(&c->state_dir, "/var/lib/ktpsync") < 0 ||
 	    conf_set_string(&c->area_dir, KTP_AREA_DIR) < 0 ||
@@ -152,6 +166,22 @@ check_nodes(const struct hub_parse *hp, const char *name, struct conf_errors *er
 	}
 }
 
+/* A node's largest batch must fit what its address may hold. */
+static void
+check_buffers(const struct hub_conf *c, const char *name, struct conf_errors *errs)
+{
+	if (c->max_buffer_per_ip < c->max_batch_bytes)
+		conf_errors_add(errs, "%s: hub.max_buffer_per_ip (%llu) is less than "
+				"hub.max_batch_bytes (%llu)", name,
+				(unsigned long long)c->max_buffer_per_ip,
+				(unsigned long long)c->max_batch_bytes);
+	if (c->max_buffer_total < c->max_buffer_per_ip)
+		conf_errors_add(errs, "%s: hub.max_buffer_total (%llu) is less than "
+				"hub.max_buffer_per_ip (%llu)", name,
+				(unsigned long long)c->max_buffer_total,
+				(unsigned long long)c->max_buffer_per_ip);
+}
+
 static void
 check_hub(const struct hub_parse *hp, const char *name, struct conf_errors *errs)
 {
@@ -165,6 +195,7 @@ check_hub(const struct hub_parse *hp, const char *name, struct conf_errors *errs
 		conf_errors_add(errs, "%s: hub.max_connections_per_ip (%u) is more than "
 				"hub.max_connections (%u)", name, c->max_connections_per_ip,
 				c->max_connections);
+	check_buffers(c, name, errs);
 	check_nodes(hp, name, errs);
 }
 
@@ -253,7 +284,15 @@ conf_hub_print(const struct hub_conf *c, FILE *out)
 	conf_format_duration(c->connection_timeout_s, buf, sizeof(buf));
 	fprintf(out, "connection_timeout = %s\n", buf);
 	conf_format_duration(c->max_clock_skew_s, buf, sizeof(buf));
-	fprintf(out, "max_clock_skew = %s\n\n[ctl]\n", buf);
+	fprintf(out, "max_clock_skew = %s\n", buf);
+	conf_format_duration(c->request_timeout_s, buf, sizeof(buf));
+	fprintf(out, "request_timeout = %s\n", buf);
+	conf_format_size(c->max_buffer_per_ip, buf, sizeof(buf));
+	fprintf(out, "max_buffer_per_ip = %s\n", buf);
+	conf_format_size(c->max_buffer_total, buf, sizeof(buf));
+	fprintf(out, "max_buffer_total = %s\n", buf);
+	conf_format_duration(c->session_lifetime_s, buf, sizeof(buf));
+	fprintf(out, "session_lifetime = %s\n\n[ctl]\n", buf);
 	conf_print_opt(out, "admin_group", c->admin_group, "root and the daemon's user only");
 	print_nodes(c, out);
 }
@@ -267,6 +306,33 @@ conf_hub_find_node(const struct hub_conf *c, uint16_t code)
 		if (c->nodes[i].code == code)
 			return &c->nodes[i];
 	return NULL;
+}
+
+/* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104; a name would not parse. */
+static bool
+is_loopback(const char *host)
+{
+	static const uint8_t v6_loop[16] = { [15] = 1 };
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) != 1)
+		return false;
+	return memcmp(a, v6_loop, 16) == 0 ||
+	       (memcmp(a, v4_mapped, 12) == 0 && a[12] == 127);
+}
+
+bool
+conf_hub_open_warning(const struct hub_conf *c, const char *name, char *buf, size_t cap)
+{
+	if (c->report_token != NULL || is_loopback(c->listen_host))
+		return false;
+	snprintf(buf, cap, "%s: hub.report_token is not set and hub.listen '%s' is not a "
+		 "loopback address: reports, /v1/nodes, /metrics and the dashboard are open to "
+		 "anyone who reaches port %u", name, c->listen_host, c->listen_port);
+	return true;
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "proto.h"
@@ -39,6 +40,11 @@ struct hub_conf {
 	uint32_t	max_connections_per_ip;	/* default 32 */
 	uint32_t	connection_timeout_s;	/* default 30 */
 	uint32_t	max_clock_skew_s;	/* default 1d; stamps further ahead: hub's clock */
+	/* [hub]: what one client may cost (issue 16) */
+	uint32_t	request_timeout_s;	/* headers and body, default 120 */
+	uint64_t	max_buffer_per_ip;	/* push bodies held for one address, default 16M */
+	uint64_t	max_buffer_total;	/* for all addresses, default 256M */
+	uint32_t	session_lifetime_s;	/* dashboard login, default 12 h */
 	/* [ctl] */
 	char		*admin_group;
 	/* [node CODE] sections, in file order */
@@ -54,5 +60,10 @@ int	conf_hub_load_string(const char *text, const char *name, struct hub_conf *re
 void	conf_hub_print(const struct hub_conf *c, FILE *out);
 void	conf_hub_done(struct hub_conf *c);
 const struct hub_conf_node *conf_hub_find_node(const struct hub_conf *c, uint16_t code);
+/* Reports, /v1/nodes, /metrics and the dashboard are open to anyone who
+ * reaches the port when hub.listen is not a loopback address and
+ * hub.report_token is unset: then fills buf with a warning naming the key
+ * (after "NAME: ") and returns true. */
+bool	conf_hub_open_warning(const struct hub_conf *c, const char *name, char *buf, size_t cap);
 
 #endif

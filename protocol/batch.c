@@ -280,6 +280,22 @@ batch_heartbeat_ms(const uint8_t plain[static BATCH_HEARTBEAT_PLAIN_LEN])
 	return get_be(plain, BATCH_HEARTBEAT_PLAIN_LEN);
 }
 
+/* Magic, version, flags and the header rules, on the header bytes alone. */
+static int
+parse_fixed(const uint8_t *wire, struct batch_header *ret, struct ktp_err *err)
+{
+	if (memcmp(wire + OFF_MAGIC, KTP_BATCH_MAGIC, 4) != 0)
+		return ktp_err_set(err, -EPROTO, "batch: bad magic");
+	if (wire[OFF_VERSION] != KTP_BATCH_VERSION)
+		return ktp_err_set(err, -EPROTO, "batch: version %u not supported (want %u)",
+				   wire[OFF_VERSION], KTP_BATCH_VERSION);
+	if (wire[OFF_FLAGS] != 0)
+		return ktp_err_set(err, -EPROTO, "batch: flags 0x%02x not supported",
+				   wire[OFF_FLAGS]);
+	decode_header(wire, ret);
+	return check_header(ret, -EPROTO, err);
+}
+
 int
 batch_parse_header(const uint8_t *wire, size_t len, struct batch_header *ret,
 		   struct ktp_err *err)
@@ -293,17 +309,31 @@ batch_parse_header(const uint8_t *wire, size_t len, struct batch_header *ret,
 	if (len < BATCH_MIN_WIRE)
 		return ktp_err_set(err, -EPROTO, "batch: truncated: %zu bytes, need at least %zu",
 				   len, (size_t)BATCH_MIN_WIRE);
-	if (memcmp(wire + OFF_MAGIC, KTP_BATCH_MAGIC, 4) != 0)
-		return ktp_err_set(err, -EPROTO, "batch: bad magic");
-	if (wire[OFF_VERSION] != KTP_BATCH_VERSION)
-		return ktp_err_set(err, -EPROTO, "batch: version %u not supported (want %u)",
-				   wire[OFF_VERSION], KTP_BATCH_VERSION);
-	if (wire[OFF_FLAGS] != 0)
-		return ktp_err_set(err, -EPROTO, "batch: flags 0x%02x not supported",
-				   wire[OFF_FLAGS]);
-	decode_header(wire, &h);
-	if ((r = check_header(&h, -EPROTO, err)) < 0)
+	if ((r = parse_fixed(wire, &h, err)) < 0)
 		return r;
+	*ret = h;
+	return 0;
+}
+
+int
+batch_parse_prefix(const uint8_t hdr[static BATCH_HEADER_LEN], uint64_t wire_len,
+		   struct batch_header *ret, struct ktp_err *err)
+{
+	struct batch_header h;
+	uint64_t most;
+	int r;
+
+	if (wire_len != 0 && wire_len < BATCH_MIN_WIRE)
+		return ktp_err_set(err, -EPROTO, "batch: truncated: %" PRIu64 " bytes, need at "
+				   "least %zu", wire_len, (size_t)BATCH_MIN_WIRE);
+	if ((r = parse_fixed(hdr, &h, err)) < 0)
+		return r;
+	/* batch_seal compresses in one shot: the frame never passes the bound. */
+	most = BATCH_HEADER_LEN + SEAL_OVERHEAD + ZSTD_COMPRESSBOUND((uint64_t)h.plain_len);
+	if (wire_len > most)
+		return ktp_err_set(err, -EMSGSIZE, "batch %" PRIu64 "..%" PRIu64 ": %" PRIu64
+				   " bytes, more than a batch of plain_len %" PRIu32 " can take (%"
+				   PRIu64 ")", h.first, h.last, wire_len, h.plain_len, most);
 	*ret = h;
 	return 0;
 }
@@ -404,7 +434,7 @@ int
 batch_verify(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED25519_PK_LEN],
 	     struct ktp_err *err)
 {
-	struct batch_header h;
+	struct batch_header h = {0};	/* gcc cannot see parse_header fill it */
 	int r;
 
 	if ((r = batch_parse_header(wire, len, &h, err)) < 0)

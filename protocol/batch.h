@@ -71,6 +71,12 @@ uint64_t batch_heartbeat_ms(const uint8_t plain[static BATCH_HEARTBEAT_PLAIN_LEN
  * version, count and range consistency. No crypto. -EPROTO / -EMSGSIZE. */
 int	batch_parse_header(const uint8_t *wire, size_t len, struct batch_header *ret,
 			   struct ktp_err *err);
+/* The same checks on the first BATCH_HEADER_LEN bytes alone, as soon as
+ * they have arrived (the hub runs them before it reads on); with the whole
+ * length known (wire_len > 0) also that it is a length a batch of the
+ * header's plain_len can have (-EMSGSIZE past it, -EPROTO below the least). */
+int	batch_parse_prefix(const uint8_t hdr[static BATCH_HEADER_LEN], uint64_t wire_len,
+			   struct batch_header *ret, struct ktp_err *err);
 /* Verifies the signature with node_pk (-EBADMSG), picks the hub key by id
  * (-ENOKEY), decrypts (-EBADMSG), decompresses into exactly plain_len bytes
  * (-EPROTO; -EMSGSIZE if the frame declares more) and checks the framing holds

@@ -5,6 +5,8 @@
 #ifndef KTP_ERR_H
 #define KTP_ERR_H
 
+#include <stddef.h>
+
 #define KTP_ERR_MSG_LEN 256
 
 struct ktp_err {
@@ -13,7 +15,8 @@ struct ktp_err {
 };
 
 /* Sets code and message and returns code, for `return ktp_err_set(...)`.
- * err may be NULL. The message is truncated, never overflowed. */
+ * err may be NULL. The message is truncated, never overflowed, and a cut
+ * falls between two UTF-8 characters. */
 int	ktp_err_set(struct ktp_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -23,5 +26,12 @@ int	ktp_err_prefix(struct ktp_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void	ktp_err_clear(struct ktp_err *err);
+
+/* The length of the longest prefix of s, at most max bytes, that does not
+ * end inside a UTF-8 character: for "'%.*s'" where "'%.64s'" would cut one. */
+int	ktp_utf8_cut(const char *s, size_t max);
+/* Replaces each byte that is not part of a well-formed UTF-8 character with
+ * '?', in place, so that a text holding a client's bytes can go into JSON. */
+void	ktp_utf8_scrub(char *s);
 
 #endif

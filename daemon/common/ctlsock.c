@@ -277,7 +277,8 @@ serve_request(struct ctlconn *c, const char *line, size_t len)
 	if (cmd == NULL) {
 		/* A payload may follow a command this daemon does not know, so
 		 * the framing is lost: close after the reply. */
-		ctlconn_reply_error(c, CTL_STATUS_UNKNOWN_CMD, "ctl: unknown command '%.64s'", name);
+		ctlconn_reply_error(c, CTL_STATUS_UNKNOWN_CMD, "ctl: unknown command '%.*s'",
+				    ktp_utf8_cut(name, 64), name);
 		keep = false;
 	} else {
 		keep = run_cmd(c, cmd, req);
@@ -758,6 +759,8 @@ ctlconn_reply_error(struct ctlconn *c, enum ctl_status status, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* JSON takes UTF-8 only; a cut or a peer's bytes must not cost the reply. */
+	ktp_utf8_scrub(text);
 	return ctlconn_reply(c, ctlmsg_reply(status, text));
 }
 

@@ -13,6 +13,8 @@
 struct ktp_err;
 struct http_server;
 
+#define KTP_HTTP_PUSH_HEADER_LEN 76	/* BATCH_HEADER_LEN: the plain batch header */
+
 /* What a handler answers. body is malloc()ed and handed over to the server. */
 struct http_reply {
 	unsigned	status;
@@ -21,7 +23,7 @@ struct http_reply {
 	const char	*content_type;	/* static; NULL = application/json */
 	unsigned	retry_after;	/* seconds; 0 = no Retry-After header */
 	const char	*location;	/* static; a redirect's Location, or NULL */
-	char		cookie[160];	/* a Set-Cookie value, or "" */
+	char		cookie[192];	/* a Set-Cookie value, or "" */
 };
 
 /* Handlers run on the server's threads, several at once; each fills ret
@@ -29,6 +31,13 @@ struct http_reply {
  * ?regency=, ?level= and ?lang= values or NULL. */
 struct http_handlers {
 	void	(*push)(void *ctx, const uint8_t *wire, size_t len, struct http_reply *ret);
+	/* Called once the first KTP_HTTP_PUSH_HEADER_LEN bytes of a push have
+	 * arrived, with the declared length (0 if unknown), on a polling
+	 * thread (it must not wait): 0 reads on, -1 refuses with ret, which is
+	 * sent at once (over TLS when the body ends) and nothing more of the
+	 * body is kept. NULL = no check. */
+	int	(*push_header)(void *ctx, const uint8_t *hdr, uint64_t wire_len,
+			       struct http_reply *ret);
 	void	(*report)(void *ctx, const char *regency, const char *level, const char *lang,
 			  struct http_reply *ret);
 	void	(*report_csv)(void *ctx, const char *regency, const char *level, const char *lang,
@@ -47,10 +56,16 @@ struct http_opts {
 	unsigned	max_conns;
 	unsigned	max_conns_per_ip;
 	unsigned	timeout_s;	/* an idle connection is closed after this */
+	unsigned	request_timeout_s;	/* headers and body must arrive within; 0 = none */
+	uint64_t	max_buffer_per_ip;	/* push bodies held per address; 0 = no cap */
+	uint64_t	max_buffer_total;	/* for all addresses; 0 = no cap */
 	unsigned	threads;	/* polling threads, 0 = 4 */
 	const char	*tls_cert_pem;	/* both PEM texts, or both NULL for plain HTTP */
 	const char	*tls_key_pem;
 	const char	*token;		/* report_token; NULL = read endpoints are open */
+	unsigned	session_lifetime_s;	/* dashboard sessions; 0 = 12 h */
+	unsigned	login_fails_max;	/* wrong tokens per address and window; 0 = 5 */
+	unsigned	login_window_s;		/* 0 = 15 min */
 };
 
 /* Binds and starts serving; -EADDRINUSE "http: 127.0.0.1:8470: cannot listen: ...". */

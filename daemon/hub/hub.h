@@ -68,6 +68,12 @@ int	hub_reload(struct hub *h, struct ktp_err *err);
  * signature verified changes nothing stored: it is only counted
  * (ktphubd_unauthenticated_refusals_total) and logged. */
 void	hub_push(struct hub *h, const uint8_t *wire, size_t len, struct hub_push_result *ret);
+/* The first BATCH_HEADER_LEN bytes of a push, before the rest is read, and
+ * its declared length (0 if unknown): 0 to read on, or -1 with ret filled
+ * for a malformed header, a length its plain_len cannot explain (413) or a
+ * node that is not enrolled (401). Changes nothing stored. */
+int	hub_push_check_prefix(struct hub *h, const uint8_t *hdr, uint64_t wire_len,
+			      struct hub_push_result *ret);
 /* The HTTP body for a result: {"acked","chain"} / {"acked"} / {"error",...}. */
 json_t	*hub_push_json(const struct hub_push_result *r);
 

@@ -208,6 +208,7 @@ main(int argc, char **argv)
 {
 	struct hub_conf conf = {0};
 	struct opts o = {0};
+	char warning[512];
 	int r;
 
 	parse_opts(argc, argv, &o);
@@ -215,6 +216,12 @@ main(int argc, char **argv)
 	if (load_conf(o.conf, &conf) < 0) {
 		conf_hub_done(&conf);
 		return 1;
+	}
+	if (conf_hub_open_warning(&conf, o.conf, warning, sizeof(warning))) {
+		if (o.check)
+			fprintf(stderr, "conf: warning: %s\n", warning);
+		else
+			log_warn("conf: %s", warning);
 	}
 	if (o.check) {
 		if (check_places(&conf) < 0) {

@@ -28,6 +28,9 @@ for u in ktpsyncd ktphubd; do
 		{ echo "FAIL: $u.service RuntimeDirectoryMode is not 0751"; exit 1; }
 	echo "ok: $u.service verify clean, exposure $score"
 done
+# The hub's memory has a ceiling whatever its clients do.
+grep -qx 'MemoryMax=[0-9]*[KMG]' "$T/units/ktphubd.service" ||
+	{ echo "FAIL: ktphubd.service has no MemoryMax="; exit 1; }
 # sysusers creates the user and group in a private root; tmpfiles then makes
 # the directories there with the right modes.
 R="$T/root"

@@ -102,7 +102,7 @@ http_get /login --data-urlencode "token=wrong"
 expect_eq "POST /login wrong token" "$HTTP_CODE" 401
 http_get /login --data-urlencode "token=$TOKEN"
 expect_eq "POST /login" "$HTTP_CODE" 303
-cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(ktp_session=[0-9a-f]*\);.*/\1/p' <<< "$HTTP_HEADERS")
+cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(ktp_session=[0-9]*\.[0-9a-f]*\);.*/\1/p' <<< "$HTTP_HEADERS")
 [ -n "$cookie" ] || fail "POST /login set no ktp_session cookie: $HTTP_HEADERS"
 http_get / -H "Cookie: $cookie"
 expect_eq "GET / with the session cookie" "$HTTP_CODE" 200

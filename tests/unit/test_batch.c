@@ -348,6 +348,36 @@ test_batch_open_rejects_every_truncation(void **state)
 	free(wire);
 }
 
+/* The hub checks the 76 header bytes before it reads the rest: the same
+ * rules, and a declared length the header's plain_len can explain. */
+static void
+test_batch_parse_prefix_checks_header_and_length(void **state)
+{
+	struct batch_header h;
+	struct ktp_err err = {0};
+	struct fixed f;
+	uint8_t *wire;
+	size_t len;
+
+	(void)state;
+	fixed_keys(&f);
+	seal_small(&f, &wire, &len);
+	assert_int_equal(batch_parse_prefix(wire, len, &h, &err), 0);
+	assert_int_equal(h.first, 41);
+	assert_int_equal(h.last, 43);
+	assert_int_equal(batch_parse_prefix(wire, 0, &h, &err), 0);
+	assert_int_equal(batch_parse_prefix(wire, BATCH_HEADER_LEN + SEAL_OVERHEAD, &h, &err),
+			 -EPROTO);
+	assert_string_equal(err.msg, "batch: truncated: 212 bytes, need at least 213");
+	assert_int_equal(batch_parse_prefix(wire, 8u << 20, &h, &err), -EMSGSIZE);
+	assert_int_equal(strncmp(err.msg, "batch 41..43: 8388608 bytes, more than a batch of "
+				 "plain_len ", 60), 0);
+	wire[OFF_COUNT + 3] = 4;
+	assert_int_equal(batch_parse_prefix(wire, len, &h, &err), -EPROTO);
+	assert_string_equal(err.msg, "batch 41..43: count: 4 does not match the range");
+	free(wire);
+}
+
 static void
 test_batch_header_errors_name_the_field(void **state)
 {
@@ -890,6 +920,7 @@ main(void)
 		cmocka_unit_test(test_batch_open_rejects_every_bit_flip_by_region),
 		cmocka_unit_test(test_batch_open_rejects_every_truncation),
 		cmocka_unit_test(test_batch_header_errors_name_the_field),
+		cmocka_unit_test(test_batch_parse_prefix_checks_header_and_length),
 		cmocka_unit_test(test_batch_open_rejects_other_node_key),
 		cmocka_unit_test(test_batch_open_rejects_replay_under_other_node_id),
 		cmocka_unit_test(test_batch_open_rejects_altered_header_field),

@@ -113,22 +113,50 @@ test_conf_unknown_sections_even_empty_ones_are_errors(void **state)
 	tconf_done(&c);
 }
 
+/* inih's own buffer is 200 bytes; longer lines up to CONF_LINE_MAX are
+ * split by the reader, with inline comments, quotes and stripping as inih. */
 static void
-test_conf_line_too_long_keeps_line_numbers(void **state)
+test_conf_line_past_inih_buffer_is_read_whole(void **state)
 {
-	char text[600], value[256];
+	char text[2400], value[1100];
 	struct tconf c = {0};
 
 	(void)state;
-	/* "s = " and 194 bytes and '\n' fill inih's 200-byte buffer exactly. */
-	memset(value, 'v', 194);
-	value[194] = '\0';
+	memset(value, 'v', 1000);
+	value[1000] = '\0';
+	snprintf(text, sizeof(text), "[t]\nn = 1\ns  =  \"%s\"  ; note\n", value);
+	assert_string_equal(parse_text(text, &c, 0), "");
+	assert_int_equal(strlen(c.s), 1000);
+	assert_int_equal(c.n, 1);
+	tconf_done(&c);
+	snprintf(text, sizeof(text), "[t]\ns = %.300s\nn = 11\n  %.300s\n", value, value);
+	assert_string_equal(parse_text(text, &c, -EINVAL),
+			    "t.conf:3: t.n: '11' out of range (1..10)\n"
+			    "t.conf:4: indented line continues 'n' (multi-line values are not allowed)");
+	assert_int_equal(strlen(c.s), 300);
+	tconf_done(&c);
+	snprintf(text, sizeof(text), "[t]\nn = 1\n# %.300s\n[%.300s]\nn = 2\n", value, value);
+	assert_string_equal(parse_text(text, &c, -EINVAL),
+			    "t.conf:4: unknown section [vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv]");
+	tconf_done(&c);
+}
+
+static void
+test_conf_line_too_long_keeps_line_numbers(void **state)
+{
+	char text[2400], value[1100];
+	struct tconf c = {0};
+
+	(void)state;
+	/* "s = " and 1019 bytes and '\n' make CONF_LINE_MAX exactly. */
+	memset(value, 'v', 1019);
+	value[1019] = '\0';
 	snprintf(text, sizeof(text), "[t]\nn = 1\ns = %s\n", value);
 	assert_string_equal(parse_text(text, &c, 0), "");
-	assert_int_equal(strlen(c.s), 194);
+	assert_int_equal(strlen(c.s), 1019);
 	tconf_done(&c);
-	value[194] = 'v';
-	value[195] = '\0';
+	value[1019] = 'v';
+	value[1020] = '\0';
 	snprintf(text, sizeof(text), "[t]\ns = %s\nn = 11\n", value);
 	assert_string_equal(parse_text(text, &c, -EINVAL),
 			    "t.conf:2: line too long\n"
@@ -140,13 +168,13 @@ test_conf_line_too_long_keeps_line_numbers(void **state)
 static void
 test_conf_last_line_too_long_without_newline(void **state)
 {
-	char text[400];
+	char text[1400];
 	struct tconf c = {0};
 
 	(void)state;
 	memset(text, 0, sizeof(text));
 	memcpy(text, "[t]\nn = 1\n# ", 12);
-	memset(text + 12, 'x', 300);
+	memset(text + 12, 'x', 1100);
 	assert_string_equal(parse_text(text, &c, -EINVAL), "t.conf:3: line too long");
 	tconf_done(&c);
 }
@@ -547,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_conf_parse_reads_values_quotes_and_comments),
 		cmocka_unit_test(test_conf_unknown_key_names_file_and_line),
 		cmocka_unit_test(test_conf_unknown_sections_even_empty_ones_are_errors),
+		cmocka_unit_test(test_conf_line_past_inih_buffer_is_read_whole),
 		cmocka_unit_test(test_conf_line_too_long_keeps_line_numbers),
 		cmocka_unit_test(test_conf_last_line_too_long_without_newline),
 		cmocka_unit_test(test_conf_duplicate_and_continued_keys_are_errors),

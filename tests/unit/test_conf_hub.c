@@ -91,9 +91,109 @@ test_conf_hub_defaults_match_the_header(void **state)
 	assert_int_equal(c.max_connections_per_ip, 32);
 	assert_int_equal(c.connection_timeout_s, 30);
 	assert_int_equal(c.max_clock_skew_s, 86400);
+	assert_int_equal(c.request_timeout_s, 120);
+	assert_int_equal(c.max_buffer_per_ip, 16 * 1024 * 1024);
+	assert_int_equal(c.max_buffer_total, 256 * 1024 * 1024);
+	assert_int_equal(c.session_lifetime_s, 12 * 3600);
 	assert_null(c.admin_group);
 	assert_int_equal(c.n_nodes, 0);
 	assert_null(c.nodes);
+	conf_hub_done(&c);
+}
+
+/* Debian's inih cuts lines at 200 bytes: a token past 183 characters
+ * could not be written. 256 characters are taken, 257 refused. */
+static void
+test_conf_hub_report_token_of_256_characters_is_taken(void **state)
+{
+	struct conf_errors errs = {0};
+	struct hub_conf c;
+	char text[512], token[300];
+
+	(void)state;
+	memset(token, 'T', 256);
+	token[256] = '\0';
+	snprintf(text, sizeof(text), MINIMAL "report_token = %s\nmax_connections = 99\n", token);
+	assert_int_equal(conf_hub_load_string(text, "t.conf", &c, &errs), 0);
+	assert_string_equal(c.report_token, token);
+	assert_int_equal(c.max_connections, 99);
+	conf_hub_done(&c);
+	token[256] = 'T';
+	token[257] = '\0';
+	snprintf(text, sizeof(text), MINIMAL "report_token = %s\n", token);
+	assert_int_equal(conf_hub_load_string(text, "t.conf", &c, &errs), -EINVAL);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.msg[0], "t.conf:4: hub.report_token: longer than 256 characters");
+}
+
+/* A node's largest batch must fit what one address may hold, and that what
+ * all may hold. */
+static void
+test_conf_hub_buffer_caps_hold_a_batch(void **state)
+{
+	struct conf_errors errs = {0};
+	struct hub_conf c;
+
+	(void)state;
+	assert_int_equal(conf_hub_load_string(MINIMAL "max_buffer_per_ip = 4M\n"
+					      "max_buffer_total = 2M\n", "t.conf", &c, &errs),
+			 -EINVAL);
+	assert_int_equal(errs.n, 2);
+	assert_string_equal(errs.msg[0], "t.conf: hub.max_buffer_per_ip (4194304) is less than "
+			    "hub.max_batch_bytes (8388608)");
+	assert_string_equal(errs.msg[1], "t.conf: hub.max_buffer_total (2097152) is less than "
+			    "hub.max_buffer_per_ip (4194304)");
+	assert_int_equal(conf_hub_load_string(MINIMAL "max_batch_bytes = 1M\n"
+					      "max_buffer_per_ip = 1M\nmax_buffer_total = 1M\n"
+					      "request_timeout = 5s\nsession_lifetime = 1h\n",
+					      "t.conf", &c, &errs), 0);
+	assert_int_equal(c.request_timeout_s, 5);
+	assert_int_equal(c.session_lifetime_s, 3600);
+	conf_hub_done(&c);
+}
+
+/* Reports are open when the hub listens beyond loopback without a token. */
+static void
+test_conf_hub_open_warning_names_report_token(void **state)
+{
+	static const struct {
+		const char	*listen;
+		bool		token;
+		bool		warn;
+	} cases[] = {
+		{ "127.0.0.1:8470", false, false },
+		{ "127.9.9.9:8470", false, false },
+		{ "[::1]:8470", false, false },
+		{ "[::ffff:127.0.0.1]:8470", false, false },
+		{ "0.0.0.0:8470", true, false },
+		{ "0.0.0.0:8470", false, true },
+		{ "10.1.2.3:8470", false, true },
+		{ "[::]:8470", false, true },
+		{ "[::ffff:10.0.0.1]:8470", false, true },
+	};
+	struct conf_errors errs = {0};
+	struct hub_conf c;
+	char text[512], warning[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), MINIMAL "listen = %s\n%s", cases[i].listen,
+			 cases[i].token ? "report_token = 0123456789abcdef\n" : "");
+		assert_int_equal(conf_hub_load_string(text, "t.conf", &c, &errs), 0);
+		warning[0] = '\0';
+		assert_int_equal(conf_hub_open_warning(&c, "t.conf", warning, sizeof(warning)),
+				 cases[i].warn);
+		if (!cases[i].warn)
+			assert_string_equal(warning, "");
+		conf_hub_done(&c);
+	}
+	assert_int_equal(conf_hub_load_string(MINIMAL "listen = 0.0.0.0:8470\n", "t.conf", &c,
+					      &errs), 0);
+	assert_true(conf_hub_open_warning(&c, "t.conf", warning, sizeof(warning)));
+	assert_string_equal(warning, "t.conf: hub.report_token is not set and hub.listen "
+			    "'0.0.0.0' is not a loopback address: reports, /v1/nodes, /metrics "
+			    "and the dashboard are open to anyone who reaches port 8470");
 	conf_hub_done(&c);
 }
 
@@ -128,7 +228,9 @@ test_conf_hub_print_hides_the_token(void **state)
 		"max_batch_bytes = 16M\n"
 		"tls_cert = /srv/ktphub/hub.crt\ntls_key = /srv/ktphub/hub.pem\n"
 		"report_token = (set)\nmax_connections = 512\nmax_connections_per_ip = 8\n"
-		"connection_timeout = 1m\nmax_clock_skew = 1d\n\n[ctl]\nadmin_group = dukcapil\n\n"
+		"connection_timeout = 1m\nmax_clock_skew = 1d\nrequest_timeout = 2m\n"
+		"max_buffer_per_ip = 16M\nmax_buffer_total = 256M\nsession_lifetime = 12h\n\n"
+		"[ctl]\nadmin_group = dukcapil\n\n"
 		"[node 3201]\nname = Kabupaten Bogor\npublic_key = " KEY_3201 "\n\n"
 		"[node 3273]\nname = Kota Bandung\npublic_key = " KEY_3273 "\n");
 	assert_null(strstr(out, "0123456789abcdef"));
@@ -253,6 +355,9 @@ main(void)
 		cmocka_unit_test(test_conf_hub_good_file_gives_exact_values),
 		cmocka_unit_test(test_conf_hub_defaults_match_the_header),
 		cmocka_unit_test(test_conf_hub_find_node_by_code),
+		cmocka_unit_test(test_conf_hub_open_warning_names_report_token),
+		cmocka_unit_test(test_conf_hub_buffer_caps_hold_a_batch),
+		cmocka_unit_test(test_conf_hub_report_token_of_256_characters_is_taken),
 		cmocka_unit_test(test_conf_hub_print_hides_the_token),
 		cmocka_unit_test(test_conf_hub_print_of_defaults_parses_back),
 		cmocka_unit_test(test_conf_hub_example_config_is_valid),

@@ -340,6 +340,30 @@ test_ctlsock_version_mismatch_is_answered_not_dropped(void **state)
 	ctlsock_stop(s);
 }
 
+/* "'%.64s'" cut "x" and 40 'é' inside the 32nd 'é', the reply was not
+ * UTF-8 and jansson refused it: the connection closed unanswered. */
+static void
+test_ctlsock_long_utf8_command_name_gets_status_5(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	char name[128], want[128], text[256];
+	size_t i;
+
+	name[0] = 'x';
+	for (i = 0; i < 40; i++)
+		memcpy(name + 1 + 2 * i, "\xc3\xa9", 2);
+	name[81] = '\0';
+	assert_int_equal(call(c, name, text, sizeof(text)), CTL_STATUS_UNKNOWN_CMD);
+	/* The name is cut before the character, at 63 bytes. */
+	snprintf(want, sizeof(want), "ctl: unknown command '%.63s'", name);
+	assert_string_equal(text, want);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
 static void
 test_ctlsock_unknown_command_gets_status_5(void **state)
 {
@@ -1225,6 +1249,7 @@ main(void)
 		T(test_ctlsock_serves_several_requests_on_one_connection),
 		T(test_ctlsock_version_mismatch_is_answered_not_dropped),
 		T(test_ctlsock_unknown_command_gets_status_5),
+		T(test_ctlsock_long_utf8_command_name_gets_status_5),
 		T(test_ctlsock_malformed_json_gets_bad_request),
 		T(test_ctlsock_handler_without_reply_gets_failed),
 		T(test_ctlsock_request_of_max_line_is_served),

@@ -40,6 +40,79 @@ test_err_set_truncates_long_message(void **state)
 }
 
 static void
+test_err_set_cuts_between_utf8_characters(void **state)
+{
+	struct ktp_err err = {0};
+	char big[600];
+	size_t i;
+
+	(void)state;
+	/* 'é' (2 bytes) repeated: byte 255 would be the first half of one. */
+	for (i = 0; i + 2 < sizeof(big); i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[i] = '\0';
+	ktp_err_set(&err, -E2BIG, "%s", big);
+	assert_int_equal(strlen(err.msg), KTP_ERR_MSG_LEN - 2);
+	assert_memory_equal(err.msg + strlen(err.msg) - 2, "\xc3\xa9", 2);
+	assert_int_equal(ktp_err_prefix(&err, "pp"), -E2BIG);
+	assert_int_equal(strlen(err.msg), KTP_ERR_MSG_LEN - 2);
+	assert_memory_equal(err.msg, "pp: \xc3\xa9", 6);
+	assert_memory_equal(err.msg + strlen(err.msg) - 2, "\xc3\xa9", 2);
+}
+
+static void
+test_err_utf8_cut_stops_before_a_split_character(void **state)
+{
+	static const struct {
+		const char	*text;
+		size_t		max;
+		int		want;
+	} cases[] = {
+		{ "abc", 2, 2 },
+		{ "abc", 9, 3 },
+		{ "a\xc3\xa9", 2, 1 },		/* é would be cut */
+		{ "a\xc3\xa9", 3, 3 },
+		{ "\xe2\x82\xac\xe2\x82\xac", 5, 3 },	/* € € */
+		{ "\xf0\x9f\x98\x80z", 3, 0 },	/* a 4-byte emoji */
+		{ "\xf0\x9f\x98\x80z", 5, 5 },
+		{ "\xff\xfe", 1, 1 },		/* bytes that start nothing are cut anywhere */
+		{ "", 4, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(ktp_utf8_cut(cases[i].text, cases[i].max), cases[i].want);
+}
+
+static void
+test_err_utf8_scrub_replaces_malformed_bytes(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} cases[] = {
+		{ "/\xff", "/?" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "caf\xc3", "caf?" },			/* cut inside a character */
+		{ "\xc0\xaf", "??" },			/* overlong '/' */
+		{ "\xed\xa0\x80", "???" },		/* a UTF-16 surrogate */
+		{ "\xf4\x90\x80\x80", "????" },	/* past U+10FFFF */
+		{ "\xe2\x82\xac!", "\xe2\x82\xac!" },
+		{ "\xe2\x82z", "??z" },
+	};
+	char buf[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		ktp_utf8_scrub(buf);
+		assert_string_equal(buf, cases[i].out);
+	}
+}
+
+static void
 test_err_accepts_null(void **state)
 {
 	(void)state;
@@ -54,6 +127,9 @@ main(void)
 		cmocka_unit_test(test_err_set_returns_code_and_formats),
 		cmocka_unit_test(test_err_prefix_puts_place_first),
 		cmocka_unit_test(test_err_set_truncates_long_message),
+		cmocka_unit_test(test_err_set_cuts_between_utf8_characters),
+		cmocka_unit_test(test_err_utf8_cut_stops_before_a_split_character),
+		cmocka_unit_test(test_err_utf8_scrub_replaces_malformed_bytes),
 		cmocka_unit_test(test_err_accepts_null),
 	};
 
