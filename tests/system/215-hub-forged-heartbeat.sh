@@ -41,10 +41,11 @@ unchanged() {
 	fi
 }
 
-# forge HEADER_HEX OUT: the 76-byte header, then 300 random bytes.
+# forge HEADER_HEX OUT [N]: the 76-byte header, then N (300) random bytes.
 forge() {
-	{ xxd -r -p <<< "$1"; head -c 300 /dev/urandom; } > "$2"
-	[ "$(stat -c %s "$2")" = 376 ] || fail "forged file size"
+	local n=${3:-300}
+	{ xxd -r -p <<< "$1"; head -c "$n" /dev/urandom; } > "$2"
+	[ "$(stat -c %s "$2")" = $((76 + n)) ] || fail "forged file size"
 }
 
 info "a forged push: node 3201's real header, garbage after it"
@@ -62,13 +63,19 @@ hb() {
 		"$(xxd -s 8 -l 4 -p "$TEST_DIR/good")" \
 		$(($2 + 1)) "$2" 0 8 "$2" 0
 }
-forge "$(hb 3201 20)" "$TEST_DIR/forged-hb1"
+# 150 bytes: as long as a sealed heartbeat of 8 plain bytes may be, so the
+# header passes and the signature decides.
+forge "$(hb 3201 20)" "$TEST_DIR/forged-hb1" 150
 push_expect "$TEST_DIR/forged-hb1" 403
-forge "$(hb 3202 0)" "$TEST_DIR/forged-hb2"
+forge "$(hb 3202 0)" "$TEST_DIR/forged-hb2" 150
 push_expect "$TEST_DIR/forged-hb2" 403
 json .error | grep -q "checked against node 3202's enrolled key" || fail "403 text: $HTTP_BODY"
 
-info "an unknown node and a header that does not parse"
+info "a forged heartbeat longer than its header allows, an unknown node, a header that does not parse"
+forge "$(hb 3201 20)" "$TEST_DIR/forged-hb3"
+push_expect "$TEST_DIR/forged-hb3" 413
+json .error | grep -q "^batch 21..20: 376 bytes, more than a batch of plain_len 8 can take (283)$" ||
+	fail "413 text: $HTTP_BODY"
 push_expect "$TEST_DIR/unknown" 401
 forge "$(hb 3202 0 | sed 's/^4b545042/4b545058/')" "$TEST_DIR/badmagic"
 push_expect "$TEST_DIR/badmagic" 400
@@ -77,7 +84,7 @@ info "nothing changed, byte for byte; the refusals were counted by reason"
 unchanged "forged heartbeats, an unknown node and a bad header"
 expect_eq "bad_signature refusals" "$(unauth bad_signature)" $((bad0 + 3))
 expect_eq "unknown_node refusals" "$(unauth unknown_node)" $((unknown0 + 1))
-expect_eq "malformed refusals" "$(unauth malformed)" $((malformed0 + 1))
+expect_eq "malformed refusals" "$(unauth malformed)" $((malformed0 + 2))
 http_get /metrics
 grep -q 'unauthenticated_refusals_total{.*node=' <<< "$HTTP_BODY" &&
 	fail "unauthenticated refusals labelled per node"
