@@ -718,6 +718,7 @@ report_opts(struct hub *h, const struct hub_report_query *q, struct report_opts 
 	o->arg = h->enroll;
 	o->areas = h->areas;
 	o->tz_offset_s = h->tz.offset_s;
+	o->tz_abbr = h->tz.abbr;
 	o->level = q->desa ? REPORT_LEVEL_DESA : REPORT_LEVEL_KECAMATAN;
 	o->lang = q->lang_id ? REPORT_LANG_ID : REPORT_LANG_EN;
 }

@@ -714,7 +714,10 @@ struct csv {
 	FILE			*f;
 	char			sep;
 	bool			id;
+	int32_t			tz_offset_s;	/* lang=id: times on the hub's wall clock */
+	const char		*tz_abbr;
 };
+
 
 static const char *const LEVEL_NAMES[2][4] = {
 	{ "province", "regency", "kecamatan", "desa" },
@@ -774,6 +777,25 @@ csv_bool(const struct csv *c, bool v)
 	csv_cell(c, c->id ? (v ? "ya" : "tidak") : (v ? "true" : "false"));
 }
 
+/* A time cell: ISO 8601 UTC in the English form (as in JSON); in the
+ * spreadsheet form the hub's local time, labelled ("2026-11-18 17:06:40 WIB"). */
+static void
+csv_time(const struct csv *c, int64_t t)
+{
+	time_t tt = (time_t)t + (c->id ? c->tz_offset_s : 0);
+	char out[48] = "";
+	struct tm tm;
+
+	if (t > 0 && gmtime_r(&tt, &tm) != NULL) {
+		if (!c->id)
+			strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		else if (strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm) > 0)
+			snprintf(out + 19, sizeof(out) - 19, " %s",
+				 c->tz_abbr && c->tz_abbr[0] ? c->tz_abbr : "UTC");
+	}
+	csv_cell(c, out);
+}
+
 static void
 csv_date(const struct csv *c, uint32_t ymd)
 {
@@ -797,8 +819,6 @@ csv_row(const struct csv *c, int level, const char *code, const char *name,
 	const struct aggregate_counts *k, int64_t rec30, int64_t rec7, const struct figures *f,
 	const struct reg_row *g)
 {
-	char t[21] = "";
-
 	csv_head(c, level, code, name);
 	csv_int(c, k->persons);
 	csv_int(c, k->wajib_ktp);
@@ -816,8 +836,7 @@ csv_row(const struct csv *c, int level, const char *code, const char *name,
 	else
 		csv_cell(c, NULL);
 	if (g != NULL) {
-		time_text(g->last_push, t);
-		csv_cell(c, t);
+		csv_time(c, g->last_push);
 		csv_int(c, (int64_t)g->acked);
 		csv_int(c, (int64_t)(g->head > g->acked ? g->head - g->acked : 0));
 	} else {
@@ -832,6 +851,12 @@ csv_row(const struct csv *c, int level, const char *code, const char *name,
 	csv_date(c, f->p.projected_7d);
 	csv_cell(c, progress_basis_name(f->p.basis));
 	csv_bool(c, f->has_data);
+	if (g != NULL) {
+		csv_time(c, g->last_seen);
+		csv_time(c, g->last_push);
+	} else {
+		fprintf(c->f, "%c%c", c->sep, c->sep);
+	}
 	fputs("\r\n", c->f);
 }
 
@@ -851,7 +876,8 @@ csv_desa(const struct csv *c, const struct desa_row *k, const struct report_opts
 	csv_int(c, k->rec30);
 	fprintf(c->f, "%c%c%c%c%c%c", c->sep, c->sep, c->sep, c->sep, c->sep, c->sep);
 	csv_int(c, k->c.pemula_unrecorded);
-	fprintf(c->f, "%c%c%c%c%c\r\n", c->sep, c->sep, c->sep, c->sep, c->sep);
+	fprintf(c->f, "%c%c%c%c%c%c%c\r\n", c->sep, c->sep, c->sep, c->sep, c->sep, c->sep,
+		c->sep);
 }
 
 static void
@@ -885,7 +911,8 @@ report_csv(struct store *s, const struct report_opts *o, char **ret, size_t *ret
 	   struct ktp_err *err)
 {
 	struct csv c = { .sep = o->lang == REPORT_LANG_ID ? ';' : ',',
-			 .id = o->lang == REPORT_LANG_ID };
+			 .id = o->lang == REPORT_LANG_ID, .tz_offset_s = o->tz_offset_s,
+			 .tz_abbr = o->tz_abbr };
 	struct report_data d;
 	struct figures f;
 	int64_t without;

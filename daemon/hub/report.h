@@ -37,6 +37,7 @@ struct report_opts {
 	void		*arg;
 	const struct area_table *areas;	/* official names; may be NULL (names null) */
 	int32_t		tz_offset_s;	/* the hub's time zone, for election_passed */
+	const char	*tz_abbr;	/* "WIB": times in the lang=id CSV are local, labelled */
 	enum report_level level;	/* REPORT_LEVEL_DESA needs regency != 0 */
 	enum report_lang lang;		/* the CSV's form */
 };
@@ -54,11 +55,12 @@ int	report_json(struct store *s, const struct report_opts *o, json_t **ret, stru
 #define REPORT_CSV_HEADER "level,code,name,persons,wajib_ktp,on_dpt,recorded,dpt_unrecorded," \
 	"recorded_30d,rate_per_day,projected_completion,on_track,last_sync,acked,pending," \
 	"pemula_unrecorded,recorded_7d,rate_per_day_7d,projected_completion_7d,projection_basis," \
-	"has_data"
+	"has_data,last_contact,last_data"
 /* The same columns for lang=id (after a UTF-8 BOM, ";"-separated). */
 #define REPORT_CSV_HEADER_ID "tingkat;kode;nama;penduduk;wajib_ktp;dpt;terekam;dpt_belum_rekam;" \
 	"terekam_30h;laju_per_hari;perkiraan_selesai;sesuai_jadwal;sinkron_terakhir;acked;tertunda;" \
-	"pemula_belum_rekam;terekam_7h;laju_per_hari_7h;perkiraan_selesai_7h;dasar_perkiraan;ada_data"
+	"pemula_belum_rekam;terekam_7h;laju_per_hari_7h;perkiraan_selesai_7h;dasar_perkiraan;ada_data;" \
+	"kontak_terakhir;data_terakhir"
 /* rate_per_day is rounded to 2 decimals; dump with this precision so it
  * prints as 3.33, not 3.3300000000000001. */
 #define REPORT_JSON_REAL_PRECISION 10

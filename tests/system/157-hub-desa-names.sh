@@ -111,7 +111,7 @@ expect_eq "csv kecamatan names" \
 	"$(printf '%s' "$HTTP_BODY" | tr -d '\r' | awk -F, '$1 == "kecamatan" { print $2 " " $3 }' | sort)" \
 	"$want_kec"
 expect_eq "csv header" "$(printf '%s' "$HTTP_BODY" | head -1 | tr -d '\r')" \
-	"level,code,name,persons,wajib_ktp,on_dpt,recorded,dpt_unrecorded,recorded_30d,rate_per_day,projected_completion,on_track,last_sync,acked,pending,pemula_unrecorded,recorded_7d,rate_per_day_7d,projected_completion_7d,projection_basis,has_data"
+	"level,code,name,persons,wajib_ktp,on_dpt,recorded,dpt_unrecorded,recorded_30d,rate_per_day,projected_completion,on_track,last_sync,acked,pending,pemula_unrecorded,recorded_7d,rate_per_day_7d,projected_completion_7d,projection_basis,has_data,last_contact,last_data"
 expect_eq "csv province row name" "$(printf '%s' "$HTTP_BODY" | tr -d '\r' | awk -F, '$1 == "province" { print $3 }')" \
 	"Jambi"
 http_get "/v1/report.csv?regency=1507&level=desa"
@@ -122,12 +122,12 @@ expect_eq "csv desa counters" \
 	"$want_desa"
 http_get "/v1/report.csv?regency=1508"
 expect_eq "csv silent regency" "$(printf '%s' "$HTTP_BODY" | tr -d '\r' | grep '^regency,')" \
-	"regency,1508,Kabupaten 1508,0,0,0,0,,0,0.00,,,,0,0,,0,0.00,,,false"
+	"regency,1508,Kabupaten 1508,0,0,0,0,,0,0.00,,,,0,0,,0,0.00,,,false,,"
 http_get "/v1/report.csv?regency=1507&lang=id"
 expect_eq "csv id status" "$HTTP_CODE" 200
 expect_eq "csv id starts with a BOM" "$(head -c 3 "$TEST_DIR/.body" | od -An -tx1 | tr -d ' ')" "efbbbf"
 expect_eq "csv id header" "$(tail -c +4 "$TEST_DIR/.body" | head -1 | tr -d '\r')" \
-	"tingkat;kode;nama;penduduk;wajib_ktp;dpt;terekam;dpt_belum_rekam;terekam_30h;laju_per_hari;perkiraan_selesai;sesuai_jadwal;sinkron_terakhir;acked;tertunda;pemula_belum_rekam;terekam_7h;laju_per_hari_7h;perkiraan_selesai_7h;dasar_perkiraan;ada_data"
+	"tingkat;kode;nama;penduduk;wajib_ktp;dpt;terekam;dpt_belum_rekam;terekam_30h;laju_per_hari;perkiraan_selesai;sesuai_jadwal;sinkron_terakhir;acked;tertunda;pemula_belum_rekam;terekam_7h;laju_per_hari_7h;perkiraan_selesai_7h;dasar_perkiraan;ada_data;kontak_terakhir;data_terakhir"
 expect_eq "csv id kecamatan names" \
 	"$(tr -d '\r' < "$TEST_DIR/.body" | awk -F';' '$1 == "kecamatan" { print $2 " " $3 }' | sort)" \
 	"$want_kec"
@@ -136,6 +136,16 @@ rate=$(json '.province.regencies[] | select(.code == "1507") | .rate_per_day' \
 expect_eq "csv id decimal comma and ya/tidak" \
 	"$(tr -d '\r' < "$TEST_DIR/.body" | awk -F';' '$1 == "kabupaten" { print $10, $21 }')" \
 	"$(printf '%.2f' "$rate" | tr . ,) ya"
+
+expect_eq "csv id last contact in the hub's time zone" \
+	"$(tr -d '\r' < "$TEST_DIR/.body" | awk -F';' '$1 == "kabupaten" { print ($22 ~ /^[0-9-]+ [0-9:]+ WIB$/) }')" 1
+
+info "the regency page names the 11 kecamatan"
+http_get "/regency/1507?lang=en"
+expect_eq "regency page status" "$HTTP_CODE" 200
+while read -r code name; do
+	printf '%s' "$HTTP_BODY" | grep -qF "$name" || fail "regency page lacks kecamatan $code $name"
+done <<< "$want_kec"
 
 info "errors"
 http_get "/v1/report?level=desa"

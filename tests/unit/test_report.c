@@ -294,7 +294,7 @@ test_report_lists_enrolled_regencies_without_data(void **state)
 
 	o.regency = 0;
 	assert_int_equal(report_csv(c->s, &o, &csv, &len, &err), 0);
-	assert_non_null(strstr(csv, "\r\nregency,3210,,0,0,0,0,,0,0.00,,,,0,0,,0,0.00,,,false\r\n"));
+	assert_non_null(strstr(csv, "\r\nregency,3210,,0,0,0,0,,0,0.00,,,,0,0,,0,0.00,,,false,,\r\n"));
 	assert_null(strstr(csv, "3301"));
 	free(csv);
 }
@@ -327,16 +327,18 @@ test_report_csv_of_a_small_province(void **state)
 	size_t len = 0;
 	static const char want[] =
 		REPORT_CSV_HEADER "\r\n"
-		"province,32,,10,9,9,5,5,4,0.13,2026-12-26,false,,,,0,4,0.57,2026-11-27,30d,true\r\n"
+		"province,32,,10,9,9,5,5,4,0.13,2026-12-26,false,,,,0,4,0.57,2026-11-27,30d,true,,\r\n"
 		"regency,3201,Kab. Bogor,8,7,7,3,5,2,0.07,2027-02-01,true,"
-		"2026-11-18T10:06:40Z,8,1,0,2,0.29,2026-12-06,30d,true\r\n"
-		"kecamatan,320102,,3,3,3,0,3,0,0.00,,false,,,,0,0,0.00,,,true\r\n"
-		"kecamatan,320101,,4,4,4,2,2,1,0.03,2027-01-17,true,,,,0,1,0.14,2026-12-02,30d,true\r\n"
-		"kecamatan,320103,,1,0,0,1,0,1,0.03,2026-11-18,true,,,,0,1,0.14,2026-11-18,30d,true\r\n"
+		"2026-11-18T10:06:40Z,8,1,0,2,0.29,2026-12-06,30d,true,"
+		"2026-11-18T10:06:40Z,2026-11-18T10:06:40Z\r\n"
+		"kecamatan,320102,,3,3,3,0,3,0,0.00,,false,,,,0,0,0.00,,,true,,\r\n"
+		"kecamatan,320101,,4,4,4,2,2,1,0.03,2027-01-17,true,,,,0,1,0.14,2026-12-02,30d,true,,\r\n"
+		"kecamatan,320103,,1,0,0,1,0,1,0.03,2026-11-18,true,,,,0,1,0.14,2026-11-18,30d,true,,\r\n"
 		"regency,3202,\"Kab. Sukabumi, \"\"Selatan\"\"\",2,2,2,2,0,2,0.07,2026-11-18,true,"
-		"2026-11-18T09:06:40Z,3,0,0,2,0.29,2026-11-18,30d,true\r\n"
-		"kecamatan,320201,,2,2,2,2,0,2,0.07,2026-11-18,true,,,,0,2,0.29,2026-11-18,30d,true\r\n"
-		"regency,3203,,0,0,0,0,,0,0.00,,,,0,0,,0,0.00,,,false\r\n";
+		"2026-11-18T09:06:40Z,3,0,0,2,0.29,2026-11-18,30d,true,"
+		"2026-11-18T09:06:40Z,2026-11-18T09:06:40Z\r\n"
+		"kecamatan,320201,,2,2,2,2,0,2,0.07,2026-11-18,true,,,,0,2,0.29,2026-11-18,30d,true,,\r\n"
+		"regency,3203,,0,0,0,0,,0,0.00,,,,0,0,,0,0.00,,,false,2026-11-18T11:05:40Z,\r\n";
 
 	load_fixture(c->s);
 	assert_int_equal(report_csv(c->s, &o, &csv, &len, &err), 0);
@@ -555,12 +557,12 @@ test_report_desa_level_lists_desa_by_need(void **state)
 	assert_int_equal(report_csv(c->s, &o, &csv, &len, &err), 0);
 	assert_non_null(strstr(csv,
 		"\r\nkecamatan,320101,Cibinong,6,6,5,1,4,1,0.03,2027-03-18,false,,,,1,1,0.14,"
-		"2026-12-16,30d,true\r\n"
-		"desa,3201010002,Sukahati; Tengah,3,,2,0,2,0,,,,,,,1,,,,,\r\n"
-		"desa,3201010001,Pakansari,2,,2,1,1,1,,,,,,,0,,,,,\r\n"
+		"2026-12-16,30d,true,,\r\n"
+		"desa,3201010002,Sukahati; Tengah,3,,2,0,2,0,,,,,,,1,,,,,,,\r\n"
+		"desa,3201010001,Pakansari,2,,2,1,1,1,,,,,,,0,,,,,,,\r\n"
 		"kecamatan,320102,Gunung Putri,1,1,1,1,0,1,0.03,2026-11-18,true,,,,0,0,0.00,"
-		"2026-11-18,30d,true\r\n"
-		"desa,3201020001,,1,,1,1,0,1,,,,,,,0,,,,,\r\n"));
+		"2026-11-18,30d,true,,\r\n"
+		"desa,3201020001,,1,,1,1,0,1,,,,,,,0,,,,,,,\r\n"));
 	free(csv);
 
 	/* The desa level is one regency's. */
@@ -671,7 +673,7 @@ test_report_csv_in_indonesian(void **state)
 	struct ctx *c = *state;
 	struct report_opts o = { .province = 32, .election_date = ELECTION, .now = NOW,
 				 .regency = 3202, .lang = REPORT_LANG_ID,
-				 .regency_name = name_of };
+				 .regency_name = name_of, .tz_offset_s = 7 * 3600, .tz_abbr = "WIB" };
 	struct ktp_err err = { 0 };
 	char *csv = NULL;
 	size_t len = 0;
@@ -680,11 +682,12 @@ test_report_csv_in_indonesian(void **state)
 		"tingkat;kode;nama;penduduk;wajib_ktp;dpt;terekam;dpt_belum_rekam;terekam_30h;"
 		"laju_per_hari;perkiraan_selesai;sesuai_jadwal;sinkron_terakhir;acked;tertunda;"
 		"pemula_belum_rekam;terekam_7h;laju_per_hari_7h;perkiraan_selesai_7h;"
-		"dasar_perkiraan;ada_data\r\n"
-		"provinsi;32;;10;9;9;5;5;4;0,13;2026-12-26;tidak;;;;0;4;0,57;2026-11-27;30d;ya\r\n"
+		"dasar_perkiraan;ada_data;kontak_terakhir;data_terakhir\r\n"
+		"provinsi;32;;10;9;9;5;5;4;0,13;2026-12-26;tidak;;;;0;4;0,57;2026-11-27;30d;ya;;\r\n"
 		"kabupaten;3202;\"Kab. Sukabumi, \"\"Selatan\"\"\";2;2;2;2;0;2;0,07;2026-11-18;ya;"
-		"2026-11-18T09:06:40Z;3;0;0;2;0,29;2026-11-18;30d;ya\r\n"
-		"kecamatan;320201;;2;2;2;2;0;2;0,07;2026-11-18;ya;;;;0;2;0,29;2026-11-18;30d;ya\r\n";
+		"2026-11-18 16:06:40 WIB;3;0;0;2;0,29;2026-11-18;30d;ya;2026-11-18 16:06:40 WIB;"
+		"2026-11-18 16:06:40 WIB\r\n"
+		"kecamatan;320201;;2;2;2;2;0;2;0,07;2026-11-18;ya;;;;0;2;0,29;2026-11-18;30d;ya;;\r\n";
 
 	load_fixture(c->s);
 	assert_int_equal(report_csv(c->s, &o, &csv, &len, &err), 0);
@@ -693,7 +696,7 @@ test_report_csv_in_indonesian(void **state)
 	free(csv);
 	o.regency = 3203;
 	assert_int_equal(report_csv(c->s, &o, &csv, &len, &err), 0);
-	assert_non_null(strstr(csv, "\r\nkabupaten;3203;;0;0;0;0;;0;0,00;;;;0;0;;0;0,00;;;tidak\r\n"));
+	assert_non_null(strstr(csv, "\r\nkabupaten;3203;;0;0;0;0;;0;0,00;;;;0;0;;0;0,00;;;tidak;2026-11-18 18:05:40 WIB;\r\n"));
 	free(csv);
 }
 
