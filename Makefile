@@ -161,26 +161,27 @@ demo: deps
 	$(Q)KTP_BUILD=$(BUILD) tests/demo.sh
 
 # libFuzzer targets are built with clang, ASan and UBSan, from the pure
-# protocol sources and, per target, the few others it drives (FUZZ_EXTRA_name;
-# FUZZ_INCLUDED_name are sources a target #includes to reach static functions).
+# protocol sources and the few others each target drives (listed below as its
+# prerequisites). FUZZ_INCLUDED are sources a target #includes to reach their
+# static functions: prerequisites, not compiled on their own.
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_PKGS    := libsodium libzstd jansson libcurl inih
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(INCS)
 FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS)) -lm -lpthread
+FUZZ_INCLUDED := daemon/hub/ctl_hub.c
 
-FUZZ_EXTRA_fuzz_ctl    := daemon/common/ctlio.c
-FUZZ_EXTRA_fuzz_conf   := $(CONF_SRCS) daemon/common/fileio.c
-FUZZ_EXTRA_fuzz_answer := daemon/node/pusher.c
-FUZZ_INCLUDED_fuzz_bundle := daemon/hub/ctl_hub.c
+build/fuzz/fuzz_ctl: daemon/common/ctlio.c
+build/fuzz/fuzz_conf: $(CONF_SRCS) daemon/common/fileio.c
+build/fuzz/fuzz_answer: daemon/node/pusher.c
+build/fuzz/fuzz_bundle: daemon/hub/ctl_hub.c
 
-.SECONDEXPANSION:
-build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS) $$(FUZZ_EXTRA_$$*) $$(FUZZ_INCLUDED_$$*)
+build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(FUZZ_PKGS)) \
-		-o $@ $(filter-out $(FUZZ_INCLUDED_$*),$(filter %.c,$^)) $(FUZZ_LIBS)
+		-o $@ $(filter-out $(FUZZ_INCLUDED),$(filter %.c,$^)) $(FUZZ_LIBS)
 
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
