@@ -211,17 +211,49 @@ db_quick_check(sqlite3 *db, const char *path, const char *fix, struct ktp_err *e
 	return r;
 }
 
+/* "file:PATH?immutable=1", with the characters a URI gives a meaning escaped. */
+static int
+immutable_uri(const char *path, char *buf, size_t cap)
+{
+	size_t n = 0;
+	const char *p;
+
+	n = (size_t)snprintf(buf, cap, "file:");
+	for (p = path; *p != '\0' && n + 4 < cap; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			n += (size_t)snprintf(buf + n, cap - n, "%%%02x", (unsigned char)*p);
+		else
+			buf[n++] = *p;
+	}
+	if (*p != '\0' || n + sizeof("?immutable=1") > cap)
+		return -ENAMETOOLONG;
+	memcpy(buf + n, "?immutable=1", sizeof("?immutable=1"));
+	return 0;
+}
+
+/* Without a WAL (the daemon stopped cleanly) the file alone is the database:
+ * opened immutable, nothing is created beside it. With one (the daemon runs,
+ * or crashed), a plain read-only open reads the WAL and SHM already there. */
 int
 db_quick_check_file(const char *path, const char *fix, struct ktp_err *err)
 {
+	char wal[PATH_MAX], uri[3 * PATH_MAX + 32];
 	sqlite3 *db = NULL;
 	struct stat st;
-	int rc, r;
+	int rc, r, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	const char *name = path;
 
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return 0;
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal) ||
+	    immutable_uri(path, uri, sizeof(uri)) < 0)
+		return ktp_err_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	if (stat(wal, &st) < 0 && errno == ENOENT) {
+		name = uri;
+		flags |= SQLITE_OPEN_URI;
+	}
 	pthread_once(&config_once, config_library);
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(name, &db, flags, NULL);
 	if (rc != SQLITE_OK)
 		r = db_err(db, rc, path, err);
 	else

@@ -70,8 +70,8 @@ check_places(const struct node_conf *c)
 	return r;
 }
 
-/* -n runs start-up's checks of the files and places the node will use, in
- * start-up's order, and starts nothing: no lock, no database, no socket. */
+/* -n runs start-up's checks of the files and places the node will use (the
+ * journal's quick_check too) and starts nothing: no lock, no database, no socket. */
 static int
 check_start(const struct node_conf *c)
 {

@@ -113,6 +113,9 @@ out=$("$KTPSYNCD" -n -f "$TEST_DIR/v.conf" 2>&1) || fail "-n on a fresh state_di
 expect_eq "-n on a fresh state_dir" "$(printf '%s\n' "$out" | tail -n 1)" "configuration OK"
 [ -e "$TEST_DIR/fresh" ] && fail "-n created $TEST_DIR/fresh"
 [ -e "$TEST_DIR/fresh.sock" ] && fail "-n created the control socket"
+[ -e "$DB-wal" ] || [ -e "$DB-shm" ] && fail "a stopped node left node.db-wal or -shm"
+out=$("$KTPSYNCD" -n -f "$NODE_CONF" 2>&1) || fail "-n on a stopped node: $out"
+[ -e "$DB-wal" ] || [ -e "$DB-shm" ] && fail "-n created node.db-wal or -shm beside a stopped node"
 
 info "a damaged node.db is refused at start, with the path and the fix"
 start_node

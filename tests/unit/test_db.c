@@ -362,6 +362,46 @@ test_db_quick_check_names_path_and_fix_of_a_damaged_database(void **state)
 	db_close(db);
 }
 
+/* ktpsyncd -n checks a stopped node's journal: read, never written, and
+ * nothing created beside it, whatever characters its path holds. */
+static void
+test_db_quick_check_file_creates_nothing_beside_a_stopped_database(void **state)
+{
+	static const char *const names[] = { "plain.db", "odd?name%2f#x.db" };
+	char path[PATH_MAX], side[PATH_MAX + 8], junk[4096], want[PATH_MAX + 64];
+	struct ktp_err err = {0};
+	struct stat st;
+	sqlite3 *db;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		db = open_in(state, names[i]);
+		assert_int_equal(db_exec(db, "CREATE TABLE t (v TEXT);"
+					 "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+					 "FROM c WHERE i < 400) INSERT INTO t SELECT "
+					 "printf('%0100d', i) FROM c;", &err), 0);
+		db_close(db);
+		unit_path(state, names[i], path);
+		assert_int_equal(db_quick_check_file(path, "fix", &err), 0);
+		snprintf(side, sizeof(side), "%s-wal", path);
+		assert_int_equal(stat(side, &st), -1);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		assert_int_equal(stat(side, &st), -1);
+		memset(junk, 0x5a, sizeof(junk));
+		assert_true((fd = open(path, O_WRONLY)) >= 0);
+		assert_int_equal(pwrite(fd, junk, sizeof(junk), 2 * 4096), (ssize_t)sizeof(junk));
+		close(fd);
+		assert_int_equal(db_quick_check_file(path, "fix", &err), -EUCLEAN);
+		snprintf(want, sizeof(want), "%s: damaged (", path);
+		assert_memory_equal(err.msg, want, strlen(want));
+		assert_string_equal(err.msg + strlen(err.msg) - strlen("); fix"), "); fix");
+	}
+	unit_path(state, "none.db", path);
+	assert_int_equal(db_quick_check_file(path, "fix", &err), 0);
+	assert_int_equal(stat(path, &st), -1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, unit_tmpdir_setup, unit_tmpdir_teardown)
 
 int
@@ -385,6 +425,7 @@ main(void)
 		T(test_db_check_modes_accepts_missing_files_and_creates_none),
 		T(test_db_quick_check_passes_a_sound_database),
 		T(test_db_quick_check_names_path_and_fix_of_a_damaged_database),
+		T(test_db_quick_check_file_creates_nothing_beside_a_stopped_database),
 	};
 
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
