@@ -438,9 +438,11 @@ conf_read_file(const char *path, char **ret_text, size_t *ret_len, struct conf_e
 	return 0;
 }
 
-/* The parser trims the spaces around a value and takes one pair of double
- * quotes off it (unquote): a value that starts or ends with a space, or is
- * itself in quotes, is printed in one more pair so that it reads back as it is. */
+/* The parser trims the spaces around a value, takes one pair of double
+ * quotes off it (unquote), and inih takes a ';' after a space for a comment
+ * ("key =;x" is ";x", "key = ;x" is empty): a value that starts or ends with a
+ * space, starts with a comment character or is itself in quotes is printed in
+ * one more pair, so that it reads back as it is. */
 static bool
 needs_quotes(const char *v)
 {
@@ -449,7 +451,7 @@ needs_quotes(const char *v)
 	if (n == 0)
 		return false;
 	return isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1]) ||
-	    (n >= 2 && v[0] == '"' && v[n - 1] == '"');
+	    v[0] == ';' || v[0] == '#' || (n >= 2 && v[0] == '"' && v[n - 1] == '"');
 }
 
 void

@@ -154,6 +154,8 @@ test_conf_node_print_quotes_values_that_would_not_read_back(void **state)
 		{ "name = \"Kota Bandung \"", "\nname = \"Kota Bandung \"\n", "Kota Bandung " },
 		{ "name = \"\"Kota\"\"", "\nname = \"\"Kota\"\"\n", "\"Kota\"" },
 		{ "name = \"Kota", "\nname = \"Kota\n", "\"Kota" },
+		{ "name =;Kota", "\nname = \";Kota\"\n", ";Kota" },
+		{ "name =#Kota", "\nname = \"#Kota\"\n", "#Kota" },
 	};
 	struct conf_errors errs = {0};
 	struct node_conf c, back;
