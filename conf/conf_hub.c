@@ -205,11 +205,16 @@ conf_hub_load(const char *path, struct hub_conf *ret, struct conf_errors *errs)
 static void
 print_listen(const struct hub_conf *c, FILE *out)
 {
+	char *buf;
+
 	/* An IPv6 address needs its brackets back to parse again. */
-	if (strchr(c->listen_host, ':') != NULL)
-		fprintf(out, "listen = [%s]:%u\n", c->listen_host, c->listen_port);
-	else
-		fprintf(out, "listen = %s:%u\n", c->listen_host, c->listen_port);
+	if (asprintf(&buf, strchr(c->listen_host, ':') != NULL ? "[%s]:%u" : "%s:%u",
+		     c->listen_host, c->listen_port) < 0) {
+		fprintf(out, "# listen: out of memory\n");
+		return;
+	}
+	conf_print_opt(out, "listen", buf, NULL);
+	free(buf);
 }
 
 static void

@@ -160,8 +160,9 @@ test_conf_hub_print_of_defaults_parses_back(void **state)
 	conf_hub_done(&c);
 }
 
-/* Found by fuzz_conf: a regency name kept with a space by quotes was printed
- * bare, and the printed config read back with another name. */
+/* Found by fuzz_conf: a regency name kept with a space by quotes, and a
+ * listen host that starts with ';', were printed bare, and the printed
+ * config read back as another. */
 static void
 test_conf_hub_print_quotes_a_name_that_would_not_read_back(void **state)
 {
@@ -170,13 +171,17 @@ test_conf_hub_print_quotes_a_name_that_would_not_read_back(void **state)
 	char *out, *again;
 
 	(void)state;
-	assert_int_equal(conf_hub_load_string(MINIMAL "state_dir = \"/srv/s \"\n[node 3201]\n"
+	assert_int_equal(conf_hub_load_string(MINIMAL "state_dir = \"/srv/s \"\nlisten =[;]:944\n"
+					      "[node 3201]\n"
 					      "name = \" Bogor\"\npublic_key = " KEY_3201 "\n",
 					      "t.conf", &c, &errs), 0);
 	out = print_to_string(&c);
 	assert_non_null(strstr(out, "\nname = \" Bogor\"\n"));
 	assert_non_null(strstr(out, "\nstate_dir = \"/srv/s \"\n"));
+	assert_non_null(strstr(out, "\nlisten = \";:944\"\n"));
 	assert_int_equal(conf_hub_load_string(out, "printed", &back, &errs), 0);
+	assert_int_equal(errs.n, 0);
+	assert_string_equal(back.listen_host, ";");
 	assert_string_equal(back.nodes[0].name, " Bogor");
 	assert_string_equal(back.state_dir, "/srv/s ");
 	again = print_to_string(&back);
