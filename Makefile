@@ -161,34 +161,37 @@ demo: deps
 	$(Q)KTP_BUILD=$(BUILD) tests/demo.sh
 
 # libFuzzer targets are built with clang, ASan and UBSan, from the pure
-# protocol sources, and what else a target names below (fuzz_http runs the
-# hub's HTTP server in its process, on 127.0.0.1; fuzz_dashboard renders pages).
+# protocol sources and the few others each target drives (listed below as its
+# prerequisites, with fuzz_NAME_PKGS for the libraries only it needs).
+# FUZZ_INCLUDED are sources a target #includes to reach their static
+# functions: prerequisites, not compiled on their own.
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+FUZZ_PKGS    := libsodium libzstd jansson libcurl inih
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(INCS)
-FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs libsodium libzstd jansson)
+FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS)) -lm -lpthread
+FUZZ_INCLUDED := daemon/hub/ctl_hub.c
 
-# A target that reaches past protocol/ names the sources and packages it
-# also needs: fuzz_NAME_SRCS, fuzz_NAME_PKGS.
-fuzz_http_SRCS := daemon/hub/http.c daemon/hub/dashboard.c daemon/common/log.c
+build/fuzz/fuzz_ctl: daemon/common/ctlio.c
+build/fuzz/fuzz_conf: $(CONF_SRCS) daemon/common/fileio.c
+build/fuzz/fuzz_answer: daemon/node/pusher.c
+build/fuzz/fuzz_bundle: daemon/hub/ctl_hub.c
+build/fuzz/fuzz_dashboard: daemon/hub/dashboard.c
+# fuzz_http runs the hub's HTTP server in its process, on 127.0.0.1.
+build/fuzz/fuzz_http: daemon/hub/http.c daemon/hub/dashboard.c daemon/common/log.c
 fuzz_http_PKGS := libmicrohttpd
-fuzz_dashboard_SRCS := daemon/hub/dashboard.c
-
-build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS) $$($$*_SRCS)
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libzstd jansson $($*_PKGS)) \
-		-o $@ $^ $(FUZZ_LIBS) $(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
-
 # fuzz_ingest drives the node's import against a real journal (SQLite).
-FUZZ_INGEST_SRCS := daemon/node/ingest.c daemon/node/journal.c daemon/common/db.c \
-		    daemon/common/area.c daemon/common/fileio.c
-build/fuzz/fuzz_ingest: tests/fuzz/fuzz_ingest.c $(PROTO_SRCS) $(FUZZ_INGEST_SRCS)
+build/fuzz/fuzz_ingest: daemon/node/ingest.c daemon/node/journal.c daemon/common/db.c \
+			daemon/common/area.c daemon/common/fileio.c
+fuzz_ingest_PKGS := sqlite3
+
+build/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libzstd jansson sqlite3) \
-		-o $@ $^ $(FUZZ_LIBS) $(shell $(PKG_CONFIG) --libs sqlite3)
+	$(Q)clang $(FUZZ_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(FUZZ_PKGS) $($*_PKGS)) \
+		-o $@ $(filter-out $(FUZZ_INCLUDED),$(filter %.c,$^)) $(FUZZ_LIBS) \
+		$(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
 
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)

@@ -16,6 +16,7 @@
  *
  * Every error is collected and parsing goes on, so an operator sees all of
  * a file's mistakes at once. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -497,11 +498,27 @@ conf_read_file(const char *path, char **ret_text, size_t *ret_len, struct conf_e
 	return 0;
 }
 
+/* The parser trims the spaces around a value, takes one pair of double
+ * quotes off it (unquote), and inih takes a ';' after a space for a comment
+ * ("key =;x" is ";x", "key = ;x" is empty): a value that starts or ends with a
+ * space, starts with a comment character or is itself in quotes is printed in
+ * one more pair, so that it reads back as it is. */
+static bool
+needs_quotes(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0)
+		return false;
+	return isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1]) ||
+	    v[0] == ';' || v[0] == '#' || (n >= 2 && v[0] == '"' && v[n - 1] == '"');
+}
+
 void
 conf_print_opt(FILE *out, const char *key, const char *v, const char *unset)
 {
 	if (v != NULL)
-		fprintf(out, "%s = %s\n", key, v);
+		fprintf(out, needs_quotes(v) ? "%s = \"%s\"\n" : "%s = %s\n", key, v);
 	else
 		fprintf(out, "# %s is not set (%s)\n", key, unset);
 }

@@ -239,11 +239,16 @@ conf_hub_load(const char *path, struct hub_conf *ret, struct conf_errors *errs)
 static void
 print_listen(const struct hub_conf *c, FILE *out)
 {
+	char *buf;
+
 	/* An IPv6 address needs its brackets back to parse again. */
-	if (strchr(c->listen_host, ':') != NULL)
-		fprintf(out, "listen = [%s]:%u\n", c->listen_host, c->listen_port);
-	else
-		fprintf(out, "listen = %s:%u\n", c->listen_host, c->listen_port);
+	if (asprintf(&buf, strchr(c->listen_host, ':') != NULL ? "[%s]:%u" : "%s:%u",
+		     c->listen_host, c->listen_port) < 0) {
+		fprintf(out, "# listen: out of memory\n");
+		return;
+	}
+	conf_print_opt(out, "listen", buf, NULL);
+	free(buf);
 }
 
 static void
@@ -255,8 +260,9 @@ print_nodes(const struct hub_conf *c, FILE *out)
 	for (i = 0; i < c->n_nodes; i++) {
 		sodium_bin2base64(b64, sizeof(b64), c->nodes[i].public_key, KTP_ED25519_PK_LEN,
 				  sodium_base64_VARIANT_ORIGINAL);
-		fprintf(out, "\n[node %04u]\nname = %s\npublic_key = %s\n", c->nodes[i].code,
-			c->nodes[i].name, b64);
+		fprintf(out, "\n[node %04u]\n", c->nodes[i].code);
+		conf_print_opt(out, "name", c->nodes[i].name, NULL);
+		fprintf(out, "public_key = %s\n", b64);
 	}
 }
 
@@ -267,12 +273,16 @@ conf_hub_print(const struct hub_conf *c, FILE *out)
 
 	fprintf(out, "[hub]\n");
 	print_listen(c, out);
-	fprintf(out, "state_dir = %s\nkey_file = %s\n", c->state_dir, c->key_file);
+	/* Strings through conf_print_opt, which quotes what would not read back. */
+	conf_print_opt(out, "state_dir", c->state_dir, NULL);
+	conf_print_opt(out, "key_file", c->key_file, NULL);
 	conf_print_opt(out, "previous_key_file", c->previous_key_file, "no key rotation");
-	fprintf(out, "control_socket = %s\nprovince = %02u\n", c->control_socket, c->province);
+	conf_print_opt(out, "control_socket", c->control_socket, NULL);
+	fprintf(out, "province = %02u\n", c->province);
 	conf_format_date(c->election_date, buf, sizeof(buf));
 	fprintf(out, "election_date = %s\n", buf);
-	fprintf(out, "area_dir = %s\ntimezone = %s\n", c->area_dir, c->timezone);
+	conf_print_opt(out, "area_dir", c->area_dir, NULL);
+	conf_print_opt(out, "timezone", c->timezone, NULL);
 	conf_format_size(c->max_batch_bytes, buf, sizeof(buf));
 	fprintf(out, "max_batch_bytes = %s\n", buf);
 	conf_print_opt(out, "tls_cert", c->tls_cert, "plain HTTP");

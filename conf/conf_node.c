@@ -113,15 +113,21 @@ conf_node_print(const struct node_conf *c, FILE *out)
 	char b64[sodium_base64_ENCODED_LEN(KTP_X25519_PK_LEN, sodium_base64_VARIANT_ORIGINAL)];
 	char buf[32];
 
-	fprintf(out, "[node]\nid = %04u\nname = %s\n", c->id, c->name);
-	fprintf(out, "state_dir = %s\nkey_file = %s\ncontrol_socket = %s\n",
-		c->state_dir, c->key_file, c->control_socket);
+	/* Strings through conf_print_opt, which quotes what would not read back. */
+	fprintf(out, "[node]\nid = %04u\n", c->id);
+	conf_print_opt(out, "name", c->name, NULL);
+	conf_print_opt(out, "state_dir", c->state_dir, NULL);
+	conf_print_opt(out, "key_file", c->key_file, NULL);
+	conf_print_opt(out, "control_socket", c->control_socket, NULL);
 	conf_format_date(c->election_date, buf, sizeof(buf));
 	conf_print_opt(out, "election_date", c->election_date ? buf : NULL, "no projection");
-	fprintf(out, "area_dir = %s\ntimezone = %s\n", c->area_dir, c->timezone);
+	conf_print_opt(out, "area_dir", c->area_dir, NULL);
+	conf_print_opt(out, "timezone", c->timezone, NULL);
 	sodium_bin2base64(b64, sizeof(b64), c->hub_public_key, KTP_X25519_PK_LEN,
 			  sodium_base64_VARIANT_ORIGINAL);
-	fprintf(out, "\n[hub]\nurl = %s\npublic_key = %s\n", c->hub_url, b64);
+	fprintf(out, "\n[hub]\n");
+	conf_print_opt(out, "url", c->hub_url, NULL);
+	fprintf(out, "public_key = %s\n", b64);
 	conf_print_opt(out, "ca_file", c->ca_file, "system CA store");
 	conf_format_duration(c->push_interval_s, buf, sizeof(buf));
 	fprintf(out, "\n[push]\ninterval = %s\n", buf);

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "err.h"
@@ -94,6 +99,57 @@ config_library(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* A missing file is fine (it is created 0600 below, or never was written). */
+static int
+check_one_mode(const char *path, struct ktp_err *err)
+{
+	struct stat st;
+	unsigned mode;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ktp_err_set(err, -errno, "%s: stat: %s", path, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return ktp_err_set(err, -EINVAL, "%s: not a regular file", path);
+	mode = st.st_mode & 07777;
+	if (mode & 077)
+		return ktp_err_set(err, -EACCES, "%s: mode %04o, must be 0600 (chmod 600 %s)",
+				   path, mode, path);
+	return 0;
+}
+
+int
+db_check_modes(const char *path, struct ktp_err *err)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	char p[PATH_MAX];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		if (snprintf(p, sizeof(p), "%s%s", path, suffixes[i]) >= (int)sizeof(p))
+			return ktp_err_set(err, -ENAMETOOLONG, "%s: path too long", path);
+		if ((r = check_one_mode(p, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* SQLite creates a database 0644 whatever the caller wants, and its WAL and
+ * SHM files with the database's mode: creating the empty file 0600 first
+ * makes all three 0600. A failure here is left to sqlite3_open_v2 to report
+ * in its own words (a missing directory, say). */
+static void
+create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		close(fd);
+}
+
 int
 db_open(const char *path, unsigned busy_ms, sqlite3 **ret_db, struct ktp_err *err)
 {
@@ -101,6 +157,10 @@ db_open(const char *path, unsigned busy_ms, sqlite3 **ret_db, struct ktp_err *er
 	int rc, r;
 
 	pthread_once(&config_once, config_library);
+	/* The databases hold names and NIKs: nobody but the daemon reads them. */
+	if ((r = db_check_modes(path, err)) < 0)
+		return r;
+	create_private(path);
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -120,6 +180,84 @@ db_open(const char *path, unsigned busy_ms, sqlite3 **ret_db, struct ktp_err *er
 	*ret_db = db;
 	return 0;
 fail:
+	sqlite3_close(db);
+	return r;
+}
+
+int
+db_quick_check(sqlite3 *db, const char *path, const char *fix, struct ktp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *row;
+	char first[128] = "";
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		row = sqlite3_column_text(st, 0);
+		snprintf(first, sizeof(first), "%s", row != NULL ? (const char *)row : "");
+		if (strcmp(first, "ok") != 0)
+			r = ktp_err_set(err, -EUCLEAN, "%s: damaged (quick_check: %s); %s", path,
+					first, fix);
+	} else if (db_errno(rc) == -EUCLEAN) {
+		r = ktp_err_set(err, -EUCLEAN, "%s: damaged (%s); %s", path, sqlite3_errmsg(db),
+				fix);
+	} else {
+		r = db_err(db, rc, path, err);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* "file:PATH?immutable=1", with the characters a URI gives a meaning escaped. */
+static int
+immutable_uri(const char *path, char *buf, size_t cap)
+{
+	size_t n = 0;
+	const char *p;
+
+	n = (size_t)snprintf(buf, cap, "file:");
+	for (p = path; *p != '\0' && n + 4 < cap; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			n += (size_t)snprintf(buf + n, cap - n, "%%%02x", (unsigned char)*p);
+		else
+			buf[n++] = *p;
+	}
+	if (*p != '\0' || n + sizeof("?immutable=1") > cap)
+		return -ENAMETOOLONG;
+	memcpy(buf + n, "?immutable=1", sizeof("?immutable=1"));
+	return 0;
+}
+
+/* Without a WAL (the daemon stopped cleanly) the file alone is the database:
+ * opened immutable, nothing is created beside it. With one (the daemon runs,
+ * or crashed), a plain read-only open reads the WAL and SHM already there. */
+int
+db_quick_check_file(const char *path, const char *fix, struct ktp_err *err)
+{
+	char wal[PATH_MAX], uri[3 * PATH_MAX + 32];
+	sqlite3 *db = NULL;
+	struct stat st;
+	int rc, r, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	const char *name = path;
+
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		return 0;
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal) ||
+	    immutable_uri(path, uri, sizeof(uri)) < 0)
+		return ktp_err_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	if (stat(wal, &st) < 0 && errno == ENOENT) {
+		name = uri;
+		flags |= SQLITE_OPEN_URI;
+	}
+	pthread_once(&config_once, config_library);
+	rc = sqlite3_open_v2(name, &db, flags, NULL);
+	if (rc != SQLITE_OK)
+		r = db_err(db, rc, path, err);
+	else
+		r = db_quick_check(db, path, fix, err);
 	sqlite3_close(db);
 	return r;
 }

@@ -150,7 +150,9 @@ load_secret(const char *path, bool own, struct secret *s, enum keytext_type *ret
 {
 	int fd, r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	/* O_NONBLOCK: a FIFO or a device would block the open itself, before
+	 * check_mode could say it is not a key file. A regular file ignores it. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
 		return errno_set(err, path, "open");
 	if ((r = check_mode(fd, path, own, err)) == 0)
 		r = read_text(fd, path, s, err);

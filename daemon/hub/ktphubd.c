@@ -17,7 +17,9 @@
 #include "err.h"
 #include "evloop.h"
 #include "hub.h"
+#include "keys.h"
 #include "log.h"
+#include "precheck.h"
 #include "sysd.h"
 #include "tzone.h"
 
@@ -172,6 +174,38 @@ check_places(const struct hub_conf *c)
 	return r;
 }
 
+/* hub.c reads the PEM files with this cap. */
+#define TLS_FILE_MAX	(1024 * 1024)
+
+static int
+check_key(const char *path, struct ktp_err *err)
+{
+	struct hub_keys *k = NULL;
+	int r;
+
+	r = keys_load_hub(path, &k, err);
+	keys_hub_free(k);
+	return r;
+}
+
+/* -n runs start-up's checks of the files and places the hub will use and
+ * starts nothing: no lock, no database, no socket, no listening port. */
+static int
+check_start(const struct hub_conf *c)
+{
+	struct ktp_err err = {0};
+	int r;
+
+	if ((r = check_key(c->key_file, &err)) < 0 ||
+	    (c->previous_key_file != NULL && (r = check_key(c->previous_key_file, &err)) < 0) ||
+	    (r = precheck_state_dir(c->state_dir, "hub.db", NULL, &err)) < 0 ||
+	    (c->tls_cert != NULL && (r = precheck_pem(c->tls_cert, TLS_FILE_MAX, &err)) < 0) ||
+	    (c->tls_key != NULL && (r = precheck_pem(c->tls_key, TLS_FILE_MAX, &err)) < 0) ||
+	    (r = precheck_socket(c->control_socket, c->admin_group, &err)) < 0)
+		fprintf(stderr, "%s\n", err.msg);
+	return r;
+}
+
 static int
 run(const char *conf_path, struct hub_conf *conf)
 {
@@ -224,7 +258,7 @@ main(int argc, char **argv)
 			log_warn("conf: %s", warning);
 	}
 	if (o.check) {
-		if (check_places(&conf) < 0) {
+		if (check_places(&conf) < 0 || check_start(&conf) < 0) {
 			conf_hub_done(&conf);
 			return 1;
 		}

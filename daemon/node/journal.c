@@ -387,7 +387,8 @@ journal_open(const char *state_dir, uint16_t node_id, struct journal **ret, stru
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return ktp_err_set(err, -ENOMEM, "journal: out of memory");
 	j->node_id = node_id;
-	if ((r = db_open(path, JOURNAL_BUSY_MS, &j->db, err)) < 0)
+	if ((r = db_open(path, JOURNAL_BUSY_MS, &j->db, err)) < 0 ||
+	    (r = db_quick_check(j->db, path, DB_JOURNAL_FIX, err)) < 0)
 		goto fail;
 	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", JOURNAL_CACHE_KIB);
 	if ((r = db_exec(j->db, pragma, err)) < 0)

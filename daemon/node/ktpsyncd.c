@@ -15,9 +15,12 @@
 #include "area.h"
 #include "conf.h"
 #include "conf_node.h"
+#include "db.h"
 #include "err.h"
+#include "keys.h"
 #include "log.h"
 #include "node.h"
+#include "precheck.h"
 #include "tzone.h"
 
 #define DEFAULT_CONF "/etc/ktpsync/ktpsyncd.conf"
@@ -64,6 +67,23 @@ check_places(const struct node_conf *c)
 	if ((r = node_load_places(c, &t, &tz, &err)) < 0)
 		fprintf(stderr, "conf: %s\n", err.msg);
 	area_table_free(t);
+	return r;
+}
+
+/* -n runs start-up's checks of the files and places the node will use (the
+ * journal's quick_check too) and starts nothing: no lock, no database, no socket. */
+static int
+check_start(const struct node_conf *c)
+{
+	struct ktp_err err = {0};
+	struct node_keys *k = NULL;
+	int r;
+
+	if ((r = precheck_state_dir(c->state_dir, "node.db", DB_JOURNAL_FIX, &err)) < 0 ||
+	    (r = keys_load_node(c->key_file, &k, &err)) < 0 ||
+	    (r = precheck_socket(c->control_socket, c->admin_group, &err)) < 0)
+		fprintf(stderr, "%s\n", err.msg);
+	keys_node_free(k);
 	return r;
 }
 
@@ -135,7 +155,7 @@ main(int argc, char **argv)
 	if (load_conf(path, &c) < 0)
 		return 1;
 	if (check) {
-		if (check_places(&c) < 0) {
+		if (check_places(&c) < 0 || check_start(&c) < 0) {
 			conf_node_done(&c);
 			return 1;
 		}

@@ -49,9 +49,12 @@ on_push_header(void *ctx, const uint8_t *hdr, uint64_t wire_len, struct http_rep
 }
 
 static void
-on_report(void *ctx, const char *regency, struct http_reply *ret)
+on_report(void *ctx, const char *regency, const char *level, const char *lang,
+	  struct http_reply *ret)
 {
 	(void)ctx;
+	(void)level;
+	(void)lang;
 	http_reply_error(ret, 400, "regency '%.*s': not a code",
 			 regency ? ktp_utf8_cut(regency, 16) : 1, regency ? regency : "-");
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # ktpsyncd basics: -n check mode, a second daemon on the same state_dir is refused, status,
-# socket mode 0660, pause survives a restart, SIGTERM exits 0.
+# socket mode 0660, pause survives a restart, SIGTERM exits 0. -n refuses what start-up
+# refuses (key, state_dir, node.db mode and damage, socket place) and starts nothing;
+# node.db and its WAL and SHM are 0600.
 . "$(dirname "$0")/test.common"
 
 enroll "$NODE_CODE"
@@ -19,6 +21,11 @@ start_node
 expect_eq "socket mode" "$(stat -c %a "$NODE_SOCK")" 660
 expect_eq "state" "$(node_field state)" idle
 expect_eq "node" "$(node_field node)" "$NODE_CODE"
+for f in node.db node.db-wal node.db-shm; do
+	expect_eq "$f mode" "$(stat -c %a "$NODE_STATE/$f")" 600
+done
+out=$("$KTPSYNCD" -n -f "$NODE_CONF" 2>&1) || fail "-n beside a running node: $out"
+expect_eq "-n beside a running node" "$(printf '%s\n' "$out" | tail -n 1)" "configuration OK"
 
 info "a second daemon on the same state_dir is refused"
 sed "s|^control_socket = .*|control_socket = $TEST_DIR/other.sock|" "$NODE_CONF" > "$TEST_DIR/second.conf"
@@ -51,4 +58,82 @@ wait_for 10 grep -q "reloaded" "$NODE_LOG" || fail "no reload logged"
 node_is_up || fail "not answering after SIGHUP"
 
 stop_node
+# refused WHAT CONF WANT_N [WANT_START]: -n and the real start both exit 1 (the start
+# within 10 s); -n prints exactly WANT_N, the start's last log line is WANT_START
+# (default WANT_N).
+refused() {
+	local out rc
+	out=$(timeout 10 "$KTPSYNCD" -n -f "$2" 2>&1)
+	rc=$?
+	expect_eq "$1: -n exit status" "$rc" 1
+	expect_eq "$1: -n says" "$out" "$3"
+	timeout 10 "$KTPSYNCD" -f "$2" > "$TEST_DIR/refused.log" 2>&1
+	rc=$?
+	expect_eq "$1: start exit status" "$rc" 1
+	expect_eq "$1: start says" "$(tail -n 1 "$TEST_DIR/refused.log" | sed 's/^.*ktpsyncd\[error\]: //')" \
+		"${4-$3}"
+}
+
+info "-n refuses the key files start-up refuses"
+KEY=$KEY_DIR/$NODE_CODE.key
+cp -p "$KEY" "$TEST_DIR/key.good"
+chmod 644 "$KEY"
+refused "key 0644" "$NODE_CONF" "$KEY: mode 0644, must be 0600 (chmod 600 $KEY)"
+printf 'garbage\n' > "$KEY"
+chmod 600 "$KEY"
+refused "garbage key" "$NODE_CONF" "$KEY: bad type line"
+rm "$KEY"
+refused "missing key" "$NODE_CONF" "$KEY: open: No such file or directory"
+mkfifo -m 600 "$KEY"
+refused "a FIFO as key_file" "$NODE_CONF" "$KEY: not a regular file"
+rm "$KEY"
+cp -p "$TEST_DIR/key.good" "$KEY"
+
+info "-n refuses the state_dir, node.db and socket places start-up refuses"
+DB=$NODE_STATE/node.db
+chmod 644 "$DB"
+refused "node.db 0644" "$NODE_CONF" "$DB: mode 0644, must be 0600 (chmod 600 $DB)"
+chmod 600 "$DB"
+: > "$TEST_DIR/afile"
+sed "s|^state_dir = .*|state_dir = $TEST_DIR/afile|" "$NODE_CONF" > "$TEST_DIR/v.conf"
+refused "state_dir a file" "$TEST_DIR/v.conf" "$TEST_DIR/afile: state_dir: not a directory" \
+	"$TEST_DIR/afile: mkdir: Not a directory"
+sed "s|^control_socket = .*|control_socket = $TEST_DIR/nodir/n.sock|" "$NODE_CONF" > "$TEST_DIR/v.conf"
+refused "socket in a missing directory" "$TEST_DIR/v.conf" \
+	"$TEST_DIR/nodir: control socket directory: No such file or directory" \
+	"$TEST_DIR/nodir/n.sock: bind: No such file or directory"
+: > "$TEST_DIR/notsock"
+sed "s|^control_socket = .*|control_socket = $TEST_DIR/notsock|" "$NODE_CONF" > "$TEST_DIR/v.conf"
+refused "a file at the socket path" "$TEST_DIR/v.conf" "$TEST_DIR/notsock: exists and is not a socket"
+
+info "-n creates, locks and binds nothing"
+sed -e "s|^state_dir = .*|state_dir = $TEST_DIR/fresh/state|" \
+    -e "s|^control_socket = .*|control_socket = $TEST_DIR/fresh.sock|" "$NODE_CONF" > "$TEST_DIR/v.conf"
+out=$("$KTPSYNCD" -n -f "$TEST_DIR/v.conf" 2>&1) || fail "-n on a fresh state_dir: $out"
+expect_eq "-n on a fresh state_dir" "$(printf '%s\n' "$out" | tail -n 1)" "configuration OK"
+[ -e "$TEST_DIR/fresh" ] && fail "-n created $TEST_DIR/fresh"
+[ -e "$TEST_DIR/fresh.sock" ] && fail "-n created the control socket"
+[ -e "$DB-wal" ] || [ -e "$DB-shm" ] && fail "a stopped node left node.db-wal or -shm"
+out=$("$KTPSYNCD" -n -f "$NODE_CONF" 2>&1) || fail "-n on a stopped node: $out"
+[ -e "$DB-wal" ] || [ -e "$DB-shm" ] && fail "-n created node.db-wal or -shm beside a stopped node"
+
+info "a damaged node.db is refused at start, with the path and the fix"
+start_node
+residents "$TEST_DIR/dmg.csv" 300 7
+nctl_ok import "$TEST_DIR/dmg.csv" >/dev/null
+stop_node
+[ -e "$DB-wal" ] && fail "node.db-wal left after a clean stop"
+pages=$(( $(stat -c %s "$DB") / 4096 ))
+[ "$pages" -ge 6 ] || fail "node.db has only $pages pages"
+dd if=/dev/urandom of="$DB" bs=4096 seek=$((pages - 3)) count=2 conv=notrunc status=none
+out=$(timeout 10 "$KTPSYNCD" -n -f "$NODE_CONF" 2>&1) && fail "-n accepted a damaged node.db: $out"
+case "$out" in
+"$DB: damaged ("*"); restore it from a backup or move it away to start a new journal") ;;
+*) fail "-n on a damaged node.db: $out" ;;
+esac
+timeout 10 "$KTPSYNCD" -f "$NODE_CONF" > "$TEST_DIR/refused.log" 2>&1 && fail "started on a damaged node.db"
+grep -qF "ktpsyncd[error]: $DB: damaged (" "$TEST_DIR/refused.log" ||
+	fail "start on a damaged node.db: $(cat "$TEST_DIR/refused.log")"
+grep -qF "; restore it from a backup or move it away to start a new journal" "$TEST_DIR/refused.log" ||
+	fail "start on a damaged node.db names no fix: $(cat "$TEST_DIR/refused.log")"
 pass

@@ -263,6 +263,38 @@ test_conf_hub_print_of_defaults_parses_back(void **state)
 	conf_hub_done(&c);
 }
 
+/* Found by fuzz_conf: a regency name kept with a space by quotes, and a
+ * listen host that starts with ';', were printed bare, and the printed
+ * config read back as another. */
+static void
+test_conf_hub_print_quotes_a_name_that_would_not_read_back(void **state)
+{
+	struct conf_errors errs = {0};
+	struct hub_conf c, back;
+	char *out, *again;
+
+	(void)state;
+	assert_int_equal(conf_hub_load_string(MINIMAL "state_dir = \"/srv/s \"\nlisten =[;]:944\n"
+					      "[node 3201]\n"
+					      "name = \" Bogor\"\npublic_key = " KEY_3201 "\n",
+					      "t.conf", &c, &errs), 0);
+	out = print_to_string(&c);
+	assert_non_null(strstr(out, "\nname = \" Bogor\"\n"));
+	assert_non_null(strstr(out, "\nstate_dir = \"/srv/s \"\n"));
+	assert_non_null(strstr(out, "\nlisten = \";:944\"\n"));
+	assert_int_equal(conf_hub_load_string(out, "printed", &back, &errs), 0);
+	assert_int_equal(errs.n, 0);
+	assert_string_equal(back.listen_host, ";");
+	assert_string_equal(back.nodes[0].name, " Bogor");
+	assert_string_equal(back.state_dir, "/srv/s ");
+	again = print_to_string(&back);
+	assert_string_equal(again, out);
+	free(again);
+	free(out);
+	conf_hub_done(&back);
+	conf_hub_done(&c);
+}
+
 static void
 test_conf_hub_example_config_is_valid(void **state)
 {
@@ -363,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_conf_hub_example_config_is_valid),
 		cmocka_unit_test(test_conf_hub_every_node_error_is_reported),
 		cmocka_unit_test(test_conf_hub_bad_files_match_golden_errors),
+		cmocka_unit_test(test_conf_hub_print_quotes_a_name_that_would_not_read_back),
 	};
 
 	return cmocka_run_group_tests_name("conf_hub", tests, NULL, NULL);

@@ -143,6 +143,47 @@ test_conf_node_print_is_normalised_and_parses_back(void **state)
 	conf_node_done(&c);
 }
 
+/* Found by fuzz_conf: a value kept with surrounding spaces, or in quotes, by
+ * a pair of quotes printed bare, so the printed config read back as another. */
+static void
+test_conf_node_print_quotes_values_that_would_not_read_back(void **state)
+{
+	static const char *const cases[][3] = {
+		/* name line, what the print must hold, the name read back */
+		{ "name = \" Kota Bandung\"", "\nname = \" Kota Bandung\"\n", " Kota Bandung" },
+		{ "name = \"Kota Bandung \"", "\nname = \"Kota Bandung \"\n", "Kota Bandung " },
+		{ "name = \"\"Kota\"\"", "\nname = \"\"Kota\"\"\n", "\"Kota\"" },
+		{ "name = \"Kota", "\nname = \"Kota\n", "\"Kota" },
+		{ "name =;Kota", "\nname = \";Kota\"\n", ";Kota" },
+		{ "name =#Kota", "\nname = \"#Kota\"\n", "#Kota" },
+	};
+	struct conf_errors errs = {0};
+	struct node_conf c, back;
+	char text[512], *out, *again;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[node]\nid = 3201\n%s\nstate_dir = \"/srv/s \"\n"
+			 "[hub]\nurl = http://127.0.0.1:8470\npublic_key = " HUB_KEY_B64 "\n",
+			 cases[i][0]);
+		assert_int_equal(conf_node_load_string(text, "t.conf", &c, &errs), 0);
+		assert_string_equal(c.name, cases[i][2]);
+		out = print_to_string(&c);
+		assert_non_null(strstr(out, cases[i][1]));
+		assert_non_null(strstr(out, "\nstate_dir = \"/srv/s \"\n"));
+		assert_int_equal(conf_node_load_string(out, "printed", &back, &errs), 0);
+		assert_string_equal(back.name, cases[i][2]);
+		assert_string_equal(back.state_dir, "/srv/s ");
+		again = print_to_string(&back);
+		assert_string_equal(again, out);
+		free(again);
+		free(out);
+		conf_node_done(&back);
+		conf_node_done(&c);
+	}
+}
+
 static void
 test_conf_node_print_marks_unset_keys_as_comments(void **state)
 {
@@ -267,6 +308,7 @@ main(void)
 		cmocka_unit_test(test_conf_node_unknown_key_names_file_and_line),
 		cmocka_unit_test(test_conf_node_print_is_normalised_and_parses_back),
 		cmocka_unit_test(test_conf_node_print_marks_unset_keys_as_comments),
+		cmocka_unit_test(test_conf_node_print_quotes_values_that_would_not_read_back),
 		cmocka_unit_test(test_conf_node_example_config_is_valid),
 		T(test_conf_node_unreadable_file_is_one_error),
 		cmocka_unit_test(test_conf_node_bad_files_match_golden_errors),

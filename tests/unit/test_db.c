@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "unit.h"
 #include "db.h"
@@ -231,8 +233,173 @@ test_db_open_rejects_non_database(void **state)
 	fputs("this is not an sqlite database, just text long enough to matter.....\n"
 	      "................................................................\n", f);
 	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
 	assert_int_equal(db_open(path, 10, &db, &err), -EUCLEAN);
 	assert_string_equal(err.msg + strlen(path), ": file is not a database");
+}
+
+static unsigned
+mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* Under the usual umask 022 SQLite alone makes all three files 0644. */
+static void
+test_db_open_creates_database_wal_and_shm_0600(void **state)
+{
+	char path[PATH_MAX], side[PATH_MAX + 8];
+	struct ktp_err err = {0};
+	sqlite3 *db = NULL;
+	mode_t old = umask(022);
+
+	assert_int_equal(db_open(unit_path(state, "p.db", path), 100, &db, &err), 0);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (v); INSERT INTO t VALUES (1);", &err), 0);
+	assert_int_equal(mode_of(path), 0600);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	assert_int_equal(mode_of(side), 0600);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	assert_int_equal(mode_of(side), 0600);
+	db_close(db);
+	umask(old);
+}
+
+/* Each of the three files, group- or other-readable, stops the open before
+ * SQLite touches anything, with the chmod that fixes it. */
+static void
+test_db_open_refuses_group_or_other_readable_files(void **state)
+{
+	static const struct {
+		const char	*suffix;
+		mode_t		mode;
+	} cases[] = {
+		{ "", 0644 }, { "", 0640 }, { "", 0604 }, { "-wal", 0644 }, { "-shm", 0660 },
+	};
+	char path[PATH_MAX], bad[PATH_MAX + 8], want[3 * PATH_MAX];
+	struct ktp_err err = {0};
+	sqlite3 *db = NULL;
+	size_t i;
+	int fd;
+
+	unit_path(state, "q.db", path);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		db = open_in(state, "q.db");
+		db_close(db);
+		db = NULL;
+		snprintf(bad, sizeof(bad), "%s%s", path, cases[i].suffix);
+		assert_true((fd = open(bad, O_WRONLY | O_CREAT, 0600)) >= 0);
+		close(fd);
+		assert_int_equal(chmod(bad, cases[i].mode), 0);
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(db_open(path, 10, &db, &err), -EACCES);
+		assert_null(db);
+		snprintf(want, sizeof(want), "%s: mode %04o, must be 0600 (chmod 600 %s)", bad,
+			 (unsigned)cases[i].mode, bad);
+		assert_string_equal(err.msg, want);
+		assert_int_equal(db_check_modes(path, &err), -EACCES);
+		assert_int_equal(chmod(bad, 0600), 0);
+		if (cases[i].suffix[0] != '\0')
+			assert_int_equal(unlink(bad), 0);
+	}
+	assert_int_equal(db_check_modes(path, &err), 0);
+}
+
+static void
+test_db_check_modes_accepts_missing_files_and_creates_none(void **state)
+{
+	char path[PATH_MAX];
+	struct ktp_err err = {0};
+	struct stat st;
+
+	assert_int_equal(db_check_modes(unit_path(state, "none.db", path), &err), 0);
+	assert_int_equal(stat(path, &st), -1);
+}
+
+static void
+test_db_quick_check_passes_a_sound_database(void **state)
+{
+	char path[PATH_MAX];
+	struct ktp_err err = {0};
+	sqlite3 *db = open_in(state, "ok.db");
+
+	assert_int_equal(db_exec(db, "CREATE TABLE t (v); INSERT INTO t VALUES ('x');", &err), 0);
+	assert_int_equal(db_quick_check(db, unit_path(state, "ok.db", path), "fix it", &err), 0);
+	assert_string_equal(err.msg, "");
+	db_close(db);
+}
+
+/* A table's pages overwritten with garbage: the open succeeds (only page 1
+ * is read), quick_check finds it and names the file and the fix. */
+static void
+test_db_quick_check_names_path_and_fix_of_a_damaged_database(void **state)
+{
+	char path[PATH_MAX], junk[4096], want[PATH_MAX + 64];
+	struct ktp_err err = {0};
+	sqlite3 *db = open_in(state, "bad.db");
+	int fd;
+
+	assert_int_equal(db_exec(db, "CREATE TABLE t (v TEXT);"
+				 "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+				 "WHERE i < 400) INSERT INTO t SELECT printf('%0100d', i) FROM c;",
+				 &err), 0);
+	db_close(db);
+	unit_path(state, "bad.db", path);
+	memset(junk, 0x5a, sizeof(junk));
+	assert_true((fd = open(path, O_WRONLY)) >= 0);
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), 2 * 4096), (ssize_t)sizeof(junk));
+	close(fd);
+	db = NULL;
+	assert_int_equal(db_open(path, 10, &db, &err), 0);
+	assert_int_equal(db_quick_check(db, path, "restore it from a backup", &err), -EUCLEAN);
+	snprintf(want, sizeof(want), "%s: damaged (", path);
+	assert_memory_equal(err.msg, want, strlen(want));
+	assert_non_null(strstr(err.msg, "); restore it from a backup"));
+	assert_string_equal(err.msg + strlen(err.msg) - strlen("); restore it from a backup"),
+			    "); restore it from a backup");
+	db_close(db);
+}
+
+/* ktpsyncd -n checks a stopped node's journal: read, never written, and
+ * nothing created beside it, whatever characters its path holds. */
+static void
+test_db_quick_check_file_creates_nothing_beside_a_stopped_database(void **state)
+{
+	static const char *const names[] = { "plain.db", "odd?name%2f#x.db" };
+	char path[PATH_MAX], side[PATH_MAX + 8], junk[4096], want[PATH_MAX + 64];
+	struct ktp_err err = {0};
+	struct stat st;
+	sqlite3 *db;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		db = open_in(state, names[i]);
+		assert_int_equal(db_exec(db, "CREATE TABLE t (v TEXT);"
+					 "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+					 "FROM c WHERE i < 400) INSERT INTO t SELECT "
+					 "printf('%0100d', i) FROM c;", &err), 0);
+		db_close(db);
+		unit_path(state, names[i], path);
+		assert_int_equal(db_quick_check_file(path, "fix", &err), 0);
+		snprintf(side, sizeof(side), "%s-wal", path);
+		assert_int_equal(stat(side, &st), -1);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		assert_int_equal(stat(side, &st), -1);
+		memset(junk, 0x5a, sizeof(junk));
+		assert_true((fd = open(path, O_WRONLY)) >= 0);
+		assert_int_equal(pwrite(fd, junk, sizeof(junk), 2 * 4096), (ssize_t)sizeof(junk));
+		close(fd);
+		assert_int_equal(db_quick_check_file(path, "fix", &err), -EUCLEAN);
+		snprintf(want, sizeof(want), "%s: damaged (", path);
+		assert_memory_equal(err.msg, want, strlen(want));
+		assert_string_equal(err.msg + strlen(err.msg) - strlen("); fix"), "); fix");
+	}
+	unit_path(state, "none.db", path);
+	assert_int_equal(db_quick_check_file(path, "fix", &err), 0);
+	assert_int_equal(stat(path, &st), -1);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, unit_tmpdir_setup, unit_tmpdir_teardown)
@@ -253,6 +420,12 @@ main(void)
 		T(test_db_prepare_error_names_step),
 		cmocka_unit_test(test_db_errno_maps_codes),
 		T(test_db_open_rejects_non_database),
+		T(test_db_open_creates_database_wal_and_shm_0600),
+		T(test_db_open_refuses_group_or_other_readable_files),
+		T(test_db_check_modes_accepts_missing_files_and_creates_none),
+		T(test_db_quick_check_passes_a_sound_database),
+		T(test_db_quick_check_names_path_and_fix_of_a_damaged_database),
+		T(test_db_quick_check_file_creates_nothing_beside_a_stopped_database),
 	};
 
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);

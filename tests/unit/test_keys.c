@@ -201,6 +201,33 @@ test_keys_load_rejects_missing_symlinked_and_huge_files(void **state)
 	assert_null(k);
 }
 
+/* A FIFO at the key path used to block open() until a writer came: the
+ * daemon hung at start-up. The alarm turns a hang into a failed test. */
+static void
+test_keys_load_refuses_a_fifo_at_once(void **state)
+{
+	char path[PATH_MAX], msg[PATH_MAX + 64];
+	struct ktp_err err = {0};
+	struct node_keys *nk = NULL;
+	struct hub_keys *hk = NULL;
+	enum keytext_type type;
+	uint8_t pk[32];
+
+	unit_path(state, "fifo.key", path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(msg, sizeof(msg), "%s: not a regular file", path);
+	alarm(5);
+	assert_int_equal(keys_load_node(path, &nk, &err), -EINVAL);
+	assert_string_equal(err.msg, msg);
+	assert_int_equal(keys_load_hub(path, &hk, &err), -EINVAL);
+	assert_string_equal(err.msg, msg);
+	assert_int_equal(keys_load_public(path, &type, pk, &err), -EINVAL);
+	assert_string_equal(err.msg, msg);
+	alarm(0);
+	assert_null(nk);
+	assert_null(hk);
+}
+
 /* An Ed25519 key file whose public half was edited would sign with one key
  * while `ktpctl pubkey` showed another. */
 static void
@@ -271,6 +298,7 @@ main(void)
 		T(test_keys_load_refuses_group_or_world_access),
 		T(test_keys_load_refuses_a_key_owned_by_another_user),
 		T(test_keys_load_rejects_wrong_type_and_bad_text),
+		T(test_keys_load_refuses_a_fifo_at_once),
 		T(test_keys_load_rejects_missing_symlinked_and_huge_files),
 		T(test_keys_load_node_rejects_mismatched_public_half),
 		T(test_keys_load_public_of_both_types),

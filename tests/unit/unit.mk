@@ -7,6 +7,7 @@ test_backoff_DEPS := daemon/node/backoff.c
 test_enroll_DEPS := daemon/hub/enroll.c protocol/err.c
 test_db_DEPS := daemon/common/db.c protocol/err.c
 test_fileio_DEPS := daemon/common/fileio.c protocol/err.c
+test_precheck_DEPS := daemon/common/precheck.c daemon/common/db.c protocol/err.c
 test_area_DEPS := daemon/common/area.c daemon/common/fileio.c protocol/err.c
 test_tzone_DEPS := daemon/common/tzone.c protocol/err.c
 test_evloop_DEPS := daemon/common/evloop.c protocol/err.c
