@@ -87,6 +87,10 @@ struct http_server {
 	uint64_t		max_body;
 	uint16_t		port;
 	bool			quiesced;	/* by the thread that stops it */
+	/* The listening socket MHD_quiesce_daemon gave back: closed only after
+	 * MHD_stop_daemon, since a polling thread may still be dropping it from
+	 * its epoll set when quiesce returns (a race under TSan otherwise). */
+	MHD_socket		quiesced_fd;
 	/* has_token, token_hash and session_key are guarded by token_lock:
 	 * http_set_token replaces them while requests are served. */
 	pthread_mutex_t		token_lock;
@@ -1486,8 +1490,7 @@ http_quiesce(struct http_server *s)
 		return;
 	s->quiesced = true;
 	fd = MHD_quiesce_daemon(s->mhd);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	s->quiesced_fd = fd;
 }
 
 /* libmicrohttpd closes every connection when it stops, answered or not, so
@@ -1513,5 +1516,7 @@ http_stop(struct http_server *s)
 	if (s->mhd != NULL)
 		MHD_stop_daemon(s->mhd);
 	s->mhd = NULL;
+	if (s->quiesced && s->quiesced_fd != MHD_INVALID_SOCKET)
+		close(s->quiesced_fd);
 	free_server(s);
 }
