@@ -19,7 +19,9 @@ printf '%s\n' "$out" | grep -q "^conf: $TEST_DIR/bad.conf:3: " || fail "no FILE:
 start_hub
 start_node
 expect_eq "socket mode" "$(stat -c %a "$NODE_SOCK")" 660
-expect_eq "state" "$(node_field state)" idle
+# The first attempt, a heartbeat with nothing pending, runs at start: idle once answered.
+node_idle() { [ "$(node_field state)" = idle ]; }
+wait_for 10 node_idle || fail "state: got '$(node_field state)', want 'idle'"
 expect_eq "node" "$(node_field node)" "$NODE_CODE"
 for f in node.db node.db-wal node.db-shm; do
 	expect_eq "$f mode" "$(stat -c %a "$NODE_STATE/$f")" 600
