@@ -20,8 +20,7 @@ start_hub
 start_node
 expect_eq "socket mode" "$(stat -c %a "$NODE_SOCK")" 660
 # The first attempt, a heartbeat with nothing pending, runs at start: idle once answered.
-node_idle() { [ "$(node_field state)" = idle ]; }
-wait_for 10 node_idle || fail "state: got '$(node_field state)', want 'idle'"
+wait_for 10 node_state_is idle || fail "state: got '$(node_field state)', want 'idle'"
 expect_eq "node" "$(node_field node)" "$NODE_CODE"
 for f in node.db node.db-wal node.db-shm; do
 	expect_eq "$f mode" "$(stat -c %a "$NODE_STATE/$f")" 600

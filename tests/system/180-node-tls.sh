@@ -37,6 +37,6 @@ write_node_conf
 kill -HUP "$NODE_PID"
 wait_for 15 node_pending_is 0 || fail "not pushed after SIGHUP: $(nctl --json status)"
 expect_eq "hub acked" "$(hub_node_acked)" 40
-expect_eq "state" "$(node_field state)" idle
+wait_for 10 node_state_is idle || fail "state: got '$(node_field state)', want 'idle'"
 stop_node
 pass

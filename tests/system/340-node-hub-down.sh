@@ -34,7 +34,7 @@ nxt=$(( $(node_field next_attempt) - $(date +%s) ))
 info "hub back: the backlog drains by itself"
 start_hub
 wait_for 20 node_pending_is 0 || fail "backlog did not drain: $(nctl --json status)"
-expect_eq "state" "$(node_field state)" idle
+wait_for 10 node_state_is idle || fail "state: got '$(node_field state)', want 'idle'"
 expect_eq "hub acked" "$(hub_node_acked)" 4000
 expect_eq "hub versions applied" "$(hub_sql "SELECT versions FROM nodes WHERE code = $NODE_CODE")" 4000
 expect_eq "hub persons" "$(hub_sql "SELECT count(*) FROM persons")" \
