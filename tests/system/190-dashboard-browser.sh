@@ -64,12 +64,13 @@ enroll 3201 3202 3203 3204 3205
 # hub_past OFFSET: the hub runs with its clock OFFSET back (libfaketime,
 # "-2d"): what a node pushes then has a last_sync that old once the hub runs
 # on the true clock again. Monotonic clocks are left alone. A hub built with
-# ASan (make SANITIZE=1) needs its runtime first in LD_PRELOAD.
+# ASan (make SANITIZE=1) needs its runtime first in LD_PRELOAD. Under TSan
+# a process inside libfaketime reports nothing (TSAN_FAKETIME_OPTIONS).
 hub_past() {
 	local preload
 	preload=$(ldd "$KTPHUBD_REAL" | awk '/libasan/ { printf "%s ", $3 }')$FAKETIME_LIB
-	printf '#!/bin/sh\nLD_PRELOAD="%s" FAKETIME=%s FAKETIME_DONT_FAKE_MONOTONIC=1 exec "%s" "$@"\n' \
-		"$preload" "$1" "$KTPHUBD_REAL" > "$TEST_DIR/hub-past"
+	printf '#!/bin/sh\nLD_PRELOAD="%s" FAKETIME=%s FAKETIME_DONT_FAKE_MONOTONIC=1 TSAN_OPTIONS="%s" exec "%s" "$@"\n' \
+		"$preload" "$1" "$TSAN_FAKETIME_OPTIONS" "$KTPHUBD_REAL" > "$TEST_DIR/hub-past"
 	chmod +x "$TEST_DIR/hub-past"
 	KTPHUBD=$TEST_DIR/hub-past start_hub
 }

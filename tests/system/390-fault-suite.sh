@@ -91,6 +91,7 @@ fs_start_node() {
 		LD_PRELOAD=$LIBFAKETIME FAKETIME_TIMESTAMP_FILE=$d/faketime \
 		FAKETIME_CACHE_DURATION=1 DONT_FAKE_MONOTONIC=1 \
 		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		TSAN_OPTIONS=$TSAN_FAKETIME_OPTIONS \
 			"$KTPSYNCD" -d -f "$d/ktpsyncd.conf" >> "$d/ktpsyncd.log" 2>&1 &
 	else
 		"$KTPSYNCD" -d -f "$d/ktpsyncd.conf" >> "$d/ktpsyncd.log" 2>&1 &
