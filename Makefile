@@ -5,7 +5,8 @@
 #   make bench      print `bench: NAME VALUE UNIT` figures
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS under ASan+UBSan
 #   make install    PREFIX=/usr/local, DESTDIR honoured
-#   V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san/.
+#   V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san/,
+#   SANITIZE=thread with TSan into build/tsan/.
 
 PKG_CONFIG ?= pkg-config
 PREFIX     ?= /usr/local
@@ -32,6 +33,8 @@ DEB_TESTS := curl sqlite3 faketime clang libclang-rt-14-dev valgrind iproute2 pr
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
+else ifeq ($(SANITIZE),thread)
+BUILD ?= build/tsan
 else
 BUILD ?= build
 endif
@@ -44,6 +47,9 @@ INCS   := -Itests/synth -Iprotocol -Iconf -Idaemon/common -Idaemon/node -Idaemon
 ifeq ($(SANITIZE),1)
 HARDEN  := -fstack-protector-strong
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+ifeq ($(SANITIZE),thread)
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 endif
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
