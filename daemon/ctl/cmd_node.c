@@ -19,6 +19,7 @@
 
 #include "cmd_hub.h"
 #include "cmd_node.h"
+#include "csvout.h"
 #include "ctlclient.h"
 #include "ctlmsg.h"
 #include "err.h"
@@ -167,23 +168,6 @@ static const char *const report_cols[] = {
 };
 #define N_REPORT_COLS (sizeof(report_cols) / sizeof(report_cols[0]))
 
-/* RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
-static void
-put_csv_text(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void
 print_csv_row(FILE *out, const json_t *row)
 {
@@ -199,7 +183,7 @@ print_csv_row(FILE *out, const json_t *row)
 		else if (json_is_boolean(v))
 			fputs(json_is_true(v) ? "true" : "false", out);
 		else if (json_is_string(v))
-			put_csv_text(out, json_string_value(v));
+			csvout_text(out, json_string_value(v), ',');
 		fputc(i + 1 < N_REPORT_COLS ? ',' : '\n', out);
 	}
 }

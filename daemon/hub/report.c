@@ -8,6 +8,7 @@
 #include "aggregate.h"
 #include "area.h"
 #include "calendar.h"
+#include "csvout.h"
 #include "db.h"
 #include "err.h"
 #include "progress.h"
@@ -724,27 +725,6 @@ static const char *const LEVEL_NAMES[2][4] = {
 	{ "provinsi", "kabupaten", "kecamatan", "desa" },
 };
 
-/* Quoted when the value holds the separator, a quote or a line break. */
-static void
-csv_text(const struct csv *c, const char *s)
-{
-	const char specials[] = { c->sep, '"', '\r', '\n', '\0' };
-
-	if (s == NULL)
-		return;
-	if (strpbrk(s, specials) == NULL) {
-		fputs(s, c->f);
-		return;
-	}
-	fputc('"', c->f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', c->f);
-		fputc(*s, c->f);
-	}
-	fputc('"', c->f);
-}
-
 /* Each cell is written after its separator: the level cell has none. */
 static void
 csv_cell(const struct csv *c, const char *text)
@@ -811,7 +791,7 @@ csv_head(const struct csv *c, int level, const char *code, const char *name)
 	fputs(LEVEL_NAMES[c->id][level], c->f);
 	csv_cell(c, code);
 	fputc(c->sep, c->f);
-	csv_text(c, name);
+	csvout_text(c->f, name, c->sep);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "area.h"
+#include "csvout.h"
 #include "ctl_node.h"
 #include "ctlmsg.h"
 #include "ctlsock.h"
@@ -355,23 +356,6 @@ parse_unrec(const json_t *req, struct node *n, struct unrec *u, enum ctl_status 
 	return 0;
 }
 
-/* RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
-static void
-put_csv_text(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static const char *
 name_or_empty(const struct area_table *t, enum area_level level, uint64_t code)
 {
@@ -388,15 +372,15 @@ write_csv(FILE *f, const struct unrec *u, const struct journal_person *p, size_t
 	fputs("nik,name,kecamatan,desa,kecamatan_name,desa_name\n", f);
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s,", p[i].nik);
-		put_csv_text(f, p[i].name);
+		csvout_text(f, p[i].name, ',');
 		fprintf(f, ",%06" PRIu32 ",", p[i].kecamatan);
 		if (p[i].desa != 0)
 			fprintf(f, "%010" PRIu64, p[i].desa);
 		fputc(',', f);
-		put_csv_text(f, name_or_empty(u->areas, AREA_KECAMATAN, p[i].kecamatan));
+		csvout_text(f, name_or_empty(u->areas, AREA_KECAMATAN, p[i].kecamatan), ',');
 		fputc(',', f);
 		if (p[i].desa != 0)
-			put_csv_text(f, name_or_empty(u->areas, AREA_DESA, p[i].desa));
+			csvout_text(f, name_or_empty(u->areas, AREA_DESA, p[i].desa), ',');
 		fputc('\n', f);
 	}
 }

@@ -10,6 +10,7 @@ test_fileio_DEPS := daemon/common/fileio.c protocol/err.c
 test_precheck_DEPS := daemon/common/precheck.c daemon/common/db.c protocol/err.c
 test_area_DEPS := daemon/common/area.c daemon/common/fileio.c protocol/err.c
 test_tzone_DEPS := daemon/common/tzone.c protocol/err.c
+test_csvout_DEPS := protocol/csvout.c
 test_evloop_DEPS := daemon/common/evloop.c protocol/err.c
 test_sysd_DEPS := daemon/common/sysd.c
 test_pusher_DEPS := daemon/node/pusher.c protocol/chain.c protocol/err.c
@@ -29,7 +30,7 @@ test_ctlmsg_DEPS := protocol/ctlmsg.c protocol/err.c
 test_output_DEPS := daemon/ctl/output.c
 test_ctlsock_DEPS := daemon/common/ctlsock.c daemon/common/ctlio.c daemon/ctl/ctlclient.c \
 	protocol/ctlmsg.c protocol/err.c daemon/common/log.c
-HUBCORE_TEST_DEPS := protocol/progress.c daemon/common/area.c daemon/common/fileio.c daemon/hub/store.c daemon/hub/nikdir.c daemon/hub/apply.c daemon/hub/aggregate.c \
+HUBCORE_TEST_DEPS := protocol/progress.c protocol/csvout.c daemon/common/area.c daemon/common/fileio.c daemon/hub/store.c daemon/hub/nikdir.c daemon/hub/apply.c daemon/hub/aggregate.c \
 	daemon/hub/report.c daemon/common/db.c protocol/err.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/chain.c protocol/hlc.c protocol/batch.c protocol/seal.c
 test_apply_DEPS := $(HUBCORE_TEST_DEPS)
@@ -45,7 +46,7 @@ test_conf_node_DEPS := conf/conf_node.c conf/conf.c daemon/common/fileio.c proto
 test_conf_hub_DEPS := conf/conf_hub.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_synth_DEPS := tests/synth/synth.c protocol/calendar.c protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c daemon/common/area.c daemon/common/fileio.c
 test_node_DEPS := daemon/node/node.c daemon/node/ctl_node.c daemon/node/pusher.c daemon/node/backoff.c daemon/node/netwatch.c daemon/node/journal.c daemon/node/ingest.c $(PROTO_SRCS) conf/conf.c conf/conf_node.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/evloop.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c daemon/common/sysd.c daemon/common/db.c daemon/common/area.c daemon/common/tzone.c
-test_hub_DEPS := daemon/hub/hub.c daemon/hub/nikdir.c daemon/hub/dashboard.c daemon/hub/enroll.c daemon/hub/metrics.c daemon/hub/http.c daemon/hub/ctl_hub.c daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c daemon/hub/report.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/db.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c protocol/ctlmsg.c protocol/batch.c protocol/seal.c protocol/keytext.c protocol/record.c protocol/calendar.c protocol/nik.c protocol/varint.c protocol/chain.c protocol/hlc.c protocol/err.c conf/conf.c conf/conf_hub.c daemon/common/area.c daemon/common/tzone.c protocol/progress.c
+test_hub_DEPS := daemon/hub/hub.c daemon/hub/nikdir.c daemon/hub/dashboard.c daemon/hub/enroll.c daemon/hub/metrics.c daemon/hub/http.c daemon/hub/ctl_hub.c daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c daemon/hub/report.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/db.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c protocol/ctlmsg.c protocol/batch.c protocol/seal.c protocol/keytext.c protocol/record.c protocol/calendar.c protocol/nik.c protocol/varint.c protocol/chain.c protocol/hlc.c protocol/err.c conf/conf.c conf/conf_hub.c daemon/common/area.c daemon/common/tzone.c protocol/progress.c protocol/csvout.c
 test_calendar_DEPS := protocol/calendar.c
 test_progress_DEPS := protocol/progress.c protocol/calendar.c
 test_nikdir_DEPS := daemon/hub/nikdir.c
