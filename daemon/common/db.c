@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "fileio.h"
 
 /* synchronous=FULL makes a committed transaction survive power loss in WAL
  * mode too (NORMAL would only survive a process crash): invariant 1. */
@@ -104,20 +105,13 @@ static int
 check_one_mode(const char *path, struct ktp_err *err)
 {
 	struct stat st;
-	unsigned mode;
 
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return ktp_err_set(err, -errno, "%s: stat: %s", path, strerror(errno));
 	}
-	if (!S_ISREG(st.st_mode))
-		return ktp_err_set(err, -EINVAL, "%s: not a regular file", path);
-	mode = st.st_mode & 07777;
-	if (mode & 077)
-		return ktp_err_set(err, -EACCES, "%s: mode %04o, must be 0600 (chmod 600 %s)",
-				   path, mode, path);
-	return 0;
+	return fileio_check_private(&st, path, err);
 }
 
 int

@@ -312,3 +312,16 @@ fileio_mkdirs(const char *path, mode_t mode, struct ktp_err *err)
 	}
 	return mkdir_one(buf, mode, err);
 }
+
+int
+fileio_check_private(const struct stat *st, const char *path, struct ktp_err *err)
+{
+	unsigned mode = st->st_mode & 07777;
+
+	if (!S_ISREG(st->st_mode))
+		return ktp_err_set(err, -EINVAL, "%s: not a regular file", path);
+	if (mode & 077)
+		return ktp_err_set(err, -EACCES, "%s: mode %04o, must be 0600 (chmod 600 %s)",
+				   path, mode, path);
+	return 0;
+}

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 struct ktp_err;
+struct stat;
 
 int	fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			    struct ktp_err *err);
@@ -26,6 +27,9 @@ int	fileio_read_all(const char *path, size_t max, uint8_t **ret_data, size_t *re
  * "DIR/lock: held by another process (pid N)" when a second daemon tries. */
 int	fileio_lock_dir(const char *dir, int *ret_fd, struct ktp_err *err);
 void	fileio_unlock(int fd);				/* -1 is a no-op */
+/* A file only its owner may read (keys, journals): a regular file of mode
+ * 0600 or stricter, else "PATH: mode 0644, must be 0600 (chmod 600 PATH)". */
+int	fileio_check_private(const struct stat *st, const char *path, struct ktp_err *err);
 /* mkdir -p with mode for missing components. */
 int	fileio_mkdirs(const char *path, mode_t mode, struct ktp_err *err);
 

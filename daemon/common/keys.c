@@ -105,16 +105,12 @@ static int
 check_mode(int fd, const char *path, bool own, struct ktp_err *err)
 {
 	struct stat st;
-	unsigned mode;
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return errno_set(err, path, "stat");
-	if (!S_ISREG(st.st_mode))
-		return ktp_err_set(err, -EINVAL, "%s: not a regular file", path);
-	mode = st.st_mode & 07777;
-	if (mode & 077)
-		return ktp_err_set(err, -EACCES, "%s: mode %04o, must be 0600 (chmod 600 %s)",
-				   path, mode, path);
+	if ((r = fileio_check_private(&st, path, err)) < 0)
+		return r;
 	if (own && st.st_uid != geteuid())
 		return ktp_err_set(err, -EACCES, "%s: owned by uid %u, must be owned by uid %u "
 				   "(the daemon's user)", path, (unsigned)st.st_uid,

@@ -5,9 +5,9 @@ test_err_DEPS := protocol/err.c
 test_metrics_DEPS := daemon/hub/metrics.c
 test_backoff_DEPS := daemon/node/backoff.c
 test_enroll_DEPS := daemon/hub/enroll.c protocol/err.c
-test_db_DEPS := daemon/common/db.c protocol/err.c
+test_db_DEPS := daemon/common/db.c protocol/err.c daemon/common/fileio.c
 test_fileio_DEPS := daemon/common/fileio.c protocol/err.c
-test_precheck_DEPS := daemon/common/precheck.c daemon/common/db.c protocol/err.c
+test_precheck_DEPS := daemon/common/precheck.c daemon/common/db.c protocol/err.c daemon/common/fileio.c
 test_area_DEPS := daemon/common/area.c daemon/common/fileio.c protocol/err.c
 test_tzone_DEPS := daemon/common/tzone.c protocol/err.c
 test_csvout_DEPS := protocol/csvout.c
@@ -37,7 +37,7 @@ test_apply_DEPS := $(HUBCORE_TEST_DEPS)
 test_store_DEPS := $(HUBCORE_TEST_DEPS)
 test_aggregate_DEPS := $(HUBCORE_TEST_DEPS)
 test_report_DEPS := $(HUBCORE_TEST_DEPS)
-test_journal_DEPS := daemon/node/journal.c protocol/progress.c daemon/common/db.c protocol/record.c protocol/calendar.c protocol/varint.c \
+test_journal_DEPS := daemon/node/journal.c protocol/progress.c daemon/common/db.c daemon/common/fileio.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/hlc.c protocol/chain.c protocol/batch.c protocol/seal.c \
 	protocol/keytext.c protocol/err.c
 test_ingest_DEPS := daemon/node/ingest.c daemon/common/area.c daemon/common/fileio.c $(test_journal_DEPS)
