@@ -193,7 +193,7 @@ read_pem(const char *path, char **ret, struct ktp_err *err)
 	size_t len;
 	int r;
 
-	if ((r = fileio_read_all(path, 1024 * 1024, &data, &len, err)) < 0)
+	if ((r = fileio_read_all(path, HUB_TLS_FILE_MAX, &data, &len, err)) < 0)
 		return r;
 	*ret = (char *)data;
 	return 0;

@@ -21,6 +21,9 @@ struct metrics;
 struct tzone;
 
 /* What one push came to, for the HTTP answer and the import-bundle reply. */
+/* Largest TLS certificate or key file the hub reads (and -n checks). */
+#define HUB_TLS_FILE_MAX	(1024 * 1024)
+
 struct hub_push_result {
 	unsigned	http_status;		/* 200 400 401 403 409 413 500 503 */
 	unsigned	retry_after;		/* seconds, with 503 */

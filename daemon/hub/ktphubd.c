@@ -174,9 +174,6 @@ check_places(const struct hub_conf *c)
 	return r;
 }
 
-/* hub.c reads the PEM files with this cap. */
-#define TLS_FILE_MAX	(1024 * 1024)
-
 static int
 check_key(const char *path, struct ktp_err *err)
 {
@@ -199,8 +196,8 @@ check_start(const struct hub_conf *c)
 	if ((r = check_key(c->key_file, &err)) < 0 ||
 	    (c->previous_key_file != NULL && (r = check_key(c->previous_key_file, &err)) < 0) ||
 	    (r = precheck_state_dir(c->state_dir, "hub.db", NULL, &err)) < 0 ||
-	    (c->tls_cert != NULL && (r = precheck_pem(c->tls_cert, TLS_FILE_MAX, &err)) < 0) ||
-	    (c->tls_key != NULL && (r = precheck_pem(c->tls_key, TLS_FILE_MAX, &err)) < 0) ||
+	    (c->tls_cert != NULL && (r = precheck_pem(c->tls_cert, HUB_TLS_FILE_MAX, &err)) < 0) ||
+	    (c->tls_key != NULL && (r = precheck_pem(c->tls_key, HUB_TLS_FILE_MAX, &err)) < 0) ||
 	    (r = precheck_socket(c->control_socket, c->admin_group, &err)) < 0)
 		fprintf(stderr, "%s\n", err.msg);
 	return r;
