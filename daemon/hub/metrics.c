@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "metrics.h"
 
@@ -211,6 +212,22 @@ render_latency(FILE *f, const struct counts *m)
 	fprintf(f, "\nktphubd_apply_seconds_count %" PRIu64 "\n", m->latency_count);
 }
 
+/* One gauge per node from a Unix time in struct metrics_node at offset off. */
+static void
+node_time(FILE *f, const char *name, const char *help, const struct metrics_node *nodes,
+	  size_t n, size_t off)
+{
+	size_t i;
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	for (i = 0; i < n; i++) {
+		int64_t t;
+
+		memcpy(&t, (const char *)&nodes[i] + off, sizeof(t));
+		fprintf(f, "%s{node=\"%04u\"} %" PRId64 "\n", name, nodes[i].code, t);
+	}
+}
+
 static void
 render_nodes(FILE *f, const struct metrics_node *nodes, size_t n)
 {
@@ -221,24 +238,15 @@ render_nodes(FILE *f, const struct metrics_node *nodes, size_t n)
 	for (i = 0; i < n; i++)
 		fprintf(f, "ktphubd_node_acked{node=\"%04u\"} %" PRIu64 "\n",
 			nodes[i].code, nodes[i].acked);
-	fputs("# HELP ktphubd_node_last_push_seconds Unix time of the last applied push, "
-	      "per node (0 = never).\n"
-	      "# TYPE ktphubd_node_last_push_seconds gauge\n", f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "ktphubd_node_last_push_seconds{node=\"%04u\"} %" PRId64 "\n",
-			nodes[i].code, nodes[i].last_push);
-	fputs("# HELP ktphubd_node_last_contact_timestamp_seconds Unix time of the last "
-	      "authenticated push or heartbeat, per node (0 = never).\n"
-	      "# TYPE ktphubd_node_last_contact_timestamp_seconds gauge\n", f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "ktphubd_node_last_contact_timestamp_seconds{node=\"%04u\"} %" PRId64
-			"\n", nodes[i].code, nodes[i].last_contact);
-	fputs("# HELP ktphubd_node_last_data_timestamp_seconds Unix time of the last push "
-	      "that applied versions, per node (0 = never).\n"
-	      "# TYPE ktphubd_node_last_data_timestamp_seconds gauge\n", f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "ktphubd_node_last_data_timestamp_seconds{node=\"%04u\"} %" PRId64
-			"\n", nodes[i].code, nodes[i].last_data);
+	node_time(f, "ktphubd_node_last_push_seconds",
+		  "Unix time of the last applied push, per node (0 = never).",
+		  nodes, n, offsetof(struct metrics_node, last_push));
+	node_time(f, "ktphubd_node_last_contact_timestamp_seconds",
+		  "Unix time of the last authenticated push or heartbeat, per node (0 = never).",
+		  nodes, n, offsetof(struct metrics_node, last_contact));
+	node_time(f, "ktphubd_node_last_data_timestamp_seconds",
+		  "Unix time of the last push that applied versions, per node (0 = never).",
+		  nodes, n, offsetof(struct metrics_node, last_data));
 }
 
 int

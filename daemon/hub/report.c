@@ -195,17 +195,28 @@ read_counts(sqlite3_stmt *st, struct aggregate_counts *c)
 	c->pemula_unrecorded = sqlite3_column_int64(st, 6);
 }
 
+/* arr with room for one more row (n used of *cap, each size bytes); NULL
+ * when out of memory, arr then unchanged. */
+static void *
+grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	if ((p = realloc(arr, (2 * *cap + 64) * size)) != NULL)
+		*cap = 2 * *cap + 64;
+	return p;
+}
+
 static int
 add_kec(sqlite3_stmt *st, struct report_data *d)
 {
 	struct kec_row *k;
 
-	if (d->nkec == d->kcap) {
-		if ((k = realloc(d->kec, (2 * d->kcap + 64) * sizeof(*k))) == NULL)
-			return -ENOMEM;
-		d->kec = k;
-		d->kcap = 2 * d->kcap + 64;
-	}
+	if ((k = grow(d->kec, d->nkec, &d->kcap, sizeof(*k))) == NULL)
+		return -ENOMEM;
+	d->kec = k;
 	k = &d->kec[d->nkec++];
 	memset(k, 0, sizeof(*k));
 	k->code = (uint32_t)sqlite3_column_int64(st, 0);
@@ -218,12 +229,9 @@ add_desa(sqlite3_stmt *st, struct report_data *d)
 {
 	struct desa_row *k;
 
-	if (d->ndesa == d->dcap) {
-		if ((k = realloc(d->desa, (2 * d->dcap + 64) * sizeof(*k))) == NULL)
-			return -ENOMEM;
-		d->desa = k;
-		d->dcap = 2 * d->dcap + 64;
-	}
+	if ((k = grow(d->desa, d->ndesa, &d->dcap, sizeof(*k))) == NULL)
+		return -ENOMEM;
+	d->desa = k;
 	k = &d->desa[d->ndesa++];
 	memset(k, 0, sizeof(*k));
 	k->code = (uint64_t)sqlite3_column_int64(st, 0);
