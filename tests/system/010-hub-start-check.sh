@@ -61,21 +61,7 @@ kill -0 "$HUB_PID" || fail "the first ktphubd died"
 info "SIGTERM"
 stop_hub
 [ -e "$HUB_SOCK" ] && fail "control socket left behind after SIGTERM"
-# refused WHAT CONF WANT_N [WANT_START]: -n and the real start both exit 1 (the start
-# within 10 s); -n prints exactly WANT_N, the start's last log line is WANT_START
-# (default WANT_N).
-refused() {
-	local out rc
-	out=$(timeout 10 "$KTPHUBD" -n -f "$2" 2>&1)
-	rc=$?
-	expect_eq "$1: -n exit status" "$rc" 1
-	expect_eq "$1: -n says" "$out" "$3"
-	timeout 10 "$KTPHUBD" -f "$2" > "$TEST_DIR/refused.log" 2>&1
-	rc=$?
-	expect_eq "$1: start exit status" "$rc" 1
-	expect_eq "$1: start says" "$(tail -n 1 "$TEST_DIR/refused.log" | sed 's/^.*ktphubd\[error\]: //')" \
-		"${4-$3}"
-}
+refused() { daemon_refuses "$KTPHUBD" "$@"; }
 
 info "-n refuses the key files start-up refuses"
 KEY=$KEY_DIR/hub.key

@@ -59,21 +59,7 @@ wait_for 10 grep -q "reloaded" "$NODE_LOG" || fail "no reload logged"
 node_is_up || fail "not answering after SIGHUP"
 
 stop_node
-# refused WHAT CONF WANT_N [WANT_START]: -n and the real start both exit 1 (the start
-# within 10 s); -n prints exactly WANT_N, the start's last log line is WANT_START
-# (default WANT_N).
-refused() {
-	local out rc
-	out=$(timeout 10 "$KTPSYNCD" -n -f "$2" 2>&1)
-	rc=$?
-	expect_eq "$1: -n exit status" "$rc" 1
-	expect_eq "$1: -n says" "$out" "$3"
-	timeout 10 "$KTPSYNCD" -f "$2" > "$TEST_DIR/refused.log" 2>&1
-	rc=$?
-	expect_eq "$1: start exit status" "$rc" 1
-	expect_eq "$1: start says" "$(tail -n 1 "$TEST_DIR/refused.log" | sed 's/^.*ktpsyncd\[error\]: //')" \
-		"${4-$3}"
-}
+refused() { daemon_refuses "$KTPSYNCD" "$@"; }
 
 info "-n refuses the key files start-up refuses"
 KEY=$KEY_DIR/$NODE_CODE.key
