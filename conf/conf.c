@@ -873,6 +873,8 @@ parse_port(const char *text, const char *p, uint16_t *ret, struct ktp_err *why)
 	return 0;
 }
 
+#define HOST_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
 int
 conf_split_hostport(const char *text, char **ret_host, uint16_t *ret_port, struct ktp_err *why)
 {
@@ -899,6 +901,11 @@ conf_split_hostport(const char *text, char **ret_host, uint16_t *ret_port, struc
 	}
 	if (hlen == 0)
 		return ktp_err_set(why, -EINVAL, "'%s' has no host", text);
+	/* A name or an address, nothing the print could not read back: an IPv6 address
+	 * (with its zone) only inside brackets. */
+	if (strspn(host, host == text ? HOST_CHARS : HOST_CHARS ":%") < hlen)
+		return ktp_err_set(why, -EINVAL, "'%s': host has a character that is not in a "
+				   "name or address", text);
 	if ((r = parse_port(text, colon + 1, &port, why)) < 0)
 		return r;
 	if ((*ret_host = strndup(host, hlen)) == NULL)

@@ -489,6 +489,14 @@ test_conf_split_hostport_forms(void **state)
 	assert_string_equal(why.msg, "'h:65536': port '65536' not in 1..65535");
 	assert_int_equal(conf_split_hostport("h:http", &host, &port, &why), -EINVAL);
 	assert_string_equal(why.msg, "'h:http': port 'http' not in 1..65535");
+	/* What would not print back as the same listen (found by fuzz_conf). */
+	assert_int_equal(conf_split_hostport("[[;]:944", &host, &port, &why), -EINVAL);
+	assert_string_equal(why.msg, "'[[;]:944': host has a character that is not in a name "
+			    "or address");
+	assert_int_equal(conf_split_hostport("a b:80", &host, &port, &why), -EINVAL);
+	assert_int_equal(conf_split_hostport("[fe80::1%eth0]:80", &host, &port, &why), 0);
+	assert_string_equal(host, "fe80::1%eth0");
+	free(host);
 }
 
 static void
