@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: ISC */
-/* sysd — the daemons' thin wrapper over libsystemd's sd_notify.
- * READY=1, STATUS=, WATCHDOG=1, STOPPING=1 and the watchdog interval.
- * Harmless without systemd (every call is then a no-op). */
+/* sysd — the daemons' thin wrapper over libsystemd: sd_notify (READY=1, STATUS=,
+ * WATCHDOG=1, STOPPING=1, the watchdog interval) and the sd-event loop both daemons
+ * run on. Harmless without systemd (every notify is then a no-op). */
 #ifndef KTP_SYSD_H
 #define KTP_SYSD_H
 
 #include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+struct ktp_err;
 
 void	sysd_ready(void);
 void	sysd_stopping(void);
@@ -14,5 +18,13 @@ void	sysd_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	sysd_watchdog(void);
 /* Half the configured WatchdogSec in microseconds, 0 when there is no watchdog. */
 uint64_t sysd_watchdog_interval_us(void);
+
+/* A new sd-event loop for the main thread: SIGTERM and SIGINT call on_stop, SIGHUP
+ * calls on_reload, and when systemd set a watchdog the loop itself sends WATCHDOG=1
+ * (sd_event_set_watchdog). The three signals are blocked in the calling thread, so
+ * call this before any thread starts: threads inherit the mask and only the loop
+ * sees them. */
+int	sysd_loop_new(sd_event **ret, sd_event_signal_handler_t on_stop,
+		      sd_event_signal_handler_t on_reload, void *arg, struct ktp_err *err);
 
 #endif

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include "unit.h"
+#include "err.h"
 #include "sysd.h"
 
 static int
@@ -117,6 +119,75 @@ test_sysd_watchdog_interval_is_half_of_watchdog_usec(void **state)
 	unsetenv("WATCHDOG_PID");
 }
 
+static int
+count_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *arg)
+{
+	int *seen = arg;
+
+	(void)s;
+	seen[si->ssi_signo == SIGHUP ? 0 : 1]++;
+	if (si->ssi_signo != SIGHUP)
+		return sd_event_exit(sd_event_source_get_event(s), 7);
+	return 0;
+}
+
+/* SIGHUP reaches on_reload and the loop goes on; SIGTERM and SIGINT reach
+ * on_stop, which ends it with its code. */
+static void
+test_sysd_loop_delivers_signals_to_their_handlers(void **state)
+{
+	struct ktp_err err = {0};
+	sd_event *e = NULL;
+	int seen[2] = {0, 0};
+
+	(void)state;
+	assert_int_equal(unsetenv("WATCHDOG_USEC"), 0);
+	assert_int_equal(sysd_loop_new(&e, count_signal, count_signal, seen, &err), 0);
+	assert_int_equal(raise(SIGHUP), 0);
+	assert_true(sd_event_run(e, 2000000) > 0);
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], 0);
+	assert_int_equal(raise(SIGTERM), 0);
+	assert_int_equal(sd_event_loop(e), 7);
+	assert_int_equal(seen[1], 1);
+	sd_event_unref(e);
+	e = NULL;
+	assert_int_equal(sysd_loop_new(&e, count_signal, count_signal, seen, &err), 0);
+	assert_int_equal(raise(SIGINT), 0);
+	assert_int_equal(sd_event_loop(e), 7);
+	assert_int_equal(seen[1], 2);
+	sd_event_unref(e);
+}
+
+/* Under systemd's watchdog the loop feeds it by itself while it runs. */
+static void
+test_sysd_loop_feeds_the_watchdog(void **state)
+{
+	struct ktp_err err = {0};
+	char path[PATH_MAX], pid[32], buf[64];
+	sd_event *e = NULL;
+	ssize_t n;
+	int fd, seen[2] = {0, 0};
+
+	fd = bind_notify(state, path);
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	assert_int_equal(setenv("NOTIFY_SOCKET", path, 1), 0);
+	assert_int_equal(setenv("WATCHDOG_USEC", "200000", 1), 0);
+	assert_int_equal(setenv("WATCHDOG_PID", pid, 1), 0);
+	assert_int_equal(sysd_loop_new(&e, count_signal, count_signal, seen, &err), 0);
+	/* Nothing else to do: the loop wakes for the watchdog alone. */
+	assert_true(sd_event_run(e, 1000000) >= 0);
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "WATCHDOG=1");
+	sd_event_unref(e);
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	close(fd);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, unit_tmpdir_setup, unit_tmpdir_teardown)
 
 int
@@ -127,6 +198,8 @@ main(void)
 		T(test_sysd_sends_each_state_to_notify_socket),
 		cmocka_unit_test(test_sysd_sends_to_abstract_notify_socket),
 		cmocka_unit_test(test_sysd_watchdog_interval_is_half_of_watchdog_usec),
+		cmocka_unit_test(test_sysd_loop_delivers_signals_to_their_handlers),
+		T(test_sysd_loop_feeds_the_watchdog),
 	};
 
 	return cmocka_run_group_tests_name("sysd", tests, NULL, NULL);
