@@ -8,6 +8,9 @@
 #   V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san/,
 #   SANITIZE=thread with TSan into build/tsan/.
 
+# The version a tarball carries; a git checkout is described by `git describe`
+# (a tag, or this version and the commit, "-dirty" with local changes).
+VERSION    := 0.5.0
 PKG_CONFIG ?= pkg-config
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -29,7 +32,7 @@ DEB_LIBS  := libcurl:libcurl4-openssl-dev sqlite3:libsqlite3-dev libsodium:libso
 	     jansson:libjansson-dev inih:libinih-dev libsystemd:libsystemd-dev
 # What the tests, tools and the demo use besides the libraries.
 DEB_TESTS := curl sqlite3 faketime clang libclang-rt-14-dev valgrind iproute2 procps \
-	     systemd tzdata e2fsprogs man-db jq openssl chromium fonts-dejavu-core
+	     systemd tzdata e2fsprogs man-db jq openssl chromium fonts-dejavu-core prometheus
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -100,7 +103,7 @@ UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 # test_<module>_DEPS, so a test binary holds only the module and what it needs.
 -include tests/unit/unit.mk
 
-.PHONY: all check unit system bench fuzz demo install clean deps tools
+.PHONY: FORCE all check unit system bench fuzz demo install clean deps tools
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -109,6 +112,18 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# Only version.c sees the version, and only when it changed is it rebuilt.
+GIT_VERSION := $(shell git describe --tags --dirty 2>/dev/null || \
+	{ h=$$(git rev-parse --short HEAD 2>/dev/null) && \
+	  { git diff --quiet HEAD 2>/dev/null && d= || d=-dirty; } && echo "$(VERSION)-g$$h$$d"; })
+KTP_VERSION := $(or $(GIT_VERSION),$(VERSION))
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(KTP_VERSION)' | cmp -s - $@ || echo '$(KTP_VERSION)' > $@
+$(BUILD)/daemon/common/version.o: $(BUILD)/version.txt
+$(BUILD)/daemon/common/version.o: CFLAGS += -DKTP_VERSION='"$(KTP_VERSION)"'
+FORCE:
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
