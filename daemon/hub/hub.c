@@ -1202,7 +1202,10 @@ metrics_nodes(struct hub *h, struct metrics_node **ret, size_t *ret_n)
 	pthread_mutex_lock(&h->store_lock);
 	for (i = 0; i < n; i++) {
 		v[i].code = enroll_at(h->enroll, i)->code;
+		v[i].pending = v[i].dpt_unrecorded = -1;
 		if (store_node_get(h->store, v[i].code, &sn, &err) == 0) {
+			if (sn.last_seen > 0)
+				v[i].pending = sn.head > sn.acked ? (int64_t)(sn.head - sn.acked) : 0;
 			v[i].acked = sn.acked;
 			v[i].last_push = sn.last_push;
 			v[i].last_contact = sn.last_seen;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "version.h"
 
 /* Statuses POST /v1/push can answer (PROTOCOL.md section 8); the last slot
  * counts anything else, so a new status never goes unseen. */
@@ -228,6 +229,57 @@ node_time(FILE *f, const char *name, const char *help, const struct metrics_node
 	}
 }
 
+/* One gauge per node from an int64_t at offset off; -1 (unknown) has no sample,
+ * so an alert on it fires only on what is known. */
+static void
+node_known(FILE *f, const char *name, const char *help, const struct metrics_node *nodes,
+	   size_t n, size_t off)
+{
+	size_t i;
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	for (i = 0; i < n; i++) {
+		int64_t v;
+
+		memcpy(&v, (const char *)&nodes[i] + off, sizeof(v));
+		if (v >= 0)
+			fprintf(f, "%s{node=\"%04u\"} %" PRId64 "\n", name, nodes[i].code, v);
+	}
+}
+
+/* A label value as text a PromQL matcher takes plainly: a space becomes '_',
+ * and '"', '\\' and control bytes are left out. */
+static void
+put_label(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == ' ')
+			fputc('_', f);
+		else if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+}
+
+static void
+render_info(FILE *f, const struct metrics_node *nodes, size_t n)
+{
+	size_t i;
+
+	fprintf(f, "# HELP ktphubd_build_info The running ktphubd's version.\n"
+		"# TYPE ktphubd_build_info gauge\n"
+		"ktphubd_build_info{version=\"");
+	put_label(f, ktp_version());
+	fputs("\"} 1\n"
+	      "# HELP ktphubd_node_info The regency of each enrolled node, for alerts "
+	      "to name it (spaces as '_').\n"
+	      "# TYPE ktphubd_node_info gauge\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "ktphubd_node_info{node=\"%04u\",name=\"", nodes[i].code);
+		put_label(f, nodes[i].name != NULL ? nodes[i].name : "");
+		fputs("\"} 1\n", f);
+	}
+}
+
 static void
 render_nodes(FILE *f, const struct metrics_node *nodes, size_t n)
 {
@@ -238,7 +290,13 @@ render_nodes(FILE *f, const struct metrics_node *nodes, size_t n)
 	for (i = 0; i < n; i++)
 		fprintf(f, "ktphubd_node_acked{node=\"%04u\"} %" PRIu64 "\n",
 			nodes[i].code, nodes[i].acked);
-	node_time(f, "ktphubd_node_last_push_seconds",
+	node_known(f, "ktphubd_node_pending_versions",
+		   "Versions the node held that the hub had not applied, at its last contact.",
+		   nodes, n, offsetof(struct metrics_node, pending));
+	node_known(f, "ktphubd_node_dpt_unrecorded",
+		   "Voters on the roll without a recorded e-KTP, per regency with data.",
+		   nodes, n, offsetof(struct metrics_node, dpt_unrecorded));
+	node_time(f, "ktphubd_node_last_push_timestamp_seconds",
 		  "Unix time of the last applied push, per node (0 = never).",
 		  nodes, n, offsetof(struct metrics_node, last_push));
 	node_time(f, "ktphubd_node_last_contact_timestamp_seconds",
@@ -267,6 +325,7 @@ metrics_render(struct metrics *m, const struct metrics_node *nodes, size_t n_nod
 	render_pushes(f, &snap);
 	render_trust(f, &snap);
 	render_latency(f, &snap);
+	render_info(f, nodes, n_nodes);
 	render_nodes(f, nodes, n_nodes);
 	if (fclose(f) != 0) {
 		free(buf);

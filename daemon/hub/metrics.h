@@ -17,10 +17,13 @@ extern const uint64_t metrics_latency_bounds_us[METRICS_LATENCY_BUCKETS];
 /* One enrolled node's progress as /metrics shows it. */
 struct metrics_node {
 	uint16_t	code;
+	const char	*name;		/* the regency's name, borrowed; NULL = none known */
 	uint64_t	acked;
 	int64_t		last_push;	/* Unix seconds, 0 = never */
 	int64_t		last_contact;	/* last authenticated push or heartbeat, 0 = never */
 	int64_t		last_data;	/* last push that applied versions, 0 = never */
+	int64_t		pending;	/* its head at last contact minus acked; -1 = unknown */
+	int64_t		dpt_unrecorded;	/* voters on the roll not recorded; -1 = no data */
 };
 
 /* Why a push was refused before its signature verified. Such a refusal is

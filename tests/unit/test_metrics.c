@@ -3,8 +3,10 @@
 
 #include "unit.h"
 #include "metrics.h"
+#include "version.h"
 
-static const char expected_text[] =
+/* %s: the build's version. */
+static const char expected_format[] =
 	"# HELP ktphubd_pushes_total Pushes answered, by HTTP status.\n"
 	"# TYPE ktphubd_pushes_total counter\n"
 	"ktphubd_pushes_total{status=\"200\"} 2\n"
@@ -51,15 +53,31 @@ static const char expected_text[] =
 	"ktphubd_apply_seconds_bucket{le=\"+Inf\"} 3\n"
 	"ktphubd_apply_seconds_sum 10.005000\n"
 	"ktphubd_apply_seconds_count 3\n"
+	"# HELP ktphubd_build_info The running ktphubd's version.\n"
+	"# TYPE ktphubd_build_info gauge\n"
+	"ktphubd_build_info{version=\"%s\"} 1\n"
+	"# HELP ktphubd_node_info The regency of each enrolled node, for alerts to name it "
+	"(spaces as '_').\n"
+	"# TYPE ktphubd_node_info gauge\n"
+	"ktphubd_node_info{node=\"3201\",name=\"Kabupaten_Bogor\"} 1\n"
+	"ktphubd_node_info{node=\"3202\",name=\"\"} 1\n"
 	"# HELP ktphubd_node_acked Highest journal seq applied, per node.\n"
 	"# TYPE ktphubd_node_acked gauge\n"
 	"ktphubd_node_acked{node=\"3201\"} 300\n"
 	"ktphubd_node_acked{node=\"3202\"} 0\n"
-	"# HELP ktphubd_node_last_push_seconds Unix time of the last applied push, "
+	"# HELP ktphubd_node_pending_versions Versions the node held that the hub had not "
+	"applied, at its last contact.\n"
+	"# TYPE ktphubd_node_pending_versions gauge\n"
+	"ktphubd_node_pending_versions{node=\"3201\"} 5\n"
+	"# HELP ktphubd_node_dpt_unrecorded Voters on the roll without a recorded e-KTP, "
+	"per regency with data.\n"
+	"# TYPE ktphubd_node_dpt_unrecorded gauge\n"
+	"ktphubd_node_dpt_unrecorded{node=\"3201\"} 1200\n"
+	"# HELP ktphubd_node_last_push_timestamp_seconds Unix time of the last applied push, "
 	"per node (0 = never).\n"
-	"# TYPE ktphubd_node_last_push_seconds gauge\n"
-	"ktphubd_node_last_push_seconds{node=\"3201\"} 1767225600\n"
-	"ktphubd_node_last_push_seconds{node=\"3202\"} 0\n"
+	"# TYPE ktphubd_node_last_push_timestamp_seconds gauge\n"
+	"ktphubd_node_last_push_timestamp_seconds{node=\"3201\"} 1767225600\n"
+	"ktphubd_node_last_push_timestamp_seconds{node=\"3202\"} 0\n"
 	"# HELP ktphubd_node_last_contact_timestamp_seconds Unix time of the last "
 	"authenticated push or heartbeat, per node (0 = never).\n"
 	"# TYPE ktphubd_node_last_contact_timestamp_seconds gauge\n"
@@ -75,12 +93,13 @@ static void
 test_metrics_render_gives_exact_prometheus_text(void **state)
 {
 	const struct metrics_node nodes[] = {
-		{ .code = 3201, .acked = 300, .last_push = 1767225600,
-		  .last_contact = 1767225660, .last_data = 1767225600 },
-		{ .code = 3202, .acked = 0, .last_push = 0 },
+		{ .code = 3201, .name = "Kabupaten Bogor", .acked = 300, .last_push = 1767225600,
+		  .last_contact = 1767225660, .last_data = 1767225600, .pending = 5,
+		  .dpt_unrecorded = 1200 },
+		{ .code = 3202, .acked = 0, .last_push = 0, .pending = -1, .dpt_unrecorded = -1 },
 	};
 	struct metrics *m = metrics_new();
-	char *text = NULL;
+	char *text = NULL, *expected_text = NULL;
 	size_t len = 0;
 
 	(void)state;
@@ -97,8 +116,10 @@ test_metrics_render_gives_exact_prometheus_text(void **state)
 	metrics_count_heartbeat(m);
 	metrics_count_future(m, 7);
 	assert_int_equal(metrics_render(m, nodes, 2, &text, &len), 0);
+	assert_true(asprintf(&expected_text, expected_format, ktp_version()) > 0);
 	assert_string_equal(text, expected_text);
 	assert_int_equal(len, strlen(expected_text));
+	free(expected_text);
 	free(text);
 	metrics_free(m);
 }

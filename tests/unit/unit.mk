@@ -2,7 +2,7 @@
 # A test that #includes its module's .c to reach statics must not list it here.
 
 test_err_DEPS := protocol/err.c
-test_metrics_DEPS := daemon/hub/metrics.c
+test_metrics_DEPS := daemon/hub/metrics.c daemon/common/version.c
 test_backoff_DEPS := daemon/node/backoff.c
 test_enroll_DEPS := daemon/hub/enroll.c protocol/err.c
 test_db_DEPS := daemon/common/db.c protocol/err.c daemon/common/fileio.c
@@ -46,7 +46,7 @@ test_conf_node_DEPS := conf/conf_node.c conf/conf.c daemon/common/fileio.c proto
 test_conf_hub_DEPS := conf/conf_hub.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_synth_DEPS := tests/synth/synth.c protocol/calendar.c protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c daemon/common/area.c daemon/common/fileio.c
 test_node_DEPS := daemon/node/node.c daemon/node/ctl_node.c daemon/node/pusher.c daemon/node/backoff.c daemon/node/netwatch.c daemon/node/journal.c daemon/node/ingest.c $(PROTO_SRCS) conf/conf.c conf/conf_node.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/evloop.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c daemon/common/sysd.c daemon/common/db.c daemon/common/area.c daemon/common/tzone.c
-test_hub_DEPS := daemon/hub/hub.c daemon/hub/nikdir.c daemon/hub/dashboard.c daemon/hub/enroll.c daemon/hub/metrics.c daemon/hub/http.c daemon/hub/ctl_hub.c daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c daemon/hub/report.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/db.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c protocol/ctlmsg.c protocol/batch.c protocol/seal.c protocol/keytext.c protocol/record.c protocol/calendar.c protocol/nik.c protocol/varint.c protocol/chain.c protocol/hlc.c protocol/err.c conf/conf.c conf/conf_hub.c daemon/common/area.c daemon/common/tzone.c protocol/progress.c protocol/csvout.c
+test_hub_DEPS := daemon/hub/hub.c daemon/hub/nikdir.c daemon/hub/dashboard.c daemon/hub/enroll.c daemon/hub/metrics.c daemon/common/version.c daemon/hub/http.c daemon/hub/ctl_hub.c daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c daemon/hub/report.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/db.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c protocol/ctlmsg.c protocol/batch.c protocol/seal.c protocol/keytext.c protocol/record.c protocol/calendar.c protocol/nik.c protocol/varint.c protocol/chain.c protocol/hlc.c protocol/err.c conf/conf.c conf/conf_hub.c daemon/common/area.c daemon/common/tzone.c protocol/progress.c protocol/csvout.c
 test_calendar_DEPS := protocol/calendar.c
 test_progress_DEPS := protocol/progress.c protocol/calendar.c
 test_nikdir_DEPS := daemon/hub/nikdir.c
