@@ -12,6 +12,7 @@
 
 #include "apply.h"
 #include "batch.h"
+#include "calendar.h"
 #include "chain.h"
 #include "conf.h"
 #include "conf_hub.h"
@@ -1202,7 +1203,7 @@ metrics_nodes(struct hub *h, struct metrics_node **ret, size_t *ret_n)
 	pthread_mutex_lock(&h->store_lock);
 	for (i = 0; i < n; i++) {
 		v[i].code = enroll_at(h->enroll, i)->code;
-		v[i].pending = v[i].dpt_unrecorded = -1;
+		v[i].pending = v[i].dpt_unrecorded = v[i].projected_completion = -1;
 		if (store_node_get(h->store, v[i].code, &sn, &err) == 0) {
 			if (sn.last_seen > 0)
 				v[i].pending = sn.head > sn.acked ? (int64_t)(sn.head - sn.acked) : 0;
@@ -1227,8 +1228,12 @@ http_metrics(void *ctx, struct http_reply *ret)
 	char *text = NULL;
 	size_t n = 0, len = 0;
 
+	struct metrics_hub mh = {
+		.election = calendar_days(h->conf.election_date) * 86400 - h->tz.offset_s,
+	};
+
 	if (metrics_nodes(h, &nodes, &n) < 0 ||
-	    metrics_render(h->metrics, nodes, n, &text, &len) < 0) {
+	    metrics_render(h->metrics, &mh, nodes, n, &text, &len) < 0) {
 		free(nodes);
 		http_reply_error(ret, 500, "metrics: out of memory");
 		return;

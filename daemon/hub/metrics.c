@@ -260,8 +260,31 @@ put_label(FILE *f, const char *s)
 	}
 }
 
+/* Projected completion per node: +Inf when it would never finish at the
+ * current rate, no sample when unknown or nothing is left to record. */
 static void
-render_info(FILE *f, const struct metrics_node *nodes, size_t n)
+node_projection(FILE *f, const struct metrics_node *nodes, size_t n)
+{
+	size_t i;
+
+	fputs("# HELP ktphubd_node_projected_completion_timestamp_seconds When the regency "
+	      "would have recorded every voter on the roll, at the slower of its 30- and "
+	      "7-day rates.\n"
+	      "# TYPE ktphubd_node_projected_completion_timestamp_seconds gauge\n", f);
+	for (i = 0; i < n; i++) {
+		int64_t t = nodes[i].projected_completion;
+
+		if (t == METRICS_NEVER)
+			fprintf(f, "ktphubd_node_projected_completion_timestamp_seconds"
+				"{node=\"%04u\"} +Inf\n", nodes[i].code);
+		else if (t >= 0)
+			fprintf(f, "ktphubd_node_projected_completion_timestamp_seconds"
+				"{node=\"%04u\"} %" PRId64 "\n", nodes[i].code, t);
+	}
+}
+
+static void
+render_info(FILE *f, const struct metrics_hub *hub, const struct metrics_node *nodes, size_t n)
 {
 	size_t i;
 
@@ -269,8 +292,12 @@ render_info(FILE *f, const struct metrics_node *nodes, size_t n)
 		"# TYPE ktphubd_build_info gauge\n"
 		"ktphubd_build_info{version=\"");
 	put_label(f, ktp_version());
-	fputs("\"} 1\n"
-	      "# HELP ktphubd_node_info The regency of each enrolled node, for alerts "
+	fprintf(f, "\"} 1\n"
+		"# HELP ktphubd_election_timestamp_seconds Election day (hub.election_date), "
+		"00:00 in the hub's time zone.\n"
+		"# TYPE ktphubd_election_timestamp_seconds gauge\n"
+		"ktphubd_election_timestamp_seconds %" PRId64 "\n", hub->election);
+	fputs("# HELP ktphubd_node_info The regency of each enrolled node, for alerts "
 	      "to name it (spaces as '_').\n"
 	      "# TYPE ktphubd_node_info gauge\n", f);
 	for (i = 0; i < n; i++) {
@@ -296,6 +323,7 @@ render_nodes(FILE *f, const struct metrics_node *nodes, size_t n)
 	node_known(f, "ktphubd_node_dpt_unrecorded",
 		   "Voters on the roll without a recorded e-KTP, per regency with data.",
 		   nodes, n, offsetof(struct metrics_node, dpt_unrecorded));
+	node_projection(f, nodes, n);
 	node_time(f, "ktphubd_node_last_push_timestamp_seconds",
 		  "Unix time of the last applied push, per node (0 = never).",
 		  nodes, n, offsetof(struct metrics_node, last_push));
@@ -308,8 +336,8 @@ render_nodes(FILE *f, const struct metrics_node *nodes, size_t n)
 }
 
 int
-metrics_render(struct metrics *m, const struct metrics_node *nodes, size_t n_nodes,
-	       char **ret, size_t *ret_len)
+metrics_render(struct metrics *m, const struct metrics_hub *hub,
+	       const struct metrics_node *nodes, size_t n_nodes, char **ret, size_t *ret_len)
 {
 	struct counts snap;
 	char *buf = NULL;
@@ -325,7 +353,7 @@ metrics_render(struct metrics *m, const struct metrics_node *nodes, size_t n_nod
 	render_pushes(f, &snap);
 	render_trust(f, &snap);
 	render_latency(f, &snap);
-	render_info(f, nodes, n_nodes);
+	render_info(f, hub, nodes, n_nodes);
 	render_nodes(f, nodes, n_nodes);
 	if (fclose(f) != 0) {
 		free(buf);

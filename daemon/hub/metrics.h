@@ -24,6 +24,16 @@ struct metrics_node {
 	int64_t		last_data;	/* last push that applied versions, 0 = never */
 	int64_t		pending;	/* its head at last contact minus acked; -1 = unknown */
 	int64_t		dpt_unrecorded;	/* voters on the roll not recorded; -1 = no data */
+	/* Unix time of the later of its 30- and 7-day projections (PROTOCOL.md 8.4):
+	 * -1 = no data or none needed, METRICS_NEVER = no recordings to project from. */
+	int64_t		projected_completion;
+};
+
+#define METRICS_NEVER INT64_MAX
+
+/* What /metrics says of the hub itself. */
+struct metrics_hub {
+	int64_t		election;	/* Unix time of election day 00:00 in the hub's zone */
 };
 
 /* Why a push was refused before its signature verified. Such a refusal is
@@ -50,7 +60,7 @@ void	metrics_count_heartbeat(struct metrics *m);
 /* Versions stamped more than max_clock_skew ahead, applied at the hub's clock. */
 void	metrics_count_future(struct metrics *m, uint64_t versions);
 /* The whole exposition as a new NUL-terminated buffer (free()); -ENOMEM. */
-int	metrics_render(struct metrics *m, const struct metrics_node *nodes, size_t n_nodes,
-		       char **ret, size_t *ret_len);
+int	metrics_render(struct metrics *m, const struct metrics_hub *hub,
+		       const struct metrics_node *nodes, size_t n_nodes, char **ret, size_t *ret_len);
 
 #endif
