@@ -74,15 +74,56 @@ conf_errors_add(struct conf_errors *e, const char *fmt, ...)
 	e->n++;
 }
 
-void
-conf_errors_print(const struct conf_errors *e, const char *prefix, FILE *out)
+/* The one walk over the messages, for printing and for logging alike. */
+static void
+each_line(const struct conf_errors *e, const char *path,
+	  void (*emit)(void *arg, const char *line), void *arg)
 {
+	char more[KTP_ERR_MSG_LEN + 64];
 	size_t i;
 
 	for (i = 0; i < e->n && i < CONF_MAX_ERRORS; i++)
-		fprintf(out, "%s%s\n", prefix ? prefix : "", e->msg[i]);
-	if (e->n > CONF_MAX_ERRORS)
-		fprintf(out, "%s%zu more errors\n", prefix ? prefix : "", e->n - CONF_MAX_ERRORS);
+		emit(arg, e->msg[i]);
+	if (e->n <= CONF_MAX_ERRORS)
+		return;
+	snprintf(more, sizeof(more), "%s%s%zu more errors", path ? path : "", path ? ": " : "",
+		 e->n - CONF_MAX_ERRORS);
+	emit(arg, more);
+}
+
+struct print_to {
+	const char	*prefix;
+	FILE		*out;
+};
+
+static void
+print_line(void *arg, const char *line)
+{
+	const struct print_to *p = arg;
+
+	fprintf(p->out, "%s%s\n", p->prefix ? p->prefix : "", line);
+}
+
+void
+conf_errors_print(const struct conf_errors *e, const char *prefix, const char *path, FILE *out)
+{
+	struct print_to p = { prefix, out };
+
+	each_line(e, path, print_line, &p);
+}
+
+static void
+log_line(void *arg, const char *line)
+{
+	void (**logfn)(const char *, ...) = arg;
+
+	(*logfn)("conf: %s", line);
+}
+
+void
+conf_errors_log(const struct conf_errors *e, const char *path, void (*logfn)(const char *fmt, ...))
+{
+	each_line(e, path, log_line, &logfn);
 }
 
 int

@@ -35,8 +35,14 @@ struct conf_errors {
 void	conf_errors_add(struct conf_errors *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* One message per line, each after prefix (NULL for none), then
- * "N more errors" when more than CONF_MAX_ERRORS were collected. */
-void	conf_errors_print(const struct conf_errors *e, const char *prefix, FILE *out);
+ * "PATH: N more errors" ("N more errors" when path is NULL) when more than
+ * CONF_MAX_ERRORS were collected: check mode and a failed start. */
+void	conf_errors_print(const struct conf_errors *e, const char *prefix, const char *path,
+			  FILE *out);
+/* The same lines, each as "conf: LINE", through a printf-like logger
+ * (log_err): a daemon whose reload failed. conf itself never logs. */
+void	conf_errors_log(const struct conf_errors *e, const char *path,
+			void (*logfn)(const char *fmt, ...));
 
 struct conf_key;
 

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 
 #include "unit.h"
+
+#include <stdarg.h>
 #include "conf.h"
 #include "conf_fixture.h"
 
@@ -540,7 +542,7 @@ test_conf_errors_beyond_the_cap_are_counted(void **state)
 		conf_errors_add(&errs, "t.conf:%zu: bad", i + 1);
 	assert_int_equal(errs.n, CONF_MAX_ERRORS + 6);
 	assert_non_null(f = open_memstream(&out, &len));
-	conf_errors_print(&errs, "conf: ", f);
+	conf_errors_print(&errs, "conf: ", NULL, f);
 	fclose(f);
 	for (i = 0; i < len; i++)
 		lines += out[i] == '\n';
@@ -548,6 +550,56 @@ test_conf_errors_beyond_the_cap_are_counted(void **state)
 	assert_non_null(strstr(out, "conf: t.conf:64: bad\nconf: 6 more errors\n"));
 	assert_int_equal(strncmp(out, "conf: t.conf:1: bad\n", 20), 0);
 	free(out);
+}
+
+/* The daemons' lines: check mode prints them, a failed reload logs them,
+ * both through the same walk, and the count line names the file. */
+static char logged[4096];
+
+static void
+capture_log(const char *fmt, ...)
+{
+	size_t n = strlen(logged);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(logged + n, sizeof(logged) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(logged);
+	snprintf(logged + n, sizeof(logged) - n, "|");
+}
+
+static void
+test_conf_errors_print_and_log_give_the_same_lines(void **state)
+{
+	struct conf_errors errs = {0};
+	char *out = NULL, want[4096] = "";
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < CONF_MAX_ERRORS + 2; i++)
+		conf_errors_add(&errs, "/etc/k.conf:%zu: bad", i + 1);
+	assert_non_null(f = open_memstream(&out, &len));
+	conf_errors_print(&errs, "conf: ", "/etc/k.conf", f);
+	fclose(f);
+	logged[0] = '\0';
+	conf_errors_log(&errs, "/etc/k.conf", capture_log);
+	for (i = 0; i < CONF_MAX_ERRORS; i++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+			 "conf: /etc/k.conf:%zu: bad|", i + 1);
+	strcat(want, "conf: /etc/k.conf: 2 more errors|");
+	assert_string_equal(logged, want);
+	for (i = 0; want[i] != '\0'; i++)
+		if (want[i] == '|')
+			want[i] = '\n';
+	assert_string_equal(out, want);
+	free(out);
+	/* Without more than the cap, no count line. */
+	errs.n = 1;
+	logged[0] = '\0';
+	conf_errors_log(&errs, "/etc/k.conf", capture_log);
+	assert_string_equal(logged, "conf: /etc/k.conf:1: bad|");
 }
 
 /* Every golden case is a node or hub config and has its expected errors. */
@@ -602,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_conf_split_hostport_forms),
 		cmocka_unit_test(test_conf_format_normalises),
 		cmocka_unit_test(test_conf_errors_beyond_the_cap_are_counted),
+		cmocka_unit_test(test_conf_errors_print_and_log_give_the_same_lines),
 		cmocka_unit_test(test_conf_every_bad_file_has_a_golden_err),
 	};
 
