@@ -581,38 +581,6 @@ has_control(const char *s)
 	return false;
 }
 
-/* Names go into JSON (jansson refuses invalid UTF-8) and HTML, so they are
- * checked here, where the operator can still fix them. */
-static bool
-is_utf8(const unsigned char *s)
-{
-	size_t n, i;
-
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf)
-			n = 1;
-		else if (*s >= 0xe0 && *s <= 0xef)
-			n = 2;
-		else if (*s >= 0xf0 && *s <= 0xf4)
-			n = 3;
-		else
-			return false;
-		for (i = 1; i <= n; i++)
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-		/* Overlong forms, surrogates and code points past U+10FFFF. */
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-		    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
 static int
 store_string(const struct conf_key *k, const char *text, void *base, struct ktp_err *why)
 {
@@ -628,7 +596,9 @@ conf_parse_string(const struct conf_key *k, const char *text, void *base, struct
 		return ktp_err_set(why, -EINVAL, "longer than %lld bytes", (long long)k->max);
 	if (has_control(text))
 		return ktp_err_set(why, -EINVAL, "contains a control character");
-	if (!is_utf8((const unsigned char *)text))
+	/* Names go into JSON (jansson refuses invalid UTF-8) and HTML, so they
+	 * are checked here, where the operator can still fix them. */
+	if (!ktp_utf8_is_valid(text, strlen(text)))
 		return ktp_err_set(why, -EINVAL, "not valid UTF-8");
 	return store_string(k, text, base, why);
 }
