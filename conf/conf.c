@@ -539,6 +539,42 @@ conf_read_file(const char *path, char **ret_text, size_t *ret_len, struct conf_e
 	return 0;
 }
 
+int
+conf_load_string(const struct conf_schema *s, void *base, void *user, const char *text,
+		 const char *name, struct conf_errors *errs)
+{
+	errs->n = 0;
+	if (s->set_defaults(base) < 0) {
+		conf_errors_add(errs, "%s: out of memory", name);
+		s->done(base);
+		return -ENOMEM;
+	}
+	conf_parse(s, base, user, text, strlen(text), name, errs);
+	if (errs->n == 0 && s->check != NULL)
+		s->check(base, user, name, errs);
+	if (errs->n == 0)
+		return 0;
+	s->done(base);
+	return -EINVAL;
+}
+
+int
+conf_load(const struct conf_schema *s, void *base, void *user, const char *path,
+	  struct conf_errors *errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	errs->n = 0;
+	memset(base, 0, s->size);
+	if ((r = conf_read_file(path, &text, &len, errs)) < 0)
+		return r;
+	r = conf_load_string(s, base, user, text, path, errs);
+	free(text);
+	return r;
+}
+
 /* The parser trims the spaces around a value, takes one pair of double
  * quotes off it (unquote), and inih takes a ';' after a space for a comment
  * ("key =;x" is ";x", "key = ;x" is empty): a value that starts or ends with a
