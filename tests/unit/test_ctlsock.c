@@ -1060,15 +1060,50 @@ test_ctlsock_admin_group_member_outside_the_socket_group_connects(void **state)
 	ctlsock_stop(s);
 }
 
+/* In the child, as nobody: an upload with data in its stream is denied, and
+ * the daemon closes rather than read the data. Exit 0 when both hold. */
+static void
+child_denied_upload(struct fixture *f)
+{
+	struct ktp_err err = {0};
+	struct ctlclient *c = NULL;
+	json_t *req = ctlmsg_request("upload"), *reply = NULL;
+	char text[256];
+	int st = -1, fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	if (setgroups(0, NULL) < 0 || setgid(NOGROUP) < 0 || setuid(NOBODY) < 0)
+		_exit(10);
+	if (fd < 0 || ctlclient_connect(&f->copts, &c, &err) < 0)
+		_exit(11);
+	if (ctlclient_call_with_fd(c, req, fd, &reply, &st, &err) < 0 || st != CTL_STATUS_DENIED ||
+	    strcmp(json_string_value(json_object_get(reply, "error")),
+		   "ctl: 'upload' needs root") != 0)
+		_exit(1);
+	if (call(c, "status", text, sizeof(text)) != -EPIPE)
+		_exit(2);
+	_exit(0);
+}
+
 static void
 test_ctlsock_denied_stream_command_closes_after_reply(void **state)
 {
 	struct fixture *f = *state;
 	struct ctlsock_opts o = { .group = "nogroup" };
 	struct ctlsock *s = start(f, &o);
+	int status = -1;
+	pid_t pid;
 
+	/* Without data (the end chunk alone) the connection goes on. */
 	expect_child(f, NOBODY, NOGROUP, NULL, 0, "upload", CTL_STATUS_DENIED,
 		     "ctl: 'upload' needs root");
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		child_denied_upload(f);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 	ctlsock_stop(s);
 }
 
