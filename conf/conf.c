@@ -74,15 +74,56 @@ conf_errors_add(struct conf_errors *e, const char *fmt, ...)
 	e->n++;
 }
 
-void
-conf_errors_print(const struct conf_errors *e, const char *prefix, FILE *out)
+/* The one walk over the messages, for printing and for logging alike. */
+static void
+each_line(const struct conf_errors *e, const char *path,
+	  void (*emit)(void *arg, const char *line), void *arg)
 {
+	char more[KTP_ERR_MSG_LEN + 64];
 	size_t i;
 
 	for (i = 0; i < e->n && i < CONF_MAX_ERRORS; i++)
-		fprintf(out, "%s%s\n", prefix ? prefix : "", e->msg[i]);
-	if (e->n > CONF_MAX_ERRORS)
-		fprintf(out, "%s%zu more errors\n", prefix ? prefix : "", e->n - CONF_MAX_ERRORS);
+		emit(arg, e->msg[i]);
+	if (e->n <= CONF_MAX_ERRORS)
+		return;
+	snprintf(more, sizeof(more), "%s%s%zu more errors", path ? path : "", path ? ": " : "",
+		 e->n - CONF_MAX_ERRORS);
+	emit(arg, more);
+}
+
+struct print_to {
+	const char	*prefix;
+	FILE		*out;
+};
+
+static void
+print_line(void *arg, const char *line)
+{
+	const struct print_to *p = arg;
+
+	fprintf(p->out, "%s%s\n", p->prefix ? p->prefix : "", line);
+}
+
+void
+conf_errors_print(const struct conf_errors *e, const char *prefix, const char *path, FILE *out)
+{
+	struct print_to p = { prefix, out };
+
+	each_line(e, path, print_line, &p);
+}
+
+static void
+log_line(void *arg, const char *line)
+{
+	void (**logfn)(const char *, ...) = arg;
+
+	(*logfn)("conf: %s", line);
+}
+
+void
+conf_errors_log(const struct conf_errors *e, const char *path, void (*logfn)(const char *fmt, ...))
+{
+	each_line(e, path, log_line, &logfn);
 }
 
 int
@@ -498,6 +539,42 @@ conf_read_file(const char *path, char **ret_text, size_t *ret_len, struct conf_e
 	return 0;
 }
 
+int
+conf_load_string(const struct conf_schema *s, void *base, void *user, const char *text,
+		 const char *name, struct conf_errors *errs)
+{
+	errs->n = 0;
+	if (s->set_defaults(base) < 0) {
+		conf_errors_add(errs, "%s: out of memory", name);
+		s->done(base);
+		return -ENOMEM;
+	}
+	conf_parse(s, base, user, text, strlen(text), name, errs);
+	if (errs->n == 0 && s->check != NULL)
+		s->check(base, user, name, errs);
+	if (errs->n == 0)
+		return 0;
+	s->done(base);
+	return -EINVAL;
+}
+
+int
+conf_load(const struct conf_schema *s, void *base, void *user, const char *path,
+	  struct conf_errors *errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	errs->n = 0;
+	memset(base, 0, s->size);
+	if ((r = conf_read_file(path, &text, &len, errs)) < 0)
+		return r;
+	r = conf_load_string(s, base, user, text, path, errs);
+	free(text);
+	return r;
+}
+
 /* The parser trims the spaces around a value, takes one pair of double
  * quotes off it (unquote), and inih takes a ';' after a space for a comment
  * ("key =;x" is ";x", "key = ;x" is empty): a value that starts or ends with a
@@ -540,38 +617,6 @@ has_control(const char *s)
 	return false;
 }
 
-/* Names go into JSON (jansson refuses invalid UTF-8) and HTML, so they are
- * checked here, where the operator can still fix them. */
-static bool
-is_utf8(const unsigned char *s)
-{
-	size_t n, i;
-
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf)
-			n = 1;
-		else if (*s >= 0xe0 && *s <= 0xef)
-			n = 2;
-		else if (*s >= 0xf0 && *s <= 0xf4)
-			n = 3;
-		else
-			return false;
-		for (i = 1; i <= n; i++)
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-		/* Overlong forms, surrogates and code points past U+10FFFF. */
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-		    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
 static int
 store_string(const struct conf_key *k, const char *text, void *base, struct ktp_err *why)
 {
@@ -587,7 +632,9 @@ conf_parse_string(const struct conf_key *k, const char *text, void *base, struct
 		return ktp_err_set(why, -EINVAL, "longer than %lld bytes", (long long)k->max);
 	if (has_control(text))
 		return ktp_err_set(why, -EINVAL, "contains a control character");
-	if (!is_utf8((const unsigned char *)text))
+	/* Names go into JSON (jansson refuses invalid UTF-8) and HTML, so they
+	 * are checked here, where the operator can still fix them. */
+	if (!ktp_utf8_is_valid(text, strlen(text)))
 		return ktp_err_set(why, -EINVAL, "not valid UTF-8");
 	return store_string(k, text, base, why);
 }

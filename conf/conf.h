@@ -35,8 +35,14 @@ struct conf_errors {
 void	conf_errors_add(struct conf_errors *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* One message per line, each after prefix (NULL for none), then
- * "N more errors" when more than CONF_MAX_ERRORS were collected. */
-void	conf_errors_print(const struct conf_errors *e, const char *prefix, FILE *out);
+ * "PATH: N more errors" ("N more errors" when path is NULL) when more than
+ * CONF_MAX_ERRORS were collected: check mode and a failed start. */
+void	conf_errors_print(const struct conf_errors *e, const char *prefix, const char *path,
+			  FILE *out);
+/* The same lines, each as "conf: LINE", through a printf-like logger
+ * (log_err): a daemon whose reload failed. conf itself never logs. */
+void	conf_errors_log(const struct conf_errors *e, const char *path,
+			void (*logfn)(const char *fmt, ...));
 
 struct conf_key;
 
@@ -60,12 +66,19 @@ struct conf_key {
 
 /* [NAME ARG] sections: open_section is called once per header with ARG and
  * returns where the "NAME *" keys store (base of their offsets), or NULL
- * with why set, in which case that section's keys are skipped. */
+ * with why set, in which case that section's keys are skipped.
+ * conf_load uses the rest: the struct's size, its defaults, a check of the
+ * whole file after a clean parse (NULL: none) and its destructor. */
 struct conf_schema {
 	const struct conf_key *keys;
 	size_t		n_keys;
 	void		*(*open_section)(void *user, const char *name, const char *arg,
 					 unsigned line, struct ktp_err *why);
+	size_t		size;
+	int		(*set_defaults)(void *base);		/* zeroes first; -ENOMEM */
+	void		(*check)(void *base, void *user, const char *name,
+				 struct conf_errors *errs);
+	void		(*done)(void *base);
 };
 
 /* Parses text (len bytes, NUL-terminated) named name into base; static
@@ -73,6 +86,15 @@ struct conf_schema {
  * Adds every error to errs (not reset here); returns -EINVAL if any. */
 int	conf_parse(const struct conf_schema *s, void *base, void *user, const char *text,
 		   size_t len, const char *name, struct conf_errors *errs);
+/* The load of one config, for both schemas: resets errs, sets the defaults,
+ * parses text (NUL-terminated) named name, then runs s->check when the
+ * parse was clean. 0, or -EINVAL (-ENOMEM) with every error in errs and base
+ * freed with s->done. user is handed to open_section and check. */
+int	conf_load_string(const struct conf_schema *s, void *base, void *user, const char *text,
+			 const char *name, struct conf_errors *errs);
+/* Zeroes base, reads path (conf_read_file), then conf_load_string. */
+int	conf_load(const struct conf_schema *s, void *base, void *user, const char *path,
+		  struct conf_errors *errs);
 /* Reads a config file of at most CONF_MAX_FILE bytes, refusing a NUL byte;
  * "PATH: why" on failure. */
 int	conf_read_file(const char *path, char **ret_text, size_t *ret_len,

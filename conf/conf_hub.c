@@ -62,10 +62,6 @@ static const struct conf_key hub_keys[] = {
 static void *open_node(void *user, const char *name, const char *arg, unsigned line,
 		       struct ktp_err *why);
 
-static const struct conf_schema hub_schema = {
-	hub_keys, sizeof(hub_keys) / sizeof(hub_keys[0]), open_node,
-};
-
 static int
 parse_listen(const struct conf_key *k, const char *text, void *base, struct ktp_err *why)
 {
@@ -124,8 +120,10 @@ open_node(void *user, const char *name, const char *arg, unsigned line, struct k
 }
 
 static int
-set_defaults(struct hub_conf *c)
+set_defaults(void *base)
 {
+	struct hub_conf *c = base;
+
 	memset(c, 0, sizeof(*c));
 	c->listen_port = 8470;
 	c->max_batch_bytes = 8u << 20;
@@ -183,9 +181,10 @@ check_buffers(const struct hub_conf *c, const char *name, struct conf_errors *er
 }
 
 static void
-check_hub(const struct hub_parse *hp, const char *name, struct conf_errors *errs)
+check_hub(void *base, void *user, const char *name, struct conf_errors *errs)
 {
-	const struct hub_conf *c = hp->c;
+	const struct hub_parse *hp = user;
+	const struct hub_conf *c = base;
 
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
 		conf_errors_add(errs, "%s: hub.%s is set without hub.%s; set both or neither",
@@ -199,41 +198,32 @@ check_hub(const struct hub_parse *hp, const char *name, struct conf_errors *errs
 	check_nodes(hp, name, errs);
 }
 
+static void
+done(void *base)
+{
+	conf_hub_done(base);
+}
+
+static const struct conf_schema hub_schema = {
+	hub_keys, sizeof(hub_keys) / sizeof(hub_keys[0]), open_node,
+	sizeof(struct hub_conf), set_defaults, check_hub, done,
+};
+
 int
 conf_hub_load_string(const char *text, const char *name, struct hub_conf *ret,
 		     struct conf_errors *errs)
 {
 	struct hub_parse hp = { .c = ret };
 
-	errs->n = 0;
-	if (set_defaults(ret) < 0) {
-		conf_errors_add(errs, "%s: out of memory", name);
-		conf_hub_done(ret);
-		return -ENOMEM;
-	}
-	conf_parse(&hub_schema, ret, &hp, text, strlen(text), name, errs);
-	if (errs->n == 0)
-		check_hub(&hp, name, errs);
-	if (errs->n == 0)
-		return 0;
-	conf_hub_done(ret);
-	return -EINVAL;
+	return conf_load_string(&hub_schema, ret, &hp, text, name, errs);
 }
 
 int
 conf_hub_load(const char *path, struct hub_conf *ret, struct conf_errors *errs)
 {
-	char *text = NULL;
-	size_t len = 0;
-	int r;
+	struct hub_parse hp = { .c = ret };
 
-	errs->n = 0;
-	memset(ret, 0, sizeof(*ret));
-	if ((r = conf_read_file(path, &text, &len, errs)) < 0)
-		return r;
-	r = conf_hub_load_string(text, path, ret, errs);
-	free(text);
-	return r;
+	return conf_load(&hub_schema, ret, &hp, path, errs);
 }
 
 static void

@@ -35,13 +35,11 @@ static const struct conf_key node_keys[] = {
 	{ "ctl", "admin_group", conf_parse_group, OFF(admin_group), 0, 0, 0 },
 };
 
-static const struct conf_schema node_schema = {
-	node_keys, sizeof(node_keys) / sizeof(node_keys[0]), NULL,
-};
-
 static int
-set_defaults(struct node_conf *c)
+set_defaults(void *base)
 {
+	struct node_conf *c = base;
+
 	memset(c, 0, sizeof(*c));
 	c->push_interval_s = 30;
 	c->backoff_min_s = 1;
@@ -60,10 +58,12 @@ set_defaults(struct node_conf *c)
 }
 
 static void
-check_node(const struct node_conf *c, const char *name, struct conf_errors *errs)
+check_node(void *base, void *user, const char *name, struct conf_errors *errs)
 {
+	const struct node_conf *c = base;
 	char lo[32], hi[32];
 
+	(void)user;
 	if (c->backoff_min_s > c->backoff_max_s) {
 		conf_format_duration(c->backoff_min_s, lo, sizeof(lo));
 		conf_format_duration(c->backoff_max_s, hi, sizeof(hi));
@@ -72,39 +72,28 @@ check_node(const struct node_conf *c, const char *name, struct conf_errors *errs
 	}
 }
 
+static void
+done(void *base)
+{
+	conf_node_done(base);
+}
+
+static const struct conf_schema node_schema = {
+	node_keys, sizeof(node_keys) / sizeof(node_keys[0]), NULL,
+	sizeof(struct node_conf), set_defaults, check_node, done,
+};
+
 int
 conf_node_load_string(const char *text, const char *name, struct node_conf *ret,
 		      struct conf_errors *errs)
 {
-	errs->n = 0;
-	if (set_defaults(ret) < 0) {
-		conf_errors_add(errs, "%s: out of memory", name);
-		conf_node_done(ret);
-		return -ENOMEM;
-	}
-	conf_parse(&node_schema, ret, NULL, text, strlen(text), name, errs);
-	if (errs->n == 0)
-		check_node(ret, name, errs);
-	if (errs->n == 0)
-		return 0;
-	conf_node_done(ret);
-	return -EINVAL;
+	return conf_load_string(&node_schema, ret, NULL, text, name, errs);
 }
 
 int
 conf_node_load(const char *path, struct node_conf *ret, struct conf_errors *errs)
 {
-	char *text = NULL;
-	size_t len = 0;
-	int r;
-
-	errs->n = 0;
-	memset(ret, 0, sizeof(*ret));
-	if ((r = conf_read_file(path, &text, &len, errs)) < 0)
-		return r;
-	r = conf_node_load_string(text, path, ret, errs);
-	free(text);
-	return r;
+	return conf_load(&node_schema, ret, NULL, path, errs);
 }
 
 void

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,21 @@ ctlmsg_reply(enum ctl_status status, const char *error)
 			 "error", error != NULL ? error : "");
 }
 
+json_t *
+ctlmsg_version_reply(const char *line, size_t len, const char *error)
+{
+	json_t *req = json_loadb(line, len, 0, NULL), *rep;
+	json_int_t v = json_integer_value(json_object_get(req, "v"));
+
+	json_decref(req);
+	rep = ctlmsg_reply(CTL_STATUS_VERSION, error);
+	if (rep != NULL && json_object_set_new(rep, "v", json_integer(v)) < 0) {
+		json_decref(rep);
+		return NULL;
+	}
+	return rep;
+}
+
 int
 ctlmsg_parse_reply(const char *line, size_t len, json_t **ret_reply, int *ret_status,
 		   struct ktp_err *err)
@@ -150,4 +166,19 @@ uint32_t
 ctlmsg_chunk_len(const uint8_t in[static 4])
 {
 	return (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
+}
+
+int
+ctlmsg_chunk_parse(const uint8_t in[static 4], uint32_t *ret_len, struct ktp_err *err)
+{
+	uint32_t len = ctlmsg_chunk_len(in);
+
+	if (in[0] == '{')
+		return ktp_err_set(err, -EPROTO, "ctl: a JSON line where a chunk header was due "
+				   "(the peer speaks another protocol version)");
+	if (len > CTLMSG_CHUNK_MAX)
+		return ktp_err_set(err, -EMSGSIZE, "ctl: chunk of %" PRIu32 " bytes, limit %u",
+				   len, CTLMSG_CHUNK_MAX);
+	*ret_len = len;
+	return 0;
 }

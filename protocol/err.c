@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,10 +50,12 @@ ktp_err_clear(struct ktp_err *err)
 	err->msg[0] = '\0';
 }
 
-/* The length of the well-formed UTF-8 character at s (RFC 3629: no overlong
- * forms, no surrogates, nothing past U+10FFFF), or 0 if there is none. */
+/* The length of the well-formed UTF-8 character at s, within avail bytes
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or 0
+ * if there is none. In a NUL-terminated string avail may be SIZE_MAX: the
+ * NUL is no continuation byte, so nothing past it is read. */
 static size_t
-utf8_char_len(const unsigned char *s)
+utf8_char_len(const unsigned char *s, size_t avail)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	size_t n, i;
@@ -66,6 +69,8 @@ utf8_char_len(const unsigned char *s)
 	else if (c >= 0xf0 && c <= 0xf4)
 		n = 4;
 	else
+		return 0;
+	if (n > avail)
 		return 0;
 	if (c == 0xe0)
 		lo = 0xa0;
@@ -106,7 +111,7 @@ ktp_utf8_cut(const char *s, size_t max)
 		 * malformed one counts byte by byte. */
 		if (utf8_lead_len(u[i]) > max - i)
 			break;
-		if ((n = utf8_char_len(u + i)) == 0)
+		if ((n = utf8_char_len(u + i, SIZE_MAX)) == 0)
 			n = 1;
 		i += n;
 	}
@@ -120,10 +125,28 @@ ktp_utf8_scrub(char *s)
 	size_t n;
 
 	while (*u != '\0') {
-		if ((n = utf8_char_len(u)) == 0) {
+		if ((n = utf8_char_len(u, SIZE_MAX)) == 0) {
 			*u = '?';
 			n = 1;
 		}
 		u += n;
 	}
+}
+
+bool
+ktp_utf8_is_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (u[i] != 0 && u[i] < 0x80) {	/* ASCII, the common case */
+			i++;
+			continue;
+		}
+		if (u[i] == 0 || (n = utf8_char_len(u + i, len - i)) == 0)
+			return false;
+		i += n;
+	}
+	return true;
 }

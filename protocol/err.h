@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /* err — the caller-owned error detail every library layer fills (STYLE A5, A6).
- * Holds a negative errno and one message shaped `WHERE: WHAT: WHY`.
+ * Holds a negative errno and one message shaped `WHERE: WHAT: WHY`, and the UTF-8
+ * checks of texts (cut, scrub, validate) that messages and every other text need.
  * Never logs and never allocates; the caller decides where the text goes. */
 #ifndef KTP_ERR_H
 #define KTP_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define KTP_ERR_MSG_LEN 256
@@ -33,5 +35,9 @@ int	ktp_utf8_cut(const char *s, size_t max);
 /* Replaces each byte that is not part of a well-formed UTF-8 character with
  * '?', in place, so that a text holding a client's bytes can go into JSON. */
 void	ktp_utf8_scrub(char *s);
+/* True when len bytes are well-formed UTF-8 (RFC 3629: no overlong forms,
+ * no surrogates, nothing past U+10FFFF) without a NUL: the one validator of
+ * records, import fields, config values and control texts. */
+bool	ktp_utf8_is_valid(const char *s, size_t len);
 
 #endif

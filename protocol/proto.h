@@ -28,7 +28,7 @@
 #define KTP_OPERATOR_MAX	64u	/* bytes of UTF-8 */
 
 #define KTP_HTTP_PUSH_PATH	"/v1/push"
-#define KTP_CTL_VERSION		1	/* "v" of every control request */
+#define KTP_CTL_VERSION		2	/* "v" of every control request; 2: every message has a stream */
 #define KTP_CTL_MAX_LINE	(64u * 1024)
 
 #endif

@@ -93,42 +93,6 @@ kecamatan_is_valid(uint64_t code)
 }
 
 bool
-record_utf8_is_valid(const char *s, size_t len)
-{
-	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0, n, k;
-	uint32_t cp, min;
-
-	while (i < len) {
-		if (p[i] == 0)
-			return false;
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			n = 1, cp = p[i] & 0x1f, min = 0x80;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			n = 2, cp = p[i] & 0x0f, min = 0x800;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			n = 3, cp = p[i] & 0x07, min = 0x10000;
-		else
-			return false;
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
-bool
 record_is_recorded(const struct record *r)
 {
 	return r->status != RECORD_STATUS_UNRECORDED && r->status < RECORD_STATUS_COUNT;
@@ -202,7 +166,7 @@ check_string(const char *s, size_t size, const char *field, size_t *ret_len,
 	if (len == size)
 		return ktp_err_set(err, -EINVAL, "record: %s: longer than %zu bytes", field,
 				   size - 1);
-	if (!record_utf8_is_valid(s, len))
+	if (!ktp_utf8_is_valid(s, len))
 		return ktp_err_set(err, -EINVAL, "record: %s: invalid UTF-8", field);
 	*ret_len = len;
 	return 0;
@@ -455,7 +419,7 @@ get_string(struct dec *d, const char *field, size_t min, size_t max, char *out)
 		return rc;
 	if (d->len - d->off < len)
 		return ktp_err_set(d->err, -EPROTO, "record: %s: truncated", field);
-	if (!record_utf8_is_valid((const char *)d->buf + d->off, (size_t)len))
+	if (!ktp_utf8_is_valid((const char *)d->buf + d->off, (size_t)len))
 		return ktp_err_set(d->err, -EPROTO, "record: %s: invalid UTF-8", field);
 	memcpy(out, d->buf + d->off, (size_t)len);
 	out[len] = '\0';

@@ -96,7 +96,4 @@ int	record_status_from_name(const char *s);
 int	record_site_from_name(const char *s);
 int	record_removed_from_name(const char *s);
 
-/* UTF-8 validity (no overlongs, no surrogates, no NUL) of len bytes. */
-bool	record_utf8_is_valid(const char *s, size_t len);
-
 #endif

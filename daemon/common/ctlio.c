@@ -171,24 +171,22 @@ int
 ctlio_read_chunk(struct ctlio *io, const uint8_t **ret_data, size_t *ret_len,
 		 struct ktp_err *err)
 {
-	uint8_t hdr[4];
+	const size_t hdr = 4;
 	uint32_t len;
 	int r;
 
 	/* Buffered, so a stream of small chunks costs one recv per buffer. */
-	while (io->end - io->start < sizeof(hdr)) {
+	while (io->end - io->start < hdr) {
 		if ((r = fill(io, err)) < 0)
 			return r;
 		if (r == 0)
 			return ktp_err_set(err, -EPIPE, "ctl: stream cut short");
 	}
-	if ((r = read_exact(io, hdr, sizeof(hdr), err)) < 0)
+	/* Checked in place: a JSON line where a header is due stays unread,
+	 * for the caller to read as the reply of another protocol version. */
+	if ((r = ctlmsg_chunk_parse(io->buf + io->start, &len, err)) < 0)
 		return r;
-	len = ctlmsg_chunk_len(hdr);
-	if (len > CTLMSG_CHUNK_MAX)
-		return ktp_err_set(err, -EMSGSIZE, "ctl: chunk of %" PRIu32 " bytes, limit %u",
-				   len, CTLMSG_CHUNK_MAX);
-	io->in_stream = len > 0;
+	io->start += hdr;
 	/* A chunk already in the read buffer is handed out in place. */
 	if (io->end - io->start >= len) {
 		*ret_data = io->buf + io->start;
@@ -220,6 +218,64 @@ ctlio_write(struct ctlio *io, const void *data, size_t len, struct ktp_err *err)
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/* The line and the end chunk, or the end chunk and the line, in one write. */
+static int
+write_framed(struct ctlio *io, const json_t *msg, bool end_first, struct ktp_err *err)
+{
+	char *line = NULL, *buf;
+	size_t len;
+	int r;
+
+	if ((r = ctlmsg_dump(msg, &line, &len, err)) < 0)
+		return r;
+	buf = realloc(line, len + 4);
+	if (buf == NULL) {
+		free(line);
+		return ktp_err_set(err, -ENOMEM, "ctl: cannot encode message");
+	}
+	if (end_first) {
+		memmove(buf + 4, buf, len);
+		memset(buf, 0, 4);
+	} else {
+		memset(buf + len, 0, 4);
+	}
+	r = ctlio_write(io, buf, len + 4, err);
+	free(buf);
+	return r;
+}
+
+int
+ctlio_write_request(struct ctlio *io, const json_t *req, struct ktp_err *err)
+{
+	return write_framed(io, req, false, err);
+}
+
+int
+ctlio_write_reply(struct ctlio *io, const json_t *reply, bool stream_ended, struct ktp_err *err)
+{
+	if (stream_ended)
+		return ctlio_write_msg(io, reply, err);
+	return write_framed(io, reply, true, err);
+}
+
+int
+ctlio_skip_stream(struct ctlio *io, uint64_t *ret_bytes, struct ktp_err *err)
+{
+	const uint8_t *data;
+	uint64_t n = 0;
+	size_t len;
+	int r;
+
+	do {
+		if ((r = ctlio_read_chunk(io, &data, &len, err)) < 0)
+			return r;
+		n += len;
+	} while (len > 0);
+	if (ret_bytes != NULL)
+		*ret_bytes = n;
 	return 0;
 }
 

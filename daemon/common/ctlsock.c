@@ -27,9 +27,14 @@
  * joins the rest. All shared fields below `lock` are read and written under it.
  *
  * A connection serves requests one after another until the peer closes, a
- * read times out, or the framing is lost (an oversize line, a refused or
- * unknown request that may carry a payload, or a payload stream a handler
- * did not read to its end).
+ * read times out, or the daemon leaves a payload unread: every request line
+ * is followed by its payload stream (just the end chunk for most commands),
+ * so after a refusal the daemon reads one chunk; the end chunk means the
+ * next request follows, a chunk with data (a refused import) is not read on
+ * and the connection closes after the reply. A request of another protocol
+ * version, whose framing may differ, gets a bare reply line and a close.
+ * Every reply is its payload stream, then its line: ctlconn_reply sends the
+ * end chunk first unless the handler already ended a stream it sent.
  */
 
 #define CTL_MAX_GROUPS	256	/* supplementary groups read from a peer */
@@ -48,6 +53,7 @@ struct ctlconn {
 	bool		done;		/* the thread returned; join it */
 	unsigned	n_replies;	/* replies sent for the current request */
 	bool		stream_open;	/* a CTL_STREAM payload not read to its end */
+	bool		out_ended;	/* the reply's stream was ended by the handler */
 	struct ctlconn	*next;
 };
 
@@ -180,7 +186,7 @@ refuse_stranger(struct ctlconn *c)
 		 who);
 	reply = ctlmsg_reply(CTL_STATUS_DENIED, text);
 	if (reply != NULL)
-		ctlio_write_msg(&c->io, reply, NULL);
+		ctlio_write_reply(&c->io, reply, false, NULL);
 	json_decref(reply);
 }
 
@@ -215,18 +221,49 @@ find_cmd(const struct ctlsock *s, const char *name)
 	return NULL;
 }
 
+/* Reads the payload stream of a request whose command takes none, or that
+ * was refused: true when it is empty (the end chunk alone). *ret_data is
+ * set when a chunk with data came; that payload is not read on. */
+static bool
+payload_is_empty(struct ctlconn *c, bool *ret_data)
+{
+	const uint8_t *data;
+	size_t len;
+
+	*ret_data = false;
+	if (ctlio_read_chunk(&c->io, &data, &len, NULL) < 0)
+		return false;
+	*ret_data = len > 0;
+	return len == 0;
+}
+
+/* After a refusal: true when the connection goes on. */
+static bool
+drop_payload(struct ctlconn *c)
+{
+	bool data;
+
+	return payload_is_empty(c, &data);
+}
+
 /* Returns false when the connection must close after this request. */
 static bool
 run_cmd(struct ctlconn *c, const struct ctl_cmd *cmd, json_t *req)
 {
+	bool data;
 	int r;
 
 	if ((cmd->flags & (CTL_RW | CTL_NAMES)) && !peer_may_write(c->s, c)) {
 		reply_denied(c, cmd->name);
-		return !(cmd->flags & CTL_STREAM);
+		return drop_payload(c);
+	}
+	if (!(cmd->flags & CTL_STREAM) && !payload_is_empty(c, &data)) {
+		if (data)
+			ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST, "ctl: '%s' takes no payload",
+					    cmd->name);
+		return false;
 	}
 	c->stream_open = (cmd->flags & CTL_STREAM) != 0;
-	c->io.in_stream = false;
 	r = cmd->fn(c, req, c->s->ctx);
 	if (r < 0)
 		log_debug("ctl: '%s' from uid %u: %s", cmd->name, (unsigned)c->uid, strerror(-r));
@@ -235,26 +272,20 @@ run_cmd(struct ctlconn *c, const struct ctl_cmd *cmd, json_t *req)
 		ctlconn_reply_error(c, CTL_STATUS_FAILED, "ctl: '%s' failed", cmd->name);
 		return false;
 	}
-	return !c->stream_open && !c->io.in_stream;
+	return !c->stream_open;
 }
 
-/* After a request that failed its checks: true only when it still names,
- * as a string "cmd", a command this daemon knows to take no payload. Any
- * other request (a stream command, an unknown one, or no readable "cmd")
- * may be followed by a payload that must not be read as requests. */
-static bool
-names_plain_cmd(const struct ctlsock *s, const char *line, size_t len)
+/* A peer of another version may frame its messages otherwise: its refusal
+ * is one bare line, which every version reads, and the connection closes. */
+static void
+refuse_version(struct ctlconn *c, const char *line, size_t len, const char *text)
 {
-	const struct ctl_cmd *cmd = NULL;
-	const char *name;
-	json_t *j;
+	json_t *reply = ctlmsg_version_reply(line, len, text);
 
-	j = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
-	name = json_string_value(json_object_get(j, "cmd"));
-	if (name != NULL)
-		cmd = find_cmd(s, name);
-	json_decref(j);
-	return cmd != NULL && !(cmd->flags & CTL_STREAM);
+	c->n_replies++;
+	if (reply != NULL)
+		ctlio_write_msg(&c->io, reply, NULL);
+	json_decref(reply);
 }
 
 static bool
@@ -268,18 +299,21 @@ serve_request(struct ctlconn *c, const char *line, size_t len)
 	bool keep;
 
 	c->n_replies = 0;
+	c->out_ended = false;
 	if (ctlmsg_parse_request(line, len, &req, &st, &err) < 0) {
+		if (st == CTL_STATUS_VERSION) {
+			refuse_version(c, line, len, err.msg);
+			return false;
+		}
 		ctlconn_reply_error(c, st, "%s", err.msg);
-		return names_plain_cmd(c->s, line, len);
+		return drop_payload(c);
 	}
 	name = json_string_value(json_object_get(req, "cmd"));
 	cmd = find_cmd(c->s, name);
 	if (cmd == NULL) {
-		/* A payload may follow a command this daemon does not know, so
-		 * the framing is lost: close after the reply. */
 		ctlconn_reply_error(c, CTL_STATUS_UNKNOWN_CMD, "ctl: unknown command '%.*s'",
 				    ktp_utf8_cut(name, 64), name);
-		keep = false;
+		keep = drop_payload(c);
 	} else {
 		keep = run_cmd(c, cmd, req);
 	}
@@ -375,7 +409,7 @@ refuse_busy(struct ctlconn *c, const char *why)
 	json_t *reply = ctlmsg_reply(CTL_STATUS_BUSY, why);
 
 	if (reply != NULL)
-		ctlio_write_msg(&c->io, reply, NULL);
+		ctlio_write_reply(&c->io, reply, false, NULL);
 	json_decref(reply);
 }
 
@@ -731,7 +765,8 @@ ctlconn_reply(struct ctlconn *c, json_t *reply)
 	if (reply == NULL)
 		return -ENOMEM;
 	c->n_replies++;
-	r = ctlio_write_msg(&c->io, reply, NULL);
+	r = ctlio_write_reply(&c->io, reply, c->out_ended, NULL);
+	c->out_ended = true;
 	json_decref(reply);
 	return r;
 }
@@ -784,7 +819,11 @@ ctlconn_write_chunk(struct ctlconn *c, const void *data, size_t len, struct ktp_
 int
 ctlconn_end_stream(struct ctlconn *c, struct ktp_err *err)
 {
-	return ctlio_write_end(&c->io, err);
+	int r = ctlio_write_end(&c->io, err);
+
+	/* A failed write ends it too: the reply must not send a second end. */
+	c->out_ended = true;
+	return r;
 }
 
 bool

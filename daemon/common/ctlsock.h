@@ -25,19 +25,19 @@ struct ctlconn;
  * that its members need not be in the socket's group. */
 #define CTL_RO		0x0	/* anyone who may connect */
 #define CTL_RW		0x1	/* root, the daemon's uid, or [ctl] admin_group */
-/* The request line is followed by a payload stream from the client (import).
- * The handler reads it with ctlconn_read_chunk; when a request is refused
- * before its handler runs, or the handler returns before the end chunk,
- * ctlsock closes the connection after the reply, because the rest of the
- * stream cannot be told apart from the next request. */
+/* The request's payload stream carries data from the client (import). The
+ * handler reads it with ctlconn_read_chunk; when the handler returns before
+ * the end chunk, or the request is refused with data in its stream, ctlsock
+ * closes the connection after the reply rather than read the rest. Without
+ * CTL_STREAM, ctlsock reads the (empty) payload stream before the handler. */
 #define CTL_STREAM	0x2
 /* Lists of persons by name or NIK (personal data): the same peers as CTL_RW,
  * never the socket's group alone. */
 #define CTL_NAMES	0x4
 
-/* A handler answers with exactly one ctlconn_reply* call (it may stream a
- * payload before or after, as its command defines). Its return value is 0
- * or -errno for the log only. */
+/* A handler answers with exactly one ctlconn_reply* call, after the chunks
+ * of its reply's payload if its command has one (export). Its return value
+ * is 0 or -errno for the log only. */
 struct ctl_cmd {
 	const char	*name;
 	int		(*fn)(struct ctlconn *c, json_t *req, void *ctx);
@@ -64,7 +64,8 @@ void	ctlsock_stop(struct ctlsock *s);		/* NULL is a no-op */
 /* For handlers. */
 uid_t	ctlconn_uid(const struct ctlconn *c);
 pid_t	ctlconn_pid(const struct ctlconn *c);
-/* Sends reply (adds nothing) and takes ownership of it (json_decref). */
+/* Sends reply (adds nothing) and takes ownership of it (json_decref); the
+ * end chunk goes first unless ctlconn_end_stream already sent it. */
 int	ctlconn_reply(struct ctlconn *c, json_t *reply);
 /* An OK reply with data's fields merged in; takes data, and NULL data (its
  * builder ran out of memory) answers FAILED "ctl: out of memory". */
@@ -76,7 +77,8 @@ int	ctlconn_reply_error(struct ctlconn *c, enum ctl_status status, const char *f
 int	ctlconn_read_chunk(struct ctlconn *c, const uint8_t **ret_data, size_t *ret_len,
 			   struct ktp_err *err);
 int	ctlconn_write_chunk(struct ctlconn *c, const void *data, size_t len, struct ktp_err *err);
-int	ctlconn_end_stream(struct ctlconn *c, struct ktp_err *err);	/* the 0 chunk */
+/* The 0 chunk; optional before the reply, which sends it if not yet sent. */
+int	ctlconn_end_stream(struct ctlconn *c, struct ktp_err *err);
 /* True once the peer hung up, or ctlsock_stop began (for long waits such as
  * `sync`: a handler that polls this also ends when the daemon stops). */
 bool	ctlconn_peer_gone(struct ctlconn *c);

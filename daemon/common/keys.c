@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -211,45 +212,69 @@ fail:
 	return r;
 }
 
-int
-keys_load_node(const char *path, struct node_keys **ret, struct ktp_err *err)
+/* Where a daemon's own key pair goes in its struct. */
+struct own_layout {
+	enum keytext_type	type;
+	size_t			size;
+	size_t			sk_off, sk_len;
+	size_t			pk_off;
+};
+
+static const struct own_layout node_layout = {
+	KEYTEXT_NODE_SECRET, sizeof(struct node_keys),
+	offsetof(struct node_keys, sk), KTP_ED25519_SK_LEN, offsetof(struct node_keys, pk),
+};
+
+static const struct own_layout hub_layout = {
+	KEYTEXT_HUB_SECRET, sizeof(struct hub_keys),
+	offsetof(struct hub_keys, sk), KTP_X25519_SK_LEN, offsetof(struct hub_keys, pk),
+};
+
+/* The one reader of a daemon's own key file (keys_load_node, keys_load_hub):
+ * checks, parses and verifies it, then returns a new struct of l's layout in
+ * sodium_malloc memory with the secret and public keys in place. */
+static int
+load_own(const char *path, const struct own_layout *l, void **ret, struct ktp_err *err)
 {
 	struct secret *s = NULL;
-	struct node_keys *k;
-	uint8_t pk[32];
+	uint8_t pk[32], *k;
 	int r;
 
-	if ((r = load_typed(path, KEYTEXT_NODE_SECRET, &s, pk, err)) < 0)
+	if ((r = load_typed(path, l->type, &s, pk, err)) < 0)
 		return r;
-	if ((k = sodium_malloc(sizeof(*k))) == NULL) {
+	if ((k = sodium_malloc(l->size)) == NULL) {
 		secret_free(s);
 		return ktp_err_set(err, -ENOMEM, "keys: out of locked memory");
 	}
-	memcpy(k->sk, s->sk, sizeof(k->sk));
-	memcpy(k->pk, pk, sizeof(k->pk));
+	memcpy(k + l->sk_off, s->sk, l->sk_len);
+	memcpy(k + l->pk_off, pk, sizeof(pk));
 	secret_free(s);
 	*ret = k;
 	return 0;
 }
 
 int
-keys_load_hub(const char *path, struct hub_keys **ret, struct ktp_err *err)
+keys_load_node(const char *path, struct node_keys **ret, struct ktp_err *err)
 {
-	struct secret *s = NULL;
-	struct hub_keys *k;
-	uint8_t pk[32];
+	void *k = NULL;
 	int r;
 
-	if ((r = load_typed(path, KEYTEXT_HUB_SECRET, &s, pk, err)) < 0)
+	if ((r = load_own(path, &node_layout, &k, err)) == 0)
+		*ret = k;
+	return r;
+}
+
+int
+keys_load_hub(const char *path, struct hub_keys **ret, struct ktp_err *err)
+{
+	struct hub_keys *k;
+	void *p = NULL;
+	int r;
+
+	if ((r = load_own(path, &hub_layout, &p, err)) < 0)
 		return r;
-	if ((k = sodium_malloc(sizeof(*k))) == NULL) {
-		secret_free(s);
-		return ktp_err_set(err, -ENOMEM, "keys: out of locked memory");
-	}
-	memcpy(k->sk, s->sk, sizeof(k->sk));
-	memcpy(k->pk, pk, sizeof(k->pk));
-	k->id = keytext_hub_key_id(pk);
-	secret_free(s);
+	k = p;
+	k->id = keytext_hub_key_id(k->pk);
 	*ret = k;
 	return 0;
 }

@@ -497,7 +497,7 @@ receive(const struct ctl_opts *o, json_t *req, int fd, struct ctlclient **ret_c,
 	if ((r = ctlclient_connect(o, &c, err)) < 0)
 		return r;
 	/* A daemon that refuses (busy, denied) may answer and close before it
-	 * reads the request: its reply is waiting, where the stream would be. */
+	 * reads the request: its reply, an empty stream and the line, is waiting. */
 	r = ctlclient_request(c, req, err);
 	if (r == -EPIPE || r == -ECONNRESET) {
 		ktp_err_clear(err);

@@ -13,6 +13,7 @@
 #include "ctlio.h"
 #include "ctlmsg.h"
 #include "err.h"
+#include "proto.h"
 
 /* A command name longer than this is cut in messages, as the daemon does. */
 #define CMD_NAME_MAX	64
@@ -23,6 +24,7 @@ struct ctlclient {
 	char		*last_line;	/* the last reply exactly as received, for --json */
 	size_t		last_len;
 	char		cmd[CMD_NAME_MAX + 1];	/* of the last request, for messages */
+	bool		reply_stream_done;	/* the reply's end chunk was read */
 };
 
 /* The node's socket is tried first: a regency server runs ktpsyncd, and a
@@ -104,12 +106,26 @@ ctlclient_close(struct ctlclient *c)
 	free(c);
 }
 
-int
-ctlclient_request(struct ctlclient *c, const json_t *req, struct ktp_err *err)
+static void
+begin_request(struct ctlclient *c, const json_t *req)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 
 	snprintf(c->cmd, sizeof(c->cmd), "%s", cmd != NULL ? cmd : "");
+	c->reply_stream_done = false;
+}
+
+int
+ctlclient_request(struct ctlclient *c, const json_t *req, struct ktp_err *err)
+{
+	begin_request(c, req);
+	return ctlio_write_request(&c->io, req, err);
+}
+
+int
+ctlclient_request_stream(struct ctlclient *c, const json_t *req, struct ktp_err *err)
+{
+	begin_request(c, req);
 	return ctlio_write_msg(&c->io, req, err);
 }
 
@@ -127,6 +143,48 @@ keep_line(struct ctlclient *c, const char *line, size_t len, struct ktp_err *err
 	return 0;
 }
 
+/* A JSON line where the reply's stream was due: a daemon of another protocol
+ * version refused the request with a bare line (its first, version 1, sends
+ * no stream before a reply). */
+static int
+other_version(struct ctlclient *c, struct ktp_err *err)
+{
+	json_int_t v = 0;
+	size_t len;
+	char *line;
+	json_t *j;
+
+	if (ctlio_read_line(&c->io, &line, &len, err) == 0 && keep_line(c, line, len, err) == 0) {
+		j = json_loadb(line, len, 0, NULL);
+		v = json_integer_value(json_object_get(j, "v"));
+		json_decref(j);
+	}
+	if (v <= 0)
+		return ktp_err_set(err, -EPROTONOSUPPORT, "ctl: the daemon speaks another "
+				   "control protocol version, this ktpctl speaks %d",
+				   KTP_CTL_VERSION);
+	return ktp_err_set(err, -EPROTONOSUPPORT, "ctl: the daemon speaks control protocol "
+			   "version %" JSON_INTEGER_FORMAT ", this ktpctl speaks %d", v,
+			   KTP_CTL_VERSION);
+}
+
+/* The reply's payload stream, when the caller did not read it: for a
+ * command without one, just the end chunk. */
+static int
+skip_reply_stream(struct ctlclient *c, struct ktp_err *err)
+{
+	int r;
+
+	if (c->reply_stream_done)
+		return 0;
+	r = ctlio_skip_stream(&c->io, NULL, err);
+	if (r == -EPROTO)
+		return other_version(c, err);
+	if (r == 0)
+		c->reply_stream_done = true;
+	return r;
+}
+
 int
 ctlclient_read_reply(struct ctlclient *c, json_t **ret_reply, int *ret_status,
 		     struct ktp_err *err)
@@ -135,8 +193,13 @@ ctlclient_read_reply(struct ctlclient *c, json_t **ret_reply, int *ret_status,
 	char *line;
 	int r;
 
-	/* A daemon that closes with our request unread resets the connection. */
-	r = ctlio_read_line(&c->io, &line, &len, err);
+	/* A daemon that closes with our request unread resets the connection.
+	 * A stream cut short here is one the caller did not expect data in. */
+	r = skip_reply_stream(c, err);
+	if (r == 0)
+		r = ctlio_read_line(&c->io, &line, &len, err);
+	else if (r == -EPIPE)
+		r = -ENODATA;
 	if (r == -ENODATA || r == -ECONNRESET)
 		return ktp_err_set(err, -EPIPE, "ctl: the daemon closed the connection "
 				   "without a reply");
@@ -212,7 +275,7 @@ ctlclient_call_with_fd(struct ctlclient *c, const json_t *req, int fd, json_t **
 	struct ktp_err werr = {0};
 	int r;
 
-	if ((r = ctlclient_request(c, req, err)) < 0)
+	if ((r = ctlclient_request_stream(c, req, err)) < 0)
 		return r;
 	ctlclient_send_fd(c, fd, &werr);
 	/* The reply is read even when sending failed: a daemon that refused
@@ -222,34 +285,23 @@ ctlclient_call_with_fd(struct ctlclient *c, const json_t *req, int fd, json_t **
 	return r;
 }
 
-/* A daemon that refuses a command with a download stream (unknown command,
- * denied) sends its reply line and no stream. A chunk header never starts
- * with '{': that would be a length over 2 GB, far beyond CTLMSG_CHUNK_MAX.
- * So '{' where a header is due means the reply comes next. */
-static bool
-reply_is_next(struct ctlclient *c)
-{
-	uint8_t b;
-	ssize_t n;
-
-	if (c->io.end > c->io.start)
-		return c->io.buf[c->io.start] == '{';
-	do
-		n = recv(c->fd, &b, 1, MSG_PEEK);
-	while (n < 0 && errno == EINTR);
-	return n == 1 && b == '{';
-}
-
 int
 ctlclient_read_chunk(struct ctlclient *c, const uint8_t **ret_data, size_t *ret_len,
 		     struct ktp_err *err)
 {
-	if (reply_is_next(c)) {
+	int r;
+
+	if (c->reply_stream_done) {
 		*ret_data = NULL;
 		*ret_len = 0;
 		return 0;
 	}
-	return ctlio_read_chunk(&c->io, ret_data, ret_len, err);
+	r = ctlio_read_chunk(&c->io, ret_data, ret_len, err);
+	if (r == -EPROTO)
+		return other_version(c, err);
+	if (r == 0 && *ret_len == 0)
+		c->reply_stream_done = true;
+	return r;
 }
 
 const char *

@@ -28,10 +28,16 @@ struct ctl_opts {
 /* "cannot connect to PATH: No such file or directory (is ktpsyncd running?)" */
 int	ctlclient_connect(const struct ctl_opts *o, struct ctlclient **ret, struct ktp_err *err);
 void	ctlclient_close(struct ctlclient *c);		/* NULL is a no-op */
-/* Sends req (borrowed) and reads one reply line; *ret_reply is a new reference.
- * A write that fails with -EPIPE (the daemon refused and closed, e.g. during a
- * payload stream) still leaves its reply readable with ctlclient_read_reply. */
+/* Sends req (borrowed) and its empty payload stream (the end chunk): a
+ * request without payload. A write that fails with -EPIPE (the daemon refused
+ * and closed, e.g. during a payload stream) still leaves its reply readable
+ * with ctlclient_read_reply, which reads the reply's stream (if the caller
+ * did not read it with ctlclient_read_chunk) and then its line; *ret_reply is
+ * a new reference. */
 int	ctlclient_request(struct ctlclient *c, const json_t *req, struct ktp_err *err);
+/* Sends only req's line: its payload follows, with ctlclient_write_chunk and
+ * ctlclient_end_stream, or ctlclient_send_fd. */
+int	ctlclient_request_stream(struct ctlclient *c, const json_t *req, struct ktp_err *err);
 int	ctlclient_read_reply(struct ctlclient *c, json_t **ret_reply, int *ret_status,
 			     struct ktp_err *err);
 int	ctlclient_call(struct ctlclient *c, const json_t *req, json_t **ret_reply, int *ret_status,
@@ -47,7 +53,10 @@ int	ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err);
  * there is none, err holds the sending error). */
 int	ctlclient_call_with_fd(struct ctlclient *c, const json_t *req, int fd,
 			       json_t **ret_reply, int *ret_status, struct ktp_err *err);
-/* Reads a chunk into a buffer valid until the next call; *ret_len 0 at the end. */
+/* Reads a chunk of the reply's payload stream into a buffer valid until the
+ * next call; *ret_len 0 at the end (and on every call after it). A daemon of
+ * another protocol version is -EPROTONOSUPPORT ("ctl: the daemon speaks
+ * control protocol version 1, this ktpctl speaks 2"). */
 int	ctlclient_read_chunk(struct ctlclient *c, const uint8_t **ret_data, size_t *ret_len,
 			     struct ktp_err *err);
 

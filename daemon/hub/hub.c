@@ -301,15 +301,13 @@ static int
 load_conf(const char *path, struct hub_conf *ret, struct ktp_err *err)
 {
 	struct conf_errors *errs = calloc(1, sizeof(*errs));
-	size_t i;
 	int r;
 
 	if (errs == NULL)
 		return ktp_err_set(err, -ENOMEM, "reload: out of memory");
 	r = conf_hub_load(path, ret, errs);
 	if (r < 0 || errs->n > 0) {
-		for (i = 0; i < errs->n && i < CONF_MAX_ERRORS; i++)
-			log_err("conf: %s", errs->msg[i]);
+		conf_errors_log(errs, path, log_err);
 		r = ktp_err_set(err, r < 0 ? r : -EINVAL, "%s: %zu error%s, old settings kept",
 				path, errs->n, errs->n == 1 ? "" : "s");
 	}

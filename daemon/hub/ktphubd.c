@@ -77,7 +77,6 @@ static int
 load_conf(const char *path, struct hub_conf *c)
 {
 	struct conf_errors *errs = calloc(1, sizeof(*errs));
-	size_t i;
 	int r;
 
 	if (errs == NULL) {
@@ -85,10 +84,7 @@ load_conf(const char *path, struct hub_conf *c)
 		return -ENOMEM;
 	}
 	r = conf_hub_load(path, c, errs);
-	for (i = 0; i < errs->n && i < CONF_MAX_ERRORS; i++)
-		fprintf(stderr, "conf: %s\n", errs->msg[i]);
-	if (errs->n > CONF_MAX_ERRORS)
-		fprintf(stderr, "conf: %s: %zu more errors\n", path, errs->n - CONF_MAX_ERRORS);
+	conf_errors_print(errs, "conf: ", path, stderr);
 	if (r == 0 && errs->n > 0)
 		r = -EINVAL;
 	free(errs);

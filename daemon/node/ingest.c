@@ -153,7 +153,7 @@ make_printable(char *s)
 	for (i = 0; i < len; i += n) {
 		c = (unsigned char)s[i];
 		n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-		if (n > len - i || !record_utf8_is_valid(s + i, n) || c < 0x20 || c == 0x7f) {
+		if (n > len - i || !ktp_utf8_is_valid(s + i, n) || c < 0x20 || c == 0x7f) {
 			s[i] = '?';
 			n = 1;
 		}
@@ -956,8 +956,8 @@ csv_row(struct ingest *in)
 		if (in->flen[i] > INGEST_FIELD_CAP) {
 			rw.nul[f] = in->tail[i].nul;
 			rw.bad_utf8[f] = in->tail[i].bad || in->tail[i].need > 0;
-		} else {	/* record_utf8_is_valid refuses a NUL too: one pass mostly */
-			rw.bad_utf8[f] = !record_utf8_is_valid(in->fbuf[i], in->flen[i]);
+		} else {	/* ktp_utf8_is_valid refuses a NUL too: one pass mostly */
+			rw.bad_utf8[f] = !ktp_utf8_is_valid(in->fbuf[i], in->flen[i]);
 			rw.nul[f] = rw.bad_utf8[f] && memchr(in->fbuf[i], '\0', in->flen[i]);
 		}
 	}
@@ -996,7 +996,7 @@ csv_end_row(struct ingest *in)
 	in->row_line = in->line;
 }
 
-/* The strict UTF-8 of record_utf8_is_valid, a byte at a time (Unicode 15,
+/* The strict UTF-8 of ktp_utf8_is_valid, a byte at a time (Unicode 15,
  * table 3-7), and any NUL. */
 static void
 utf8_scan(struct utf8_scan *u, const uint8_t *p, size_t n)
@@ -1314,7 +1314,7 @@ json_line(struct ingest *in)
 		len--;
 	if (len == 0)
 		return;
-	if (!record_utf8_is_valid(in->lbuf, len)) {
+	if (!ktp_utf8_is_valid(in->lbuf, len)) {
 		in->res.rows++;
 		row_error(in, "row: invalid UTF-8");
 		return;

@@ -37,20 +37,14 @@ static int
 load_conf(const char *path, struct node_conf *c)
 {
 	struct conf_errors *errs = calloc(1, sizeof(*errs));
-	size_t i;
 	int r;
 
 	if (errs == NULL) {
 		fprintf(stderr, "conf: out of memory\n");
 		return -ENOMEM;
 	}
-	if ((r = conf_node_load(path, c, errs)) < 0) {
-		for (i = 0; i < errs->n && i < CONF_MAX_ERRORS; i++)
-			fprintf(stderr, "conf: %s\n", errs->msg[i]);
-		if (errs->n > CONF_MAX_ERRORS)
-			fprintf(stderr, "conf: %s: %zu more errors\n", path,
-				errs->n - CONF_MAX_ERRORS);
-	}
+	if ((r = conf_node_load(path, c, errs)) < 0)
+		conf_errors_print(errs, "conf: ", path, stderr);
 	free(errs);
 	return r;
 }

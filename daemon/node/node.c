@@ -1665,15 +1665,6 @@ same_identity(const struct node_conf *a, const struct node_conf *b)
 }
 
 static void
-log_conf_errors(const struct conf_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n && i < CONF_MAX_ERRORS; i++)
-		log_err("conf: %s", e->msg[i]);
-}
-
-static void
 on_sighup(void *arg)
 {
 	struct node *n = arg;
@@ -1683,7 +1674,7 @@ on_sighup(void *arg)
 	sysd_reloading();
 	if (errs == NULL || conf_node_load(n->conf_path, &c, errs) < 0) {
 		if (errs != NULL)
-			log_conf_errors(errs);
+			conf_errors_log(errs, n->conf_path, log_err);
 		log_warn("conf: %s: reload failed, keeping the running configuration",
 			 n->conf_path);
 		goto out;

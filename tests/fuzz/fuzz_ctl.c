@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* fuzz_ctl — libFuzzer target for the control socket's framing and messages.
- * The input is what a peer writes on the socket: request lines, each maybe followed by a
- * payload stream of chunks, read back through ctlio as ctlsock and ktpctl read it. */
+ * The input is what a peer writes on the socket, read back through ctlio as ctlsock
+ * reads requests (a line, then its payload stream) or ktpctl reads replies (a payload
+ * stream, then a line; a bare line from a peer of another version). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,8 +102,11 @@ take_stream(struct ctlio *io)
 	int r;
 
 	for (;;) {
-		if ((r = ctlio_read_chunk(io, &p, &len, &err)) < 0)
+		if ((r = ctlio_read_chunk(io, &p, &len, &err)) < 0) {
+			if (err.msg[0] == '\0')
+				abort();
 			return r;
+		}
 		if (len > CTLMSG_CHUNK_MAX)
 			abort();
 		if (len == 0)
@@ -112,21 +117,81 @@ take_stream(struct ctlio *io)
 	}
 }
 
+/* A header is taken only with its first byte 0 (lengths up to 1 MiB), and
+ * '{' there is told apart as a line of another version. */
+static void
+check_header(const uint8_t *data, size_t size)
+{
+	struct ktp_err err = {0};
+	uint32_t len = 0;
+	int r;
+
+	if (size < 4)
+		return;
+	r = ctlmsg_chunk_parse(data, &len, &err);
+	if (r == 0 && (data[0] != 0 || len > CTLMSG_CHUNK_MAX || len != ctlmsg_chunk_len(data)))
+		abort();
+	if (r == -EPROTO && data[0] != '{')
+		abort();
+	if (r < 0 && err.msg[0] == '\0')
+		abort();
+}
+
+/* One message as ctlsock reads a request: the line, then its payload stream.
+ * Returns false when the connection would end. */
+static bool
+take_request(struct ctlio *io, struct ktp_err *err)
+{
+	size_t len;
+	char *line;
+
+	if (ctlio_read_line(io, &line, &len, err) < 0)
+		return false;
+	if (len > io->line_max || line[len] != '\0')
+		abort();
+	take_line(line, len);
+	return take_stream(io) == 0;
+}
+
+/* One message as ktpctl reads a reply: its payload stream, then the line; a
+ * JSON line where the stream was due is read as the line (another version). */
+static bool
+take_reply(struct ctlio *io, struct ktp_err *err)
+{
+	size_t len;
+	char *line;
+	int r;
+
+	r = take_stream(io);
+	if (r < 0 && r != -EPROTO)
+		return false;
+	if (r == -EPROTO && (io->end - io->start == 0 || io->buf[io->start] != '{'))
+		abort();
+	if (ctlio_read_line(io, &line, &len, err) < 0)
+		return false;
+	if (len > io->line_max || line[len] != '\0')
+		abort();
+	take_line(line, len);
+	return true;
+}
+
 /* data[0]: bit 0..1 pick line_max (tiny, small, the daemon's, the client's),
- * bit 2: a payload stream follows every request line. The rest is the peer's bytes. */
+ * bit 2: read as ktpctl reads replies, else as the daemon reads requests.
+ * The rest is the peer's bytes. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t line_max[] = { 8, 200, KTP_CTL_MAX_LINE, CTLMSG_REPLY_MAX };
 	struct ktp_err err = {0};
 	struct ctlio io;
-	size_t len, n, sent = 0;
+	size_t n, sent = 0;
 	ssize_t w;
-	char *line;
 	int fd[2], i;
+	bool more;
 
 	if (size < 1 || size > INPUT_MAX)
 		return 0;
+	check_header(data + 1, size - 1);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) < 0)
 		abort();
 	n = 1 << 20;
@@ -139,15 +204,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	shutdown(fd[1], SHUT_WR);
 	ctlio_init(&io, fd[0], line_max[data[0] & 3]);
-	for (i = 0; i < 1000; i++) {
-		if (ctlio_read_line(&io, &line, &len, &err) < 0)
-			break;
-		if (len > io.line_max || line[len] != '\0')
-			abort();
-		take_line(line, len);
-		if ((data[0] & 4) && take_stream(&io) < 0)
-			break;
-	}
+	for (i = 0, more = true; i < 1000 && more; i++)
+		more = (data[0] & 4) ? take_reply(&io, &err) : take_request(&io, &err);
 	if (err.code != 0 && err.msg[0] == '\0')
 		abort();
 	ctlio_done(&io);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "unit.h"
+
 #include "conf.h"
 #include "conf_fixture.h"
 
@@ -40,7 +42,7 @@ open_item(void *user, const char *name, const char *arg, unsigned line, struct k
 	return NULL;
 }
 
-static const struct conf_schema tschema = { tkeys, 3, open_item };
+static const struct conf_schema tschema = { .keys = tkeys, .n_keys = 3, .open_section = open_item };
 
 static void
 tconf_done(struct tconf *c)
@@ -540,7 +542,7 @@ test_conf_errors_beyond_the_cap_are_counted(void **state)
 		conf_errors_add(&errs, "t.conf:%zu: bad", i + 1);
 	assert_int_equal(errs.n, CONF_MAX_ERRORS + 6);
 	assert_non_null(f = open_memstream(&out, &len));
-	conf_errors_print(&errs, "conf: ", f);
+	conf_errors_print(&errs, "conf: ", NULL, f);
 	fclose(f);
 	for (i = 0; i < len; i++)
 		lines += out[i] == '\n';
@@ -548,6 +550,131 @@ test_conf_errors_beyond_the_cap_are_counted(void **state)
 	assert_non_null(strstr(out, "conf: t.conf:64: bad\nconf: 6 more errors\n"));
 	assert_int_equal(strncmp(out, "conf: t.conf:1: bad\n", 20), 0);
 	free(out);
+}
+
+/* The daemons' lines: check mode prints them, a failed reload logs them,
+ * both through the same walk, and the count line names the file. */
+static char logged[4096];
+
+static void
+capture_log(const char *fmt, ...)
+{
+	size_t n = strlen(logged);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(logged + n, sizeof(logged) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(logged);
+	snprintf(logged + n, sizeof(logged) - n, "|");
+}
+
+static void
+test_conf_errors_print_and_log_give_the_same_lines(void **state)
+{
+	struct conf_errors errs = {0};
+	char *out = NULL, want[4096] = "";
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < CONF_MAX_ERRORS + 2; i++)
+		conf_errors_add(&errs, "/etc/k.conf:%zu: bad", i + 1);
+	assert_non_null(f = open_memstream(&out, &len));
+	conf_errors_print(&errs, "conf: ", "/etc/k.conf", f);
+	fclose(f);
+	logged[0] = '\0';
+	conf_errors_log(&errs, "/etc/k.conf", capture_log);
+	for (i = 0; i < CONF_MAX_ERRORS; i++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+			 "conf: /etc/k.conf:%zu: bad|", i + 1);
+	strcat(want, "conf: /etc/k.conf: 2 more errors|");
+	assert_string_equal(logged, want);
+	for (i = 0; want[i] != '\0'; i++)
+		if (want[i] == '|')
+			want[i] = '\n';
+	assert_string_equal(out, want);
+	free(out);
+	/* Without more than the cap, no count line. */
+	errs.n = 1;
+	logged[0] = '\0';
+	conf_errors_log(&errs, "/etc/k.conf", capture_log);
+	assert_string_equal(logged, "conf: /etc/k.conf:1: bad|");
+}
+
+/* conf_load_string, the load both schemas share: defaults first, the check
+ * of the whole file only after a clean parse, the destructor on failure. */
+static int tcheck_calls, tdone_calls;
+
+static int
+tset_defaults(void *base)
+{
+	struct tconf *c = base;
+
+	memset(c, 0, sizeof(*c));
+	return conf_set_string(&c->s, "default");
+}
+
+static void
+tcheck(void *base, void *user, const char *name, struct conf_errors *errs)
+{
+	const struct tconf *c = base;
+
+	assert_ptr_equal(user, &tcheck_calls);
+	tcheck_calls++;
+	if (c->n == 9)
+		conf_errors_add(errs, "%s: t.n: 9 is not allowed here", name);
+}
+
+static void
+tdone(void *base)
+{
+	tdone_calls++;
+	tconf_done(base);
+}
+
+static const struct conf_schema tload = {
+	.keys = tkeys, .n_keys = 2, .size = sizeof(struct tconf),
+	.set_defaults = tset_defaults, .check = tcheck, .done = tdone,
+};
+
+static void
+test_conf_load_string_checks_only_a_clean_parse_and_frees_on_failure(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		r;
+		int		checks, dones;
+		const char	*first_error;
+	} rows[] = {
+		{ "[t]\nn = 3\n",		0,	 1, 0, NULL },
+		{ "[t]\nn = 9\n",		-EINVAL, 1, 1, "t.conf: t.n: 9 is not allowed here" },
+		{ "[t]\nn = 0\nx = 1\n",	-EINVAL, 0, 1, "t.conf:2: t.n: '0' out of range" },
+	};
+	struct conf_errors errs = {0};
+	struct tconf c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&c, 0xa5, sizeof(c));
+		tcheck_calls = tdone_calls = 0;
+		assert_int_equal(conf_load_string(&tload, &c, &tcheck_calls, rows[i].text, "t.conf",
+						  &errs), rows[i].r);
+		assert_int_equal(tcheck_calls, rows[i].checks);
+		assert_int_equal(tdone_calls, rows[i].dones);
+		if (rows[i].r == 0) {
+			assert_int_equal(errs.n, 0);
+			assert_int_equal(c.n, 3);
+			assert_string_equal(c.s, "default");
+			tconf_done(&c);
+		} else {
+			assert_true(errs.n >= 1);
+			assert_int_equal(strncmp(errs.msg[0], rows[i].first_error,
+						 strlen(rows[i].first_error)), 0);
+			assert_null(c.s);
+		}
+	}
 }
 
 /* Every golden case is a node or hub config and has its expected errors. */
@@ -602,6 +729,8 @@ main(void)
 		cmocka_unit_test(test_conf_split_hostport_forms),
 		cmocka_unit_test(test_conf_format_normalises),
 		cmocka_unit_test(test_conf_errors_beyond_the_cap_are_counted),
+		cmocka_unit_test(test_conf_errors_print_and_log_give_the_same_lines),
+		cmocka_unit_test(test_conf_load_string_checks_only_a_clean_parse_and_frees_on_failure),
 		cmocka_unit_test(test_conf_every_bad_file_has_a_golden_err),
 	};
 

@@ -347,7 +347,7 @@ check_golden(const char *name)
 	assert_int_equal(conf_hub_load(name, &c, &errs), -EINVAL);
 	assert_memory_equal(&c, &zero, sizeof(c));
 	assert_non_null(f = open_memstream(&got, &len));
-	conf_errors_print(&errs, NULL, f);
+	conf_errors_print(&errs, NULL, NULL, f);
 	fclose(f);
 	snprintf(errname, sizeof(errname), "%.*s.err", (int)(strlen(name) - 5), name);
 	want = conf_fix_slurp(errname);

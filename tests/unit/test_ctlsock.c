@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -137,6 +138,16 @@ h_early(struct ctlconn *c, json_t *req, void *ctx)
 	return ctlconn_reply_error(c, CTL_STATUS_FAILED, "a.csv:2: nik: 15 digits, need 16");
 }
 
+/* Sends part of a download, then fails without ending the stream. */
+static int
+h_partial(struct ctlconn *c, json_t *req, void *ctx)
+{
+	(void)req;
+	(void)ctx;
+	ctlconn_write_chunk(c, "abc", 3, NULL);
+	return ctlconn_reply_error(c, CTL_STATUS_FAILED, "partial: disk full");
+}
+
 static int
 h_noreply(struct ctlconn *c, json_t *req, void *ctx)
 {
@@ -172,6 +183,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "noreply",	h_noreply,	CTL_RO },
 	{ "wait-gone",	h_wait_gone,	CTL_RO },
 	{ "names",	h_status,	CTL_NAMES },
+	{ "partial",	h_partial,	CTL_RO },
 };
 
 /* --- helpers --- */
@@ -235,7 +247,7 @@ connect_ok(struct fixture *f)
 	return c;
 }
 
-/* Sends {"v":1,"cmd":cmd}; returns the status and puts the error text in text. */
+/* Sends {"v":2,"cmd":cmd}; returns the status and puts the error text in text. */
 static int
 call(struct ctlclient *c, const char *cmd, char *text, size_t cap)
 {
@@ -266,19 +278,25 @@ raw_connect(const char *path)
 	return fd;
 }
 
-/* Sends raw bytes and reads one reply line with ctlio. */
+/* Sends raw bytes and the end chunk (the request's empty payload), and
+ * reads one reply with ctlio: its (empty) stream, then its line. */
 static int
 raw_exchange(const char *path, const char *data, size_t len, char *text, size_t cap)
 {
 	struct ktp_err err = {0};
 	struct ctlio io;
 	json_t *reply = NULL;
+	uint64_t bytes = 99;
 	size_t n;
 	char *line;
 	int fd = raw_connect(path), st = -1;
 
 	ctlio_init(&io, fd, CTLMSG_REPLY_MAX);
-	ctlio_write(&io, data, len, &err);	/* may fail once the daemon has closed */
+	/* Either may fail once the daemon has closed. */
+	if (ctlio_write(&io, data, len, &err) == 0)
+		ctlio_write_end(&io, &err);
+	assert_int_equal(ctlio_skip_stream(&io, &bytes, &err), 0);
+	assert_int_equal(bytes, 0);
 	assert_int_equal(ctlio_read_line(&io, &line, &n, &err), 0);
 	assert_int_equal(ctlmsg_parse_reply(line, n, &reply, &st, &err), 0);
 	snprintf(text, cap, "%s", json_string_value(json_object_get(reply, "error")));
@@ -310,33 +328,46 @@ test_ctlsock_serves_several_requests_on_one_connection(void **state)
 		json_decref(reply);
 	}
 	assert_non_null(strstr(ctlclient_last_reply(c),
-				"{\"v\":1,\"status\":0,\"error\":\"\",\"state\":\"idle\",\"uid\":0,"));
+				"{\"v\":2,\"status\":0,\"error\":\"\",\"state\":\"idle\",\"uid\":0,"));
 	json_decref(req);
 	ctlclient_close(c);
 	ctlsock_stop(s);
 }
 
+/* A ktpctl of version 1 sends its request line with no payload stream after
+ * it and reads a bare reply line: it gets one, with its own "v" so that it
+ * prints the text, and the connection closes (its framing differs). */
 static void
 test_ctlsock_version_mismatch_is_answered_not_dropped(void **state)
 {
+	static const char *const reqs[] = {
+		"{\"v\":1,\"cmd\":\"status\"}\n",
+		/* An import of version 1: its chunks follow at once, and are not read. */
+		"{\"v\":1,\"cmd\":\"upload\"}\n\0\0\0\x05a,b,c\0\0\0\0",
+	};
+	static const size_t lens[] = { 23, 23 + 4 + 5 + 4 };
 	struct fixture *f = *state;
 	struct ctlsock_opts o = {0};
 	struct ctlsock *s = start(f, &o);
-	struct ctlclient *c = connect_ok(f);
 	struct ktp_err err = {0};
-	json_t *req = json_pack("{s:i, s:s}", "v", 2, "cmd", "status"), *reply = NULL;
-	char text[256];
-	int st = -1;
+	struct ctlio io;
+	char *line;
+	size_t i, len;
+	int fd;
 
-	assert_int_equal(ctlclient_call(c, req, &reply, &st, &err), 0);
-	assert_int_equal(st, CTL_STATUS_VERSION);
-	assert_string_equal(json_string_value(json_object_get(reply, "error")),
-			    "ctl: protocol version 2, this daemon speaks 1");
-	json_decref(reply);
-	json_decref(req);
-	/* The framing is intact, so the same connection still works. */
-	assert_int_equal(call(c, "status", text, sizeof(text)), CTL_STATUS_OK);
-	ctlclient_close(c);
+	for (i = 0; i < 2; i++) {
+		atomic_store(&handler_calls, 0);
+		fd = raw_connect(f->path);
+		ctlio_init(&io, fd, CTLMSG_REPLY_MAX);
+		assert_int_equal(ctlio_write(&io, reqs[i], lens[i], &err), 0);
+		assert_int_equal(ctlio_read_line(&io, &line, &len, &err), 0);
+		assert_string_equal(line, "{\"v\":1,\"status\":4,"
+				    "\"error\":\"ctl: protocol version 1, this daemon speaks 2\"}");
+		assert_int_equal(ctlio_read_line(&io, &line, &len, &err), -ENODATA);
+		assert_int_equal(atomic_load(&handler_calls), 0);
+		ctlio_done(&io);
+		close(fd);
+	}
 	ctlsock_stop(s);
 }
 
@@ -375,9 +406,8 @@ test_ctlsock_unknown_command_gets_status_5(void **state)
 
 	assert_int_equal(call(c, "frobnicate", text, sizeof(text)), CTL_STATUS_UNKNOWN_CMD);
 	assert_string_equal(text, "ctl: unknown command 'frobnicate'");
-	/* A payload might follow an unknown command: the daemon closed. */
-	assert_int_equal(call(c, "status", text, sizeof(text)), -EPIPE);
-	assert_string_equal(text, "ctl: the daemon closed the connection without a reply");
+	/* Its payload stream was empty, so the daemon goes on with the next request. */
+	assert_int_equal(call(c, "status", text, sizeof(text)), CTL_STATUS_OK);
 	ctlclient_close(c);
 	ctlsock_stop(s);
 }
@@ -390,7 +420,7 @@ test_ctlsock_malformed_json_gets_bad_request(void **state)
 	struct ctlsock *s = start(f, &o);
 	char text[256];
 
-	assert_int_equal(raw_exchange(f->path, "{\"v\":1,\n", 8, text, sizeof(text)),
+	assert_int_equal(raw_exchange(f->path, "{\"v\":2,\n", 8, text, sizeof(text)),
 			 CTL_STATUS_BAD_REQUEST);
 	assert_string_equal(text, "ctl: request: invalid JSON at column 7: "
 			    "string or '}' expected near end of file");
@@ -417,7 +447,7 @@ test_ctlsock_handler_without_reply_gets_failed(void **state)
 static char *
 request_of_length(size_t n)
 {
-	const char *head = "{\"v\":1,\"cmd\":\"status\",\"pad\":\"";
+	const char *head = "{\"v\":2,\"cmd\":\"status\",\"pad\":\"";
 	char *line = malloc(n + 2);
 
 	memset(line, 'x', n);
@@ -477,7 +507,7 @@ test_ctlsock_upload_stream_round_trips_every_byte(void **state)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_int_equal(write(fd, data, n), (ssize_t)n);
 	lseek(fd, 0, SEEK_SET);
-	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	assert_int_equal(ctlclient_request_stream(c, req, &err), 0);
 	assert_int_equal(ctlclient_send_fd(c, fd, &err), 0);
 	assert_int_equal(ctlclient_read_reply(c, &reply, &st, &err), 0);
 	assert_int_equal(st, CTL_STATUS_OK);
@@ -542,7 +572,7 @@ test_ctlsock_stream_refused_midway_still_delivers_the_reply(void **state)
 	json_t *req = ctlmsg_request("early"), *reply = NULL;
 	int st = -1, r;
 
-	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	assert_int_equal(ctlclient_request_stream(c, req, &err), 0);
 	r = ctlclient_write_chunk(c, data, n, &err);
 	assert_true(r == -EPIPE || r == -ECONNRESET);
 	assert_int_equal(ctlclient_read_reply(c, &reply, &st, &err), 0);
@@ -569,7 +599,7 @@ test_ctlclient_send_fd_read_error_cuts_the_stream_at_once(void **state)
 	int dirfd = open(f->dir, O_RDONLY | O_DIRECTORY), st = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	assert_int_equal(ctlclient_request_stream(c, req, &err), 0);
 	assert_int_equal(ctlclient_send_fd(c, dirfd, &err), -EISDIR);
 	assert_string_equal(err.msg, "read: Is a directory");
 	assert_int_equal(ctlclient_read_reply(c, &reply, &st, &err), 0);
@@ -591,7 +621,7 @@ test_ctlsock_oversize_chunk_is_refused(void **state)
 	struct fixture *f = *state;
 	struct ctlsock_opts o = {0};
 	struct ctlsock *s = start(f, &o);
-	const char *req = "{\"v\":1,\"cmd\":\"upload\"}\n";
+	const char *req = "{\"v\":2,\"cmd\":\"upload\"}\n";
 	char buf[64], text[256];
 	size_t n = strlen(req);
 
@@ -603,25 +633,26 @@ test_ctlsock_oversize_chunk_is_refused(void **state)
 	ctlsock_stop(s);
 }
 
-/* A stream request refused before its handler (here for its version) is
- * followed by its payload. Payload lines that look like requests must not
- * be served: one reply, then the daemon closes. The request and its payload
- * go in one small write, so the daemon has read all of it before it closes
- * and the close is a clean end of file, not a reset. */
+/* A stream request refused before its handler (for its version, or as
+ * malformed) is followed by its payload. Payload lines that look like
+ * requests must not be served: one reply, then the daemon closes. The
+ * request and its payload go in one small write, so the daemon has read all
+ * of it before it closes and the close is a clean end of file, not a reset.
+ * The version refusal is a bare line; the others come after an empty stream. */
 static void
 test_ctlsock_refused_stream_request_closes_before_its_payload(void **state)
 {
-	static const char payload[] = "{\"v\":1,\"cmd\":\"sync\"}\n{\"v\":1,\"cmd\":\"sync\"}\n";
+	static const char payload[] = "{\"v\":2,\"cmd\":\"sync\"}\n{\"v\":2,\"cmd\":\"sync\"}\n";
 	static const char *const heads[] = {
-		"{\"v\":2,\"cmd\":\"upload\"}\n",
+		"{\"v\":1,\"cmd\":\"upload\"}\n",
 		"{\"v\":\"1\",\"cmd\":\"upload\"}\n",
-		"{\"v\":1,\"cmd\":\"upload\"\n",
+		"{\"v\":2,\"cmd\":\"upload\"\n",
 	};
 	static const int want_st[] = {
 		CTL_STATUS_VERSION, CTL_STATUS_BAD_REQUEST, CTL_STATUS_BAD_REQUEST,
 	};
 	static const char *const want_text[] = {
-		"ctl: protocol version 2, this daemon speaks 1",
+		"ctl: protocol version 1, this daemon speaks 2",
 		"ctl: request: missing integer \"v\"",
 		"ctl: request: invalid JSON at column 21: '}' expected near end of file",
 	};
@@ -647,10 +678,15 @@ test_ctlsock_refused_stream_request_closes_before_its_payload(void **state)
 		fd = raw_connect(f->path);
 		ctlio_init(&io, fd, CTLMSG_REPLY_MAX);
 		assert_int_equal(ctlio_write(&io, buf, n, &err), 0);
+		if (want_st[i] != CTL_STATUS_VERSION)
+			assert_int_equal(ctlio_skip_stream(&io, NULL, &err), 0);
 		assert_int_equal(ctlio_read_line(&io, &line, &len, &err), 0);
-		st = -1;
-		assert_int_equal(ctlmsg_parse_reply(line, len, &reply, &st, &err), 0);
+		/* Read as JSON: the version refusal carries the peer's "v" (1). */
+		assert_non_null(reply = json_loadb(line, len, 0, NULL));
+		st = (int)json_integer_value(json_object_get(reply, "status"));
 		assert_int_equal(st, want_st[i]);
+		assert_int_equal(json_integer_value(json_object_get(reply, "v")),
+				 want_st[i] == CTL_STATUS_VERSION ? 1 : KTP_CTL_VERSION);
 		assert_string_equal(json_string_value(json_object_get(reply, "error")),
 				    want_text[i]);
 		json_decref(reply);
@@ -662,8 +698,8 @@ test_ctlsock_refused_stream_request_closes_before_its_payload(void **state)
 	ctlsock_stop(s);
 }
 
-/* The same wrong version on a command without a payload keeps the
- * connection, and the next request is served. */
+/* A malformed request whose payload stream is empty keeps the connection,
+ * and the next request is served. */
 static void
 test_ctlsock_refused_plain_request_keeps_the_connection(void **state)
 {
@@ -672,13 +708,15 @@ test_ctlsock_refused_plain_request_keeps_the_connection(void **state)
 	struct ctlsock *s = start(f, &o);
 	struct ctlclient *c = connect_ok(f);
 	struct ktp_err err = {0};
-	json_t *req = json_pack("{s:i, s:s}", "v", 2, "cmd", "sync"), *reply = NULL;
+	json_t *req = json_pack("{s:s, s:s}", "v", "2", "cmd", "sync"), *reply = NULL;
 	char text[256];
 	int st = -1;
 
 	atomic_store(&handler_calls, 0);
 	assert_int_equal(ctlclient_call(c, req, &reply, &st, &err), 0);
-	assert_int_equal(st, CTL_STATUS_VERSION);
+	assert_int_equal(st, CTL_STATUS_BAD_REQUEST);
+	assert_string_equal(json_string_value(json_object_get(reply, "error")),
+			    "ctl: request: missing integer \"v\"");
 	json_decref(reply);
 	json_decref(req);
 	assert_int_equal(atomic_load(&handler_calls), 0);
@@ -1022,15 +1060,50 @@ test_ctlsock_admin_group_member_outside_the_socket_group_connects(void **state)
 	ctlsock_stop(s);
 }
 
+/* In the child, as nobody: an upload with data in its stream is denied, and
+ * the daemon closes rather than read the data. Exit 0 when both hold. */
+static void
+child_denied_upload(struct fixture *f)
+{
+	struct ktp_err err = {0};
+	struct ctlclient *c = NULL;
+	json_t *req = ctlmsg_request("upload"), *reply = NULL;
+	char text[256];
+	int st = -1, fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	if (setgroups(0, NULL) < 0 || setgid(NOGROUP) < 0 || setuid(NOBODY) < 0)
+		_exit(10);
+	if (fd < 0 || ctlclient_connect(&f->copts, &c, &err) < 0)
+		_exit(11);
+	if (ctlclient_call_with_fd(c, req, fd, &reply, &st, &err) < 0 || st != CTL_STATUS_DENIED ||
+	    strcmp(json_string_value(json_object_get(reply, "error")),
+		   "ctl: 'upload' needs root") != 0)
+		_exit(1);
+	if (call(c, "status", text, sizeof(text)) != -EPIPE)
+		_exit(2);
+	_exit(0);
+}
+
 static void
 test_ctlsock_denied_stream_command_closes_after_reply(void **state)
 {
 	struct fixture *f = *state;
 	struct ctlsock_opts o = { .group = "nogroup" };
 	struct ctlsock *s = start(f, &o);
+	int status = -1;
+	pid_t pid;
 
+	/* Without data (the end chunk alone) the connection goes on. */
 	expect_child(f, NOBODY, NOGROUP, NULL, 0, "upload", CTL_STATUS_DENIED,
 		     "ctl: 'upload' needs root");
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		child_denied_upload(f);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 	ctlsock_stop(s);
 }
 
@@ -1156,10 +1229,11 @@ test_ctlclient_simple_maps_status_to_exit_code(void **state)
 	assert_non_null(strstr(errtext, "(is ktpsyncd running?)\n"));
 }
 
-/* A download command the daemon does not know: its reply line comes where a
- * chunk header was due; the client sees the end of the stream, then the reply. */
+/* A download command the daemon does not know: the reply's stream is just the
+ * end chunk, as for every refusal; the client sees it, then the reply, and
+ * the connection goes on. */
 static void
-test_ctlclient_read_chunk_stops_at_a_reply_line(void **state)
+test_ctlclient_refused_download_gets_an_empty_stream_then_the_reply(void **state)
 {
 	struct fixture *f = *state;
 	struct ctlsock_opts o = { .group = "nogroup" };
@@ -1168,6 +1242,7 @@ test_ctlclient_read_chunk_stops_at_a_reply_line(void **state)
 	struct ktp_err err = {0};
 	json_t *req = ctlmsg_request("unrecorded"), *reply = NULL;
 	const uint8_t *data = (const uint8_t *)"x";
+	char text[256];
 	size_t len = 99;
 	int st = -1;
 
@@ -1180,6 +1255,7 @@ test_ctlclient_read_chunk_stops_at_a_reply_line(void **state)
 			    "ctl: unknown command 'unrecorded'");
 	json_decref(reply);
 	json_decref(req);
+	assert_int_equal(call(c, "status", text, sizeof(text)), CTL_STATUS_OK);
 	ctlclient_close(c);
 	ctlsock_stop(s);
 }
@@ -1214,7 +1290,7 @@ test_ctlclient_unknown_command_names_both_daemons(void **state)
 		/* --json prints the daemon's reply line unchanged, nothing else. */
 		assert_int_equal(run_simple(f, &jo, "nope", NULL, &reply, out, errtext,
 					    sizeof(out)), 1);
-		assert_string_equal(out, "{\"v\":1,\"status\":5,"
+		assert_string_equal(out, "{\"v\":2,\"status\":5,"
 				    "\"error\":\"ctl: unknown command 'nope'\"}\n");
 		assert_string_equal(errtext, "");
 		ctlsock_stop(s);
@@ -1233,10 +1309,261 @@ test_ctlclient_json_prints_the_reply_unchanged(void **state)
 
 	assert_int_equal(run_simple(f, &jo, "status", NULL, &reply, out, errtext, sizeof(out)), 0);
 	assert_null(reply);
-	snprintf(want, sizeof(want), "{\"v\":1,\"status\":0,\"error\":\"\",\"state\":\"idle\","
+	snprintf(want, sizeof(want), "{\"v\":2,\"status\":0,\"error\":\"\",\"state\":\"idle\","
 		 "\"uid\":0,\"pid\":%d}\n", (int)getpid());
 	assert_string_equal(out, want);
 	assert_string_equal(errtext, "");
+	ctlsock_stop(s);
+}
+
+/* A scripted daemon: accepts one connection, reads the request, writes
+ * `answer` and closes. */
+struct fake_daemon {
+	int		lfd;
+	const char	*answer;
+	size_t		len;
+	pthread_t	thread;
+};
+
+static void *
+fake_daemon_main(void *arg)
+{
+	struct fake_daemon *d = arg;
+	char buf[256];
+	int fd;
+
+	fd = accept(d->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	if (read(fd, buf, sizeof(buf)) > 0 && write(fd, d->answer, d->len) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return NULL;
+}
+
+static void
+fake_daemon_start(struct fixture *f, struct fake_daemon *d, const char *answer, size_t len)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	d->answer = answer;
+	d->len = len;
+	d->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->path) <
+		    (int)sizeof(sun.sun_path));
+	assert_int_equal(bind(d->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(d->lfd, 1), 0);
+	assert_int_equal(pthread_create(&d->thread, NULL, fake_daemon_main, d), 0);
+}
+
+static void
+fake_daemon_stop(struct fixture *f, struct fake_daemon *d)
+{
+	pthread_join(d->thread, NULL);
+	close(d->lfd);
+	unlink(f->path);
+}
+
+/* A daemon of version 1 answers a request of version 2 with a bare line where
+ * ktpctl reads the reply's stream: ktpctl says which versions meet. */
+
+static void
+test_ctlclient_old_daemon_is_named_by_its_version(void **state)
+{
+	static const char answer[] = "{\"v\":1,\"status\":4,"
+		"\"error\":\"ctl: protocol version 2, this daemon speaks 1\"}\n";
+	struct fixture *f = *state;
+	char out[1024], errtext[1024];
+	json_t *reply = NULL;
+	struct fake_daemon d;
+
+	fake_daemon_start(f, &d, answer, sizeof(answer) - 1);
+	assert_int_equal(run_simple(f, &f->copts, "status", NULL, &reply, out, errtext,
+				    sizeof(out)), 1);
+	assert_null(reply);
+	assert_string_equal(out, "");
+	assert_string_equal(errtext, "ktpctl: ctl: the daemon speaks control protocol version 1, "
+			    "this ktpctl speaks 2\n");
+	fake_daemon_stop(f, &d);
+}
+
+/* A daemon's chunk over the limit is refused before anything is allocated. */
+static void
+test_ctlclient_oversize_chunk_from_the_daemon_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_daemon d;
+	struct ktp_err err = {0};
+	struct ctlclient *c;
+	json_t *req = ctlmsg_request("download");
+	const uint8_t *data;
+	char answer[4];
+	size_t len;
+
+	ctlmsg_chunk_header(CTLMSG_CHUNK_MAX + 1, (uint8_t *)answer);
+	fake_daemon_start(f, &d, answer, sizeof(answer));
+	c = connect_ok(f);
+	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	assert_int_equal(ctlclient_read_chunk(c, &data, &len, &err), -EMSGSIZE);
+	assert_string_equal(err.msg, "ctl: chunk of 1048577 bytes, limit 1048576");
+	ctlclient_close(c);
+	json_decref(req);
+	fake_daemon_stop(f, &d);
+}
+
+/* The chunks of an upload, and their headers, cut into writes of 1 to 7
+ * bytes: the daemon reads the same bytes whatever the boundaries. */
+static void
+test_ctlsock_chunk_boundaries_anywhere_keep_every_byte(void **state)
+{
+	static const size_t sizes[] = { 1, 2, 3, 255, 256, 4097, 1, 70000 };
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	const char *head = "{\"v\":2,\"cmd\":\"upload\"}\n";
+	uint64_t h = 0xcbf29ce484222325ull, total = 0;
+	struct ktp_err err = {0};
+	uint8_t *buf = malloc(80000 + 64), *p;
+	size_t i, k, n, off, step;
+	struct ctlio io;
+	json_t *reply = NULL;
+	char *line;
+	int fd, st = -1;
+
+	n = strlen(head);
+	memcpy(buf, head, n);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ctlmsg_chunk_header((uint32_t)sizes[i], buf + n);
+		p = buf + n + 4;
+		for (k = 0; k < sizes[i]; k++)
+			p[k] = pattern(total + k);
+		h = fnv(h, p, sizes[i]);
+		total += sizes[i];
+		n += 4 + sizes[i];
+	}
+	memset(buf + n, 0, 4);
+	n += 4;
+	fd = raw_connect(f->path);
+	ctlio_init(&io, fd, CTLMSG_REPLY_MAX);
+	for (off = 0, step = 1; off < n; off += step, step = step % 7 + 1) {
+		if (step > n - off)
+			step = n - off;
+		assert_int_equal(ctlio_write(&io, buf + off, step, &err), 0);
+		if (off < 200)
+			usleep(1000);	/* so that the first boundaries reach the daemon apart */
+	}
+	assert_int_equal(ctlio_skip_stream(&io, NULL, &err), 0);
+	assert_int_equal(ctlio_read_line(&io, &line, &n, &err), 0);
+	assert_int_equal(ctlmsg_parse_reply(line, n, &reply, &st, &err), 0);
+	assert_int_equal(st, CTL_STATUS_OK);
+	assert_int_equal(json_integer_value(json_object_get(reply, "bytes")), total);
+	assert_int_equal(json_integer_value(json_object_get(reply, "chunks")), 8);
+	assert_int_equal(json_integer_value(json_object_get(reply, "fnv")), (json_int_t)(h >> 1));
+	json_decref(reply);
+	ctlio_done(&io);
+	close(fd);
+	free(buf);
+	ctlsock_stop(s);
+}
+
+/* A peer that stops inside a header or inside a chunk: the handler learns
+ * that the stream was cut short, and the reply says so. */
+static void
+test_ctlsock_truncated_stream_is_refused(void **state)
+{
+	static const char *const tails[] = { "\0\0", "\0\0\0\x10" "abc" };
+	static const size_t tail_lens[] = { 2, 7 };
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	const char *head = "{\"v\":2,\"cmd\":\"upload\"}\n";
+	struct ktp_err err = {0};
+	struct ctlio io;
+	json_t *reply = NULL;
+	char *line;
+	size_t i, n;
+	int fd, st;
+
+	for (i = 0; i < 2; i++) {
+		fd = raw_connect(f->path);
+		ctlio_init(&io, fd, CTLMSG_REPLY_MAX);
+		assert_int_equal(ctlio_write(&io, head, strlen(head), &err), 0);
+		assert_int_equal(ctlio_write(&io, tails[i], tail_lens[i], &err), 0);
+		shutdown(fd, SHUT_WR);
+		assert_int_equal(ctlio_skip_stream(&io, NULL, &err), 0);
+		assert_int_equal(ctlio_read_line(&io, &line, &n, &err), 0);
+		st = -1;
+		assert_int_equal(ctlmsg_parse_reply(line, n, &reply, &st, &err), 0);
+		assert_int_equal(st, CTL_STATUS_FAILED);
+		assert_string_equal(json_string_value(json_object_get(reply, "error")),
+				    "upload: ctl: stream cut short");
+		json_decref(reply);
+		ctlio_done(&io);
+		close(fd);
+	}
+	ctlsock_stop(s);
+}
+
+/* A command without a payload that gets one is refused before its handler
+ * runs, and the daemon closes rather than read the payload. */
+static void
+test_ctlsock_plain_command_with_a_payload_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("sync"), *reply = NULL;
+	char text[256];
+	int st = -1;
+
+	atomic_store(&handler_calls, 0);
+	assert_int_equal(ctlclient_call_with_fd(c, req, open("/dev/zero", O_RDONLY | O_CLOEXEC),
+						&reply, &st, &err), 0);
+	assert_int_equal(st, CTL_STATUS_BAD_REQUEST);
+	assert_string_equal(json_string_value(json_object_get(reply, "error")),
+			    "ctl: 'sync' takes no payload");
+	assert_int_equal(atomic_load(&handler_calls), 0);
+	json_decref(reply);
+	assert_int_equal(call(c, "status", text, sizeof(text)), -EPIPE);
+	assert_string_equal(text, "ctl: the daemon closed the connection without a reply");
+	json_decref(req);
+	ctlclient_close(c);
+	ctlsock_stop(s);
+}
+
+/* A download that fails part way: the handler replies without ending its
+ * stream, and the reply ends it, so the client reads what came, the end, the
+ * reply, and the connection goes on. */
+static void
+test_ctlsock_reply_ends_a_download_the_handler_left_open(void **state)
+{
+	struct fixture *f = *state;
+	struct ctlsock_opts o = {0};
+	struct ctlsock *s = start(f, &o);
+	struct ctlclient *c = connect_ok(f);
+	struct ktp_err err = {0};
+	json_t *req = ctlmsg_request("partial"), *reply = NULL;
+	const uint8_t *data;
+	char text[256];
+	size_t len;
+	int st = -1;
+
+	assert_int_equal(ctlclient_request(c, req, &err), 0);
+	assert_int_equal(ctlclient_read_chunk(c, &data, &len, &err), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(data, "abc", 3);
+	assert_int_equal(ctlclient_read_chunk(c, &data, &len, &err), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(ctlclient_read_reply(c, &reply, &st, &err), 0);
+	assert_int_equal(st, CTL_STATUS_FAILED);
+	assert_string_equal(json_string_value(json_object_get(reply, "error")),
+			    "partial: disk full");
+	json_decref(reply);
+	assert_int_equal(call(c, "status", text, sizeof(text)), CTL_STATUS_OK);
+	json_decref(req);
+	ctlclient_close(c);
 	ctlsock_stop(s);
 }
 
@@ -1280,8 +1607,14 @@ main(void)
 		T(test_ctlclient_missing_socket_names_the_daemon),
 		T(test_ctlclient_simple_maps_status_to_exit_code),
 		T(test_ctlclient_unknown_command_names_both_daemons),
-		T(test_ctlclient_read_chunk_stops_at_a_reply_line),
+		T(test_ctlclient_refused_download_gets_an_empty_stream_then_the_reply),
 		T(test_ctlclient_json_prints_the_reply_unchanged),
+		T(test_ctlclient_old_daemon_is_named_by_its_version),
+		T(test_ctlclient_oversize_chunk_from_the_daemon_is_refused),
+		T(test_ctlsock_chunk_boundaries_anywhere_keep_every_byte),
+		T(test_ctlsock_truncated_stream_is_refused),
+		T(test_ctlsock_plain_command_with_a_payload_is_refused),
+		T(test_ctlsock_reply_ends_a_download_the_handler_left_open),
 	};
 
 	if (geteuid() != 0) {

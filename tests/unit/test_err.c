@@ -120,6 +120,31 @@ test_err_accepts_null(void **state)
 	ktp_err_clear(NULL);
 }
 
+static void
+test_err_utf8_validation(void **state)
+{
+	(void)state;
+	assert_true(ktp_utf8_is_valid("", 0));
+	assert_true(ktp_utf8_is_valid("Budi", 4));
+	assert_true(ktp_utf8_is_valid("\xc3\x91", 2));
+	assert_true(ktp_utf8_is_valid("\xe6\x97\xa5", 3));
+	assert_true(ktp_utf8_is_valid("\xf0\x9f\x98\x80", 4));
+	assert_true(ktp_utf8_is_valid("\xf4\x8f\xbf\xbf", 4));	/* U+10FFFF */
+	assert_true(ktp_utf8_is_valid("\xed\x9f\xbf", 3));		/* U+D7FF */
+	assert_false(ktp_utf8_is_valid("a\0b", 3));
+	assert_false(ktp_utf8_is_valid("\x80", 1));
+	assert_false(ktp_utf8_is_valid("\xc0\xaf", 2));		/* overlong '/' */
+	assert_false(ktp_utf8_is_valid("\xc1\xbf", 2));
+	assert_false(ktp_utf8_is_valid("\xe0\x80\xaf", 3));
+	assert_false(ktp_utf8_is_valid("\xf0\x80\x80\xaf", 4));
+	assert_false(ktp_utf8_is_valid("\xed\xa0\x80", 3));		/* U+D800 */
+	assert_false(ktp_utf8_is_valid("\xf4\x90\x80\x80", 4));	/* U+110000 */
+	assert_false(ktp_utf8_is_valid("\xf5\x80\x80\x80", 4));
+	assert_false(ktp_utf8_is_valid("\xff", 1));
+	assert_false(ktp_utf8_is_valid("\xe6\x97", 2));		/* cut short */
+	assert_false(ktp_utf8_is_valid("\xe6\x97\x41", 3));
+}
+
 int
 main(void)
 {
@@ -130,6 +155,7 @@ main(void)
 		cmocka_unit_test(test_err_set_cuts_between_utf8_characters),
 		cmocka_unit_test(test_err_utf8_cut_stops_before_a_split_character),
 		cmocka_unit_test(test_err_utf8_scrub_replaces_malformed_bytes),
+		cmocka_unit_test(test_err_utf8_validation),
 		cmocka_unit_test(test_err_accepts_null),
 	};
 

@@ -860,31 +860,6 @@ test_record_is_recorded_after_recording(void **state)
 	assert_true(record_is_recorded(&r));
 }
 
-static void
-test_record_utf8_validation(void **state)
-{
-	(void)state;
-	assert_true(record_utf8_is_valid("", 0));
-	assert_true(record_utf8_is_valid("Budi", 4));
-	assert_true(record_utf8_is_valid("\xc3\x91", 2));
-	assert_true(record_utf8_is_valid("\xe6\x97\xa5", 3));
-	assert_true(record_utf8_is_valid("\xf0\x9f\x98\x80", 4));
-	assert_true(record_utf8_is_valid("\xf4\x8f\xbf\xbf", 4));	/* U+10FFFF */
-	assert_true(record_utf8_is_valid("\xed\x9f\xbf", 3));		/* U+D7FF */
-	assert_false(record_utf8_is_valid("a\0b", 3));
-	assert_false(record_utf8_is_valid("\x80", 1));
-	assert_false(record_utf8_is_valid("\xc0\xaf", 2));		/* overlong '/' */
-	assert_false(record_utf8_is_valid("\xc1\xbf", 2));
-	assert_false(record_utf8_is_valid("\xe0\x80\xaf", 3));
-	assert_false(record_utf8_is_valid("\xf0\x80\x80\xaf", 4));
-	assert_false(record_utf8_is_valid("\xed\xa0\x80", 3));		/* U+D800 */
-	assert_false(record_utf8_is_valid("\xf4\x90\x80\x80", 4));	/* U+110000 */
-	assert_false(record_utf8_is_valid("\xf5\x80\x80\x80", 4));
-	assert_false(record_utf8_is_valid("\xff", 1));
-	assert_false(record_utf8_is_valid("\xe6\x97", 2));		/* cut short */
-	assert_false(record_utf8_is_valid("\xe6\x97\x41", 3));
-}
-
 int
 main(void)
 {
@@ -906,7 +881,6 @@ main(void)
 		cmocka_unit_test(test_record_encode_reports_short_buffer),
 		cmocka_unit_test(test_record_names_round_trip),
 		cmocka_unit_test(test_record_is_recorded_after_recording),
-		cmocka_unit_test(test_record_utf8_validation),
 	};
 
 	return cmocka_run_group_tests_name("record", tests, NULL, NULL);
