@@ -334,4 +334,5 @@ deb:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# build/deb holds a whole packaging tree (directories named *.d among it).
+-include $(shell find $(BUILD) -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
