@@ -314,7 +314,8 @@ uninstall:
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(AREADIR) \
 		$(DESTDIR)$(DATADIR)/ktpsync $(DESTDIR)$(SYSCONFDIR)/ktpsync 2>/dev/null || true
 
-# `make deb`: a copy of the tree (git's files, as they are now) in
+# `make deb`: a copy of the tree (git's files as they are now, or every file
+# outside build/ in a tarball's tree) in
 # build/deb/ktpsync-VERSION/ with systemd/debian/ as its debian/, then
 # dpkg-buildpackage; the .deb, .buildinfo and .changes land in build/deb/.
 # DEB_BUILD_OPTIONS (e.g. nocheck, parallel=2) passes through.
@@ -323,8 +324,11 @@ DEB_TREE    := build/deb/ktpsync-$(DEB_VERSION)
 DEB_JOBS    ?= -jauto
 deb:
 	$(Q)rm -rf build/deb && mkdir -p $(DEB_TREE)
-	$(Q)git ls-files -z --cached --others --exclude-standard | \
-		tar -c --null -T - --ignore-failed-read -f - 2>/dev/null | tar -x -C $(DEB_TREE) -f -
+	$(Q)if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard; \
+	else \
+		find . -path ./build -prune -o ! -type d -print0; \
+	fi | tar -c --null -T - --ignore-failed-read -f - 2>/dev/null | tar -x -C $(DEB_TREE) -f -
 	$(Q)cp -a systemd/debian $(DEB_TREE)/debian
 	$(Q)sed -i -e '1s/(VERSION)/($(DEB_VERSION))/' -e "s/DATE\$$/$$(date -R)/" \
 		$(DEB_TREE)/debian/changelog
