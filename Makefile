@@ -260,7 +260,8 @@ deps:
 MAN8 := daemon/node/ktpsyncd.8 daemon/hub/ktphubd.8 daemon/ctl/ktpctl.8
 MAN5 := conf/ktpsync.conf.5
 # Every unit under systemd/ names /usr/local/sbin and /etc/ktpsync; install
-# rewrites both to SBINDIR and SYSCONFDIR.
+# rewrites both to SBINDIR and SYSCONFDIR, and the area table's default place
+# in ktpsync.conf(5) and the examples to AREADIR.
 SYSTEMD_UNITS := $(wildcard systemd/*.service systemd/*.timer)
 AREA_FILES    := provinces.csv regencies.csv districts.csv villages.csv LICENSE.md
 EXAMPLES      := ktpsyncd.conf.example ktphubd.conf.example
@@ -285,9 +286,12 @@ install: all
 	install -m 0644 systemd/ktpsync.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ktpsync.conf
 	install -m 0644 systemd/ktpsync.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/ktpsync.conf
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 README.md LICENSE $(DESTDIR)$(DOCDIR)/
-	install -m 0644 $(addprefix conf/,$(EXAMPLES)) $(DESTDIR)$(DOCDIR)/examples/
+	for f in $(MAN5) $(addprefix conf/,$(EXAMPLES)); do \
+		case $$f in *.5) d=$(DESTDIR)$(MANDIR)/man5 ;; *) d=$(DESTDIR)$(DOCDIR)/examples ;; esac; \
+		sed -e 's|/usr/local/share/ktpsync/areas|$(AREADIR)|g' $$f > $$d/$${f##*/} && \
+		chmod 0644 $$d/$${f##*/} || exit 1; \
+	done
 	install -m 0644 $(addprefix protocol/areas/,$(AREA_FILES)) $(DESTDIR)$(AREADIR)/
 	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/ktpsync
 	@if [ -n "$(DESTDIR)" ]; then :; \

@@ -2,7 +2,8 @@
 # make install into a staging tree (DESTDIR): with PREFIX=/usr/local and
 # PREFIX=/usr every file lands where the README's table says (units under
 # PREFIX/lib/systemd/system with ExecStart in PREFIX/sbin, ktpctl in sbin,
-# README and LICENSE in share/doc/ktpsync, /etc/ktpsync 0750); systemd
+# README and LICENSE in share/doc/ktpsync, /etc/ktpsync 0750, the area
+# table's place in ktpsync.conf(5) and the examples that of PREFIX); systemd
 # reads the units, sysusers.d and tmpfiles.d there (sysusers and tmpfiles
 # run on the staged tree make the user and give /etc/ktpsync its group);
 # make uninstall removes every file again and keeps a configuration.
@@ -47,6 +48,13 @@ for prefix in /usr/local /usr; do
 		expect_eq "$u condition" "$(grep '^ConditionPathExists=' "$D$prefix/lib/systemd/system/$u.service")" \
 			"ConditionPathExists=/etc/ktpsync/$u.conf"
 	done
+	# The area table's default place, as this PREFIX compiles it in.
+	expect_eq "area_dir in the installed hub example" \
+		"$(grep '^area_dir = ' "$D$prefix/share/doc/ktpsync/examples/ktphubd.conf.example")" \
+		"area_dir = $prefix/share/ktpsync/areas"
+	expect_eq "area table places in ktpsync.conf(5)" \
+		"$(grep -o '/usr[a-z/]*/ktpsync/areas' "$D$prefix/share/man/man5/ktpsync.conf.5" | sort -u)" \
+		"$prefix/share/ktpsync/areas"
 	for f in sbin/ktpctl sbin/ktphubd sbin/ktpsyncd; do
 		expect_eq "$f mode" "$(stat -c %a "$D$prefix/$f")" 755
 	done
