@@ -4,7 +4,8 @@
 #   make demo       start a hub and regency nodes locally and show sync and reports
 #   make bench      print `bench: NAME VALUE UNIT` figures
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS under ASan+UBSan
-#   make install    PREFIX=/usr/local, DESTDIR honoured
+#   make install    PREFIX=/usr/local, DESTDIR honoured; make uninstall
+#   make deb        Debian package in build/deb/ (systemd/debian/, dpkg-buildpackage)
 #   V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san/,
 #   SANITIZE=thread with TSan into build/tsan/.
 
@@ -20,7 +21,12 @@ DATADIR    ?= $(PREFIX)/share
 # The Kemendagri code table (protocol/areas/, from idn-area-data, ODbL) is installed here.
 AREADIR    ?= $(DATADIR)/ktpsync/areas
 SYSCONFDIR ?= /etc
-UNITDIR    ?= /lib/systemd/system
+DOCDIR     ?= $(DATADIR)/doc/ktpsync
+# systemd reads units, sysusers.d and tmpfiles.d under /usr/local/lib as well
+# as /usr/lib, so every prefix gets working paths.
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 FUZZ_SECONDS ?= 60
 
 PKGS      := libcurl sqlite3 libsodium libmicrohttpd libzstd jansson inih libsystemd
@@ -32,7 +38,8 @@ DEB_LIBS  := libcurl:libcurl4-openssl-dev sqlite3:libsqlite3-dev libsodium:libso
 	     jansson:libjansson-dev inih:libinih-dev libsystemd:libsystemd-dev
 # What the tests, tools and the demo use besides the libraries.
 DEB_TESTS := curl sqlite3 faketime clang libclang-rt-14-dev valgrind iproute2 procps \
-	     systemd tzdata e2fsprogs man-db jq openssl chromium fonts-dejavu-core prometheus
+	     systemd tzdata e2fsprogs man-db jq openssl chromium fonts-dejavu-core prometheus \
+	     dpkg-dev debhelper lintian fakeroot mandoc
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -103,7 +110,7 @@ UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 # test_<module>_DEPS, so a test binary holds only the module and what it needs.
 -include tests/unit/unit.mk
 
-.PHONY: FORCE all check unit system bench fuzz demo install clean deps tools
+.PHONY: FORCE all check unit system bench fuzz demo install uninstall deb clean deps tools
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -252,32 +259,88 @@ deps:
 # Man pages sit next to the code they describe, in roff.
 MAN8 := daemon/node/ktpsyncd.8 daemon/hub/ktphubd.8 daemon/ctl/ktpctl.8
 MAN5 := conf/ktpsync.conf.5
-SYSUSERSDIR ?= /usr/lib/sysusers.d
-TMPFILESDIR ?= /usr/lib/tmpfiles.d
+# Every unit under systemd/ names /usr/local/sbin and /etc/ktpsync; install
+# rewrites both to SBINDIR and SYSCONFDIR, and the area table's default place
+# in ktpsync.conf(5) and the examples to AREADIR.
+SYSTEMD_UNITS := $(wildcard systemd/*.service systemd/*.timer)
+AREA_FILES    := provinces.csv regencies.csv districts.csv villages.csv LICENSE.md
+EXAMPLES      := ktpsyncd.conf.example ktphubd.conf.example
 
+# /etc/ktpsync is root:ktpsync 0750 (the units' ConfigurationDirectoryMode; the
+# daemons read their configuration and keys through the group). The group
+# exists once systemd-sysusers has read ktpsync.conf: when it does not yet (or
+# under DESTDIR, a staging tree), the directory stays root:root and
+# `systemd-tmpfiles --create ktpsync.conf` (after systemd-sysusers) gives it
+# its group; the Debian package's postinst does both.
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(PREFIX)/share/doc/ktpsync/examples
-	install -m 0755 $(BUILD)/bin/ktpsyncd $(BUILD)/bin/ktphubd $(DESTDIR)$(SBINDIR)/
-	install -m 0755 $(BUILD)/bin/ktpctl $(DESTDIR)$(BINDIR)/
-	for u in ktpsyncd ktphubd; do \
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(AREADIR)
+	install -m 0755 $(BUILD)/bin/ktpsyncd $(BUILD)/bin/ktphubd $(BUILD)/bin/ktpctl \
+		$(DESTDIR)$(SBINDIR)/
+	for u in $(notdir $(SYSTEMD_UNITS)); do \
 		sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/etc/ktpsync|$(SYSCONFDIR)/ktpsync|g' \
-			systemd/$$u.service > $(DESTDIR)$(UNITDIR)/$$u.service; \
-		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service; \
+			systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -m 0644 systemd/ktpsync.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ktpsync.conf
 	install -m 0644 systemd/ktpsync.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/ktpsync.conf
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 conf/ktpsyncd.conf.example conf/ktphubd.conf.example \
-		$(DESTDIR)$(PREFIX)/share/doc/ktpsync/examples/
-	install -d $(DESTDIR)$(AREADIR)
-	install -m 0644 protocol/areas/provinces.csv protocol/areas/regencies.csv \
-		protocol/areas/districts.csv protocol/areas/villages.csv \
-		protocol/areas/LICENSE.md $(DESTDIR)$(AREADIR)/
+	install -m 0644 README.md LICENSE $(DESTDIR)$(DOCDIR)/
+	for f in $(MAN5) $(addprefix conf/,$(EXAMPLES)); do \
+		case $$f in *.5) d=$(DESTDIR)$(MANDIR)/man5 ;; *) d=$(DESTDIR)$(DOCDIR)/examples ;; esac; \
+		sed -e 's|/usr/local/share/ktpsync/areas|$(AREADIR)|g' $$f > $$d/$${f##*/} && \
+		chmod 0644 $$d/$${f##*/} || exit 1; \
+	done
+	install -m 0644 $(addprefix protocol/areas/,$(AREA_FILES)) $(DESTDIR)$(AREADIR)/
+	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/ktpsync
+	@if [ -n "$(DESTDIR)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && getent group ktpsync >/dev/null; then \
+		chown root:ktpsync $(SYSCONFDIR)/ktpsync; \
+	else \
+		echo "install: $(SYSCONFDIR)/ktpsync left as $$(stat -c %U:%G $(SYSCONFDIR)/ktpsync);" \
+			"as root, run systemd-sysusers ktpsync.conf, then" \
+			"systemd-tmpfiles --create ktpsync.conf, to make it root:ktpsync"; \
+	fi
+
+# Removes what install put there (and ktpctl from BINDIR, where it was once);
+# SYSCONFDIR/ktpsync goes only when empty: configuration and keys stay, as do
+# the state in /var/lib/ktpsync and the ktpsync user.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,ktpsyncd ktphubd ktpctl) $(DESTDIR)$(BINDIR)/ktpctl \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(SYSTEMD_UNITS))) \
+		$(DESTDIR)$(SYSUSERSDIR)/ktpsync.conf $(DESTDIR)$(TMPFILESDIR)/ktpsync.conf \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/LICENSE \
+		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(EXAMPLES)) \
+		$(addprefix $(DESTDIR)$(AREADIR)/,$(AREA_FILES))
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(AREADIR) \
+		$(DESTDIR)$(DATADIR)/ktpsync $(DESTDIR)$(SYSCONFDIR)/ktpsync 2>/dev/null || true
+
+# `make deb`: a copy of the tree (git's files as they are now, or every file
+# outside build/ in a tarball's tree) in
+# build/deb/ktpsync-VERSION/ with systemd/debian/ as its debian/, then
+# dpkg-buildpackage; the .deb, .buildinfo and .changes land in build/deb/.
+# DEB_BUILD_OPTIONS (e.g. nocheck, parallel=2) passes through.
+DEB_VERSION := $(shell echo '$(KTP_VERSION)' | sed -e 's/^v//' -e 's/-\([0-9]*\)-g/+git\1.g/' -e 's/-dirty$$/.dirty/' -e 's/-g/+g/')
+DEB_TREE    := build/deb/ktpsync-$(DEB_VERSION)
+DEB_JOBS    ?= -jauto
+deb:
+	$(Q)rm -rf build/deb && mkdir -p $(DEB_TREE)
+	$(Q)if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard; \
+	else \
+		find . -path ./build -prune -o ! -type d -print0; \
+	fi | tar -c --null -T - --ignore-failed-read -f - 2>/dev/null | tar -x -C $(DEB_TREE) -f -
+	$(Q)cp -a systemd/debian $(DEB_TREE)/debian
+	$(Q)sed -i -e '1s/(VERSION)/($(DEB_VERSION))/' -e "s/DATE\$$/$$(date -R)/" \
+		$(DEB_TREE)/debian/changelog
+	$(Q)cd $(DEB_TREE) && KTP_VERSION='$(KTP_VERSION)' dpkg-buildpackage -b -us -uc $(DEB_JOBS)
+	$(Q)ls build/deb/*.deb
 
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# build/deb holds a whole packaging tree (directories named *.d among it).
+-include $(shell find $(BUILD) -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

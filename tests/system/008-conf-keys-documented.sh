@@ -24,7 +24,7 @@ example_keys() {
 man_keys() {
 	awk -v want="$1" '
 	     /^\.Sh / { sh = $2; next }
-	     /^\.Ss / { s = $0; sub(/^\.Ss \[/, "", s); both = s ~ /\(both files\)/;
+	     /^\.Ss / { s = $0; sub(/^\.Ss (\\&)?\[/, "", s); both = s ~ /\(both files\)/;
 			sub(/\].*/, "", s); next }
 	     /^\.It Cm / { if (sh != want && !both) next
 			   n = split($0, w, " ")
