@@ -343,20 +343,31 @@ cmd_remove(const struct ctl_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* --textfile FILE replaces FILE atomically (mode 0644), as node_exporter's
+ * textfile collector wants: it never reads a half-written file. */
 int
 cmd_metrics(const struct ctl_opts *o, int argc, char **argv)
 {
+	struct ktp_err err = {0};
+	const char *text, *file = NULL;
 	json_t *reply = NULL;
 	int r;
 
-	(void)argv;
-	if (argc != 1)
-		return usage("metrics");
+	if (argc == 3 && strcmp(argv[1], "--textfile") == 0)
+		file = argv[2];
+	else if (argc != 1)
+		return usage("metrics [--textfile FILE]");
 	if ((r = ctlclient_simple(o, "metrics", NULL, &reply)) != 0 || reply == NULL)
 		return r;
-	fputs(ctlclient_str(reply, "metrics", ""), stdout);
+	text = ctlclient_str(reply, "metrics", "");
+	if (file == NULL)
+		fputs(text, stdout);
+	else if (fileio_write_atomic(file, text, strlen(text), 0644, &err) < 0) {
+		fprintf(stderr, "ktpctl: metrics: %s\n", err.msg);
+		r = 1;
+	}
 	json_decref(reply);
-	return 0;
+	return r;
 }
 
 /* --- import and put: a payload stream to the daemon ---------------------- */
