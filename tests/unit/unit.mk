@@ -13,6 +13,7 @@ test_tzone_DEPS := daemon/common/tzone.c protocol/err.c
 test_csvout_DEPS := protocol/csvout.c
 test_evloop_DEPS := daemon/common/evloop.c protocol/err.c
 test_sysd_DEPS := daemon/common/sysd.c protocol/err.c
+test_answer_DEPS := protocol/answer.c protocol/chain.c protocol/err.c
 test_pusher_DEPS := daemon/node/pusher.c protocol/chain.c protocol/err.c
 test_dashboard_DEPS := daemon/hub/dashboard.c protocol/nik.c protocol/err.c
 test_varint_DEPS := protocol/varint.c
