@@ -375,6 +375,8 @@ size_outcome(int r)
 	return r == -EMSGSIZE ? ANSWER_TOO_LARGE : ANSWER_BAD;
 }
 
+/* The one parse of the header: the signature check and the opening take
+ * *hdr as it is (batch_verify_parsed, batch_open_parsed). */
 static int
 check_header(struct hub *h, const uint8_t *wire, size_t len, struct batch_header *hdr,
 	     struct hub_push_result *ret)
@@ -421,7 +423,7 @@ verify_signature(const uint8_t *wire, size_t len, const uint8_t pk[static 32],
 {
 	struct ktp_err err = {0};
 
-	if (batch_verify(wire, len, pk, &err) < 0)
+	if (batch_verify_parsed(hdr, wire, len, pk, &err) < 0)
 		return refuse(ret, ANSWER_FORBIDDEN, "%s (checked against node %04u's enrolled"
 			      " key)", err.msg, hdr->node_id);
 	ret->authenticated = true;
@@ -430,13 +432,13 @@ verify_signature(const uint8_t *wire, size_t len, const uint8_t pk[static 32],
 }
 
 static int
-open_sealed(struct hub *h, const uint8_t *wire, size_t len, struct batch_header *hdr,
+open_sealed(struct hub *h, const uint8_t *wire, size_t len, const struct batch_header *hdr,
 	    uint8_t **plain, size_t *plain_len, struct hub_push_result *ret)
 {
 	struct ktp_err err = {0};
 	int r;
 
-	r = batch_open_verified(wire, len, h->bkeys, h->n_bkeys, hdr, plain, plain_len, &err);
+	r = batch_open_parsed(hdr, wire, len, h->bkeys, h->n_bkeys, plain, plain_len, &err);
 	if (r == 0)
 		return 0;
 	if (r == -EBADMSG)
