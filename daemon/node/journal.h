@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* journal — the node's SQLite state: current persons, the append-only version journal
- * (seq without gaps, HLC, chain hash, encoded version) and the sync state (acked, paused...).
- * One writer; every write is committed with synchronous=FULL before it returns. Never logs. */
+ * (seq without gaps, HLC, chain hash, encoded version), sync state, the report's counts.
+ * One writer; each write commits (synchronous=FULL) before it returns. No logs, no JSON. */
 #ifndef KTP_JOURNAL_H
 #define KTP_JOURNAL_H
 
