@@ -25,20 +25,26 @@ struct row {
 
 #define ANSWER_DIVERGED_TEXT	"diverged"
 
+#define REFUSAL(st, nm) { .status = (st), .name = (nm), .writes = ANSWER_ERROR, \
+			 .needs = ANSWER_ERROR }
+
 static const struct row rows[ANSWER_COUNT] = {
-	[ANSWER_OK] = { 200, "ok", NULL, ANSWER_ACKED | ANSWER_CHAIN, ANSWER_WARNING,
-			ANSWER_ACKED | ANSWER_CHAIN },
-	[ANSWER_GAP] = { 409, "gap", NULL, ANSWER_ERROR | ANSWER_ACKED, 0, ANSWER_ACKED },
-	[ANSWER_DIVERGED] = { 409, "diverged", ANSWER_DIVERGED_TEXT,
-			      ANSWER_ERROR | ANSWER_ACKED | ANSWER_DETAIL, 0, ANSWER_ERROR },
-	[ANSWER_REPLAYED] = { 400, "replayed", NULL, ANSWER_ERROR | ANSWER_HEARTBEAT, 0,
-			      ANSWER_HEARTBEAT },
-	[ANSWER_BAD] = { 400, "bad", NULL, ANSWER_ERROR, 0, ANSWER_ERROR },
-	[ANSWER_NOT_ENROLLED] = { 401, "not enrolled", NULL, ANSWER_ERROR, 0, ANSWER_ERROR },
-	[ANSWER_FORBIDDEN] = { 403, "forbidden", NULL, ANSWER_ERROR, 0, ANSWER_ERROR },
-	[ANSWER_TOO_LARGE] = { 413, "too large", NULL, ANSWER_ERROR, 0, ANSWER_ERROR },
-	[ANSWER_FAILED] = { 500, "failed", NULL, ANSWER_ERROR, 0, ANSWER_ERROR },
-	[ANSWER_BUSY] = { 503, "busy", NULL, ANSWER_ERROR, 0, ANSWER_ERROR },
+	[ANSWER_OK] = { .status = 200, .name = "ok", .writes = ANSWER_ACKED | ANSWER_CHAIN,
+			.may = ANSWER_WARNING, .needs = ANSWER_ACKED | ANSWER_CHAIN },
+	[ANSWER_GAP] = { .status = 409, .name = "gap", .writes = ANSWER_ERROR | ANSWER_ACKED,
+			 .needs = ANSWER_ACKED },
+	[ANSWER_DIVERGED] = { .status = 409, .name = "diverged", .error = ANSWER_DIVERGED_TEXT,
+			      .writes = ANSWER_ERROR | ANSWER_ACKED | ANSWER_DETAIL,
+			      .needs = ANSWER_ERROR },
+	[ANSWER_REPLAYED] = { .status = 400, .name = "replayed",
+			      .writes = ANSWER_ERROR | ANSWER_HEARTBEAT,
+			      .needs = ANSWER_HEARTBEAT },
+	[ANSWER_BAD] = REFUSAL(400, "bad"),
+	[ANSWER_NOT_ENROLLED] = REFUSAL(401, "not enrolled"),
+	[ANSWER_FORBIDDEN] = REFUSAL(403, "forbidden"),
+	[ANSWER_TOO_LARGE] = REFUSAL(413, "too large"),
+	[ANSWER_FAILED] = REFUSAL(500, "failed"),
+	[ANSWER_BUSY] = REFUSAL(503, "busy"),
 };
 
 static bool
