@@ -431,6 +431,34 @@ open_checked(const uint8_t *wire, size_t len, const struct batch_header *h,
 }
 
 int
+batch_verify_parsed(const struct batch_header *hdr, const uint8_t *wire, size_t len,
+		    const uint8_t node_pk[static KTP_ED25519_PK_LEN], struct ktp_err *err)
+{
+	int r;
+
+	if ((r = seal_verify(wire, len, BATCH_HEADER_LEN, node_pk, err)) < 0)
+		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, hdr->first, hdr->last);
+	return r;
+}
+
+int
+batch_open_parsed(const struct batch_header *hdr, const uint8_t *wire, size_t len,
+		  const struct batch_hub_key *keys, size_t n_keys, uint8_t **ret_plain,
+		  size_t *ret_plain_len, struct ktp_err *err)
+{
+	uint8_t *plain = NULL;
+	int r;
+
+	if ((r = open_checked(wire, len, hdr, keys, n_keys, &plain, err)) < 0) {
+		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, hdr->first, hdr->last);
+		return r;
+	}
+	*ret_plain = plain;
+	*ret_plain_len = hdr->plain_len;
+	return 0;
+}
+
+int
 batch_verify(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED25519_PK_LEN],
 	     struct ktp_err *err)
 {
@@ -439,11 +467,7 @@ batch_verify(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_E
 
 	if ((r = batch_parse_header(wire, len, &h, err)) < 0)
 		return r;
-	if ((r = seal_verify(wire, len, BATCH_HEADER_LEN, node_pk, err)) < 0) {
-		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, h.first, h.last);
-		return r;
-	}
-	return 0;
+	return batch_verify_parsed(&h, wire, len, node_pk, err);
 }
 
 int
@@ -452,12 +476,16 @@ batch_open(const uint8_t *wire, size_t len, const uint8_t node_pk[static KTP_ED2
 	   struct batch_header *ret_hdr, uint8_t **ret_plain, size_t *ret_plain_len,
 	   struct ktp_err *err)
 {
+	struct batch_header h = {0};
 	int r;
 
-	if ((r = batch_verify(wire, len, node_pk, err)) < 0)
+	if ((r = batch_parse_header(wire, len, &h, err)) < 0 ||
+	    (r = batch_verify_parsed(&h, wire, len, node_pk, err)) < 0 ||
+	    (r = batch_open_parsed(&h, wire, len, keys, n_keys, ret_plain, ret_plain_len,
+				   err)) < 0)
 		return r;
-	return batch_open_verified(wire, len, keys, n_keys, ret_hdr, ret_plain, ret_plain_len,
-				   err);
+	*ret_hdr = h;
+	return 0;
 }
 
 int
@@ -466,19 +494,13 @@ batch_open_verified(const uint8_t *wire, size_t len, const struct batch_hub_key 
 		    size_t *ret_plain_len, struct ktp_err *err)
 {
 	struct batch_header h;
-	uint8_t *plain = NULL;
 	int r;
 
-	if ((r = batch_parse_header(wire, len, &h, err)) < 0)
+	if ((r = batch_parse_header(wire, len, &h, err)) < 0 ||
+	    (r = batch_open_parsed(&h, wire, len, keys, n_keys, ret_plain, ret_plain_len,
+				   err)) < 0)
 		return r;
-	r = open_checked(wire, len, &h, keys, n_keys, &plain, err);
-	if (r < 0) {
-		ktp_err_prefix(err, "batch %" PRIu64 "..%" PRIu64, h.first, h.last);
-		return r;
-	}
 	*ret_hdr = h;
-	*ret_plain = plain;
-	*ret_plain_len = h.plain_len;
 	return 0;
 }
 

@@ -98,6 +98,17 @@ int	batch_open_verified(const uint8_t *wire, size_t len, const struct batch_hub_
 			    size_t n_keys, struct batch_header *ret_hdr, uint8_t **ret_plain,
 			    size_t *ret_plain_len, struct ktp_err *err);
 
+/* batch_verify and batch_open_verified for a caller that parsed the header
+ * already (the hub, before it looks up the node's key): hdr is what
+ * batch_parse_header gave for these wire bytes, and is not parsed again.
+ * batch_open_parsed does steps 8 to 11 only: call it after batch_verify_parsed
+ * accepted the same bytes. */
+int	batch_verify_parsed(const struct batch_header *hdr, const uint8_t *wire, size_t len,
+			    const uint8_t node_pk[static KTP_ED25519_PK_LEN], struct ktp_err *err);
+int	batch_open_parsed(const struct batch_header *hdr, const uint8_t *wire, size_t len,
+			  const struct batch_hub_key *keys, size_t n_keys, uint8_t **ret_plain,
+			  size_t *ret_plain_len, struct ktp_err *err);
+
 /* Walks an opened payload: each call yields the next encoded version, borrowed
  * from the payload, and sets *ret_enc = NULL at the clean end. -EPROTO on bad
  * framing (a length outside 1..KTP_VERSION_MAX_BYTES or past the payload). */

@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "answer.h"
 #include "dashboard.h"
 #include "err.h"
 #include "http.h"
@@ -317,6 +318,26 @@ send_error(struct MHD_Connection *conn, unsigned status, const char *fmt, ...)
 	ktp_utf8_scrub(msg);
 	http_reply_json(&r, status, json_pack("{s:s}", "error", msg));
 	return send_reply(conn, &r);
+}
+
+/* A push refused here, before the hub saw its batch, answers in the shape of
+ * the hub's own answers (protocol/answer.c). The text may hold a client's
+ * bytes. */
+static void
+reply_push_refusal(struct http_reply *r, enum answer_outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+reply_push_refusal(struct http_reply *r, enum answer_outcome o, const char *fmt, ...)
+{
+	struct answer a = { .outcome = o };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a.error, sizeof(a.error), fmt, ap);
+	va_end(ap);
+	ktp_utf8_scrub(a.error);
+	http_reply_json(r, answer_status(o), answer_encode(&a));
 }
 
 static void
@@ -1026,11 +1047,17 @@ begin_push(struct http_server *s, struct MHD_Connection *conn, struct request *r
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
 	uint64_t len = 0;
 
-	if (cl != NULL && !parse_length(cl, &len))
-		return send_error(conn, 400, "Content-Length: '%.32s' is not a number", cl);
-	if (len > s->max_body)
-		return send_error(conn, 413, "batch of %llu bytes, limit %llu (max_batch_bytes)",
-				  (unsigned long long)len, (unsigned long long)s->max_body);
+	if (cl != NULL && !parse_length(cl, &len)) {
+		reply_push_refusal(&req->reply, ANSWER_BAD, "Content-Length: '%.32s' is not a"
+				   " number", cl);
+		return send_reply(conn, &req->reply);
+	}
+	if (len > s->max_body) {
+		reply_push_refusal(&req->reply, ANSWER_TOO_LARGE, "batch of %llu bytes, limit %llu"
+				   " (max_batch_bytes)", (unsigned long long)len,
+				   (unsigned long long)s->max_body);
+		return send_reply(conn, &req->reply);
+	}
 	req->expect = (size_t)len;
 	req->state = REQ_COLLECTING;
 	peer_addr(conn, req->addr);
@@ -1082,13 +1109,15 @@ charge(struct http_server *s, struct request *req, uint64_t add)
 	if (cap == NULL)
 		return 0;
 	if (strcmp(cap, "max_buffer_per_ip") == 0)
-		http_reply_error(&req->reply, 503, "push: this address holds %llu bytes of pushes "
-				 "in progress, limit %llu (max_buffer_per_ip)",
-				 (unsigned long long)held, (unsigned long long)s->max_buffer_per_ip);
+		reply_push_refusal(&req->reply, ANSWER_BUSY, "push: this address holds %llu bytes"
+				   " of pushes in progress, limit %llu (max_buffer_per_ip)",
+				   (unsigned long long)held,
+				   (unsigned long long)s->max_buffer_per_ip);
 	else
-		http_reply_error(&req->reply, 503, "push: the hub holds %llu bytes of pushes in "
-				 "progress, limit %llu (max_buffer_total)",
-				 (unsigned long long)held, (unsigned long long)s->max_buffer_total);
+		reply_push_refusal(&req->reply, ANSWER_BUSY, "push: the hub holds %llu bytes of"
+				   " pushes in progress, limit %llu (max_buffer_total)",
+				   (unsigned long long)held,
+				   (unsigned long long)s->max_buffer_total);
 	req->reply.retry_after = BUSY_RETRY_S;
 	return -EBUSY;
 }

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "answer.h"
 #include "apply.h"
 #include "batch.h"
 #include "calendar.h"
@@ -342,22 +343,39 @@ out:
 
 /* --- The push path ------------------------------------------------------ */
 
+/* The status of every answer comes from the outcome (protocol/answer.c). */
+static void
+answer(struct hub_push_result *r, enum answer_outcome o)
+{
+	r->outcome = o;
+	r->http_status = answer_status(o);
+}
+
 static int
-refuse(struct hub_push_result *r, unsigned status, const char *fmt, ...)
+refuse(struct hub_push_result *r, enum answer_outcome o, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int
-refuse(struct hub_push_result *r, unsigned status, const char *fmt, ...)
+refuse(struct hub_push_result *r, enum answer_outcome o, const char *fmt, ...)
 {
 	va_list ap;
 
-	r->http_status = status;
+	answer(r, o);
 	va_start(ap, fmt);
 	vsnprintf(r->error, sizeof(r->error), fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
+/* A batch library's -EMSGSIZE is over a limit (413), anything else malformed. */
+static enum answer_outcome
+size_outcome(int r)
+{
+	return r == -EMSGSIZE ? ANSWER_TOO_LARGE : ANSWER_BAD;
+}
+
+/* The one parse of the header: the signature check and the opening take
+ * *hdr as it is (batch_verify_parsed, batch_open_parsed). */
 static int
 check_header(struct hub *h, const uint8_t *wire, size_t len, struct batch_header *hdr,
 	     struct hub_push_result *ret)
@@ -366,12 +384,12 @@ check_header(struct hub *h, const uint8_t *wire, size_t len, struct batch_header
 	int r;
 
 	if (len == 0)
-		return refuse(ret, 400, "empty body: expected one sealed batch");
+		return refuse(ret, ANSWER_BAD, "empty body: expected one sealed batch");
 	if (len > h->conf.max_batch_bytes)
-		return refuse(ret, 413, "batch of %zu bytes, limit %" PRIu64 " (max_batch_bytes)",
-			      len, h->conf.max_batch_bytes);
+		return refuse(ret, ANSWER_TOO_LARGE, "batch of %zu bytes, limit %" PRIu64
+			      " (max_batch_bytes)", len, h->conf.max_batch_bytes);
 	if ((r = batch_parse_header(wire, len, hdr, &err)) < 0)
-		return refuse(ret, r == -EMSGSIZE ? 413 : 400, "%s", err.msg);
+		return refuse(ret, size_outcome(r), "%s", err.msg);
 	ret->node = hdr->node_id;
 	ret->first = hdr->first;
 	ret->last = hdr->last;
@@ -391,7 +409,7 @@ find_key(struct hub *h, uint16_t node, uint8_t pk[static KTP_ED25519_PK_LEN],
 	if ((n = enroll_find(h->enroll, node)) != NULL)
 		memcpy(pk, n->public_key, KTP_ED25519_PK_LEN);
 	else
-		r = refuse(ret, 401, "node %04u is not enrolled at this hub", node);
+		r = refuse(ret, ANSWER_NOT_ENROLLED, "node %04u is not enrolled at this hub", node);
 	pthread_rwlock_unlock(&h->enroll_lock);
 	return r;
 }
@@ -404,33 +422,33 @@ verify_signature(const uint8_t *wire, size_t len, const uint8_t pk[static 32],
 {
 	struct ktp_err err = {0};
 
-	if (batch_verify(wire, len, pk, &err) < 0)
-		return refuse(ret, 403, "%s (checked against node %04u's enrolled key)", err.msg,
-			      hdr->node_id);
+	if (batch_verify_parsed(hdr, wire, len, pk, &err) < 0)
+		return refuse(ret, ANSWER_FORBIDDEN, "%s (checked against node %04u's enrolled"
+			      " key)", err.msg, hdr->node_id);
 	ret->authenticated = true;
 	ret->heartbeat = hdr->count == 0;
 	return 0;
 }
 
 static int
-open_sealed(struct hub *h, const uint8_t *wire, size_t len, struct batch_header *hdr,
+open_sealed(struct hub *h, const uint8_t *wire, size_t len, const struct batch_header *hdr,
 	    uint8_t **plain, size_t *plain_len, struct hub_push_result *ret)
 {
 	struct ktp_err err = {0};
 	int r;
 
-	r = batch_open_verified(wire, len, h->bkeys, h->n_bkeys, hdr, plain, plain_len, &err);
+	r = batch_open_parsed(hdr, wire, len, h->bkeys, h->n_bkeys, plain, plain_len, &err);
 	if (r == 0)
 		return 0;
 	if (r == -EBADMSG)
-		return refuse(ret, 403, "%s (checked against node %04u's enrolled key)", err.msg,
-			      hdr->node_id);
+		return refuse(ret, ANSWER_FORBIDDEN, "%s (checked against node %04u's enrolled"
+			      " key)", err.msg, hdr->node_id);
 	if (r == -ENOMEM)
-		return refuse(ret, 503, "%s", err.msg);
+		return refuse(ret, ANSWER_BUSY, "%s", err.msg);
 	if (r == -ENOKEY)
-		return refuse(ret, 400, "%.160s: the node has another hub public key than this "
-			      "hub's (key id 0x%08" PRIx32 ")", err.msg, h->bkeys[0].id);
-	return refuse(ret, r == -EMSGSIZE ? 413 : 400, "%s", err.msg);
+		return refuse(ret, ANSWER_BAD, "%.160s: the node has another hub public key than "
+			      "this hub's (key id 0x%08" PRIx32 ")", err.msg, h->bkeys[0].id);
+	return refuse(ret, size_outcome(r), "%s", err.msg);
 }
 
 static int
@@ -447,32 +465,30 @@ static void
 take_outcome(const struct apply_result *a, const struct ktp_err *err,
 	     struct hub_push_result *ret)
 {
-	ret->has_acked = a->outcome != APPLY_BAD;
 	ret->acked = a->acked;
 	memcpy(ret->chain, a->chain, KTP_HASH_LEN);
 	ret->applied = a->applied;
 	ret->heartbeat_ms = a->heartbeat_ms;
 	switch (a->outcome) {
 	case APPLY_OK:
-		ret->http_status = 200;
+		answer(ret, ANSWER_OK);
 		break;
 	case APPLY_GAP:
-		refuse(ret, 409, "gap: batch starts at %" PRIu64 ", hub has acked %" PRIu64,
+		refuse(ret, ANSWER_GAP, "gap: batch starts at %" PRIu64 ", hub has acked %" PRIu64,
 		       ret->first, a->acked);
 		break;
 	case APPLY_DIVERGED:
 		ret->diverged = true;
-		refuse(ret, 409, "%s", err->msg[0] ? err->msg : "chain mismatch");
+		refuse(ret, ANSWER_DIVERGED, "%s", err->msg[0] ? err->msg : "chain mismatch");
 		break;
 	case APPLY_STALE:
 		/* Signed by the node once, but sent again by anyone: not contact. */
-		ret->has_acked = false;
 		ret->authenticated = false;
 		ret->replayed = true;
-		refuse(ret, 400, "%s", err->msg);
+		refuse(ret, ANSWER_REPLAYED, "%s", err->msg);
 		break;
 	default:
-		refuse(ret, 400, "%s", err->msg);
+		refuse(ret, ANSWER_BAD, "%s", err->msg);
 		break;
 	}
 }
@@ -481,13 +497,13 @@ static void
 apply_store_error(int r, const struct ktp_err *err, struct hub_push_result *ret)
 {
 	if (r == -ENOSPC) {
-		refuse(ret, 503, "disk full on the hub: %s", err->msg);
+		refuse(ret, ANSWER_BUSY, "disk full on the hub: %s", err->msg);
 		ret->retry_after = RETRY_DISK_FULL_S;
 	} else if (r == -EBUSY) {
-		refuse(ret, 503, "store busy: %s", err->msg);
+		refuse(ret, ANSWER_BUSY, "store busy: %s", err->msg);
 		ret->retry_after = RETRY_BUSY_S;
 	} else {
-		refuse(ret, 500, "%s", err->msg);
+		refuse(ret, ANSWER_FAILED, "%s", err->msg);
 	}
 }
 
@@ -525,7 +541,8 @@ apply_locked(struct hub *h, const struct batch_header *hdr, const uint8_t *plain
 	int r;
 
 	if (lock_store(h) != 0) {
-		refuse(ret, 503, "store busy: another apply held it for %d s", STORE_WAIT_S);
+		refuse(ret, ANSWER_BUSY, "store busy: another apply held it for %d s",
+		       STORE_WAIT_S);
 		ret->retry_after = RETRY_BUSY_S;
 		return;
 	}
@@ -625,7 +642,7 @@ hub_push_check_prefix(struct hub *h, const uint8_t *hdr, uint64_t wire_len,
 
 	memset(ret, 0, sizeof(*ret));
 	if ((r = batch_parse_prefix(hdr, wire_len, &bh, &err)) < 0) {
-		refuse(ret, r == -EMSGSIZE ? 413 : 400, "%s", err.msg);
+		refuse(ret, size_outcome(r), "%s", err.msg);
 		metrics_count_unauth(h->metrics, METRICS_UNAUTH_MALFORMED);
 	} else {
 		ret->node = bh.node_id;
@@ -645,26 +662,16 @@ hub_push_check_prefix(struct hub *h, const uint8_t *hdr, uint64_t wire_len,
 json_t *
 hub_push_json(const struct hub_push_result *r)
 {
-	char hex[2 * KTP_HASH_LEN + 1];
+	struct answer a = { .outcome = r->outcome, .acked = r->acked,
+			    .heartbeat_ms = r->heartbeat_ms };
+	char *text = r->outcome == ANSWER_OK ? a.warning :
+		     r->outcome == ANSWER_DIVERGED ? a.detail : a.error;
 
-	if (r->http_status == 200 && r->future > 0) {
-		chain_to_hex(r->chain, hex);
-		return json_pack("{s:I,s:s,s:s}", "acked", (json_int_t)r->acked, "chain", hex,
-				 "warning", r->error);
-	}
-	if (r->http_status == 200) {
-		chain_to_hex(r->chain, hex);
-		return json_pack("{s:I,s:s}", "acked", (json_int_t)r->acked, "chain", hex);
-	}
-	if (r->diverged)
-		return json_pack("{s:s,s:I,s:s}", "error", "diverged", "acked",
-				 (json_int_t)r->acked, "detail", r->error);
-	if (r->replayed)
-		return json_pack("{s:s,s:I}", "error", r->error, "heartbeat_ms",
-				 (json_int_t)r->heartbeat_ms);
-	if (r->has_acked)
-		return json_pack("{s:s,s:I}", "error", r->error, "acked", (json_int_t)r->acked);
-	return json_pack("{s:s}", "error", r->error);
+	/* The result's one text is the warning of a 200 ("" without one), the
+	 * detail of a divergence and the error of any other answer. */
+	memcpy(a.chain, r->chain, KTP_HASH_LEN);
+	snprintf(text, ANSWER_TEXT_LEN, "%s", r->error);
+	return answer_encode(&a);
 }
 
 /* --- Read side ---------------------------------------------------------- */

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "answer.h"
 #include "err.h"
 #include "proto.h"
 
@@ -25,10 +26,10 @@ struct tzone;
 #define HUB_TLS_FILE_MAX	(1024 * 1024)
 
 struct hub_push_result {
-	unsigned	http_status;		/* 200 400 401 403 409 413 500 503 */
+	enum answer_outcome outcome;		/* what the answer says (protocol/answer.h) */
+	unsigned	http_status;		/* its status: answer_status(outcome) */
 	unsigned	retry_after;		/* seconds, with 503 */
 	bool		diverged;		/* 409 for a chain mismatch */
-	bool		has_acked;		/* acked (and chain with 200) are meaningful */
 	uint16_t	node;			/* 0 when the header did not parse */
 	uint64_t	first;
 	uint64_t	last;
@@ -77,7 +78,8 @@ void	hub_push(struct hub *h, const uint8_t *wire, size_t len, struct hub_push_re
  * node that is not enrolled (401). Changes nothing stored. */
 int	hub_push_check_prefix(struct hub *h, const uint8_t *hdr, uint64_t wire_len,
 			      struct hub_push_result *ret);
-/* The HTTP body for a result: {"acked","chain"} / {"acked"} / {"error",...}. */
+/* The HTTP body for a result, as answer_encode writes its outcome: {"acked","chain"},
+ * {"error","acked"}, {"error":"diverged",...}, {"error"}... (PROTOCOL.md 8.2). */
 json_t	*hub_push_json(const struct hub_push_result *r);
 
 /* Read side, for HTTP and the control handlers; each result is a new reference. */

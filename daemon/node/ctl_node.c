@@ -22,6 +22,7 @@
 #include "journal.h"
 #include "log.h"
 #include "node.h"
+#include "nodereport.h"
 #include "proto.h"
 
 static int
@@ -302,8 +303,8 @@ ctl_report(struct ctlconn *c, json_t *req, void *ctx)
 	int r;
 
 	(void)req;
-	r = journal_report_json(node_journal_lock(n), election,
-				(int64_t)(evloop_wall_ms() / 1000), &rep, &err);
+	r = nodereport_json(node_journal_lock(n), election,
+			    (int64_t)(evloop_wall_ms() / 1000), &rep, &err);
 	node_journal_unlock(n);
 	if (r < 0)
 		return reply_err(c, &err);

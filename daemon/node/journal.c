@@ -22,7 +22,7 @@
  * larger of that and the newest journal stamp, so stamps stay monotonic across
  * restarts and wall-clock steps backwards.
  *
- * The report and the unrecorded list read through a second connection (rdb).
+ * The report's counts and the unrecorded list read through a second connection (rdb).
  * In WAL mode it sees the last committed state, so rows of an import whose
  * transaction is still open (and may yet be rolled back) never show.
  *
@@ -36,8 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
 
 #include "batch.h"
 #include "chain.h"
@@ -851,98 +849,66 @@ journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static K
 	return 0;
 }
 
-/* ---- local report and the unrecorded list ---- */
-
-/* Every figure follows PROTOCOL.md section 8.4 to the letter, so the node's
- * report equals the hub's for the same rows (tests/system/150 compares them). */
-struct report_counts {
-	uint64_t	persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded, recorded_30d;
-	uint64_t	pemula_unrecorded, recorded_7d;
-};
-
-/* The projection arithmetic is the hub's (protocol/progress.c); dates go out
- * as YYYYMMDD integers (0 = none), which ktpctl prints as the hub does. */
-static json_t *
-counts_json(const struct report_counts *c, uint32_t election_date, int64_t now)
-{
-	const struct progress_input in = {
-		.has_evidence = c->persons > 0, .remaining = c->dpt_unrecorded,
-		.recorded_30d = c->recorded_30d, .recorded_7d = c->recorded_7d,
-		.today = progress_day(now), .election_date = election_date,
-	};
-	const char *basis;
-	struct progress p;
-	json_t *o;
-
-	progress_compute(&in, &p);
-	basis = progress_basis_name(p.basis);
-	o = json_pack("{sI sI sI sI sI sI sf sI sb sI sf sI sI so}",
-			 "persons", (json_int_t)c->persons,
-			 "wajib_ktp", (json_int_t)c->wajib_ktp,
-			 "on_dpt", (json_int_t)c->on_dpt,
-			 "recorded", (json_int_t)c->recorded,
-			 "dpt_unrecorded", (json_int_t)c->dpt_unrecorded,
-			 "recorded_30d", (json_int_t)c->recorded_30d,
-			 "rate_per_day", p.rate_30d,
-			 "projected_completion", (json_int_t)p.projected,
-			 "on_track", p.on_track,
-			 "recorded_7d", (json_int_t)c->recorded_7d,
-			 "rate_per_day_7d", p.rate_7d,
-			 "projected_completion_30d", (json_int_t)p.projected_30d,
-			 "projected_completion_7d", (json_int_t)p.projected_7d,
-			 "projection_basis", basis ? json_string(basis) : json_null());
-	/* Without an election date nobody is known to be a first-time voter. */
-	if (o != NULL && json_object_set_new(o, "pemula_unrecorded", election_date == 0 ?
-			json_null() : json_integer((json_int_t)c->pemula_unrecorded)) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-static void
-add_counts(struct report_counts *sum, const struct report_counts *c)
-{
-	sum->persons += c->persons;
-	sum->wajib_ktp += c->wajib_ktp;
-	sum->on_dpt += c->on_dpt;
-	sum->recorded += c->recorded;
-	sum->dpt_unrecorded += c->dpt_unrecorded;
-	sum->recorded_30d += c->recorded_30d;
-	sum->pemula_unrecorded += c->pemula_unrecorded;
-	sum->recorded_7d += c->recorded_7d;
-}
+/* ---- counts for the local report, and the unrecorded list ---- */
 
 static int
-report_rows(struct journal *j, sqlite3_stmt *s, uint32_t election_date, int64_t now,
-	    json_t *list, struct report_counts *total, struct ktp_err *err)
+grow_counts(struct journal_counts **rows, size_t n, size_t *cap, struct ktp_err *err)
 {
-	struct report_counts c;
-	json_t *o;
-	int rc, i;
+	struct journal_counts *tmp;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		uint64_t *v[] = { &c.persons, &c.wajib_ktp, &c.on_dpt, &c.recorded,
-				  &c.dpt_unrecorded, &c.recorded_30d, &c.pemula_unrecorded,
-				  &c.recorded_7d };
-
-		for (i = 0; i < 8; i++)
-			*v[i] = (uint64_t)sqlite3_column_int64(s, i + 1);
-		add_counts(total, &c);
-		o = counts_json(&c, election_date, now);
-		if (o == NULL || json_object_set_new(o, "code",
-				json_integer(sqlite3_column_int64(s, 0))) < 0 ||
-		    json_array_append_new(list, o) < 0)
-			return ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
-	}
-	if (rc != SQLITE_DONE)
-		return db_err(j->rdb, rc, "journal: report", err);
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 64;
+	if ((tmp = realloc(*rows, *cap * sizeof(**rows))) == NULL)
+		return ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
+	*rows = tmp;
 	return 0;
 }
 
+/* The columns of one row of journal_counts' query, in its order. */
+static void
+read_counts(sqlite3_stmt *s, struct journal_counts *c)
+{
+	uint64_t *v[] = { &c->persons, &c->wajib_ktp, &c->on_dpt, &c->recorded,
+			  &c->dpt_unrecorded, &c->recorded_30d, &c->pemula_unrecorded,
+			  &c->recorded_7d };
+	int i;
+
+	c->kecamatan = (uint32_t)sqlite3_column_int64(s, 0);
+	for (i = 0; i < 8; i++)
+		*v[i] = (uint64_t)sqlite3_column_int64(s, i + 1);
+}
+
+static int
+collect_counts(struct journal *j, sqlite3_stmt *s, struct journal_counts **ret_rows,
+	       size_t *ret_n, struct ktp_err *err)
+{
+	struct journal_counts *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc, r;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((r = grow_counts(&rows, n, &cap, err)) < 0)
+			goto fail;
+		read_counts(s, &rows[n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(j->rdb, rc, "journal: report", err);
+		goto fail;
+	}
+	*ret_rows = rows;
+	*ret_n = n;
+	return 0;
+fail:
+	free(rows);
+	return r;
+}
+
+/* Every count follows PROTOCOL.md section 8.4 to the letter, so the node's
+ * report equals the hub's for the same rows (tests/system/150 compares them). */
 int
-journal_report_json(struct journal *j, uint32_t election_date, int64_t now, struct json_t **ret,
-		    struct ktp_err *err)
+journal_counts(struct journal *j, uint32_t election_date, int64_t now,
+	       struct journal_counts **ret_rows, size_t *ret_n, struct ktp_err *err)
 {
 	static const char sql[] =
 		"SELECT kecamatan, count(*),"
@@ -952,13 +918,13 @@ journal_report_json(struct journal *j, uint32_t election_date, int64_t now, stru
 		" sum(NOT recorded AND birth_date > ?4 AND birth_date <= ?1),"
 		" sum(recorded AND recorded_at > 0 AND recorded_at / 86400 BETWEEN ?5 AND ?3)"
 		" FROM persons WHERE removed = 0 GROUP BY kecamatan ORDER BY kecamatan";
-	struct report_counts total = {0};
 	sqlite3_stmt *s = NULL;
-	json_t *list = NULL, *o = NULL;
 	struct progress_cutoffs cut;
 	int64_t today;
 	int r;
 
+	*ret_rows = NULL;
+	*ret_n = 0;
 	if ((r = db_prepare(j->rdb, sql, &s, err)) < 0)
 		return r;
 	today = progress_day(now);
@@ -969,27 +935,15 @@ journal_report_json(struct journal *j, uint32_t election_date, int64_t now, stru
 	sqlite3_bind_int64(s, 2, today - (PROGRESS_LONG_DAYS - 1));
 	sqlite3_bind_int64(s, 3, today);
 	sqlite3_bind_int64(s, 5, today - (PROGRESS_SHORT_DAYS - 1));
-	if ((list = json_array()) == NULL) {
-		r = ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
-		goto fail;
-	}
-	if ((r = report_rows(j, s, election_date, now, list, &total, err)) < 0)
-		goto fail;
-	o = counts_json(&total, election_date, now);
-	if (o == NULL || json_object_set_new(o, "node", json_integer(j->node_id)) < 0 ||
-	    json_object_set_new(o, "kecamatan", list) < 0) {
-		list = NULL;	/* json_object_set_new released it */
-		r = ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
-		goto fail;
-	}
+	r = collect_counts(j, s, ret_rows, ret_n, err);
 	sqlite3_finalize(s);
-	*ret = o;
-	return 0;
-fail:
-	sqlite3_finalize(s);
-	json_decref(list);
-	json_decref(o);
 	return r;
+}
+
+uint16_t
+journal_node_id(const struct journal *j)
+{
+	return j->node_id;
 }
 
 static int

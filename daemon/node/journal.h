@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* journal — the node's SQLite state: current persons, the append-only version journal
- * (seq without gaps, HLC, chain hash, encoded version) and the sync state (acked, paused...).
- * One writer; every write is committed with synchronous=FULL before it returns. Never logs. */
+ * (seq without gaps, HLC, chain hash, encoded version), sync state, the report's counts.
+ * One writer; each write commits (synchronous=FULL) before it returns. No logs, no JSON. */
 #ifndef KTP_JOURNAL_H
 #define KTP_JOURNAL_H
 
@@ -17,7 +17,6 @@ struct ktp_err;
 struct journal;
 struct record;
 struct batch_builder;
-struct json_t;
 
 struct journal_head {
 	uint64_t	seq;				/* last appended seq, 0 = empty */
@@ -75,16 +74,24 @@ int	journal_chain_at(struct journal *j, uint64_t seq, uint8_t ret[static KTP_HAS
 int	journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static KTP_HASH_LEN],
 			   struct ktp_err *err);
 
-/* This node's report from the committed rows (never those of an open import), per
- * kecamatan and in total, with the fields of the hub's report: {"node":3201,"persons":..,
- * "wajib_ktp":..,"on_dpt":..,"recorded":..,"dpt_unrecorded":..,"recorded_30d":..,
- * "rate_per_day":..,"projected_completion":YYYYMMDD|0,"on_track":bool,
- * "pemula_unrecorded":..|null,"kecamatan":[{"code":320101,...same fields}]}. Removed
- * persons are not counted; pemula_unrecorded counts whom journal_unrecorded lists for
- * pemula_of = election_date, null without one. now is Unix seconds; election_date
- * YYYYMMDD (0 = none). New object, json_decref. */
-int	journal_report_json(struct journal *j, uint32_t election_date, int64_t now,
-			    struct json_t **ret, struct ktp_err *err);
+/* One kecamatan's figures for the node's report (nodereport.c renders them), as
+ * PROTOCOL.md 8.4 defines them for the hub's: live persons (removed ones are not
+ * counted), wajib KTP and pemula by the cutoffs of the election date, recordings on
+ * today and the 29 (6) UTC days before. pemula_unrecorded counts whom
+ * journal_unrecorded lists for pemula_of = the election date (0 without one). */
+struct journal_counts {
+	uint32_t	kecamatan;
+	uint64_t	persons, wajib_ktp, on_dpt, recorded, dpt_unrecorded, recorded_30d;
+	uint64_t	pemula_unrecorded, recorded_7d;
+};
+
+/* The counts of each kecamatan from the committed rows (never those of an open
+ * import), in code order. now is Unix seconds; election_date YYYYMMDD (0 = none).
+ * New array the caller frees with free() (NULL when *ret_n is 0). */
+int	journal_counts(struct journal *j, uint32_t election_date, int64_t now,
+		       struct journal_counts **ret_rows, size_t *ret_n, struct ktp_err *err);
+/* The node id the journal was opened for. */
+uint16_t journal_node_id(const struct journal *j);
 /* Who journal_unrecorded lists: live persons not recorded, either voters on the roll
  * (pemula_of 0) or the first-time voters (pemula) of the election on pemula_of
  * (YYYYMMDD): 17 but not yet 18 on that day, i.e. born after it minus 18 years and on

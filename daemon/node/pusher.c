@@ -8,9 +8,8 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <jansson.h>
 
-#include "chain.h"
+#include "answer.h"
 #include "err.h"
 #include "pusher.h"
 
@@ -42,64 +41,53 @@ pusher_outcome_name(enum push_outcome o)
 	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "?";
 }
 
-/* Reads "acked", "chain" and "error" when present and well-formed. */
-static void
-parse_body(const char *body, size_t len, struct push_answer *a)
-{
-	json_t *j, *v;
+/* What the node does with each answer of the hub (PROTOCOL.md 8.2). */
+static const enum push_outcome from_answer[ANSWER_COUNT] = {
+	[ANSWER_OK] = PUSH_OK,			[ANSWER_GAP] = PUSH_GAP,
+	[ANSWER_DIVERGED] = PUSH_DIVERGED,	[ANSWER_REPLAYED] = PUSH_REFUSED,
+	[ANSWER_BAD] = PUSH_REFUSED,		[ANSWER_NOT_ENROLLED] = PUSH_REFUSED,
+	[ANSWER_FORBIDDEN] = PUSH_REFUSED,	[ANSWER_TOO_LARGE] = PUSH_TOO_LARGE,
+	[ANSWER_FAILED] = PUSH_BUSY,		[ANSWER_BUSY] = PUSH_BUSY,
+};
 
-	if (len == 0 || (j = json_loadb(body, len, 0, NULL)) == NULL)
-		return;
-	if (json_is_object(j)) {
-		v = json_object_get(j, "acked");
-		if (json_is_integer(v) && json_integer_value(v) >= 0) {
-			a->has_acked = true;
-			a->acked = (uint64_t)json_integer_value(v);
-		}
-		v = json_object_get(j, "chain");
-		if (json_is_string(v) && chain_from_hex(json_string_value(v), a->chain, NULL) == 0)
-			a->has_chain = true;
-		v = json_object_get(j, "error");
-		if (json_is_string(v))
-			snprintf(a->reason, sizeof(a->reason), "%s", json_string_value(v));
-		v = json_object_get(j, "detail");
-		if (json_is_string(v))
-			snprintf(a->detail, sizeof(a->detail), "%s", json_string_value(v));
-		v = json_object_get(j, "heartbeat_ms");
-		if (json_is_integer(v) && json_integer_value(v) > 0)
-			a->heartbeat_ms = (uint64_t)json_integer_value(v);
-		v = json_object_get(j, "warning");
-		if (json_is_string(v))
-			snprintf(a->warning, sizeof(a->warning), "%s", json_string_value(v));
-	}
-	json_decref(j);
-}
-
+/* An answer that does not decode (a proxy's page, a cut body, a status no
+ * push answer has) goes by its status alone: a 200 or 409 the node cannot
+ * read is retried, like any 5xx. */
 static enum push_outcome
-classify(long st, const struct push_answer *a)
+by_status(long st)
 {
-	if (st == 200)
-		return a->has_acked && a->has_chain ? PUSH_OK : PUSH_BUSY;
-	if (st == 409) {
-		if (strcmp(a->reason, "diverged") == 0)
-			return PUSH_DIVERGED;
-		return a->has_acked ? PUSH_GAP : PUSH_BUSY;
-	}
 	if (st == 413)
 		return PUSH_TOO_LARGE;
-	if (st >= 400 && st < 500)
+	if (st >= 400 && st < 500 && st != 409)
 		return PUSH_REFUSED;
 	return PUSH_BUSY;
+}
+
+static void
+take_answer(const struct answer *a, struct push_answer *ret)
+{
+	ret->has_acked = (a->fields & ANSWER_ACKED) != 0;
+	ret->acked = a->acked;
+	ret->has_chain = (a->fields & ANSWER_CHAIN) != 0;
+	memcpy(ret->chain, a->chain, KTP_HASH_LEN);
+	ret->heartbeat_ms = a->heartbeat_ms;
+	snprintf(ret->reason, sizeof(ret->reason), "%s", a->error);
+	snprintf(ret->detail, sizeof(ret->detail), "%s", a->detail);
+	snprintf(ret->warning, sizeof(ret->warning), "%s", a->warning);
 }
 
 void
 pusher_parse_answer(long http_status, const char *body, size_t len, uint64_t retry_after_s,
 		    struct push_answer *ret)
 {
+	struct answer a;
+	int r;
+
 	memset(ret, 0, sizeof(*ret));
 	ret->http_status = http_status;
-	parse_body(body, len, ret);
-	ret->outcome = classify(http_status, ret);
+	r = answer_decode(http_status, body, len, &a, NULL);
+	take_answer(&a, ret);
+	ret->outcome = r == 0 ? from_answer[a.outcome] : by_status(http_status);
 	if (retry_after_s > 0)
 		ret->retry_after_ms = retry_after_s > UINT64_MAX / 1000 ? UINT64_MAX :
 		    retry_after_s * 1000;

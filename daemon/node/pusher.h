@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* pusher — one HTTP client to the hub's /v1/push over a reused keep-alive libcurl handle.
- * Posts sealed batches, classifies the hub's answer, sizes the next batch to the link.
+ * Posts sealed batches, reads the hub's answer (answer_decode) as what the node does next,
+ * sizes the next batch to the link.
  * Knows no journal and no state machine (node.c does); never logs. */
 #ifndef KTP_PUSHER_H
 #define KTP_PUSHER_H
@@ -46,8 +47,11 @@ struct push_answer {
  * GMT\r\n", any case), or 0 when line is not one or does not parse. */
 int64_t	pusher_parse_date(const char *line, size_t len);
 
-/* Classifies one HTTP answer. body need not be NUL-terminated. A 200 without a
- * valid acked and chain is PUSH_BUSY (the hub misbehaved; retrying is safe). */
+/* Classifies one HTTP answer: answer_decode's outcome, or for an answer that
+ * does not decode its status alone (413 PUSH_TOO_LARGE, another 4xx but 409
+ * PUSH_REFUSED, the rest PUSH_BUSY). body need not be NUL-terminated. A 200
+ * without a valid acked and chain is PUSH_BUSY (the hub misbehaved; retrying
+ * is safe). */
 void	pusher_parse_answer(long http_status, const char *body, size_t len,
 			    uint64_t retry_after_s, struct push_answer *ret);
 const char *pusher_outcome_name(enum push_outcome o);

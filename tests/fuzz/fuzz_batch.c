@@ -2,7 +2,8 @@
 /* fuzz_batch — libFuzzer target for everything that reads a batch off the wire.
  * Each input is tried as a sealed batch, as a bundle, as a payload, and (re-sealed
  * with the fixed test keys) as a header plus zstd frame, so the fuzzer reaches
- * decompression and framing without forging a signature. */
+ * decompression and framing without forging a signature; the hub's parse-once path
+ * (batch_verify_parsed, batch_open_parsed) must answer as batch_open does. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,20 +61,41 @@ walk_payload(const uint8_t *plain, size_t len)
 			abort();
 }
 
+/* The hub's way: the header parsed once and handed on. The same answer as
+ * batch_open's, and the same payload. */
+static int
+open_parsed(const uint8_t *wire, size_t len, uint8_t **plain, size_t *plain_len)
+{
+	struct batch_header h;
+	struct ktp_err err = {0};
+	int r;
+
+	if ((r = batch_parse_header(wire, len, &h, &err)) < 0 ||
+	    (r = batch_verify_parsed(&h, wire, len, node_pk, &err)) < 0)
+		return r;
+	return batch_open_parsed(&h, wire, len, &hub, 1, plain, plain_len, &err);
+}
+
 static void
 open_wire(const uint8_t *wire, size_t len)
 {
 	struct batch_header h;
 	struct ktp_err err = {0};
-	uint8_t *plain = NULL;
-	size_t plain_len;
+	uint8_t *plain = NULL, *plain2 = NULL;
+	size_t plain_len, plain_len2;
+	int r;
 
 	batch_parse_header(wire, len, &h, &err);
-	if (batch_open(wire, len, node_pk, &hub, 1, &h, &plain, &plain_len, &err) == 0) {
-		if (plain_len != h.plain_len)
+	r = batch_open(wire, len, node_pk, &hub, 1, &h, &plain, &plain_len, &err);
+	if (open_parsed(wire, len, &plain2, &plain_len2) != r)
+		abort();
+	if (r == 0) {
+		if (plain_len != h.plain_len || plain_len2 != plain_len ||
+		    memcmp(plain, plain2, plain_len) != 0)
 			abort();
 		walk_payload(plain, plain_len);
 		free(plain);
+		free(plain2);
 	}
 }
 

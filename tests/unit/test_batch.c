@@ -435,6 +435,54 @@ test_batch_open_rejects_other_node_key(void **state)
 	free(wire);
 }
 
+/* The hub parses the header once (check_header) and hands it on: the parsed
+ * calls give what batch_open gives, errors included. */
+static void
+test_batch_open_parsed_opens_as_batch_open_does(void **state)
+{
+	struct ktp_err err = {0};
+	uint8_t other_pk[32], other_sk[64], *wire, *plain = NULL, *plain2 = NULL;
+	struct batch_header h, h2;
+	struct batch_hub_key other;
+	size_t len, plain_len = 0, plain_len2 = 0;
+	char want[96];
+	struct fixed f;
+
+	(void)state;
+	fixed_keys(&f);
+	seal_small(&f, &wire, &len);
+	assert_int_equal(batch_parse_header(wire, len, &h, &err), 0);
+	assert_int_equal(batch_verify_parsed(&h, wire, len, f.node_pk, &err), 0);
+	assert_int_equal(batch_open_parsed(&h, wire, len, &f.hub, 1, &plain, &plain_len, &err), 0);
+	assert_int_equal(batch_open(wire, len, f.node_pk, &f.hub, 1, &h2, &plain2, &plain_len2,
+				    &err), 0);
+	assert_int_equal(plain_len, h.plain_len);
+	assert_int_equal(plain_len, plain_len2);
+	assert_memory_equal(plain, plain2, plain_len);
+	assert_memory_equal(&h, &h2, sizeof(h));
+	free(plain);
+	free(plain2);
+	plain = NULL;
+
+	crypto_sign_keypair(other_pk, other_sk);
+	assert_int_equal(batch_verify_parsed(&h, wire, len, other_pk, &err), -EBADMSG);
+	assert_string_equal(err.msg, "batch 41..43: signature: does not verify with the node key");
+	other = f.hub;
+	other.id = h.hub_key_id ^ 1;
+	assert_int_equal(batch_open_parsed(&h, wire, len, &other, 1, &plain, &plain_len, &err),
+			 -ENOKEY);
+	snprintf(want, sizeof(want), "batch 41..43: unknown hub key id 0x%08" PRIx32,
+		 h.hub_key_id);
+	assert_string_equal(err.msg, want);
+	other = f.hub;
+	other.sk[0] ^= 0x40;
+	assert_int_equal(batch_open_parsed(&h, wire, len, &other, 1, &plain, &plain_len, &err),
+			 -EBADMSG);
+	assert_string_equal(err.msg, "batch 41..43: decrypt: authentication failed");
+	assert_null(plain);
+	free(wire);
+}
+
 /* The hub finds the node key by the header's node id. The same bytes sent
  * as another node (node id rewritten) fail that node's signature check. */
 static void
@@ -921,6 +969,7 @@ main(void)
 		cmocka_unit_test(test_batch_open_rejects_every_truncation),
 		cmocka_unit_test(test_batch_header_errors_name_the_field),
 		cmocka_unit_test(test_batch_parse_prefix_checks_header_and_length),
+		cmocka_unit_test(test_batch_open_parsed_opens_as_batch_open_does),
 		cmocka_unit_test(test_batch_open_rejects_other_node_key),
 		cmocka_unit_test(test_batch_open_rejects_replay_under_other_node_id),
 		cmocka_unit_test(test_batch_open_rejects_altered_header_field),

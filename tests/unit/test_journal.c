@@ -13,67 +13,7 @@
 #include "journal.h"
 #include "record.h"
 
-#define NODE 3201
-#define T0_MS 1763800000000ull		/* 2025-11-22 */
-
-static void
-make_person(struct record *r, const char *nik, const char *name)
-{
-	unsigned dd = (unsigned)((nik[6] - '0') * 10 + nik[7] - '0') % 40;
-	unsigned mm = (unsigned)((nik[8] - '0') * 10 + nik[9] - '0');
-	unsigned yy = (unsigned)((nik[10] - '0') * 10 + nik[11] - '0');
-
-	memset(r, 0, sizeof(*r));
-	snprintf(r->nik, sizeof(r->nik), "%s", nik);
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->sex = nik[6] >= '4' ? RECORD_SEX_FEMALE : RECORD_SEX_MALE;
-	r->birth_date = (yy > 26 ? 1900 + yy : 2000 + yy) * 10000 + mm * 100 + dd;
-	r->kecamatan = 320101;
-	r->desa = 3201010003;
-	r->on_dpt = true;
-	r->status = RECORD_STATUS_UNRECORDED;
-}
-
-static struct journal *
-open_j(void **state)
-{
-	struct journal *j = NULL;
-	struct ktp_err err = {0};
-
-	assert_int_equal(journal_open(*state, NODE, &j, &err), 0);
-	assert_non_null(j);
-	return j;
-}
-
-static uint64_t
-put(struct journal *j, struct record *r, uint64_t wall_ms)
-{
-	struct ktp_err err = {0};
-	uint64_t seq = 99;
-
-	assert_int_equal(journal_put(j, r, wall_ms, &seq, &err), 0);
-	return seq;
-}
-
-/* Four versions: three persons, then an update of the first. */
-static void
-put_four(struct journal *j)
-{
-	struct record r;
-
-	make_person(&r, "3201010101900001", "Budi Santoso");
-	assert_int_equal(put(j, &r, T0_MS), 1);
-	make_person(&r, "3201014202850002", "Siti Aminah");
-	assert_int_equal(put(j, &r, T0_MS), 2);
-	make_person(&r, "3201010303770003", "Agus, \"Gus\" Salim");
-	r.on_dpt = false;
-	assert_int_equal(put(j, &r, T0_MS + 1), 3);
-	make_person(&r, "3201010101900001", "Budi Santoso");
-	r.status = RECORD_STATUS_RECORDED;
-	r.site = RECORD_SITE_SCHOOL;
-	r.recorded_at = (int64_t)(T0_MS / 1000) - 86400;
-	assert_int_equal(put(j, &r, T0_MS + 2), 4);
-}
+#include "journal_fixture.h"
 
 static int64_t
 query_int(struct journal *j, const char *sql)
@@ -535,6 +475,22 @@ test_journal_unrecorded_site_plan_puts_the_largest_desa_first(void **state)
 	journal_close(j);
 }
 
+/* The persons the report counts (journal_counts), all kecamatan together. */
+static uint64_t
+count_persons(struct journal *j)
+{
+	struct journal_counts *rows = NULL;
+	struct ktp_err err = {0};
+	uint64_t sum = 0;
+	size_t n = 0, i;
+
+	assert_int_equal(journal_counts(j, 20290214, (int64_t)(T0_MS / 1000), &rows, &n, &err), 0);
+	for (i = 0; i < n; i++)
+		sum += rows[i].persons;
+	free(rows);
+	return sum;
+}
+
 /* An import's rows are in its open transaction; the report and the list show
  * only what was committed, and everything once it is. */
 static void
@@ -544,7 +500,6 @@ test_journal_readers_see_only_committed_rows(void **state)
 	struct journal_unrecorded_query q = {0};
 	struct ktp_err err = {0};
 	struct record r;
-	json_t *rep = NULL;
 	uint64_t seq;
 	char *txt;
 
@@ -552,16 +507,12 @@ test_journal_readers_see_only_committed_rows(void **state)
 	assert_int_equal(journal_begin(j, &err), 0);
 	make_person(&r, "3201010505900007", "Dewi");
 	assert_int_equal(journal_put(j, &r, T0_MS + 5, &seq, &err), 0);
-	assert_int_equal(journal_report_json(j, 20290214, (int64_t)(T0_MS / 1000), &rep, &err), 0);
-	assert_int_equal(json_integer_value(json_object_get(rep, "persons")), 3);
-	json_decref(rep);
+	assert_int_equal(count_persons(j), 3);
 	txt = unrecorded_text(j, &q);
 	assert_string_equal(txt, "3201014202850002 Siti Aminah 320101 3201010003\n");
 	free(txt);
 	assert_int_equal(journal_commit(j, &err), 0);
-	assert_int_equal(journal_report_json(j, 20290214, (int64_t)(T0_MS / 1000), &rep, &err), 0);
-	assert_int_equal(json_integer_value(json_object_get(rep, "persons")), 4);
-	json_decref(rep);
+	assert_int_equal(count_persons(j), 4);
 	txt = unrecorded_text(j, &q);
 	assert_string_equal(txt, "3201010505900007 Dewi 320101 3201010003\n"
 				 "3201014202850002 Siti Aminah 320101 3201010003\n");
@@ -569,164 +520,59 @@ test_journal_readers_see_only_committed_rows(void **state)
 	journal_close(j);
 }
 
+/* The counts nodereport.c renders: each kecamatan's, in code order, by the
+ * definitions of PROTOCOL.md 8.4 (born 2015: not wajib on 2026-12-31). */
 static void
-test_journal_report_counts_per_kecamatan(void **state)
+test_journal_counts_each_kecamatan_in_code_order(void **state)
 {
 	struct journal *j = open_j(state);
+	struct journal_counts *rows = NULL;
 	struct ktp_err err = {0};
 	struct record r;
-	json_t *rep = NULL, *k;
-	char *txt;
+	size_t n = 0;
 
 	put_four(j);
-	make_person(&r, "3201024101150005", "Ani Kecil");		/* born 2015: not wajib */
+	make_person(&r, "3201024101150005", "Ani Kecil");
 	r.kecamatan = 320102;
 	r.desa = 0;
 	r.on_dpt = false;
 	put(j, &r, T0_MS + 5);
-	assert_int_equal(journal_report_json(j, 20261231, (int64_t)(T0_MS / 1000), &rep, &err), 0);
-	assert_int_equal(json_integer_value(json_object_get(rep, "node")), NODE);
-	assert_int_equal(json_integer_value(json_object_get(rep, "persons")), 4);
-	assert_int_equal(json_integer_value(json_object_get(rep, "wajib_ktp")), 3);
-	assert_int_equal(json_integer_value(json_object_get(rep, "on_dpt")), 2);
-	assert_int_equal(json_integer_value(json_object_get(rep, "recorded")), 1);
-	assert_int_equal(json_integer_value(json_object_get(rep, "dpt_unrecorded")), 1);
-	assert_int_equal(json_integer_value(json_object_get(rep, "recorded_30d")), 1);
-	/* 1 remaining at 1/30 a day: 30 days after 2025-11-22. */
-	assert_int_equal(json_integer_value(json_object_get(rep, "projected_completion")),
-			 20251222);
-	assert_true(json_is_true(json_object_get(rep, "on_track")));
-	assert_int_equal(json_array_size(json_object_get(rep, "kecamatan")), 2);
-	k = json_array_get(json_object_get(rep, "kecamatan"), 1);
-	txt = json_dumps(k, JSON_SORT_KEYS | JSON_COMPACT);
-	assert_string_equal(txt, "{\"code\":320102,\"dpt_unrecorded\":0,\"on_dpt\":0,"
-			    "\"on_track\":true,\"pemula_unrecorded\":0,\"persons\":1,"
-			    "\"projected_completion\":20251122,\"projected_completion_30d\":20251122,"
-			    "\"projected_completion_7d\":20251122,\"projection_basis\":\"30d\","
-			    "\"rate_per_day\":0.0,\"rate_per_day_7d\":0.0,\"recorded\":0,"
-			    "\"recorded_30d\":0,\"recorded_7d\":0,\"wajib_ktp\":0}");
-	free(txt);
-	json_decref(rep);
+	assert_int_equal(journal_counts(j, 20261231, (int64_t)(T0_MS / 1000), &rows, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].kecamatan, 320101);
+	assert_int_equal(rows[0].persons, 3);
+	assert_int_equal(rows[0].wajib_ktp, 3);
+	assert_int_equal(rows[0].on_dpt, 2);
+	assert_int_equal(rows[0].recorded, 1);
+	assert_int_equal(rows[0].dpt_unrecorded, 1);
+	assert_int_equal(rows[0].recorded_30d, 1);
+	assert_int_equal(rows[0].recorded_7d, 1);
+	assert_int_equal(rows[0].pemula_unrecorded, 0);
+	assert_int_equal(rows[1].kecamatan, 320102);
+	assert_int_equal(rows[1].persons, 1);
+	assert_int_equal(rows[1].wajib_ktp, 0);
+	assert_int_equal(rows[1].on_dpt, 0);
+	assert_int_equal(rows[1].recorded, 0);
+	assert_int_equal(rows[1].dpt_unrecorded, 0);
+	assert_int_equal(rows[1].recorded_30d, 0);
+	assert_int_equal(rows[1].recorded_7d, 0);
+	assert_int_equal(rows[1].pemula_unrecorded, 0);
+	assert_int_equal(journal_node_id(j), NODE);
+	free(rows);
 	journal_close(j);
 }
 
-/* One person of kecamatan 320103 for the report test below. */
 static void
-put_kec3(struct journal *j, const char *nik, uint32_t birth, bool on_dpt, int64_t recorded_at,
-	 uint64_t wall_ms)
-{
-	struct record r;
-
-	make_person(&r, nik, "Warga");
-	r.kecamatan = 320103;
-	r.desa = 0;
-	r.birth_date = birth;
-	r.on_dpt = on_dpt;
-	if (recorded_at != 0) {
-		r.status = RECORD_STATUS_RECORDED;
-		r.site = RECORD_SITE_OFFICE;
-		r.recorded_at = recorded_at;
-	}
-	put(j, &r, wall_ms);
-}
-
-static char *
-report_kec_text(struct journal *j, uint32_t election_date)
-{
-	struct ktp_err err = {0};
-	json_t *rep = NULL;
-	char *txt;
-
-	assert_int_equal(journal_report_json(j, election_date, (int64_t)(T0_MS / 1000), &rep, &err),
-			 0);
-	assert_int_equal(json_array_size(json_object_get(rep, "kecamatan")), 1);
-	/* 15 significant digits print the double 7 / 100.0 as 0.07, as jq does. */
-	txt = json_dumps(json_array_get(json_object_get(rep, "kecamatan"), 0),
-			 JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(15));
-	json_decref(rep);
-	return txt;
-}
-
-/* PROTOCOL.md 8.4: wajib_ktp is 17 on the election date (29 February counts
- * from 1 March), on_dpt without a birth date; recorded_30d is today and the 29
- * UTC days before; the rate is rounded to 2 decimals; no election date is
- * never on track. */
-static void
-test_journal_report_follows_the_hub_definitions(void **state)
+test_journal_counts_of_an_empty_journal_are_none(void **state)
 {
 	struct journal *j = open_j(state);
-	int64_t today = (int64_t)(T0_MS / 1000) / 86400;	/* 2025-11-22 */
-	char *txt;
-
-	put_kec3(j, "3201036902080001", 20080229, true, (int64_t)(T0_MS / 1000), T0_MS);
-	put_kec3(j, "3201030101000002", 0, true, 0, T0_MS + 1);
-	put_kec3(j, "3201030101000003", 0, false, 0, T0_MS + 2);
-	put_kec3(j, "3201032802080004", 20080228, true, (today - 29) * 86400 - 1, T0_MS + 3);
-	put_kec3(j, "3201030101900005", 19900101, true, (today + 1) * 86400, T0_MS + 4);
-	put_kec3(j, "3201030101000006", 0, false, (today - 29) * 86400, T0_MS + 5);
-
-	/* Born 2008-02-29 is 17 from 2025-03-01: not yet on the 28th. */
-	txt = report_kec_text(j, 20250228);
-	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":false,\"pemula_unrecorded\":0,\"persons\":6,"
-			    "\"projected_completion\":20251207,\"projected_completion_30d\":20251207,"
-			    "\"projected_completion_7d\":20251129,\"projection_basis\":\"30d\","
-			    "\"rate_per_day\":0.07,\"rate_per_day_7d\":0.14,\"recorded\":4,"
-			    "\"recorded_30d\":2,\"recorded_7d\":1,"
-			    "\"wajib_ktp\":3}");
-	free(txt);
-	txt = report_kec_text(j, 20250301);
-	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":false,\"pemula_unrecorded\":0,\"persons\":6,"
-			    "\"projected_completion\":20251207,\"projected_completion_30d\":20251207,"
-			    "\"projected_completion_7d\":20251129,\"projection_basis\":\"30d\","
-			    "\"rate_per_day\":0.07,\"rate_per_day_7d\":0.14,\"recorded\":4,"
-			    "\"recorded_30d\":2,\"recorded_7d\":1,"
-			    "\"wajib_ktp\":4}");
-	free(txt);
-	txt = report_kec_text(j, 20261231);
-	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":true,\"pemula_unrecorded\":0,\"persons\":6,"
-			    "\"projected_completion\":20251207,\"projected_completion_30d\":20251207,"
-			    "\"projected_completion_7d\":20251129,\"projection_basis\":\"30d\","
-			    "\"rate_per_day\":0.07,\"rate_per_day_7d\":0.14,\"recorded\":4,"
-			    "\"recorded_30d\":2,\"recorded_7d\":1,"
-			    "\"wajib_ktp\":4}");
-	free(txt);
-	/* No election date: only the undated voter is wajib, nothing is on track. */
-	txt = report_kec_text(j, 0);
-	assert_string_equal(txt, "{\"code\":320103,\"dpt_unrecorded\":1,\"on_dpt\":4,"
-			    "\"on_track\":false,\"pemula_unrecorded\":null,\"persons\":6,"
-			    "\"projected_completion\":20251207,\"projected_completion_30d\":20251207,"
-			    "\"projected_completion_7d\":20251129,\"projection_basis\":\"30d\","
-			    "\"rate_per_day\":0.07,\"rate_per_day_7d\":0.14,\"recorded\":4,"
-			    "\"recorded_30d\":2,\"recorded_7d\":1,"
-			    "\"wajib_ktp\":1}");
-	free(txt);
-	journal_close(j);
-}
-
-/* pemula_unrecorded counts the live, unrecorded persons 17 but not yet 18 on
- * election day, on the roll or not, per kecamatan and in total. */
-static void
-test_journal_report_counts_pemula_unrecorded(void **state)
-{
-	struct journal *j = open_j(state);
+	struct journal_counts *rows = (void *)1;
 	struct ktp_err err = {0};
-	json_t *rep = NULL;
-	char *txt;
+	size_t n = 9;
 
-	put_kec3(j, "3201031502110001", 20110215, false, 0, T0_MS);	/* pemula, off the roll */
-	put_kec3(j, "3201031402120002", 20120214, true, 0, T0_MS + 1);	/* pemula */
-	put_kec3(j, "3201031402110003", 20110214, true, 0, T0_MS + 2);	/* 18 on the day */
-	put_kec3(j, "3201031502120004", 20120215, false, 0, T0_MS + 3);	/* still 16 */
-	put_kec3(j, "3201030101120005", 20120101, true, (int64_t)(T0_MS / 1000), T0_MS + 4);
-	txt = report_kec_text(j, 20290214);
-	assert_non_null(strstr(txt, "\"pemula_unrecorded\":2,"));
-	free(txt);
-	assert_int_equal(journal_report_json(j, 20290214, (int64_t)(T0_MS / 1000), &rep, &err), 0);
-	assert_int_equal(json_integer_value(json_object_get(rep, "pemula_unrecorded")), 2);
-	json_decref(rep);
+	assert_int_equal(journal_counts(j, 20261231, (int64_t)(T0_MS / 1000), &rows, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(rows);
 	journal_close(j);
 }
 
@@ -751,9 +597,8 @@ main(void)
 		T(test_journal_unrecorded_pemula_are_17_on_election_day),
 		T(test_journal_unrecorded_site_plan_puts_the_largest_desa_first),
 		T(test_journal_readers_see_only_committed_rows),
-		T(test_journal_report_counts_per_kecamatan),
-		T(test_journal_report_follows_the_hub_definitions),
-		T(test_journal_report_counts_pemula_unrecorded),
+		T(test_journal_counts_each_kecamatan_in_code_order),
+		T(test_journal_counts_of_an_empty_journal_are_none),
 #undef T
 	};
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include "unit.h"
 
+#include "answer.h"
 #include "pusher.h"
 
 #define CHAIN_HEX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -110,6 +111,43 @@ test_pusher_503_honours_retry_after(void **state)
 	assert_int_equal(a.outcome, PUSH_BUSY);
 	assert_int_equal(a.retry_after_ms, 0);
 	assert_string_equal(a.reason, "HTTP 502");
+}
+
+/* Table: each answer the hub encodes, and what the node makes of it. */
+static void
+test_pusher_maps_each_hub_answer_to_what_the_node_does(void **state)
+{
+	static const struct {
+		enum answer_outcome	answer;
+		enum push_outcome	want;
+	} t[] = {
+		{ ANSWER_OK, PUSH_OK },			{ ANSWER_GAP, PUSH_GAP },
+		{ ANSWER_DIVERGED, PUSH_DIVERGED },	{ ANSWER_REPLAYED, PUSH_REFUSED },
+		{ ANSWER_BAD, PUSH_REFUSED },		{ ANSWER_NOT_ENROLLED, PUSH_REFUSED },
+		{ ANSWER_FORBIDDEN, PUSH_REFUSED },	{ ANSWER_TOO_LARGE, PUSH_TOO_LARGE },
+		{ ANSWER_FAILED, PUSH_BUSY },		{ ANSWER_BUSY, PUSH_BUSY },
+	};
+	struct answer h = { .acked = 12, .heartbeat_ms = 77 };
+	struct push_answer a;
+	json_t *j;
+	char *body;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sizeof(t) / sizeof(t[0]), ANSWER_COUNT);
+	snprintf(h.error, sizeof(h.error), "why");
+	snprintf(h.detail, sizeof(h.detail), "where");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		h.outcome = t[i].answer;
+		assert_non_null(j = answer_encode(&h));
+		assert_non_null(body = json_dumps(j, JSON_COMPACT));
+		parse(answer_status(t[i].answer), body, 0, &a);
+		assert_int_equal(a.outcome, t[i].want);
+		assert_string_equal(a.reason, t[i].answer == ANSWER_DIVERGED ? "diverged" :
+				    t[i].answer == ANSWER_OK ? "" : "why");
+		free(body);
+		json_decref(j);
+	}
 }
 
 static void
@@ -225,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_pusher_409_diverged_stops),
 		cmocka_unit_test(test_pusher_4xx_keeps_hub_reason),
 		cmocka_unit_test(test_pusher_503_honours_retry_after),
+		cmocka_unit_test(test_pusher_maps_each_hub_answer_to_what_the_node_does),
 		cmocka_unit_test(test_pusher_size_starts_small_within_limits),
 		cmocka_unit_test(test_pusher_size_grows_after_fast_full_batches),
 		cmocka_unit_test(test_pusher_size_holds_after_slow_or_short_batches),
