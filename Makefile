@@ -264,7 +264,7 @@ MAN5 := conf/ktpsync.conf.5
 # in ktpsync.conf(5) and the examples to AREADIR.
 SYSTEMD_UNITS := $(wildcard systemd/*.service systemd/*.timer)
 AREA_FILES    := provinces.csv regencies.csv districts.csv villages.csv LICENSE.md
-EXAMPLES      := ktpsyncd.conf.example ktphubd.conf.example
+EXAMPLES      := ktpsyncd.conf.example ktphubd.conf.example ktpsync.rules.yml
 
 # /etc/ktpsync is root:ktpsync 0750 (the units' ConfigurationDirectoryMode; the
 # daemons read their configuration and keys through the group). The group

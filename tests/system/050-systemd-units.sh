@@ -28,6 +28,20 @@ for u in ktpsyncd ktphubd; do
 		{ echo "FAIL: $u.service RuntimeDirectoryMode is not 0751"; exit 1; }
 	echo "ok: $u.service verify clean, exposure $score"
 done
+# The textfile writer for node_exporter: the ktpctl this tree installed, the
+# collector's directory, and as tight a sandbox as the daemons.
+u=ktpsyncd-metrics
+grep -qx "ExecStart=$T/usr/sbin/ktpctl metrics --textfile /var/lib/prometheus/node-exporter/ktpsyncd.prom" \
+	"$T/units/$u.service" || { echo "FAIL: $u.service ExecStart not rewritten"; exit 1; }
+out=$(systemd-analyze verify "$T/units/$u.service" "$T/units/$u.timer" 2>&1) ||
+	{ echo "FAIL: verify $u: $out"; exit 1; }
+[ -z "$out" ] || { echo "FAIL: verify $u is not clean:"; echo "$out"; exit 1; }
+score=$(systemd-analyze security --offline=yes "$T/units/$u.service" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }' ||
+	{ echo "FAIL: $u.service exposure ${score:-none}, want at most 2.0"; exit 1; }
+grep -qx 'OnUnitActiveSec=1min' "$T/units/$u.timer" || { echo "FAIL: $u.timer is not every minute"; exit 1; }
+echo "ok: $u.service and .timer verify clean, exposure $score"
 # The hub's memory has a ceiling whatever its clients do.
 grep -qx 'MemoryMax=[0-9]*[KMG]' "$T/units/ktphubd.service" ||
 	{ echo "FAIL: ktphubd.service has no MemoryMax="; exit 1; }

@@ -14,11 +14,14 @@ layout() {
 	local p=${1#/}
 	printf '%s\n' etc/ktpsync/ \
 		"$p/lib/systemd/system/ktphubd.service" "$p/lib/systemd/system/ktpsyncd.service" \
+		"$p/lib/systemd/system/ktpsyncd-metrics.service" \
+		"$p/lib/systemd/system/ktpsyncd-metrics.timer" \
 		"$p/lib/sysusers.d/ktpsync.conf" "$p/lib/tmpfiles.d/ktpsync.conf" \
 		"$p/sbin/ktpctl" "$p/sbin/ktphubd" "$p/sbin/ktpsyncd" \
 		"$p/share/doc/ktpsync/LICENSE" "$p/share/doc/ktpsync/README.md" \
 		"$p/share/doc/ktpsync/examples/ktphubd.conf.example" \
 		"$p/share/doc/ktpsync/examples/ktpsyncd.conf.example" \
+		"$p/share/doc/ktpsync/examples/ktpsync.rules.yml" \
 		"$p/share/ktpsync/areas/LICENSE.md" "$p/share/ktpsync/areas/districts.csv" \
 		"$p/share/ktpsync/areas/provinces.csv" "$p/share/ktpsync/areas/regencies.csv" \
 		"$p/share/ktpsync/areas/villages.csv" \
