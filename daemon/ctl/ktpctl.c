@@ -10,8 +10,9 @@
 #include "cmd_keys.h"
 #include "cmd_node.h"
 #include "ctlclient.h"
+#include "version.h"
 
-#define USAGE	"usage: ktpctl [-s socket] [--json] command [args]"
+#define USAGE	"usage: ktpctl [-s socket] [--json] command [args]\n       ktpctl -h | -V"
 
 struct subcommand {
 	const char	*name;
@@ -83,7 +84,9 @@ print_list(FILE *out)
 	fprintf(out, "%s\n\noptions:\n", USAGE);
 	fprintf(out, "  -s socket      control socket (default %s,\n"
 		"                 else %s)\n", CTL_DEFAULT_NODE_SOCKET, CTL_DEFAULT_HUB_SOCKET);
-	fprintf(out, "  --json         print the daemon's reply unchanged\n\ncommands:\n");
+	fprintf(out, "  --json         print the daemon's reply unchanged\n"
+		"  -h, --help     this list\n"
+		"  -V, --version  print ktpctl's version\n\ncommands:\n");
 	for (i = 0; i < N_SUBCOMMANDS; i++)
 		fprintf(out, "  %-14s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(out, "\n'ktpctl help COMMAND' shows the arguments of one command.\n");
@@ -138,12 +141,13 @@ parse_global(int argc, char **argv, struct ctl_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:s:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -153,6 +157,9 @@ parse_global(int argc, char **argv, struct ctl_opts *o)
 			break;
 		case 'h':
 			print_list(stdout);
+			exit(0);
+		case 'V':
+			printf("ktpctl %s\n", ktp_version());
 			exit(0);
 		case ':':
 			fprintf(stderr, "ktpctl: option '%s' needs an argument\n", argv[optind - 1]);
