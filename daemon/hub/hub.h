@@ -18,6 +18,7 @@ struct area_table;
 struct hub;
 struct hub_conf;
 struct metrics;
+struct nodelist;
 struct tzone;
 
 /* What one push came to, for the HTTP answer and the import-bundle reply. */
@@ -82,6 +83,10 @@ json_t	*hub_push_json(const struct hub_push_result *r);
 
 /* Read side, for HTTP and the control handlers; each result is a new reference. */
 int	hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err);
+/* The node list (nodelist.h): the store's cursors and the enrolled nodes,
+ * read at one instant; the caller empties ret with nodelist_done. */
+int	hub_nodes(struct hub *h, struct nodelist *ret, struct ktp_err *err);
+/* The node list as /v1/nodes and `ktpctl nodes` answer it (nodelist_json). */
 int	hub_nodes_json(struct hub *h, json_t **ret, struct ktp_err *err);
 /* What a report asks for (?regency=, ?level=, ?lang=). */
 struct hub_report_query {

@@ -122,7 +122,7 @@ static const char *const STMT_SQL[ST_COUNT] = {
 	[ST_CONFLICT_ADD] = "INSERT INTO conflicts(nik, winner_node, winner_hlc, loser_node,"
 			    " loser_hlc, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_NODE_GET] = "SELECT acked, chain, head, last_seen, last_push, versions, bytes,"
-			" last_error, heartbeat_ms FROM nodes WHERE code = ?1",
+			" last_error, heartbeat_ms, last_error_at FROM nodes WHERE code = ?1",
 	[ST_NODE_ADVANCE] = "INSERT INTO nodes(code, acked, chain, head, last_seen, last_push,"
 			    " versions, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)"
 			    " ON CONFLICT(code) DO UPDATE SET acked = ?2, chain = ?3, head = ?4,"
@@ -474,6 +474,7 @@ store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct kt
 		snprintf(ret->last_error, sizeof(ret->last_error), "%s",
 			 (const char *)sqlite3_column_text(st, 7));
 		ret->heartbeat_ms = (uint64_t)sqlite3_column_int64(st, 8);
+		ret->last_error_at = sqlite3_column_int64(st, 9);
 	} else if (rc != SQLITE_DONE) {
 		r = db_err(s->db, rc, "store: node", err);
 	}
@@ -682,34 +683,6 @@ store_json_time(int64_t t)
 	return json_string(buf);
 }
 
-static json_t *
-node_row_json(sqlite3_stmt *st)
-{
-	char code[8], hex[2 * KTP_HASH_LEN + 1];
-	const char *last_error = (const char *)sqlite3_column_text(st, 8);
-	uint64_t acked = (uint64_t)sqlite3_column_int64(st, 1);
-	uint64_t head = (uint64_t)sqlite3_column_int64(st, 3);
-	uint8_t chain[KTP_HASH_LEN] = {0};
-
-	snprintf(code, sizeof(code), "%04d", sqlite3_column_int(st, 0));
-	if (sqlite3_column_bytes(st, 2) == KTP_HASH_LEN)
-		memcpy(chain, sqlite3_column_blob(st, 2), KTP_HASH_LEN);
-	chain_to_hex(chain, hex);
-	/* last_contact and last_data are last_seen and last_push under the names
-	 * the liveness view uses; both pairs stay for existing readers. */
-	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:o}",
-			 "code", code, "acked", (json_int_t)acked, "chain", hex,
-			 "head", (json_int_t)head, "pending", (json_int_t)(head > acked ? head - acked : 0),
-			 "last_seen", store_json_time(sqlite3_column_int64(st, 4)),
-			 "last_push", store_json_time(sqlite3_column_int64(st, 5)),
-			 "last_contact", store_json_time(sqlite3_column_int64(st, 4)),
-			 "last_data", store_json_time(sqlite3_column_int64(st, 5)),
-			 "versions", (json_int_t)sqlite3_column_int64(st, 6),
-			 "bytes", (json_int_t)sqlite3_column_int64(st, 7),
-			 "last_error", last_error[0] ? json_string(last_error) : json_null(),
-			 "last_error_at", store_json_time(sqlite3_column_int64(st, 9)));
-}
-
 /* Runs a query and appends one JSON object per row, made by fn. */
 static int
 rows_json(struct store *s, const char *sql, int64_t bind1, json_t *(*fn)(sqlite3_stmt *),
@@ -744,12 +717,61 @@ fail:
 	return r;
 }
 
-int
-store_nodes_json(struct store *s, json_t **ret, struct ktp_err *err)
+static void
+read_node(sqlite3_stmt *st, struct store_node *n)
 {
-	return rows_json(s, "SELECT code, acked, chain, head, last_seen, last_push, versions,"
-			 " bytes, last_error, last_error_at FROM nodes ORDER BY code", 0,
-			 node_row_json, ret, err);
+	const char *last_error = (const char *)sqlite3_column_text(st, 8);
+
+	memset(n, 0, sizeof(*n));
+	n->code = (uint16_t)sqlite3_column_int(st, 0);
+	n->acked = (uint64_t)sqlite3_column_int64(st, 1);
+	if (sqlite3_column_bytes(st, 2) == KTP_HASH_LEN)
+		memcpy(n->chain, sqlite3_column_blob(st, 2), KTP_HASH_LEN);
+	n->head = (uint64_t)sqlite3_column_int64(st, 3);
+	n->last_seen = sqlite3_column_int64(st, 4);
+	n->last_push = sqlite3_column_int64(st, 5);
+	n->versions = (uint64_t)sqlite3_column_int64(st, 6);
+	n->bytes = (uint64_t)sqlite3_column_int64(st, 7);
+	snprintf(n->last_error, sizeof(n->last_error), "%s", last_error != NULL ? last_error : "");
+	n->last_error_at = sqlite3_column_int64(st, 9);
+	n->heartbeat_ms = (uint64_t)sqlite3_column_int64(st, 10);
+}
+
+int
+store_nodes(struct store *s, struct store_node **ret, size_t *ret_n, struct ktp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_node *v = NULL, *p;
+	size_t n = 0, cap = 0;
+	int rc, r;
+
+	if ((r = db_prepare(s->db, "SELECT code, acked, chain, head, last_seen, last_push,"
+			    " versions, bytes, last_error, last_error_at, heartbeat_ms FROM nodes"
+			    " ORDER BY code", &st, err)) < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			if ((p = realloc(v, (2 * cap + 16) * sizeof(*v))) == NULL) {
+				r = ktp_err_set(err, -ENOMEM, "store: out of memory");
+				goto fail;
+			}
+			v = p;
+			cap = 2 * cap + 16;
+		}
+		read_node(st, &v[n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(s->db, rc, "store: query", err);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	free(v);
+	return r;
 }
 
 /* Region and serial stay visible, the birth date (digits 7..12) does not. */
