@@ -1020,13 +1020,26 @@ http_report(void *ctx, const char *regency, const char *level, const char *lang,
 }
 
 int
-hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err)
+hub_weekly(struct hub *h, uint16_t regency, struct report_week **ret, struct ktp_err *err)
 {
 	struct report_opts o;
 	int r;
 
 	lock_report(h, regency, &o);
-	r = report_weekly_json(h->store, &o, DASHBOARD_WEEKS, ret, err);
+	r = report_weekly(h->store, &o, DASHBOARD_WEEKS, ret, err);
+	unlock_report(h);
+	return r;
+}
+
+int
+hub_report_view(struct hub *h, const struct hub_report_query *q, struct report_view **ret,
+		struct ktp_err *err)
+{
+	struct report_opts o;
+	int r;
+
+	lock_report_query(h, q, &o);
+	r = report_view_new(h->store, &o, ret, err);
 	unlock_report(h);
 	return r;
 }
@@ -1037,16 +1050,19 @@ render_page(struct hub *h, uint16_t code, struct dashboard_view *v, char **html,
 {
 	/* A regency page lists each kecamatan's desa too. */
 	const struct hub_report_query q = { .regency = code, .desa = code != 0 };
-	json_t *report = NULL, *nodes = NULL, *weekly = NULL;
+	struct report_view *report = NULL;
+	struct report_week *weekly = NULL;
+	struct nodelist nodes = {0};
 	int r;
 
-	if ((r = hub_report_query_json(h, &q, &report, err)) < 0 ||
-	    (r = hub_nodes_json(h, &nodes, err)) < 0 ||
-	    (code != 0 && (r = hub_weekly_json(h, code, &weekly, err)) < 0))
+	if ((r = hub_report_view(h, &q, &report, err)) < 0 ||
+	    (r = hub_nodes(h, &nodes, err)) < 0 ||
+	    (code != 0 && (r = hub_weekly(h, code, &weekly, err)) < 0))
 		goto out;
 	v->report = report;
-	v->nodes = nodes;
+	v->nodes = &nodes;
 	v->weekly = weekly;
+	v->n_weekly = weekly != NULL ? DASHBOARD_WEEKS : 0;
 	v->election_date = h->conf.election_date;
 	v->now = now_s();
 	v->tz_offset_s = h->tz.offset_s;
@@ -1054,9 +1070,9 @@ render_page(struct hub *h, uint16_t code, struct dashboard_view *v, char **html,
 	r = code == 0 ? dashboard_province(v, html, len, err) :
 			dashboard_regency(v, code, html, len, err);
 out:
-	json_decref(report);
-	json_decref(nodes);
-	json_decref(weekly);
+	report_view_free(report);
+	nodelist_done(&nodes);
+	free(weekly);
 	return r;
 }
 

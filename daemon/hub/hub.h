@@ -19,6 +19,8 @@ struct hub;
 struct hub_conf;
 struct metrics;
 struct nodelist;
+struct report_view;
+struct report_week;
 struct tzone;
 
 /* What one push came to, for the HTTP answer and the import-bundle reply. */
@@ -100,8 +102,12 @@ int	hub_report_query_csv(struct hub *h, const struct hub_report_query *q, char *
 			     size_t *ret_len, struct ktp_err *err);
 /* The same at the kecamatan level, in English. */
 int	hub_report_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err);
-/* Recordings per week for the dashboard's chart (report_weekly_json). */
-int	hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err);
+/* The report as the pages render it (report_view_new); free with report_view_free. */
+int	hub_report_view(struct hub *h, const struct hub_report_query *q, struct report_view **ret,
+			struct ktp_err *err);
+/* Recordings per week for the dashboard's chart: DASHBOARD_WEEKS of them
+ * (report_weekly), a new array the caller free()s. */
+int	hub_weekly(struct hub *h, uint16_t regency, struct report_week **ret, struct ktp_err *err);
 int	hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
 		       struct ktp_err *err);
 int	hub_conflicts_json(struct hub *h, unsigned limit, json_t **ret, struct ktp_err *err);

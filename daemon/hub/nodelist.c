@@ -65,12 +65,6 @@ nodelist_done(struct nodelist *l)
 	l->n = 0;
 }
 
-const struct nodelist_row *
-nodelist_find(const struct nodelist *l, uint16_t code)
-{
-	return l != NULL ? find_row(l->rows, l->n, code) : NULL;
-}
-
 uint64_t
 nodelist_versions(const struct nodelist *l)
 {

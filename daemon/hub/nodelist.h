@@ -36,8 +36,6 @@ struct nodelist {
 int	nodelist_merge(const struct store_node *stored, size_t n_stored, const struct enroll *e,
 		       struct nodelist *ret);
 void	nodelist_done(struct nodelist *l);		/* empties it; a zeroed list is a no-op */
-/* The row of code; NULL when there is none. Borrowed from l. */
-const struct nodelist_row *nodelist_find(const struct nodelist *l, uint16_t code);
 /* Versions applied, summed over the rows. */
 uint64_t nodelist_versions(const struct nodelist *l);
 /* [{code, acked, chain, head, pending, last_seen, last_push, last_contact,

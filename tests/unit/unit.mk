@@ -14,7 +14,6 @@ test_csvout_DEPS := protocol/csvout.c
 test_evloop_DEPS := daemon/common/evloop.c protocol/err.c
 test_sysd_DEPS := daemon/common/sysd.c protocol/err.c
 test_pusher_DEPS := daemon/node/pusher.c protocol/chain.c protocol/err.c
-test_dashboard_DEPS := daemon/hub/dashboard.c protocol/nik.c protocol/err.c
 test_varint_DEPS := protocol/varint.c
 test_nik_DEPS := protocol/nik.c protocol/err.c
 test_record_DEPS := protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c tests/synth/synth.c protocol/calendar.c daemon/common/area.c daemon/common/fileio.c
@@ -34,6 +33,7 @@ HUBCORE_TEST_DEPS := protocol/progress.c protocol/csvout.c daemon/common/area.c 
 	daemon/hub/report.c daemon/common/db.c protocol/err.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/chain.c protocol/hlc.c protocol/batch.c protocol/seal.c
 test_apply_DEPS := $(HUBCORE_TEST_DEPS)
+test_dashboard_DEPS := daemon/hub/dashboard.c daemon/hub/nodelist.c daemon/hub/enroll.c $(HUBCORE_TEST_DEPS)
 test_nodelist_DEPS := daemon/hub/nodelist.c daemon/hub/enroll.c $(HUBCORE_TEST_DEPS)
 test_store_DEPS := $(HUBCORE_TEST_DEPS) daemon/hub/nodelist.c daemon/hub/enroll.c
 test_aggregate_DEPS := $(HUBCORE_TEST_DEPS)
