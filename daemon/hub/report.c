@@ -1172,32 +1172,3 @@ fail:
 	free(w);
 	return r;
 }
-
-int
-report_weekly_json(struct store *s, const struct report_opts *o, unsigned weeks, json_t **ret,
-		   struct ktp_err *err)
-{
-	struct report_week *w = NULL;
-	json_t *arr = NULL;
-	char date[11];
-	unsigned i;
-	int r;
-
-	if ((r = report_weekly(s, o, weeks, &w, err)) < 0)
-		return r;
-	if ((arr = json_array()) == NULL)
-		goto nomem;
-	for (i = 0; i < weeks; i++) {
-		ymd_text(w[i].week_start, date);
-		if (json_array_append_new(arr, json_pack("{s:s, s:I}", "week_start", date,
-							 "recorded", (json_int_t)w[i].recorded)) < 0)
-			goto nomem;
-	}
-	free(w);
-	*ret = arr;
-	return 0;
-nomem:
-	free(w);
-	json_decref(arr);
-	return ktp_err_set(err, -ENOMEM, "report: out of memory");
-}

@@ -83,9 +83,6 @@ struct report_week {
 };
 int	report_weekly(struct store *s, const struct report_opts *o, unsigned weeks,
 		      struct report_week **ret, struct ktp_err *err);
-/* The same as [{"week_start":"YYYY-MM-DD","recorded":N}]. */
-int	report_weekly_json(struct store *s, const struct report_opts *o, unsigned weeks,
-			   json_t **ret, struct ktp_err *err);
 
 /* --- The report as the pages read it ---
  * The rows report_json writes, as C structs, for the dashboard to render from.
