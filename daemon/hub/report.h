@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* report — the provincial report from the incremental aggregates: province, regency, kecamatan, desa.
- * The counters of PROTOCOL.md 8.4, named from the code table, with the 30- and 7-day projections
- * (progress.h), has_data and the unknowns of regencies without data. JSON and CSV; reads only. */
+ * The counters of PROTOCOL.md 8.4 named from the code table, projections (progress.h), has_data and
+ * the unknowns of regencies without data: as JSON, CSV and the dashboard's view. Reads only. */
 #ifndef KTP_REPORT_H
 #define KTP_REPORT_H
 

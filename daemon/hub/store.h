@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* store — the hub's SQLite state: schema and migrations, person rows, node cursors, conflicts.
  * Owns the database handle; apply and aggregate work inside its transactions.
- * Never logs; read queries for reports, nodes and conflicts return jansson objects. */
+ * Never logs; node rows are read as structs (store_nodes), conflicts as jansson objects. */
 #ifndef KTP_STORE_H
 #define KTP_STORE_H
 
