@@ -8,6 +8,8 @@
 #include "enroll.h"
 #include "nodelist.h"
 
+/* Codes are four digits (enroll_add takes 1000..9999; the store keeps only
+ * codes that pushed), so numeric order is the order of their text. */
 static int
 cmp_code(const void *a, const void *b)
 {
@@ -76,6 +78,17 @@ nodelist_versions(const struct nodelist *l)
 	return sum;
 }
 
+/* An enrolled node the hub never heard from: every count 0, every time null,
+ * and its name second, after the code, as this row has always listed it. */
+static json_t *
+enrolled_json(const char *code, const char *name, const char *zero_chain)
+{
+	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:n, s:n, s:n, s:n, s:i, s:i, s:n, s:n}",
+			 "code", code, "name", name, "acked", 0, "chain", zero_chain, "head", 0,
+			 "pending", 0, "last_seen", "last_push", "last_contact", "last_data",
+			 "versions", 0, "bytes", 0, "last_error", "last_error_at");
+}
+
 static json_t *
 row_json(const struct nodelist_row *row)
 {
@@ -85,6 +98,8 @@ row_json(const struct nodelist_row *row)
 
 	snprintf(code, sizeof(code), "%04u", n->code);
 	chain_to_hex(n->chain, hex);
+	if (!row->stored)
+		return enrolled_json(code, row->name, hex);
 	/* last_contact and last_data are last_seen and last_push under the names
 	 * the liveness view uses; both pairs stay for existing readers. */
 	o = json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:o}",
@@ -98,22 +113,13 @@ row_json(const struct nodelist_row *row)
 		      "versions", (json_int_t)n->versions, "bytes", (json_int_t)n->bytes,
 		      "last_error", n->last_error[0] ? json_string(n->last_error) : json_null(),
 		      "last_error_at", store_json_time(n->last_error_at));
-	if (o == NULL || !row->enrolled)
-		return o;
-	if (row->stored) {
-		if (json_object_set_new(o, "name", json_string(row->name)) < 0)
-			goto fail;
-		return o;
+	/* A stored row of an enrolled node carries the name last. */
+	if (o != NULL && row->enrolled &&
+	    json_object_set_new(o, "name", json_string(row->name)) < 0) {
+		json_decref(o);
+		return NULL;
 	}
-	/* A node known only from the config has always listed its name second. */
-	json_decref(o);
-	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:n, s:n, s:n, s:n, s:i, s:i, s:n, s:n}",
-			 "code", code, "name", row->name, "acked", 0, "chain", hex, "head", 0,
-			 "pending", 0, "last_seen", "last_push", "last_contact", "last_data",
-			 "versions", 0, "bytes", 0, "last_error", "last_error_at");
-fail:
-	json_decref(o);
-	return NULL;
+	return o;
 }
 
 json_t *
