@@ -96,6 +96,10 @@ static const char *const MIGRATIONS[] = {
  * before it is recounted once when opened. */
 #define SCHEMA_DESA 4
 
+/* A node row as read_node reads it, for one node and for the list. */
+#define NODE_COLUMNS "code, acked, chain, head, last_seen, last_push, versions, bytes," \
+	" last_error, last_error_at, heartbeat_ms"
+
 enum stmt_id {
 	ST_PERSON_GET,
 	ST_PERSON_PUT,
@@ -121,8 +125,7 @@ static const char *const STMT_SQL[ST_COUNT] = {
 			     " WHERE id = ?1",
 	[ST_CONFLICT_ADD] = "INSERT INTO conflicts(nik, winner_node, winner_hlc, loser_node,"
 			    " loser_hlc, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_NODE_GET] = "SELECT acked, chain, head, last_seen, last_push, versions, bytes,"
-			" last_error, heartbeat_ms, last_error_at FROM nodes WHERE code = ?1",
+	[ST_NODE_GET] = "SELECT " NODE_COLUMNS " FROM nodes WHERE code = ?1",
 	[ST_NODE_ADVANCE] = "INSERT INTO nodes(code, acked, chain, head, last_seen, last_push,"
 			    " versions, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)"
 			    " ON CONFLICT(code) DO UPDATE SET acked = ?2, chain = ?3, head = ?4,"
@@ -452,6 +455,26 @@ step_done(struct store *s, sqlite3_stmt *st, const char *what, struct ktp_err *e
 	return 0;
 }
 
+static void
+read_node(sqlite3_stmt *st, struct store_node *n)
+{
+	const char *last_error = (const char *)sqlite3_column_text(st, 8);
+
+	memset(n, 0, sizeof(*n));
+	n->code = (uint16_t)sqlite3_column_int(st, 0);
+	n->acked = (uint64_t)sqlite3_column_int64(st, 1);
+	if (sqlite3_column_bytes(st, 2) == KTP_HASH_LEN)
+		memcpy(n->chain, sqlite3_column_blob(st, 2), KTP_HASH_LEN);
+	n->head = (uint64_t)sqlite3_column_int64(st, 3);
+	n->last_seen = sqlite3_column_int64(st, 4);
+	n->last_push = sqlite3_column_int64(st, 5);
+	n->versions = (uint64_t)sqlite3_column_int64(st, 6);
+	n->bytes = (uint64_t)sqlite3_column_int64(st, 7);
+	snprintf(n->last_error, sizeof(n->last_error), "%s", last_error != NULL ? last_error : "");
+	n->last_error_at = sqlite3_column_int64(st, 9);
+	n->heartbeat_ms = (uint64_t)sqlite3_column_int64(st, 10);
+}
+
 int
 store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct ktp_err *err)
 {
@@ -462,22 +485,10 @@ store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct kt
 	ret->code = code;
 	sqlite3_bind_int(st, 1, code);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ret->acked = (uint64_t)sqlite3_column_int64(st, 0);
-		if (sqlite3_column_bytes(st, 1) == KTP_HASH_LEN)
-			memcpy(ret->chain, sqlite3_column_blob(st, 1), KTP_HASH_LEN);
-		ret->head = (uint64_t)sqlite3_column_int64(st, 2);
-		ret->last_seen = sqlite3_column_int64(st, 3);
-		ret->last_push = sqlite3_column_int64(st, 4);
-		ret->versions = (uint64_t)sqlite3_column_int64(st, 5);
-		ret->bytes = (uint64_t)sqlite3_column_int64(st, 6);
-		snprintf(ret->last_error, sizeof(ret->last_error), "%s",
-			 (const char *)sqlite3_column_text(st, 7));
-		ret->heartbeat_ms = (uint64_t)sqlite3_column_int64(st, 8);
-		ret->last_error_at = sqlite3_column_int64(st, 9);
-	} else if (rc != SQLITE_DONE) {
+	if (rc == SQLITE_ROW)
+		read_node(st, ret);
+	else if (rc != SQLITE_DONE)
 		r = db_err(s->db, rc, "store: node", err);
-	}
 	sqlite3_reset(st);
 	return r;
 }
@@ -717,26 +728,6 @@ fail:
 	return r;
 }
 
-static void
-read_node(sqlite3_stmt *st, struct store_node *n)
-{
-	const char *last_error = (const char *)sqlite3_column_text(st, 8);
-
-	memset(n, 0, sizeof(*n));
-	n->code = (uint16_t)sqlite3_column_int(st, 0);
-	n->acked = (uint64_t)sqlite3_column_int64(st, 1);
-	if (sqlite3_column_bytes(st, 2) == KTP_HASH_LEN)
-		memcpy(n->chain, sqlite3_column_blob(st, 2), KTP_HASH_LEN);
-	n->head = (uint64_t)sqlite3_column_int64(st, 3);
-	n->last_seen = sqlite3_column_int64(st, 4);
-	n->last_push = sqlite3_column_int64(st, 5);
-	n->versions = (uint64_t)sqlite3_column_int64(st, 6);
-	n->bytes = (uint64_t)sqlite3_column_int64(st, 7);
-	snprintf(n->last_error, sizeof(n->last_error), "%s", last_error != NULL ? last_error : "");
-	n->last_error_at = sqlite3_column_int64(st, 9);
-	n->heartbeat_ms = (uint64_t)sqlite3_column_int64(st, 10);
-}
-
 int
 store_nodes(struct store *s, struct store_node **ret, size_t *ret_n, struct ktp_err *err)
 {
@@ -745,9 +736,8 @@ store_nodes(struct store *s, struct store_node **ret, size_t *ret_n, struct ktp_
 	size_t n = 0, cap = 0;
 	int rc, r;
 
-	if ((r = db_prepare(s->db, "SELECT code, acked, chain, head, last_seen, last_push,"
-			    " versions, bytes, last_error, last_error_at, heartbeat_ms FROM nodes"
-			    " ORDER BY code", &st, err)) < 0)
+	if ((r = db_prepare(s->db, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY code", &st,
+			    err)) < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
