@@ -694,74 +694,66 @@ store_json_time(int64_t t)
 	return json_string(buf);
 }
 
-/* Runs a query and appends one JSON object per row, made by fn. */
+/* Runs a query, with ?1 bound to bind1 when it has a parameter, and hands
+ * each row to fn, which fails only for want of memory. */
 static int
-rows_json(struct store *s, const char *sql, int64_t bind1, json_t *(*fn)(sqlite3_stmt *),
-	  json_t **ret, struct ktp_err *err)
+each_row(struct store *s, const char *sql, int64_t bind1,
+	 int (*fn)(sqlite3_stmt *, void *), void *arg, struct ktp_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array(), *o;
 	int rc, r;
 
-	if (arr == NULL)
-		return ktp_err_set(err, -ENOMEM, "store: out of memory");
 	if ((r = db_prepare(s->db, sql, &st, err)) < 0)
-		goto fail;
+		return r;
 	if (sqlite3_bind_parameter_count(st) > 0)
 		sqlite3_bind_int64(st, 1, bind1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((o = fn(st)) == NULL || json_array_append_new(arr, o) < 0) {
-			r = ktp_err_set(err, -ENOMEM, "store: out of memory");
-			goto fail;
+		if ((r = fn(st, arg)) < 0) {
+			sqlite3_finalize(st);
+			return ktp_err_set(err, r, "store: out of memory");
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		r = db_err(s->db, rc, "store: query", err);
-		goto fail;
-	}
+	r = rc == SQLITE_DONE ? 0 : db_err(s->db, rc, "store: query", err);
 	sqlite3_finalize(st);
-	*ret = arr;
-	return 0;
-fail:
-	sqlite3_finalize(st);
-	json_decref(arr);
 	return r;
+}
+
+struct node_rows {
+	struct store_node	*v;
+	size_t			n;
+	size_t			cap;
+};
+
+static int
+add_node_row(sqlite3_stmt *st, void *arg)
+{
+	struct node_rows *rows = arg;
+	struct store_node *p;
+
+	if (rows->n == rows->cap) {
+		if ((p = realloc(rows->v, (2 * rows->cap + 16) * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		rows->v = p;
+		rows->cap = 2 * rows->cap + 16;
+	}
+	read_node(st, &rows->v[rows->n++]);
+	return 0;
 }
 
 int
 store_nodes(struct store *s, struct store_node **ret, size_t *ret_n, struct ktp_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	struct store_node *v = NULL, *p;
-	size_t n = 0, cap = 0;
-	int rc, r;
+	struct node_rows rows = {0};
+	int r;
 
-	if ((r = db_prepare(s->db, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY code", &st,
-			    err)) < 0)
+	if ((r = each_row(s, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY code", 0, add_node_row,
+			  &rows, err)) < 0) {
+		free(rows.v);
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			if ((p = realloc(v, (2 * cap + 16) * sizeof(*v))) == NULL) {
-				r = ktp_err_set(err, -ENOMEM, "store: out of memory");
-				goto fail;
-			}
-			v = p;
-			cap = 2 * cap + 16;
-		}
-		read_node(st, &v[n++]);
 	}
-	if (rc != SQLITE_DONE) {
-		r = db_err(s->db, rc, "store: query", err);
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	*ret = v;
-	*ret_n = n;
+	*ret = rows.v;
+	*ret_n = rows.n;
 	return 0;
-fail:
-	sqlite3_finalize(st);
-	free(v);
-	return r;
 }
 
 /* Region and serial stay visible, the birth date (digits 7..12) does not. */
@@ -801,10 +793,28 @@ conflict_row_json(sqlite3_stmt *st)
 			 "at", store_json_time(sqlite3_column_int64(st, 5)));
 }
 
+static int
+add_conflict_row(sqlite3_stmt *st, void *arg)
+{
+	json_t *o = conflict_row_json(st);
+
+	return o != NULL && json_array_append_new(arg, o) == 0 ? 0 : -ENOMEM;
+}
+
 int
 store_conflicts_json(struct store *s, unsigned limit, json_t **ret, struct ktp_err *err)
 {
-	return rows_json(s, "SELECT nik, winner_node, winner_hlc, loser_node, loser_hlc, at"
-			 " FROM conflicts ORDER BY id DESC LIMIT ?1", limit, conflict_row_json,
-			 ret, err);
+	json_t *arr = json_array();
+	int r;
+
+	if (arr == NULL)
+		return ktp_err_set(err, -ENOMEM, "store: out of memory");
+	if ((r = each_row(s, "SELECT nik, winner_node, winner_hlc, loser_node, loser_hlc, at"
+			  " FROM conflicts ORDER BY id DESC LIMIT ?1", limit, add_conflict_row, arr,
+			  err)) < 0) {
+		json_decref(arr);
+		return r;
+	}
+	*ret = arr;
+	return 0;
 }
