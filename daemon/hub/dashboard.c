@@ -9,6 +9,8 @@
 #include "dashboard.h"
 #include "err.h"
 #include "nik.h"
+#include "nodelist.h"
+#include "report.h"
 
 /* Freshness thresholds from the provincial staff's point of view: a node
  * silent for more than an hour is worth a look (amber), more than a day is
@@ -186,47 +188,20 @@ put_escaped(FILE *f, const char *s)
 }
 
 /* Counts beyond this are not counts; clamping keeps arithmetic on them defined. */
-#define JINT_LIMIT	((int64_t)1 << 50)
+#define COUNT_LIMIT	((int64_t)1 << 50)
 
-/* A count as the report gives it: reals cut to integers, clamped to JINT_LIMIT. */
 static int64_t
-jint(const json_t *o, const char *key)
+clamp(int64_t n)
 {
-	const json_t *j = json_object_get(o, key);
-	int64_t n;
-	double d;
-
-	if (json_is_integer(j)) {
-		n = json_integer_value(j);
-		return n < -JINT_LIMIT ? -JINT_LIMIT : n > JINT_LIMIT ? JINT_LIMIT : n;
-	}
-	if (!json_is_real(j))
-		return 0;
-	d = json_real_value(j);
-	return d < -(double)JINT_LIMIT ? -JINT_LIMIT : d > (double)JINT_LIMIT ? JINT_LIMIT :
-	       (int64_t)d;
+	return n < -COUNT_LIMIT ? -COUNT_LIMIT : n > COUNT_LIMIT ? COUNT_LIMIT : n;
 }
 
-/* A number is known when the report gives one: null (no evidence) and a
- * missing field are not zero. */
-static bool
-jknown(const json_t *o, const char *key)
+/* A count as the page uses it: 0 when unknown (callers check known first
+ * where unknown must show), clamped to COUNT_LIMIT. */
+static int64_t
+count(const struct report_count *c)
 {
-	return json_is_number(json_object_get(o, key));
-}
-
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-/* has_data false is the report saying it has nothing from this area: its
- * counts of what is left, its projection and on-track state are unknown. */
-static bool
-has_data(const json_t *row)
-{
-	return !json_is_false(json_object_get(row, "has_data"));
+	return c->known ? clamp(c->v) : 0;
 }
 
 /* Indonesian groups thousands with '.', English with ','. */
@@ -258,27 +233,6 @@ put_date(FILE *f, const struct dashboard_view *v, uint32_t ymd)
 		return;
 	}
 	fprintf(f, "%u %s %u", d, months[v->lang == DASHBOARD_LANG_EN][m - 1], y);
-}
-
-/* "2026-11-22" or "2026-11-22T10:00:00Z" to YYYYMMDD; 0 if unparsable. */
-static uint32_t
-ymd_from_text(const char *s)
-{
-	unsigned y, m, d;
-
-	if (s == NULL || sscanf(s, "%4u-%2u-%2u", &y, &m, &d) != 3)
-		return 0;
-	return y * 10000 + m * 100 + d;
-}
-
-static int64_t
-epoch_from_iso(const char *s)
-{
-	struct tm tm = {0};
-
-	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
-		return 0;
-	return (int64_t)timegm(&tm);
 }
 
 static int64_t
@@ -329,31 +283,27 @@ put_age(FILE *f, const struct dashboard_view *v, int64_t age)
 
 /* Freshness goes by the last contact of the regency's node; a report that
  * does not carry it gives the last sync instead. */
-static const char *
-contact_of(const json_t *row)
+static int64_t
+contact_of(const struct report_area *row)
 {
-	const char *c = jstr(row, "last_contact");
-
-	return c != NULL ? c : jstr(row, "last_sync");
+	return row->last_contact != 0 ? row->last_contact : row->last_sync;
 }
 
-static const char *
-data_time_of(const json_t *row)
+static int64_t
+data_time_of(const struct report_area *row)
 {
-	const char *d = jstr(row, "last_data");
-
-	return d != NULL ? d : jstr(row, "last_sync");
+	return row->last_data != 0 ? row->last_data : row->last_sync;
 }
 
 /* "no new data for N days" beside a contact that is fresher than its data:
  * only when the report tells contact and data apart, and the data is older
  * than a day, or there never was any. */
 static void
-put_data_note(FILE *f, const struct dashboard_view *v, const json_t *row)
+put_data_note(FILE *f, const struct dashboard_view *v, const struct report_area *row)
 {
-	int64_t t = epoch_from_iso(data_time_of(row)), age;
+	int64_t t = data_time_of(row), age;
 
-	if (jstr(row, "last_contact") == NULL)
+	if (row->last_contact == 0)
 		return;
 	if (t == 0) {
 		fprintf(f, " <span class=\"quiet\" data-note=\"no-data\">%s</span>",
@@ -370,9 +320,9 @@ put_data_note(FILE *f, const struct dashboard_view *v, const json_t *row)
 /* A freshness cell: the age of the last contact, amber past an hour, red
  * past a day, with the note on the data when it lags. */
 static void
-put_freshness(FILE *f, const struct dashboard_view *v, const json_t *row)
+put_freshness(FILE *f, const struct dashboard_view *v, const struct report_area *row)
 {
-	int64_t t = epoch_from_iso(contact_of(row)), age;
+	int64_t t = contact_of(row), age;
 
 	if (t == 0) {
 		fprintf(f, "<td class=\"stale-red\" data-age=\"never\">%s</td>", L(v, L_NEVER));
@@ -388,43 +338,39 @@ put_freshness(FILE *f, const struct dashboard_view *v, const json_t *row)
 
 /* "laju 7 hari" for the projection that decides; NULL when the report names none. */
 static const char *
-basis_label(const struct dashboard_view *v, const json_t *row)
+basis_label(const struct dashboard_view *v, const struct report_area *row)
 {
-	const char *b = jstr(row, "projection_basis");
-
-	if (b != NULL && strcmp(b, "7d") == 0)
+	if (row->basis == PROGRESS_BASIS_7D)
 		return L(v, L_RATE_7D);
-	if (b != NULL && strcmp(b, "30d") == 0)
+	if (row->basis == PROGRESS_BASIS_30D)
 		return L(v, L_RATE_30D);
 	return NULL;
 }
 
-/* ok only on the report's evidence (on_track true), late when it says
- * false, unknown otherwise: no data, or no verdict. */
+/* ok only on the report's evidence (on track), late when it says not,
+ * unknown otherwise: no data, or no verdict. */
 static const char *
-track_class(const json_t *row)
+track_class(const struct report_area *row)
 {
-	const json_t *t = json_object_get(row, "on_track");
-
-	if (!has_data(row) || !json_is_boolean(t))
+	if (!row->has_data || row->track == REPORT_TRACK_UNKNOWN)
 		return "unknown";
-	return json_is_true(t) ? "ok" : "late";
+	return row->track == REPORT_TRACK_OK ? "ok" : "late";
 }
 
 /* The projection that decides on-track, with the rate it comes from. */
 static void
-put_projection(FILE *f, const struct dashboard_view *v, const json_t *row)
+put_projection(FILE *f, const struct dashboard_view *v, const struct report_area *row)
 {
-	uint32_t ymd = ymd_from_text(jstr(row, "projected_completion"));
+	uint32_t ymd = row->projected;
 	const char *cls = track_class(row), *basis = basis_label(v, row);
 	bool late = strcmp(cls, "late") == 0;
 
 	fprintf(f, "<td class=\"%s\">", cls);
-	if (!has_data(row)) {
+	if (!row->has_data) {
 		fprintf(f, "%s</td>", L(v, L_UNKNOWN));
 		return;
 	}
-	if (ymd == 0 && jint(row, "dpt_unrecorded") > 0)
+	if (ymd == 0 && count(&row->dpt_unrecorded) > 0)
 		fputs(L(v, L_NO_PROJECTION), f);
 	else if (ymd == 0)
 		fputs("-", f);
@@ -437,35 +383,42 @@ put_projection(FILE *f, const struct dashboard_view *v, const json_t *row)
 	fputs("</td>", f);
 }
 
-/* A count of what is left to do: unknown when the area sent no data or the
- * report has no number for it, never a 0 that reads as done. */
+/* A count of what is left to do (need): unknown when the area sent no data
+ * or the report has no number for it, never a 0 that reads as done. */
 static void
-put_count_cell(FILE *f, const struct dashboard_view *v, const json_t *row, const char *key,
-	       const char *cls)
+put_count_cell(FILE *f, const struct dashboard_view *v, const struct report_area *row,
+	       const struct report_count *c, const char *field, bool need, const char *cls)
 {
-	bool need = strcmp(key, "dpt_unrecorded") == 0 || strcmp(key, "pemula_unrecorded") == 0;
-
-	if ((need && !has_data(row)) || !jknown(row, key)) {
-		fprintf(f, "<td class=\"n unknown%s\" data-field=\"%s\">%s</td>", cls, key,
+	if ((need && !row->has_data) || !c->known) {
+		fprintf(f, "<td class=\"n unknown%s\" data-field=\"%s\">%s</td>", cls, field,
 			L(v, L_UNKNOWN));
 		return;
 	}
-	fprintf(f, "<td class=\"n%s\" data-field=\"%s\">", cls, key);
-	put_count(f, v->lang, jint(row, key));
+	fprintf(f, "<td class=\"n%s\" data-field=\"%s\">", cls, field);
+	put_count(f, v->lang, count(c));
 	fputs("</td>", f);
+}
+
+/* The three count cells every table row has. */
+static void
+put_count_cells(FILE *f, const struct dashboard_view *v, const struct report_area *row)
+{
+	put_count_cell(f, v, row, &row->dpt_unrecorded, "dpt_unrecorded", true, "");
+	put_count_cell(f, v, row, &row->pemula_unrecorded, "pemula_unrecorded", true, "");
+	put_count_cell(f, v, row, &row->recorded_30d, "recorded_30d", false, " wide");
 }
 
 /* Recorded of those on the roll, as a <progress> with the percentage in text
  * too, so the figure does not depend on seeing the bar. */
 static void
-put_progress(FILE *f, const struct dashboard_view *v, const json_t *row)
+put_progress(FILE *f, const struct dashboard_view *v, const struct report_area *row)
 {
-	int64_t on_dpt = jint(row, "on_dpt"), unrec = jint(row, "dpt_unrecorded");
+	int64_t on_dpt = count(&row->on_dpt), unrec = count(&row->dpt_unrecorded);
 	int64_t done = on_dpt - unrec;
 	/* tenths of a percent, rounded, so the decimal sign is ours to choose */
 	int64_t permille = on_dpt > 0 && done > 0 ? (done * 1000 + on_dpt / 2) / on_dpt : 0;
 
-	if (!has_data(row) || !jknown(row, "dpt_unrecorded")) {
+	if (!row->has_data || !row->dpt_unrecorded.known) {
 		fprintf(f, "<td class=\"wide unknown\">%s</td>", L(v, L_UNKNOWN));
 		return;
 	}
@@ -531,10 +484,8 @@ days_to_election(const struct dashboard_view *v)
 static bool
 election_passed(const struct dashboard_view *v)
 {
-	const json_t *p = json_object_get(v->report, "election_passed");
-
-	if (json_is_boolean(p))
-		return json_is_true(p);
+	if (v->report != NULL && v->report->election_passed_known)
+		return v->report->election_passed;
 	return days_to_election(v) < 0;
 }
 
@@ -557,68 +508,64 @@ put_election_tile(FILE *f, const struct dashboard_view *v)
 
 static void
 put_count_tile(FILE *f, const struct dashboard_view *v, enum label l, const char *id,
-	       const json_t *area, const char *key)
+	       const struct report_area *area, const struct report_count *c)
 {
 	fprintf(f, "<li>%s", L(v, l));
-	if (!has_data(area) || !jknown(area, key)) {
+	if (!area->has_data || !c->known) {
 		fprintf(f, "<span class=\"v unknown\" id=\"%s\">%s</span></li>", id, L(v, L_UNKNOWN));
 		return;
 	}
 	fprintf(f, "<span class=\"v\" id=\"%s\">", id);
-	put_count(f, v->lang, jint(area, key));
+	put_count(f, v->lang, count(c));
 	fputs("</span></li>", f);
 }
 
-/* A projection date as the report writes it, or why there is none. */
+/* A projection date as the report gives it, or why there is none. */
 static void
-put_iso_projection(FILE *f, const struct dashboard_view *v, const json_t *area, const char *key)
+put_iso_projection(FILE *f, const struct dashboard_view *v, const struct report_area *area,
+		   uint32_t ymd)
 {
-	uint32_t ymd = ymd_from_text(jstr(area, key));
-
-	if (!has_data(area))
+	if (!area->has_data)
 		fputs(L(v, L_UNKNOWN), f);
 	else if (ymd != 0)
 		fprintf(f, "%04u-%02u-%02u", ymd / 10000, ymd / 100 % 100, ymd % 100);
 	else
-		fputs(jint(area, "dpt_unrecorded") > 0 ? L(v, L_NO_PROJECTION) : "-", f);
+		fputs(count(&area->dpt_unrecorded) > 0 ? L(v, L_NO_PROJECTION) : "-", f);
 }
 
 /* "perkiraan selesai 2027-03-01 (laju 7 hari); laju 30 hari: 2027-02-10":
  * the projection that decides, its rate, and the other rate's projection. */
 static void
-put_projection_line(FILE *f, const struct dashboard_view *v, const json_t *area)
+put_projection_line(FILE *f, const struct dashboard_view *v, const struct report_area *area)
 {
-	const char *b = jstr(area, "projection_basis"), *other_key;
-	enum label other;
+	bool seven = area->basis == PROGRESS_BASIS_7D;
 
 	fprintf(f, "<span class=\"line\" id=\"projection\">%s ", L(v, L_PROJECTION));
-	put_iso_projection(f, v, area, "projected_completion");
-	if (has_data(area) && basis_label(v, area) != NULL) {
+	put_iso_projection(f, v, area, area->projected);
+	if (area->has_data && basis_label(v, area) != NULL) {
 		fprintf(f, " (%s)", basis_label(v, area));
-		other = strcmp(b, "7d") == 0 ? L_RATE_30D : L_RATE_7D;
-		other_key = other == L_RATE_7D ? "projected_completion_7d" :
-						 "projected_completion_30d";
-		if (json_object_get(area, other_key) != NULL) {
-			fprintf(f, "; %s: ", L(v, other));
-			put_iso_projection(f, v, area, other_key);
+		if (seven ? area->has_30d : area->has_7d) {
+			fprintf(f, "; %s: ", L(v, seven ? L_RATE_30D : L_RATE_7D));
+			put_iso_projection(f, v, area,
+					   seven ? area->projected_30d : area->projected_7d);
 		}
 	}
 	fputs("</span>", f);
 }
 
-/* The province's listed regencies with has_data false: the report's count,
- * or the rows' when it does not give one. */
+/* The province's listed regencies without data: the report's count, or the
+ * rows' when it does not give one. */
 static int64_t
-regencies_without_data(const json_t *prov)
+regencies_without_data(const struct dashboard_view *v)
 {
-	const json_t *r;
+	const struct report_area *prov = &v->report->province;
 	int64_t n = 0;
 	size_t i;
 
-	if (jknown(prov, "regencies_without_data"))
-		return jint(prov, "regencies_without_data");
-	json_array_foreach(json_object_get(prov, "regencies"), i, r)
-		n += !has_data(r);
+	if (v->report->regencies_without_data.known)
+		return count(&v->report->regencies_without_data);
+	for (i = 0; i < prov->n_sub; i++)
+		n += !prov->sub[i].has_data;
 	return n;
 }
 
@@ -626,25 +573,25 @@ regencies_without_data(const json_t *prov)
  * says not and some area with data is late; unknown when what is missing
  * is data, not pace. */
 static const char *
-headline_class(const json_t *area, bool province)
+headline_class(const struct dashboard_view *v, const struct report_area *area, bool province)
 {
 	const char *cls = track_class(area);
-	const json_t *r;
 	size_t i;
 
-	if (!province || strcmp(cls, "late") != 0 || regencies_without_data(area) == 0)
+	if (!province || strcmp(cls, "late") != 0 || regencies_without_data(v) == 0)
 		return cls;
-	json_array_foreach(json_object_get(area, "regencies"), i, r)
-		if (strcmp(track_class(r), "late") == 0)
+	for (i = 0; i < area->n_sub; i++)
+		if (strcmp(track_class(&area->sub[i]), "late") == 0)
 			return "late";
 	return "unknown";
 }
 
 static void
-put_track_tile(FILE *f, const struct dashboard_view *v, const json_t *area, bool province)
+put_track_tile(FILE *f, const struct dashboard_view *v, const struct report_area *area,
+	       bool province)
 {
-	const char *cls = headline_class(area, province);
-	int64_t silent = province ? regencies_without_data(area) : 0;
+	const char *cls = headline_class(v, area, province);
+	int64_t silent = province ? regencies_without_data(v) : 0;
 
 	fprintf(f, "<li>%s<span class=\"v %s\" id=\"province-track\">%s</span>", L(v, L_STATUS),
 		cls, strcmp(cls, "ok") == 0 ? L(v, L_ON_TRACK) :
@@ -653,29 +600,22 @@ put_track_tile(FILE *f, const struct dashboard_view *v, const json_t *area, bool
 	if (silent > 0)
 		fprintf(f, "<span class=\"line late\" id=\"without-data\">%" PRId64 " %s</span>",
 			silent, silent == 1 ? L(v, L_WITHOUT_DATA_ONE) : L(v, L_WITHOUT_DATA));
-	else if (!province && !has_data(area))
+	else if (!province && !area->has_data)
 		fprintf(f, "<span class=\"line late\" id=\"without-data\">%s</span>",
 			L(v, L_REGENCY_SILENT));
 	fputs("</li>", f);
 }
 
 static void
-put_summary(FILE *f, const struct dashboard_view *v, const json_t *area, bool province)
+put_summary(FILE *f, const struct dashboard_view *v, const struct report_area *area,
+	    bool province)
 {
 	fputs("<ul class=\"summary\">", f);
 	put_election_tile(f, v);
-	put_count_tile(f, v, L_DPT_UNRECORDED, "total-unrecorded", area, "dpt_unrecorded");
-	put_count_tile(f, v, L_PEMULA, "total-pemula", area, "pemula_unrecorded");
+	put_count_tile(f, v, L_DPT_UNRECORDED, "total-unrecorded", area, &area->dpt_unrecorded);
+	put_count_tile(f, v, L_PEMULA, "total-pemula", area, &area->pemula_unrecorded);
 	put_track_tile(f, v, area, province);
 	fputs("</ul>", f);
-}
-
-static const char *
-code_of(const json_t *row)
-{
-	const char *c = jstr(row, "code");
-
-	return c != NULL ? c : "";
 }
 
 /* Codes are digits by the report's contract; a row whose code is not is
@@ -694,25 +634,23 @@ code_is_digits(const char *c)
 /* The official name and, beside it, the code (hidden on a phone); the code
  * alone when the table has no name for it. */
 static void
-put_place(FILE *f, const json_t *row, const char *href)
+put_place(FILE *f, const struct report_area *row, const char *href)
 {
-	const char *code = code_of(row), *name = jstr(row, "name");
-
 	if (href != NULL)
 		fprintf(f, "<a href=\"%s\">", href);
-	put_escaped(f, name != NULL ? name : code);
+	put_escaped(f, row->name != NULL ? row->name : row->code);
 	fputs(href != NULL ? "</a>" : "", f);
-	if (name == NULL)
+	if (row->name == NULL)
 		return;
 	fputs(" <span class=\"muted wide\">", f);
-	put_escaped(f, code);
+	put_escaped(f, row->code);
 	fputs("</span>", f);
 }
 
 static void
-put_regency_row(FILE *f, const struct dashboard_view *v, const json_t *r)
+put_regency_row(FILE *f, const struct dashboard_view *v, const struct report_area *r)
 {
-	const char *code = code_of(r);
+	const char *code = r->code;
 	char href[32];
 
 	fputs("<tr data-regency=\"", f);
@@ -722,21 +660,11 @@ put_regency_row(FILE *f, const struct dashboard_view *v, const json_t *r)
 		 lang_query(v));
 	put_place(f, r, code_is_digits(code) ? href : NULL);
 	fputs("</th>", f);
-	put_count_cell(f, v, r, "dpt_unrecorded", "");
-	put_count_cell(f, v, r, "pemula_unrecorded", "");
-	put_count_cell(f, v, r, "recorded_30d", " wide");
+	put_count_cells(f, v, r);
 	put_progress(f, v, r);
 	put_projection(f, v, r);
 	put_freshness(f, v, r);
 	fputs("</tr>", f);
-}
-
-static const json_t *
-province_of(const json_t *report)
-{
-	const json_t *p = json_object_get(report, "province");
-
-	return p != NULL ? p : report;
 }
 
 /* open_memstream publishes the buffer and its size only at fclose, so they
@@ -766,8 +694,8 @@ int
 dashboard_province(const struct dashboard_view *v, char **ret, size_t *ret_len,
 		   struct ktp_err *err)
 {
-	const json_t *prov = province_of(v->report), *r;
-	const char *name = jstr(prov, "name");
+	const struct report_area *prov = &v->report->province;
+	const char *name = prov->name;
 	char *buf = NULL, title[160];
 	size_t len = 0, i;
 	FILE *f;
@@ -775,10 +703,10 @@ dashboard_province(const struct dashboard_view *v, char **ret, size_t *ret_len,
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return ktp_err_set(err, -ENOMEM, "dashboard: out of memory");
 	if (name == NULL)
-		name = nik_province_name((unsigned)atoi(code_of(prov)));
+		name = nik_province_name((unsigned)atoi(prov->code));
 	snprintf(title, sizeof(title), "%s — %s %s", L(v, L_TITLE), L(v, L_PROVINCE),
-		 name != NULL ? name : code_of(prov));
-	put_head_code(f, v, title, name != NULL ? code_of(prov) : NULL, "/");
+		 name != NULL ? name : prov->code);
+	put_head_code(f, v, title, name != NULL ? prov->code : NULL, "/");
 	put_summary(f, v, prov, true);
 	fputs("<p>", f);
 	put_csv_links(f, v, "");
@@ -790,25 +718,24 @@ dashboard_province(const struct dashboard_view *v, char **ret, size_t *ret_len,
 		"<th scope=\"col\">%s</th></tr></thead><tbody>",
 		L(v, L_REGENCIES_CAPTION), L(v, L_REGENCY), L(v, L_DPT_UNRECORDED), L(v, L_PEMULA),
 		L(v, L_RECORDED_30D), L(v, L_PROGRESS), L(v, L_PROJECTED), L(v, L_CONTACT));
-	json_array_foreach(json_object_get(prov, "regencies"), i, r)
-		put_regency_row(f, v, r);
+	for (i = 0; i < prov->n_sub; i++)
+		put_regency_row(f, v, &prov->sub[i]);
 	fputs("</tbody></table></div>", f);
 	put_foot(f, v);
 	return finish(f, &buf, &len, ret, ret_len, err);
 }
 
-/* The row of rows whose "code" is the 4-digit code; NULL when none is. */
-static const json_t *
-find_code(const json_t *rows, uint16_t code)
+/* The regency whose code is the 4-digit code; NULL when none is. */
+static const struct report_area *
+find_regency(const struct report_area *prov, uint16_t code)
 {
-	const json_t *r;
 	char want[8];
 	size_t i;
 
 	snprintf(want, sizeof(want), "%04u", code);
-	json_array_foreach(rows, i, r)
-		if (strcmp(code_of(r), want) == 0)
-			return r;
+	for (i = 0; i < prov->n_sub; i++)
+		if (strcmp(prov->sub[i].code, want) == 0)
+			return &prov->sub[i];
 	return NULL;
 }
 
@@ -817,25 +744,26 @@ find_code(const json_t *rows, uint16_t code)
 static int
 cmp_unrecorded_desc(const void *a, const void *b)
 {
-	const json_t *ra = *(json_t *const *)a, *rb = *(json_t *const *)b;
-	int64_t x = jint(ra, "dpt_unrecorded"), y = jint(rb, "dpt_unrecorded");
+	const struct report_area *ra = *(const struct report_area *const *)a;
+	const struct report_area *rb = *(const struct report_area *const *)b;
+	int64_t x = count(&ra->dpt_unrecorded), y = count(&rb->dpt_unrecorded);
 
 	if (x != y)
 		return x < y ? 1 : -1;
-	return strcmp(code_of(ra), code_of(rb));
+	return strcmp(ra->code, rb->code);
 }
 
-/* The objects of a JSON array in need order; a new array the caller free()s,
+/* The areas under area in need order; a new array the caller free()s,
  * NULL when empty or out of memory (then nothing is listed). */
-static json_t **
-by_need(const json_t *list, size_t *ret_n)
+static const struct report_area **
+by_need(const struct report_area *area, size_t *ret_n)
 {
-	size_t n = json_array_size(list), i;
-	json_t **rows = n > 0 ? calloc(n, sizeof(*rows)) : NULL;
+	size_t n = area->n_sub, i;
+	const struct report_area **rows = n > 0 ? calloc(n, sizeof(*rows)) : NULL;
 
 	*ret_n = rows != NULL ? n : 0;
 	for (i = 0; i < *ret_n; i++)
-		rows[i] = json_array_get(list, i);
+		rows[i] = &area->sub[i];
 	if (rows != NULL)
 		qsort(rows, n, sizeof(*rows), cmp_unrecorded_desc);
 	return rows;
@@ -843,18 +771,16 @@ by_need(const json_t *list, size_t *ret_n)
 
 /* One row of the regency's table: a kecamatan (level "kec") or a desa. */
 static void
-put_area_row(FILE *f, const struct dashboard_view *v, const json_t *row, bool desa)
+put_area_row(FILE *f, const struct dashboard_view *v, const struct report_area *row, bool desa)
 {
 	fprintf(f, "<tr class=\"%s\" data-%s=\"", desa ? "desa" : "kec", desa ? "desa" : "kecamatan");
-	put_escaped(f, code_of(row));
+	put_escaped(f, row->code);
 	fputs("\"><th scope=\"row\">", f);
 	put_place(f, row, NULL);
 	fputs("</th>", f);
-	put_count_cell(f, v, row, "dpt_unrecorded", "");
-	put_count_cell(f, v, row, "pemula_unrecorded", "");
-	put_count_cell(f, v, row, "recorded_30d", " wide");
+	put_count_cells(f, v, row);
 	fputs("<td class=\"n wide\">", f);
-	put_count(f, v->lang, jint(row, "on_dpt"));
+	put_count(f, v->lang, count(&row->on_dpt));
 	fputs("</td>", f);
 	put_progress(f, v, row);
 	if (desa)
@@ -867,9 +793,9 @@ put_area_row(FILE *f, const struct dashboard_view *v, const json_t *row, bool de
 /* Kecamatan by need and, under each, its desa by need: where to send a team
  * and, once there, which villages to call in first. */
 static void
-put_kecamatan_table(FILE *f, const struct dashboard_view *v, const json_t *reg)
+put_kecamatan_table(FILE *f, const struct dashboard_view *v, const struct report_area *reg)
 {
-	json_t **kec, **desa;
+	const struct report_area **kec, **desa;
 	size_t n, m, i, j;
 
 	fprintf(f, "<div class=\"scroll\"><table id=\"kecamatan\"><caption>%s</caption><thead><tr>"
@@ -879,11 +805,11 @@ put_kecamatan_table(FILE *f, const struct dashboard_view *v, const json_t *reg)
 		"<th scope=\"col\">%s</th></tr></thead>",
 		L(v, L_KECAMATAN_CAPTION), L(v, L_DESA), L(v, L_DPT_UNRECORDED), L(v, L_PEMULA),
 		L(v, L_RECORDED_30D), L(v, L_ON_DPT), L(v, L_PROGRESS), L(v, L_PROJECTED));
-	kec = by_need(json_object_get(reg, "kecamatan"), &n);
+	kec = by_need(reg, &n);
 	for (i = 0; i < n; i++) {
 		fputs("<tbody>", f);
 		put_area_row(f, v, kec[i], false);
-		desa = by_need(json_object_get(kec[i], "desa"), &m);
+		desa = by_need(kec[i], &m);
 		for (j = 0; j < m; j++)
 			put_area_row(f, v, desa[j], true);
 		free(desa);
@@ -906,13 +832,22 @@ put_chart_scale(FILE *f, const struct dashboard_view *v, int64_t peak, int top, 
 	fputs("</text>", f);
 }
 
+/* "2026-11-09" for a week's start; "" when it has none. */
+static void
+week_text(uint32_t ymd, char out[static 16])
+{
+	out[0] = '\0';
+	if (ymd != 0)
+		snprintf(out, 16, "%04u-%02u-%02u", ymd / 10000 % 10000, ymd / 100 % 100, ymd % 100);
+}
+
 /* "11-09" under a bar, from the week's "2026-11-09". */
 static void
 put_week_label(FILE *f, const char *week_start, int x, int y)
 {
 	char mmdd[8] = "";
 
-	if (week_start != NULL && strlen(week_start) >= 10)
+	if (strlen(week_start) >= 10)
 		snprintf(mmdd, sizeof(mmdd), "%.5s", week_start + 5);
 	fprintf(f, "<text x=\"%d\" y=\"%d\">", x, y);
 	put_escaped(f, mmdd);
@@ -924,32 +859,34 @@ put_week_label(FILE *f, const char *week_start, int x, int y)
 static void
 put_weekly_chart(FILE *f, const struct dashboard_view *v)
 {
-	const json_t *w;
+	const struct report_week *w;
 	int64_t peak = 0, max;
-	size_t n = json_array_size(v->weekly), i;
+	size_t n = v->weekly != NULL ? v->n_weekly : 0, i;
 	size_t first = n > DASHBOARD_WEEKS ? n - DASHBOARD_WEEKS : 0;
 	const int width = 640, height = 180, base = 150, bar_w = 20;
+	char start[16];
 
 	for (i = first; i < n; i++)
-		if (jint(json_array_get(v->weekly, i), "recorded") > peak)
-			peak = jint(json_array_get(v->weekly, i), "recorded");
+		if (clamp(v->weekly[i].recorded) > peak)
+			peak = clamp(v->weekly[i].recorded);
 	max = peak > 0 ? peak : 1;
 	fprintf(f, "<figure><figcaption>%s</figcaption><svg id=\"weekly\" role=\"img\" "
 		"viewBox=\"0 0 %d %d\" width=\"100%%\" aria-label=\"%s\">", L(v, L_CHART),
 		width, height, L(v, L_CHART));
 	for (i = first; i < n; i++) {
-		w = json_array_get(v->weekly, i);
-		int64_t h = jint(w, "recorded") * 130 / max;
+		w = &v->weekly[i];
+		int64_t h = clamp(w->recorded) * 130 / max;
 		int x = 10 + (int)(i - first) * (bar_w + 4);
 
+		week_text(w->week_start, start);
 		fprintf(f, "<rect class=\"bar\" x=\"%d\" y=\"%" PRId64 "\" width=\"%d\" "
 			"height=\"%" PRId64 "\"><title>%s ", x, base - h, bar_w, h, L(v, L_WEEK_OF));
-		put_escaped(f, jstr(w, "week_start"));
+		put_escaped(f, start);
 		fputs(": ", f);
-		put_count(f, v->lang, jint(w, "recorded"));
+		put_count(f, v->lang, clamp(w->recorded));
 		fputs("</title></rect>", f);
 		if ((i - first) % 4 == 0)
-			put_week_label(f, jstr(w, "week_start"), x, base + 16);
+			put_week_label(f, start, x, base + 16);
 	}
 	if (peak > 0)
 		put_chart_scale(f, v, peak, base - 130, width);
@@ -960,11 +897,9 @@ put_weekly_chart(FILE *f, const struct dashboard_view *v)
 /* A time of the sync table: its age, coloured when it is the contact, and
  * the hub's wall-clock time with its zone. */
 static void
-put_sync_time(FILE *f, const struct dashboard_view *v, enum label l, const char *iso,
-	      const json_t *reg, bool contact)
+put_sync_time(FILE *f, const struct dashboard_view *v, enum label l, int64_t t,
+	      const struct report_area *reg, bool contact)
 {
-	int64_t t = epoch_from_iso(iso);
-
 	fprintf(f, "<tr><th scope=\"row\">%s</th>", L(v, l));
 	if (contact) {
 		put_freshness(f, v, reg);
@@ -981,20 +916,32 @@ put_sync_time(FILE *f, const struct dashboard_view *v, enum label l, const char 
 	fputs("</td></tr>", f);
 }
 
-static void
-put_sync_state(FILE *f, const struct dashboard_view *v, const json_t *reg, uint16_t code)
+/* The last error the hub noted for the node of code; NULL when none. */
+static const char *
+last_error_of(const struct nodelist *nodes, uint16_t code)
 {
-	const json_t *node = find_code(v->nodes, code);
-	const char *last_error = node != NULL ? jstr(node, "last_error") : NULL;
+	size_t i;
+
+	for (i = 0; nodes != NULL && i < nodes->n; i++)
+		if (nodes->rows[i].n.code == code)
+			return nodes->rows[i].n.last_error;
+	return NULL;
+}
+
+static void
+put_sync_state(FILE *f, const struct dashboard_view *v, const struct report_area *reg,
+	       uint16_t code)
+{
+	const char *last_error = last_error_of(v->nodes, code);
 
 	fprintf(f, "<section><h2>%s</h2><table id=\"sync\"><tbody>", L(v, L_SYNC));
 	put_sync_time(f, v, L_CONTACT, contact_of(reg), reg, true);
 	put_sync_time(f, v, L_FRESHNESS, data_time_of(reg), reg, false);
 	fprintf(f, "<tr><th scope=\"row\">%s</th><td class=\"n\">", L(v, L_ACKED));
-	put_count(f, v->lang, jint(reg, "acked"));
+	put_count(f, v->lang, clamp(reg->acked));
 	fprintf(f, "</td><td></td></tr><tr><th scope=\"row\">%s</th><td class=\"n\">",
 		L(v, L_PENDING));
-	put_count(f, v->lang, jint(reg, "pending"));
+	put_count(f, v->lang, clamp(reg->pending));
 	fprintf(f, "</td><td></td></tr><tr><th scope=\"row\">%s</th><td colspan=\"2\">",
 		L(v, L_LAST_ERROR));
 	put_escaped(f, last_error != NULL && *last_error != '\0' ? last_error : L(v, L_NONE));
@@ -1005,8 +952,7 @@ int
 dashboard_regency(const struct dashboard_view *v, uint16_t code, char **ret, size_t *ret_len,
 		  struct ktp_err *err)
 {
-	const json_t *regs = json_object_get(province_of(v->report), "regencies");
-	const json_t *reg = find_code(regs, code);
+	const struct report_area *reg = find_regency(&v->report->province, code);
 	char *buf = NULL, title[192], query[48];
 	size_t len = 0;
 	FILE *f;
@@ -1016,8 +962,8 @@ dashboard_regency(const struct dashboard_view *v, uint16_t code, char **ret, siz
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return ktp_err_set(err, -ENOMEM, "dashboard: out of memory");
 	snprintf(title, sizeof(title), "%s — %s", L(v, L_TITLE),
-		 jstr(reg, "name") != NULL ? jstr(reg, "name") : code_of(reg));
-	put_head_code(f, v, title, code_of(reg), "");
+		 reg->name != NULL ? reg->name : reg->code);
+	put_head_code(f, v, title, reg->code, "");
 	fprintf(f, "<p><a href=\"/%s\">%s</a> · ", lang_query(v), L(v, L_BACK));
 	snprintf(query, sizeof(query), "regency=%04u&amp;level=desa&amp;", code);
 	put_csv_links(f, v, query);

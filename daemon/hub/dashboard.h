@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* dashboard — the provincial web pages ktphubd serves at / : province, regency, login.
- * Renders HTML (tables that work without JavaScript, server-drawn SVG) from the report JSON,
- * in Indonesian by default or English; owns its CSS and JS. Does no I/O and reads no store. */
+ * Renders HTML (tables that work without JavaScript, server-drawn SVG) from the report's view
+ * and the node list (C structs), in Indonesian by default or English; owns its CSS and JS.
+ * Does no I/O, reads no store and parses no JSON. */
 #ifndef KTP_DASHBOARD_H
 #define KTP_DASHBOARD_H
 
@@ -9,9 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 struct ktp_err;
+struct nodelist;
+struct report_view;
+struct report_week;
 
 enum dashboard_lang { DASHBOARD_LANG_ID, DASHBOARD_LANG_EN };
 
@@ -19,12 +21,13 @@ enum dashboard_lang { DASHBOARD_LANG_ID, DASHBOARD_LANG_EN };
 #define DASHBOARD_WEEKS 26
 
 struct dashboard_view {
-	/* report_json() of the province, or of one regency with level desa:
-	 * the pages read what PROTOCOL.md 8.4 says it holds, and treat a
-	 * missing or null count as unknown, never as 0. */
-	const json_t	*report;
-	const json_t	*nodes;		/* store_nodes_json(); may be NULL */
-	const json_t	*weekly;	/* [{week_start, recorded}] for the regency page; may be NULL */
+	/* report_view_new() of the province, or of one regency with level desa:
+	 * the pages show what PROTOCOL.md 8.4 says it holds, and an unknown
+	 * count as unknown, never as 0. */
+	const struct report_view *report;
+	const struct nodelist	*nodes;		/* may be NULL */
+	const struct report_week *weekly;	/* the regency page's chart; may be NULL */
+	size_t			n_weekly;
 	uint32_t	election_date;	/* YYYYMMDD */
 	int64_t		now;		/* Unix seconds */
 	/* The hub's [hub] timezone: times are shown on its wall clock, labelled

@@ -28,6 +28,7 @@
 #include "keys.h"
 #include "log.h"
 #include "metrics.h"
+#include "nodelist.h"
 #include "report.h"
 #include "store.h"
 #include "tzone.h"
@@ -799,100 +800,39 @@ hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
 	return hub_report_query_csv(h, &q, ret, ret_len, err);
 }
 
-/* The "code" of a node row, "" when missing. */
-static const char *
-row_code(const json_t *row)
+int
+hub_nodes(struct hub *h, struct nodelist *ret, struct ktp_err *err)
 {
-	const char *c = json_string_value(json_object_get(row, "code"));
+	struct store_node *stored = NULL;
+	size_t n = 0;
+	int r;
 
-	return c != NULL ? c : "";
-}
-
-static json_t *
-find_row(json_t *rows, uint16_t code)
-{
-	char want[8];
-	size_t i;
-	json_t *row;
-
-	snprintf(want, sizeof(want), "%04u", code);
-	json_array_foreach(rows, i, row)
-		if (strcmp(row_code(row), want) == 0)
-			return row;
-	return NULL;
-}
-
-/* An enrolled node that never pushed still gets a row, at acked 0. */
-static int
-add_enrolled(struct hub *h, json_t *rows)
-{
-	char code[8], zero[2 * KTP_HASH_LEN + 1];
-	const uint8_t none[KTP_HASH_LEN] = {0};
-	size_t i;
-	json_t *row;
-
-	chain_to_hex(none, zero);
-	for (i = 0; i < enroll_count(h->enroll); i++) {
-		const struct enroll_node *n = enroll_at(h->enroll, i);
-
-		if ((row = find_row(rows, n->code)) != NULL) {
-			json_object_set_new(row, "name", json_string(n->name));
-			continue;
-		}
-		snprintf(code, sizeof(code), "%04u", n->code);
-		row = json_pack("{s:s,s:s,s:i,s:s,s:i,s:i,s:n,s:n,s:n,s:n,s:i,s:i,s:n,s:n}",
-				"code", code, "name", n->name, "acked", 0, "chain", zero,
-				"head", 0, "pending", 0, "last_seen", "last_push",
-				"last_contact", "last_data", "versions", 0, "bytes", 0,
-				"last_error", "last_error_at");
-		if (row == NULL || json_array_append_new(rows, row) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int
-cmp_code(const void *a, const void *b)
-{
-	return strcmp(row_code(*(json_t *const *)a), row_code(*(json_t *const *)b));
-}
-
-static int
-sort_rows(json_t *rows, json_t **ret)
-{
-	size_t n = json_array_size(rows), i;
-	json_t **v = calloc(n ? n : 1, sizeof(*v)), *out = json_array();
-
-	if (v == NULL || out == NULL) {
-		free(v);
-		json_decref(out);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		v[i] = json_array_get(rows, i);
-	qsort(v, n, sizeof(*v), cmp_code);
-	for (i = 0; i < n; i++)
-		json_array_append(out, v[i]);
-	free(v);
-	*ret = out;
-	return 0;
+	pthread_rwlock_rdlock(&h->enroll_lock);
+	pthread_mutex_lock(&h->store_lock);
+	r = store_nodes(h->store, &stored, &n, err);
+	pthread_mutex_unlock(&h->store_lock);
+	if (r == 0 && (r = nodelist_merge(stored, n, h->enroll, ret)) < 0)
+		ktp_err_set(err, r, "nodes: out of memory");
+	pthread_rwlock_unlock(&h->enroll_lock);
+	free(stored);
+	return r;
 }
 
 int
 hub_nodes_json(struct hub *h, json_t **ret, struct ktp_err *err)
 {
-	json_t *rows = NULL;
+	struct nodelist l = {0};
+	json_t *j;
 	int r;
 
-	pthread_rwlock_rdlock(&h->enroll_lock);
-	pthread_mutex_lock(&h->store_lock);
-	r = store_nodes_json(h->store, &rows, err);
-	pthread_mutex_unlock(&h->store_lock);
-	if (r == 0 && ((r = add_enrolled(h, rows)) < 0 || (r = sort_rows(rows, ret)) < 0))
-		ktp_err_set(err, r, "nodes: out of memory");
-	pthread_rwlock_unlock(&h->enroll_lock);
-	json_decref(rows);
-	return r;
+	if ((r = hub_nodes(h, &l, err)) < 0)
+		return r;
+	j = nodelist_json(&l);
+	nodelist_done(&l);
+	if (j == NULL)
+		return ktp_err_set(err, -ENOMEM, "nodes: out of memory");
+	*ret = j;
+	return 0;
 }
 
 int
@@ -917,29 +857,18 @@ hub_conflicts_json(struct hub *h, unsigned limit, json_t **ret, struct ktp_err *
 	return r;
 }
 
-static uint64_t
-sum_versions(const json_t *rows)
-{
-	uint64_t n = 0;
-	size_t i;
-	json_t *row;
-
-	json_array_foreach(rows, i, row)
-		n += (uint64_t)json_integer_value(json_object_get(row, "versions"));
-	return n;
-}
-
 int
 hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err)
 {
 	char listen[300];
-	json_t *rows = NULL, *j;
+	struct nodelist nodes = {0};
+	json_t *j;
 	int64_t last;
 	uint16_t last_node;
 	size_t persons;
 	int r;
 
-	if ((r = hub_nodes_json(h, &rows, err)) < 0)
+	if ((r = hub_nodes(h, &nodes, err)) < 0)
 		return r;
 	pthread_mutex_lock(&h->store_lock);
 	last = h->last_apply;
@@ -949,15 +878,15 @@ hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err)
 	snprintf(listen, sizeof(listen), "%s:%u", h->conf.listen_host, hub_http_port(h));
 	j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "daemon", "ktphubd",
 		      "listen", listen, "province", (json_int_t)h->conf.province,
-		      "nodes", (json_int_t)json_array_size(rows),
+		      "nodes", (json_int_t)nodes.n,
 		      "persons", (json_int_t)persons,
 		      "last_apply", store_json_time(last),
 		      "last_apply_node", last_node ? json_sprintf("%04u", last_node) : json_null(),
-		      "versions", (json_int_t)sum_versions(rows),
+		      "versions", (json_int_t)nodelist_versions(&nodes),
 		      "pushes_ok", (json_int_t)metrics_pushes(h->metrics, 200),
 		      "uptime", (json_int_t)(now_s() - h->started),
 		      "started", store_json_time(h->started));
-	json_decref(rows);
+	nodelist_done(&nodes);
 	if (j == NULL)
 		return ktp_err_set(err, -ENOMEM, "status: out of memory");
 	*ret = j;
@@ -1097,13 +1026,26 @@ http_report(void *ctx, const char *regency, const char *level, const char *lang,
 }
 
 int
-hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err)
+hub_weekly(struct hub *h, uint16_t regency, struct report_week **ret, struct ktp_err *err)
 {
 	struct report_opts o;
 	int r;
 
 	lock_report(h, regency, &o);
-	r = report_weekly_json(h->store, &o, DASHBOARD_WEEKS, ret, err);
+	r = report_weekly(h->store, &o, DASHBOARD_WEEKS, ret, err);
+	unlock_report(h);
+	return r;
+}
+
+int
+hub_report_view(struct hub *h, const struct hub_report_query *q, struct report_view **ret,
+		struct ktp_err *err)
+{
+	struct report_opts o;
+	int r;
+
+	lock_report_query(h, q, &o);
+	r = report_view_new(h->store, &o, ret, err);
 	unlock_report(h);
 	return r;
 }
@@ -1114,16 +1056,19 @@ render_page(struct hub *h, uint16_t code, struct dashboard_view *v, char **html,
 {
 	/* A regency page lists each kecamatan's desa too. */
 	const struct hub_report_query q = { .regency = code, .desa = code != 0 };
-	json_t *report = NULL, *nodes = NULL, *weekly = NULL;
+	struct report_view *report = NULL;
+	struct report_week *weekly = NULL;
+	struct nodelist nodes = {0};
 	int r;
 
-	if ((r = hub_report_query_json(h, &q, &report, err)) < 0 ||
-	    (r = hub_nodes_json(h, &nodes, err)) < 0 ||
-	    (code != 0 && (r = hub_weekly_json(h, code, &weekly, err)) < 0))
+	if ((r = hub_report_view(h, &q, &report, err)) < 0 ||
+	    (r = hub_nodes(h, &nodes, err)) < 0 ||
+	    (code != 0 && (r = hub_weekly(h, code, &weekly, err)) < 0))
 		goto out;
 	v->report = report;
-	v->nodes = nodes;
+	v->nodes = &nodes;
 	v->weekly = weekly;
+	v->n_weekly = weekly != NULL ? DASHBOARD_WEEKS : 0;
 	v->election_date = h->conf.election_date;
 	v->now = now_s();
 	v->tz_offset_s = h->tz.offset_s;
@@ -1131,9 +1076,9 @@ render_page(struct hub *h, uint16_t code, struct dashboard_view *v, char **html,
 	r = code == 0 ? dashboard_province(v, html, len, err) :
 			dashboard_regency(v, code, html, len, err);
 out:
-	json_decref(report);
-	json_decref(nodes);
-	json_decref(weekly);
+	report_view_free(report);
+	nodelist_done(&nodes);
+	free(weekly);
 	return r;
 }
 

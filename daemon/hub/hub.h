@@ -19,6 +19,9 @@ struct area_table;
 struct hub;
 struct hub_conf;
 struct metrics;
+struct nodelist;
+struct report_view;
+struct report_week;
 struct tzone;
 
 /* What one push came to, for the HTTP answer and the import-bundle reply. */
@@ -84,6 +87,10 @@ json_t	*hub_push_json(const struct hub_push_result *r);
 
 /* Read side, for HTTP and the control handlers; each result is a new reference. */
 int	hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err);
+/* The node list (nodelist.h): the store's cursors and the enrolled nodes,
+ * read at one instant; the caller empties ret with nodelist_done. */
+int	hub_nodes(struct hub *h, struct nodelist *ret, struct ktp_err *err);
+/* The node list as /v1/nodes and `ktpctl nodes` answer it (nodelist_json). */
 int	hub_nodes_json(struct hub *h, json_t **ret, struct ktp_err *err);
 /* What a report asks for (?regency=, ?level=, ?lang=). */
 struct hub_report_query {
@@ -97,8 +104,12 @@ int	hub_report_query_csv(struct hub *h, const struct hub_report_query *q, char *
 			     size_t *ret_len, struct ktp_err *err);
 /* The same at the kecamatan level, in English. */
 int	hub_report_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err);
-/* Recordings per week for the dashboard's chart (report_weekly_json). */
-int	hub_weekly_json(struct hub *h, uint16_t regency, json_t **ret, struct ktp_err *err);
+/* The report as the pages render it (report_view_new); free with report_view_free. */
+int	hub_report_view(struct hub *h, const struct hub_report_query *q, struct report_view **ret,
+			struct ktp_err *err);
+/* Recordings per week for the dashboard's chart: DASHBOARD_WEEKS of them
+ * (report_weekly), a new array the caller free()s. */
+int	hub_weekly(struct hub *h, uint16_t regency, struct report_week **ret, struct ktp_err *err);
 int	hub_report_csv(struct hub *h, uint16_t regency, char **ret, size_t *ret_len,
 		       struct ktp_err *err);
 int	hub_conflicts_json(struct hub *h, unsigned limit, json_t **ret, struct ktp_err *err);

@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: ISC */
 /* ktphubd — the provincial hub: receives sealed batches over HTTP, applies them exactly once,
- * keeps aggregates and serves reports. main: options, init in order, loop, teardown. */
+ * keeps aggregates and serves reports. main: options, init in order, loop, teardown.
+ * The main thread runs an sd-event loop for the signals, the watchdog and the STATUS=
+ * line; libmicrohttpd and the control socket run on threads of their own. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
+#include <systemd/sd-event.h>
 
 #include "area.h"
 #include "conf.h"
 #include "conf_hub.h"
 #include "err.h"
-#include "evloop.h"
 #include "hub.h"
 #include "keys.h"
 #include "log.h"
@@ -24,7 +28,7 @@
 #include "tzone.h"
 
 #define DEFAULT_CONF	"/etc/ktpsync/ktphubd.conf"
-#define STATUS_EVERY_MS	10000
+#define STATUS_EVERY_US	(10 * 1000 * 1000)
 
 struct opts {
 	const char	*conf;
@@ -33,11 +37,9 @@ struct opts {
 };
 
 struct daemon {
-	struct evloop		*loop;
+	sd_event		*loop;
+	sd_event_source		*status;
 	struct hub		*hub;
-	struct evloop_timer	*watchdog;
-	struct evloop_timer	*status;
-	uint64_t		watchdog_ms;
 };
 
 static void
@@ -91,67 +93,87 @@ load_conf(const char *path, struct hub_conf *c)
 	return r;
 }
 
-static void
-on_stop(void *arg)
+static int
+on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *arg)
 {
 	struct daemon *d = arg;
 
+	(void)s;
+	(void)si;
 	log_info("stopping: finishing the applies in flight");
 	sysd_stopping();
-	evloop_stop(d->loop);
+	return sd_event_exit(d->loop, 0);
 }
 
-static void
-on_reload(void *arg)
+static int
+on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *arg)
 {
 	struct daemon *d = arg;
 	struct ktp_err err = {0};
 
+	(void)s;
+	(void)si;
 	sysd_reloading();
 	if (hub_reload(d->hub, &err) < 0)
 		log_err("reload: %s", err.msg);
 	sysd_ready();
+	return 0;
 }
 
 static void
-on_watchdog(void *arg)
+send_status(struct daemon *d)
 {
-	struct daemon *d = arg;
-
-	sysd_watchdog();
-	evloop_timer_arm(d->watchdog, d->watchdog_ms);
-}
-
-static void
-on_status(void *arg)
-{
-	struct daemon *d = arg;
 	char line[256];
 
 	hub_status_line(d->hub, line, sizeof(line));
 	sysd_status("%s", line);
-	evloop_timer_arm(d->status, STATUS_EVERY_MS);
 }
 
-/* Signals are blocked here, before any thread exists, so that every thread
- * the hub starts inherits the mask and only the loop's signalfd sees them. */
+/* A one-shot timer, re-armed from its handler: the next line is due
+ * STATUS_EVERY_US after this one was sent, however late it ran. */
+static int
+on_status(sd_event_source *s, uint64_t usec, void *arg)
+{
+	int r;
+
+	(void)usec;
+	send_status(arg);
+	if ((r = sd_event_source_set_time_relative(s, STATUS_EVERY_US)) < 0 ||
+	    (r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT)) < 0)
+		log_err("status: %s", strerror(-r));
+	return 0;
+}
+
+/* The signals are blocked before any thread exists, so that every thread the hub
+ * starts inherits the mask and only the loop's signalfd sees them; one that arrives
+ * during start-up waits, pending, for the loop. The loop itself is made only after
+ * READY=1: sd_event_set_watchdog sends its first WATCHDOG=1 at once, and systemd
+ * is told the hub is up before it hears from the watchdog. */
+static int
+block_signals(struct ktp_err *err)
+{
+	sigset_t set;
+	int r;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if ((r = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0)
+		return ktp_err_set(err, -r, "signals: %s", strerror(r));
+	return 0;
+}
+
 static int
 setup_loop(struct daemon *d, struct ktp_err *err)
 {
 	int r;
 
-	if ((r = evloop_new(&d->loop, err)) < 0)
+	if ((r = sysd_loop_new(&d->loop, on_stop, on_reload, d, err)) < 0)
 		return r;
-	if ((r = evloop_add_signal(d->loop, SIGTERM, on_stop, d)) < 0 ||
-	    (r = evloop_add_signal(d->loop, SIGINT, on_stop, d)) < 0 ||
-	    (r = evloop_add_signal(d->loop, SIGHUP, on_reload, d)) < 0)
-		return ktp_err_set(err, r, "signals: %s", strerror(-r));
-	if ((r = evloop_timer_new(d->loop, on_status, d, &d->status)) < 0 ||
-	    (r = evloop_timer_new(d->loop, on_watchdog, d, &d->watchdog)) < 0)
-		return ktp_err_set(err, r, "timers: %s", strerror(-r));
-	d->watchdog_ms = sysd_watchdog_interval_us() / 1000;
-	if (d->watchdog_ms > 0)
-		evloop_timer_arm(d->watchdog, d->watchdog_ms);
+	if ((r = sd_event_add_time_relative(d->loop, &d->status, CLOCK_MONOTONIC,
+					    STATUS_EVERY_US, 0, on_status, d)) < 0)
+		return ktp_err_set(err, r, "status timer: %s", strerror(-r));
 	return 0;
 }
 
@@ -208,7 +230,7 @@ run(const char *conf_path, struct hub_conf *conf)
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = setup_loop(&d, &err)) < 0 ||
+	if ((r = block_signals(&err)) < 0 ||
 	    (r = hub_open(conf_path, conf, &d.hub, &err)) < 0 ||
 	    (r = hub_start(d.hub, &err)) < 0) {
 		log_err("%s", err.msg);
@@ -217,14 +239,17 @@ run(const char *conf_path, struct hub_conf *conf)
 	hub_status_line(d.hub, line, sizeof(line));
 	log_info("listening on port %u, %s", hub_http_port(d.hub), line);
 	sysd_ready();
-	on_status(&d);
-	if ((r = evloop_run(d.loop)) < 0)
+	send_status(&d);
+	if ((r = setup_loop(&d, &err)) < 0) {
+		log_err("%s", err.msg);
+		goto out;
+	}
+	if ((r = sd_event_loop(d.loop)) < 0)
 		log_err("event loop: %s", strerror(-r));
 out:
 	hub_free(d.hub);
-	evloop_timer_free(d.status);
-	evloop_timer_free(d.watchdog);
-	evloop_free(d.loop);
+	sd_event_source_unref(d.status);
+	sd_event_unref(d.loop);
 	if (r == 0)
 		log_info("stopped");
 	return r;

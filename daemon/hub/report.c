@@ -712,6 +712,187 @@ report_json(struct store *s, const struct report_opts *o, json_t **ret, struct k
 	return 0;
 }
 
+/* --- The view the pages render from ---
+ * The same rows and figures as report_json, field for field: a count
+ * report_json writes as null is a count not known here. */
+
+/* A date as report_json writes it and a reader parses it back ("%04u-"):
+ * the year is its last four digits. */
+static uint32_t
+shown_ymd(uint32_t ymd)
+{
+	return ymd / 10000 % 10000 * 10000 + ymd % 10000;
+}
+
+static int
+view_name(struct report_area *a, const char *name)
+{
+	if (name == NULL)
+		return 0;
+	return (a->name = strdup(name)) != NULL ? 0 : -ENOMEM;
+}
+
+static void
+view_fields(struct report_area *a, const struct aggregate_counts *c, int64_t rec30,
+	    const struct figures *f)
+{
+	a->has_data = f->has_data;
+	a->dpt_unrecorded = (struct report_count){ c->dpt_unrecorded, f->has_data };
+	a->pemula_unrecorded = (struct report_count){ c->pemula_unrecorded, f->has_data };
+	a->recorded_30d = (struct report_count){ rec30, true };
+	a->on_dpt = (struct report_count){ c->on_dpt, true };
+	a->track = !f->has_data ? REPORT_TRACK_UNKNOWN :
+		   f->on_track ? REPORT_TRACK_OK : REPORT_TRACK_LATE;
+	a->projected = shown_ymd(f->p.projected);
+	a->projected_30d = shown_ymd(f->p.projected_30d);
+	a->projected_7d = shown_ymd(f->p.projected_7d);
+	a->has_30d = a->has_7d = true;
+	a->basis = f->p.basis;
+}
+
+/* n zeroed areas, counted at once so that report_area_done frees a half-filled list. */
+static int
+view_subs(struct report_area *a, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if ((a->sub = calloc(n, sizeof(*a->sub))) == NULL)
+		return -ENOMEM;
+	a->n_sub = n;
+	return 0;
+}
+
+static int
+view_desa(struct report_area *a, const struct desa_row *k, const struct report_opts *o)
+{
+	snprintf(a->code, sizeof(a->code), "%010llu", (unsigned long long)k->code);
+	a->has_data = true;
+	a->dpt_unrecorded = (struct report_count){ k->c.dpt_unrecorded, true };
+	a->pemula_unrecorded = (struct report_count){ k->c.pemula_unrecorded, true };
+	a->recorded_30d = (struct report_count){ k->rec30, true };
+	a->on_dpt = (struct report_count){ k->c.on_dpt, true };
+	return view_name(a, area_name(o->areas, AREA_DESA, k->code));
+}
+
+static int
+view_kec(struct report_area *a, const struct report_data *d, const struct kec_row *k,
+	 const struct report_opts *o)
+{
+	size_t first, n = 0, i;
+	struct figures f;
+	int r;
+
+	snprintf(a->code, sizeof(a->code), "%06u", k->code);
+	figure(&k->c, k->rec30, k->rec7, true, o, &f);
+	view_fields(a, &k->c, k->rec30, &f);
+	if ((r = view_name(a, area_name(o->areas, AREA_KECAMATAN, k->code))) < 0)
+		return r;
+	if (o->level == REPORT_LEVEL_DESA)
+		n = desa_of(d, k->code, &first);
+	if ((r = view_subs(a, n)) < 0)
+		return r;
+	for (i = 0; i < n; i++)
+		if ((r = view_desa(&a->sub[i], &d->desa[first + i], o)) < 0)
+			return r;
+	return 0;
+}
+
+static int
+view_reg(struct report_area *a, const struct report_data *d, const struct reg_row *g,
+	 const struct report_opts *o)
+{
+	struct figures f;
+	size_t i;
+	int r;
+
+	snprintf(a->code, sizeof(a->code), "%04u", g->code);
+	figure(&g->c, g->rec30, g->rec7, reg_has_data(g), o, &f);
+	view_fields(a, &g->c, g->rec30, &f);
+	a->last_contact = g->last_seen > 0 ? g->last_seen : 0;
+	a->last_data = g->last_push > 0 ? g->last_push : 0;
+	a->last_sync = a->last_data;
+	a->acked = (int64_t)g->acked;
+	a->pending = g->head > g->acked ? (int64_t)(g->head - g->acked) : 0;
+	if ((r = view_name(a, regency_name(o, g->code))) < 0 || (r = view_subs(a, g->n)) < 0)
+		return r;
+	for (i = 0; i < g->n; i++)
+		if ((r = view_kec(&a->sub[i], d, &d->kec[g->first + i], o)) < 0)
+			return r;
+	return 0;
+}
+
+static int
+view_province(struct report_view *v, const struct report_data *d, const struct report_opts *o)
+{
+	struct report_area *a = &v->province;
+	struct figures f;
+	int64_t without;
+	size_t i;
+	int r;
+
+	snprintf(a->code, sizeof(a->code), "%02u", o->province);
+	province_figure(d, o, &f, &without);
+	view_fields(a, &d->prov, d->prov30, &f);
+	v->regencies_without_data = (struct report_count){ without, true };
+	v->election_passed_known = true;
+	v->election_passed = progress_election_passed(o->election_date, o->now, o->tz_offset_s);
+	if ((r = view_name(a, area_name(o->areas, AREA_PROVINCE, o->province))) < 0 ||
+	    (r = view_subs(a, d->nreg)) < 0)
+		return r;
+	/* Only o->regency's when one is asked for: the rest stay zeroed, uncounted. */
+	a->n_sub = 0;
+	for (i = 0; i < d->nreg; i++) {
+		if (o->regency != 0 && d->reg[i].code != o->regency)
+			continue;
+		if ((r = view_reg(&a->sub[a->n_sub++], d, &d->reg[i], o)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+report_view_new(struct store *s, const struct report_opts *o, struct report_view **ret,
+		struct ktp_err *err)
+{
+	struct report_data d;
+	struct report_view *v;
+	int r;
+
+	if ((r = load(s, o, &d, err)) < 0)
+		return r;
+	if ((v = calloc(1, sizeof(*v))) == NULL || view_province(v, &d, o) < 0) {
+		report_view_free(v);
+		data_free(&d);
+		return ktp_err_set(err, -ENOMEM, "report: out of memory");
+	}
+	data_free(&d);
+	*ret = v;
+	return 0;
+}
+
+void
+report_area_done(struct report_area *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_sub; i++)
+		report_area_done(&a->sub[i]);
+	free(a->sub);
+	free(a->name);
+	a->sub = NULL;
+	a->name = NULL;
+	a->n_sub = 0;
+}
+
+void
+report_view_free(struct report_view *v)
+{
+	if (v == NULL)
+		return;
+	report_area_done(&v->province);
+	free(v);
+}
+
 /* --- CSV ---
  *
  * lang=en: RFC 4180, "," and "3.33", levels and booleans in English.
@@ -959,41 +1140,35 @@ sum_weeks(struct store *s, int64_t week0, int64_t today, int64_t lo, int64_t hi,
 }
 
 int
-report_weekly_json(struct store *s, const struct report_opts *o, unsigned weeks, json_t **ret,
-		   struct ktp_err *err)
+report_weekly(struct store *s, const struct report_opts *o, unsigned weeks,
+	      struct report_week **ret, struct ktp_err *err)
 {
 	int64_t today = day_of(o->now);
 	/* Weeks start on Monday; 1970-01-01 was a Thursday. */
 	int64_t week0 = today - ((today % 7 + 7 + 3) % 7) - 7 * ((int64_t)weeks - 1);
 	int64_t lo = o->regency ? (int64_t)o->regency * 100 : (int64_t)o->province * 10000;
+	struct report_week *w = NULL;
 	int64_t *n = NULL;
-	json_t *arr = NULL;
-	char date[11];
 	unsigned i;
 	int r;
 
 	if (weeks == 0 || weeks > 520)
 		return ktp_err_set(err, -EINVAL, "report: weeks: %u not in 1..520", weeks);
-	if ((n = calloc(weeks, sizeof(*n))) == NULL)
-		return ktp_err_set(err, -ENOMEM, "report: out of memory");
-	if ((r = sum_weeks(s, week0, today, lo, lo + (o->regency ? 99 : 9999), n, err)) < 0)
-		goto out;
-	r = -ENOMEM;
-	if ((arr = json_array()) == NULL)
-		goto out;
-	for (i = 0; i < weeks; i++) {
-		ymd_text(calendar_ymd(week0 + 7 * (int64_t)i), date);
-		if (json_array_append_new(arr, json_pack("{s:s, s:I}", "week_start", date,
-							 "recorded", (json_int_t)n[i])) < 0)
-			goto out;
+	if ((n = calloc(weeks, sizeof(*n))) == NULL || (w = calloc(weeks, sizeof(*w))) == NULL) {
+		r = ktp_err_set(err, -ENOMEM, "report: out of memory");
+		goto fail;
 	}
-	*ret = arr;
-	arr = NULL;
-	r = 0;
-out:
-	if (r == -ENOMEM)
-		ktp_err_set(err, r, "report: out of memory");
-	json_decref(arr);
+	if ((r = sum_weeks(s, week0, today, lo, lo + (o->regency ? 99 : 9999), n, err)) < 0)
+		goto fail;
+	for (i = 0; i < weeks; i++) {
+		w[i].week_start = calendar_ymd(week0 + 7 * (int64_t)i);
+		w[i].recorded = n[i];
+	}
 	free(n);
+	*ret = w;
+	return 0;
+fail:
+	free(n);
+	free(w);
 	return r;
 }

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /* report — the provincial report from the incremental aggregates: province, regency, kecamatan, desa.
- * The counters of PROTOCOL.md 8.4, named from the code table, with the 30- and 7-day projections
- * (progress.h), has_data and the unknowns of regencies without data. JSON and CSV; reads only. */
+ * The counters of PROTOCOL.md 8.4 named from the code table, projections (progress.h), has_data and
+ * the unknowns of regencies without data: as JSON, CSV and the dashboard's view. Reads only. */
 #ifndef KTP_REPORT_H
 #define KTP_REPORT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
+
+#include "progress.h"
 
 struct area_table;
 struct ktp_err;
@@ -71,9 +75,68 @@ int	report_json(struct store *s, const struct report_opts *o, json_t **ret, stru
 int	report_csv(struct store *s, const struct report_opts *o, char **ret, size_t *ret_len,
 		   struct ktp_err *err);
 /* Recordings per week (weeks start on Monday, UTC), oldest first, the last one
- * being the current week: [{"week_start":"YYYY-MM-DD","recorded":N}].
- * o->regency 0 = the whole province. weeks in 1..520. */
-int	report_weekly_json(struct store *s, const struct report_opts *o, unsigned weeks,
-			   json_t **ret, struct ktp_err *err);
+ * being the current week. o->regency 0 = the whole province. weeks in 1..520;
+ * *ret is a new array of weeks entries the caller free()s. */
+struct report_week {
+	uint32_t	week_start;		/* YYYYMMDD, a Monday */
+	int64_t		recorded;
+};
+int	report_weekly(struct store *s, const struct report_opts *o, unsigned weeks,
+		      struct report_week **ret, struct ktp_err *err);
+
+/* --- The report as the pages read it ---
+ * The rows report_json writes, as C structs, for the dashboard to render from.
+ * What the report does not know (an area without data) is a count with known
+ * false, never a 0. */
+
+struct report_count {
+	int64_t		v;
+	bool		known;
+};
+
+enum report_track { REPORT_TRACK_UNKNOWN = 0, REPORT_TRACK_LATE, REPORT_TRACK_OK };
+
+/* The province, a regency, a kecamatan or a desa, and the areas under it. */
+struct report_area {
+	char			code[12];	/* "32", "3201", "320101", "3201012001" */
+	char			*name;		/* NULL when nothing names it; owned */
+	bool			has_data;	/* false: nothing from it yet, counts unknown */
+	struct report_count	dpt_unrecorded;
+	struct report_count	pemula_unrecorded;
+	struct report_count	recorded_30d;
+	struct report_count	on_dpt;
+	enum report_track	track;		/* on_track; a desa has none */
+	uint32_t		projected;	/* the deciding projection, YYYYMMDD; 0 none */
+	uint32_t		projected_30d;
+	uint32_t		projected_7d;
+	bool			has_30d;	/* projected_30d and _7d are given (a desa: */
+	bool			has_7d;		/* neither) */
+	enum progress_basis	basis;
+	/* A regency's node, in Unix seconds (0 = never): last authenticated
+	 * contact, last data applied, and last_sync, which readers that know
+	 * neither fall back to. */
+	int64_t			last_contact;
+	int64_t			last_data;
+	int64_t			last_sync;
+	int64_t			acked;
+	int64_t			pending;
+	struct report_area	*sub;		/* regencies, kecamatan or desa; owned */
+	size_t			n_sub;
+};
+
+struct report_view {
+	struct report_area	province;	/* its sub: the regencies (o->regency's only) */
+	struct report_count	regencies_without_data;
+	bool			election_passed_known;
+	bool			election_passed;
+};
+
+/* The report of o as report_json gives it, as a new view the caller frees
+ * with report_view_free. Names are copied: the view outlives the locks. */
+int	report_view_new(struct store *s, const struct report_opts *o, struct report_view **ret,
+			struct ktp_err *err);
+void	report_view_free(struct report_view *v);	/* NULL is a no-op */
+/* Frees what a holds (its name, its sub areas), not a itself. */
+void	report_area_done(struct report_area *a);
 
 #endif

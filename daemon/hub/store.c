@@ -96,6 +96,10 @@ static const char *const MIGRATIONS[] = {
  * before it is recounted once when opened. */
 #define SCHEMA_DESA 4
 
+/* A node row as read_node reads it, for one node and for the list. */
+#define NODE_COLUMNS "code, acked, chain, head, last_seen, last_push, versions, bytes," \
+	" last_error, last_error_at, heartbeat_ms"
+
 enum stmt_id {
 	ST_PERSON_GET,
 	ST_PERSON_PUT,
@@ -121,8 +125,7 @@ static const char *const STMT_SQL[ST_COUNT] = {
 			     " WHERE id = ?1",
 	[ST_CONFLICT_ADD] = "INSERT INTO conflicts(nik, winner_node, winner_hlc, loser_node,"
 			    " loser_hlc, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_NODE_GET] = "SELECT acked, chain, head, last_seen, last_push, versions, bytes,"
-			" last_error, heartbeat_ms FROM nodes WHERE code = ?1",
+	[ST_NODE_GET] = "SELECT " NODE_COLUMNS " FROM nodes WHERE code = ?1",
 	[ST_NODE_ADVANCE] = "INSERT INTO nodes(code, acked, chain, head, last_seen, last_push,"
 			    " versions, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)"
 			    " ON CONFLICT(code) DO UPDATE SET acked = ?2, chain = ?3, head = ?4,"
@@ -452,6 +455,26 @@ step_done(struct store *s, sqlite3_stmt *st, const char *what, struct ktp_err *e
 	return 0;
 }
 
+static void
+read_node(sqlite3_stmt *st, struct store_node *n)
+{
+	const char *last_error = (const char *)sqlite3_column_text(st, 8);
+
+	memset(n, 0, sizeof(*n));
+	n->code = (uint16_t)sqlite3_column_int(st, 0);
+	n->acked = (uint64_t)sqlite3_column_int64(st, 1);
+	if (sqlite3_column_bytes(st, 2) == KTP_HASH_LEN)
+		memcpy(n->chain, sqlite3_column_blob(st, 2), KTP_HASH_LEN);
+	n->head = (uint64_t)sqlite3_column_int64(st, 3);
+	n->last_seen = sqlite3_column_int64(st, 4);
+	n->last_push = sqlite3_column_int64(st, 5);
+	n->versions = (uint64_t)sqlite3_column_int64(st, 6);
+	n->bytes = (uint64_t)sqlite3_column_int64(st, 7);
+	snprintf(n->last_error, sizeof(n->last_error), "%s", last_error != NULL ? last_error : "");
+	n->last_error_at = sqlite3_column_int64(st, 9);
+	n->heartbeat_ms = (uint64_t)sqlite3_column_int64(st, 10);
+}
+
 int
 store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct ktp_err *err)
 {
@@ -462,21 +485,10 @@ store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct kt
 	ret->code = code;
 	sqlite3_bind_int(st, 1, code);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ret->acked = (uint64_t)sqlite3_column_int64(st, 0);
-		if (sqlite3_column_bytes(st, 1) == KTP_HASH_LEN)
-			memcpy(ret->chain, sqlite3_column_blob(st, 1), KTP_HASH_LEN);
-		ret->head = (uint64_t)sqlite3_column_int64(st, 2);
-		ret->last_seen = sqlite3_column_int64(st, 3);
-		ret->last_push = sqlite3_column_int64(st, 4);
-		ret->versions = (uint64_t)sqlite3_column_int64(st, 5);
-		ret->bytes = (uint64_t)sqlite3_column_int64(st, 6);
-		snprintf(ret->last_error, sizeof(ret->last_error), "%s",
-			 (const char *)sqlite3_column_text(st, 7));
-		ret->heartbeat_ms = (uint64_t)sqlite3_column_int64(st, 8);
-	} else if (rc != SQLITE_DONE) {
+	if (rc == SQLITE_ROW)
+		read_node(st, ret);
+	else if (rc != SQLITE_DONE)
 		r = db_err(s->db, rc, "store: node", err);
-	}
 	sqlite3_reset(st);
 	return r;
 }
@@ -682,74 +694,66 @@ store_json_time(int64_t t)
 	return json_string(buf);
 }
 
-static json_t *
-node_row_json(sqlite3_stmt *st)
-{
-	char code[8], hex[2 * KTP_HASH_LEN + 1];
-	const char *last_error = (const char *)sqlite3_column_text(st, 8);
-	uint64_t acked = (uint64_t)sqlite3_column_int64(st, 1);
-	uint64_t head = (uint64_t)sqlite3_column_int64(st, 3);
-	uint8_t chain[KTP_HASH_LEN] = {0};
-
-	snprintf(code, sizeof(code), "%04d", sqlite3_column_int(st, 0));
-	if (sqlite3_column_bytes(st, 2) == KTP_HASH_LEN)
-		memcpy(chain, sqlite3_column_blob(st, 2), KTP_HASH_LEN);
-	chain_to_hex(chain, hex);
-	/* last_contact and last_data are last_seen and last_push under the names
-	 * the liveness view uses; both pairs stay for existing readers. */
-	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:o}",
-			 "code", code, "acked", (json_int_t)acked, "chain", hex,
-			 "head", (json_int_t)head, "pending", (json_int_t)(head > acked ? head - acked : 0),
-			 "last_seen", store_json_time(sqlite3_column_int64(st, 4)),
-			 "last_push", store_json_time(sqlite3_column_int64(st, 5)),
-			 "last_contact", store_json_time(sqlite3_column_int64(st, 4)),
-			 "last_data", store_json_time(sqlite3_column_int64(st, 5)),
-			 "versions", (json_int_t)sqlite3_column_int64(st, 6),
-			 "bytes", (json_int_t)sqlite3_column_int64(st, 7),
-			 "last_error", last_error[0] ? json_string(last_error) : json_null(),
-			 "last_error_at", store_json_time(sqlite3_column_int64(st, 9)));
-}
-
-/* Runs a query and appends one JSON object per row, made by fn. */
+/* Runs a query, with ?1 bound to bind1 when it has a parameter, and hands
+ * each row to fn, which fails only for want of memory. */
 static int
-rows_json(struct store *s, const char *sql, int64_t bind1, json_t *(*fn)(sqlite3_stmt *),
-	  json_t **ret, struct ktp_err *err)
+each_row(struct store *s, const char *sql, int64_t bind1,
+	 int (*fn)(sqlite3_stmt *, void *), void *arg, struct ktp_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array(), *o;
 	int rc, r;
 
-	if (arr == NULL)
-		return ktp_err_set(err, -ENOMEM, "store: out of memory");
 	if ((r = db_prepare(s->db, sql, &st, err)) < 0)
-		goto fail;
+		return r;
 	if (sqlite3_bind_parameter_count(st) > 0)
 		sqlite3_bind_int64(st, 1, bind1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((o = fn(st)) == NULL || json_array_append_new(arr, o) < 0) {
-			r = ktp_err_set(err, -ENOMEM, "store: out of memory");
-			goto fail;
+		if ((r = fn(st, arg)) < 0) {
+			sqlite3_finalize(st);
+			return ktp_err_set(err, r, "store: out of memory");
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		r = db_err(s->db, rc, "store: query", err);
-		goto fail;
-	}
+	r = rc == SQLITE_DONE ? 0 : db_err(s->db, rc, "store: query", err);
 	sqlite3_finalize(st);
-	*ret = arr;
-	return 0;
-fail:
-	sqlite3_finalize(st);
-	json_decref(arr);
 	return r;
 }
 
-int
-store_nodes_json(struct store *s, json_t **ret, struct ktp_err *err)
+struct node_rows {
+	struct store_node	*v;
+	size_t			n;
+	size_t			cap;
+};
+
+static int
+add_node_row(sqlite3_stmt *st, void *arg)
 {
-	return rows_json(s, "SELECT code, acked, chain, head, last_seen, last_push, versions,"
-			 " bytes, last_error, last_error_at FROM nodes ORDER BY code", 0,
-			 node_row_json, ret, err);
+	struct node_rows *rows = arg;
+	struct store_node *p;
+
+	if (rows->n == rows->cap) {
+		if ((p = realloc(rows->v, (2 * rows->cap + 16) * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		rows->v = p;
+		rows->cap = 2 * rows->cap + 16;
+	}
+	read_node(st, &rows->v[rows->n++]);
+	return 0;
+}
+
+int
+store_nodes(struct store *s, struct store_node **ret, size_t *ret_n, struct ktp_err *err)
+{
+	struct node_rows rows = {0};
+	int r;
+
+	if ((r = each_row(s, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY code", 0, add_node_row,
+			  &rows, err)) < 0) {
+		free(rows.v);
+		return r;
+	}
+	*ret = rows.v;
+	*ret_n = rows.n;
+	return 0;
 }
 
 /* Region and serial stay visible, the birth date (digits 7..12) does not. */
@@ -789,10 +793,28 @@ conflict_row_json(sqlite3_stmt *st)
 			 "at", store_json_time(sqlite3_column_int64(st, 5)));
 }
 
+static int
+add_conflict_row(sqlite3_stmt *st, void *arg)
+{
+	json_t *o = conflict_row_json(st);
+
+	return o != NULL && json_array_append_new(arg, o) == 0 ? 0 : -ENOMEM;
+}
+
 int
 store_conflicts_json(struct store *s, unsigned limit, json_t **ret, struct ktp_err *err)
 {
-	return rows_json(s, "SELECT nik, winner_node, winner_hlc, loser_node, loser_hlc, at"
-			 " FROM conflicts ORDER BY id DESC LIMIT ?1", limit, conflict_row_json,
-			 ret, err);
+	json_t *arr = json_array();
+	int r;
+
+	if (arr == NULL)
+		return ktp_err_set(err, -ENOMEM, "store: out of memory");
+	if ((r = each_row(s, "SELECT nik, winner_node, winner_hlc, loser_node, loser_hlc, at"
+			  " FROM conflicts ORDER BY id DESC LIMIT ?1", limit, add_conflict_row, arr,
+			  err)) < 0) {
+		json_decref(arr);
+		return r;
+	}
+	*ret = arr;
+	return 0;
 }

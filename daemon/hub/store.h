@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* store — the hub's SQLite state: schema and migrations, person rows, node cursors, conflicts.
  * Owns the database handle; apply and aggregate work inside its transactions.
- * Never logs; read queries for reports, nodes and conflicts return jansson objects. */
+ * Never logs; node rows are read as structs (store_nodes), conflicts as jansson objects. */
 #ifndef KTP_STORE_H
 #define KTP_STORE_H
 
@@ -29,6 +29,7 @@ struct store_node {
 	uint64_t	versions;			/* versions applied in total */
 	uint64_t	bytes;				/* wire bytes received in total */
 	char		last_error[256];
+	int64_t		last_error_at;			/* 0 = never */
 	uint64_t	heartbeat_ms;			/* stamp of its last heartbeat, 0 = none */
 };
 
@@ -51,11 +52,11 @@ int	store_node_note_error(struct store *s, uint16_t code, int64_t now, const cha
  * acked before. -ENOENT when the node has no cursor row. */
 int	store_node_reset(struct store *s, uint16_t code, uint64_t *ret_old_acked,
 			 struct ktp_err *err);
-/* [{code, name?, acked, chain, head, pending, last_seen, last_push, last_contact,
- * last_data, versions, bytes, last_error, last_error_at}]. last_contact
- * (= last_seen) is the last authenticated push or heartbeat; last_data
- * (= last_push) the last push that applied versions. */
-int	store_nodes_json(struct store *s, json_t **ret, struct ktp_err *err);
+/* Every node row the store holds, by code, as a new array the caller free()s
+ * (NULL with *ret_n 0 when there is none). last_seen is the last authenticated
+ * push or heartbeat (last_contact), last_push the last push that applied
+ * versions (last_data). nodelist.c merges them with the enrolled list. */
+int	store_nodes(struct store *s, struct store_node **ret, size_t *ret_n, struct ktp_err *err);
 /* ISO 8601 UTC ("2026-11-22T13:05:00Z") as a new JSON string, or JSON null
  * for 0 (never): how every time in the hub's JSON reads. */
 json_t	*store_json_time(int64_t t);

@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <time.h>
 
 #include "apply.h"
 #include "area.h"
@@ -350,33 +351,32 @@ test_report_csv_of_a_small_province(void **state)
 static void
 test_report_weekly_recordings(void **state)
 {
+	static const struct report_week want[] = {
+		{ 20261005, 1 }, { 20261012, 0 }, { 20261019, 0 }, { 20261026, 0 },
+		{ 20261102, 0 }, { 20261109, 0 }, { 20261116, 2 },
+	};
 	struct ctx *c = *state;
 	struct report_opts o = { .province = 32, .now = NOW, .regency = 3201 };
 	struct ktp_err err = { 0 };
-	json_t *j = NULL;
-	char *got;
+	struct report_week *w = NULL;
+	size_t i;
 
 	load_fixture(c->s);
-	assert_int_equal(report_weekly_json(c->s, &o, 7, &j, &err), 0);
-	got = dump(j);
+	assert_int_equal(report_weekly(c->s, &o, 7, &w, &err), 0);
 	/* 40 days ago (Oct 9) is in the week of Oct 5; 2 days ago and
 	 * yesterday in the current week, which began Monday Nov 16. 3202's
 	 * two of 3 days ago fell on Sunday, in the week before. */
-	assert_string_equal(got,
-		"[{\"week_start\":\"2026-10-05\",\"recorded\":1},"
-		"{\"week_start\":\"2026-10-12\",\"recorded\":0},"
-		"{\"week_start\":\"2026-10-19\",\"recorded\":0},"
-		"{\"week_start\":\"2026-10-26\",\"recorded\":0},"
-		"{\"week_start\":\"2026-11-02\",\"recorded\":0},"
-		"{\"week_start\":\"2026-11-09\",\"recorded\":0},"
-		"{\"week_start\":\"2026-11-16\",\"recorded\":2}]");
-	free(got);
+	for (i = 0; i < 7; i++) {
+		assert_int_equal(w[i].week_start, want[i].week_start);
+		assert_int_equal(w[i].recorded, want[i].recorded);
+	}
+	free(w);
 	o.regency = 0;
-	assert_int_equal(report_weekly_json(c->s, &o, 1, &j, &err), 0);
-	got = dump(j);
-	assert_string_equal(got, "[{\"week_start\":\"2026-11-16\",\"recorded\":2}]");
-	free(got);
-	assert_int_equal(report_weekly_json(c->s, &o, 0, &j, &err), -EINVAL);
+	assert_int_equal(report_weekly(c->s, &o, 1, &w, &err), 0);
+	assert_int_equal(w[0].week_start, 20261116);
+	assert_int_equal(w[0].recorded, 2);
+	free(w);
+	assert_int_equal(report_weekly(c->s, &o, 0, &w, &err), -EINVAL);
 	assert_string_equal(err.msg, "report: weeks: 0 not in 1..520");
 }
 
@@ -721,6 +721,134 @@ test_report_election_passed_in_the_hub_time_zone(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* --- The view the pages render from says what the JSON says ----------- */
+
+static void
+expect_count(const struct report_count *c, const json_t *o, const char *key)
+{
+	const json_t *j = json_object_get(o, key);
+
+	assert_int_equal(c->known, json_is_integer(j));
+	if (c->known)
+		assert_int_equal(c->v, json_integer_value(j));
+}
+
+static void
+expect_date(uint32_t ymd, const json_t *o, const char *key)
+{
+	const json_t *j = json_object_get(o, key);
+	char text[16];
+
+	if (ymd == 0) {
+		assert_true(j == NULL || json_is_null(j));
+		return;
+	}
+	snprintf(text, sizeof(text), "%04u-%02u-%02u", ymd / 10000, ymd / 100 % 100, ymd % 100);
+	assert_string_equal(json_string_value(j), text);
+}
+
+static void
+expect_time(int64_t t, const json_t *o, const char *key)
+{
+	const json_t *j = json_object_get(o, key);
+	time_t tt = (time_t)t;
+	char text[32];
+	struct tm tm;
+
+	if (t == 0) {
+		assert_true(j == NULL || json_is_null(j));
+		return;
+	}
+	assert_non_null(gmtime_r(&tt, &tm));
+	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	assert_string_equal(json_string_value(j), text);
+}
+
+/* One area of the view against its JSON object, and the areas under it
+ * against the array keys[0] (keys ends with NULL). */
+static void
+expect_area(const struct report_area *a, const json_t *o, const char *const *keys)
+{
+	const json_t *track = json_object_get(o, "on_track"), *subs;
+	const char *basis = json_string_value(json_object_get(o, "projection_basis"));
+	size_t i;
+
+	assert_string_equal(a->code, json_string_value(json_object_get(o, "code")));
+	if (a->name == NULL)
+		assert_true(json_is_null(json_object_get(o, "name")));
+	else
+		assert_string_equal(a->name, json_string_value(json_object_get(o, "name")));
+	assert_int_equal(a->has_data, !json_is_false(json_object_get(o, "has_data")));
+	expect_count(&a->dpt_unrecorded, o, "dpt_unrecorded");
+	expect_count(&a->pemula_unrecorded, o, "pemula_unrecorded");
+	expect_count(&a->recorded_30d, o, "recorded_30d");
+	expect_count(&a->on_dpt, o, "on_dpt");
+	assert_int_equal(a->track, !json_is_boolean(track) ? REPORT_TRACK_UNKNOWN :
+			 json_is_true(track) ? REPORT_TRACK_OK : REPORT_TRACK_LATE);
+	expect_date(a->projected, o, "projected_completion");
+	expect_date(a->projected_30d, o, "projected_completion_30d");
+	expect_date(a->projected_7d, o, "projected_completion_7d");
+	assert_int_equal(a->has_30d, json_object_get(o, "projected_completion_30d") != NULL);
+	assert_int_equal(a->has_7d, json_object_get(o, "projected_completion_7d") != NULL);
+	assert_int_equal(a->basis, basis == NULL ? PROGRESS_BASIS_NONE :
+			 strcmp(basis, "7d") == 0 ? PROGRESS_BASIS_7D : PROGRESS_BASIS_30D);
+	expect_time(a->last_contact, o, "last_contact");
+	expect_time(a->last_data, o, "last_data");
+	expect_time(a->last_sync, o, "last_sync");
+	assert_int_equal(a->acked, json_integer_value(json_object_get(o, "acked")));
+	assert_int_equal(a->pending, json_integer_value(json_object_get(o, "pending")));
+	subs = keys[0] != NULL ? json_object_get(o, keys[0]) : NULL;
+	assert_int_equal(a->n_sub, json_array_size(subs));
+	for (i = 0; i < a->n_sub; i++)
+		expect_area(&a->sub[i], json_array_get(subs, i), keys + 1);
+}
+
+static void
+expect_view_is_json(struct store *s, const struct report_opts *o)
+{
+	static const char *const keys[] = { "regencies", "kecamatan", "desa", NULL };
+	struct report_view *v = NULL;
+	struct ktp_err err = { 0 };
+	json_t *j = NULL, *prov;
+
+	assert_int_equal(report_json(s, o, &j, &err), 0);
+	assert_int_equal(report_view_new(s, o, &v, &err), 0);
+	prov = json_object_get(j, "province");
+	expect_area(&v->province, prov, keys);
+	expect_count(&v->regencies_without_data, prov, "regencies_without_data");
+	assert_true(v->election_passed_known);
+	assert_int_equal(v->election_passed, json_is_true(json_object_get(j, "election_passed")));
+	report_view_free(v);
+	json_decref(j);
+}
+
+static void
+test_report_view_holds_what_the_json_says(void **state)
+{
+	struct ctx *c = *state;
+	struct report_opts o = { .province = 32, .election_date = ELECTION, .now = NOW,
+				 .listed = listed_at, .n_listed = 3, .regency_name = name_of,
+				 .areas = areas() };
+
+	load_fixture(c->s);
+	expect_view_is_json(c->s, &o);		/* a silent enrolled regency among them */
+	o.regency = 3201;
+	expect_view_is_json(c->s, &o);
+	o.election_date = 20261101;		/* passed: nothing on track */
+	expect_view_is_json(c->s, &o);
+}
+
+static void
+test_report_view_lists_desa_as_the_json_does(void **state)
+{
+	struct ctx *c = *state;
+	struct report_opts o = { .province = 32, .election_date = ELECTION, .now = NOW,
+				 .regency = 3201, .level = REPORT_LEVEL_DESA, .areas = areas() };
+
+	load_desa_fixture(c->s);
+	expect_view_is_json(c->s, &o);
+}
+
 int
 main(void)
 {
@@ -740,6 +868,8 @@ main(void)
 		T(test_report_province_not_on_track_with_a_silent_regency),
 		T(test_report_csv_in_indonesian),
 		T(test_report_election_passed_in_the_hub_time_zone),
+		T(test_report_view_holds_what_the_json_says),
+		T(test_report_view_lists_desa_as_the_json_does),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

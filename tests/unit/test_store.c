@@ -7,6 +7,7 @@
 #include "apply.h"
 #include "hlc.h"
 #include "hub_fixture.h"
+#include "nodelist.h"
 #include "store.h"
 
 #define NOW 1795000000	/* 2026-11-18T11:06:40Z */
@@ -206,15 +207,17 @@ test_store_node_reset_zeroes_cursor_and_keeps_rows(void **state)
 }
 
 static void
-test_store_nodes_json_lists_cursors(void **state)
+test_store_nodes_lists_cursors(void **state)
 {
 	struct store *s = open_ok(state);
 	struct fixnode *a = fixnode_new(3201);
 	struct apply_result res;
 	struct ktp_err err = { 0 };
+	struct store_node *rows = NULL;
+	struct nodelist l = { 0 };
 	struct fixbatch b;
 	struct record r;
-	json_t *j = NULL;
+	size_t n = 0;
 	char *got, hex[2 * KTP_HASH_LEN + 1], want[1400];
 
 	assert_non_null(a);
@@ -227,8 +230,14 @@ test_store_nodes_json_lists_cursors(void **state)
 	assert_int_equal(apply_batch(s, &b.hdr, b.plain, b.len, 500, NOW, &res, &err), 0);
 	fixbatch_done(&b);
 	assert_int_equal(store_node_note_error(s, 3205, NOW + 1, "bad signature", &err), 0);
-	assert_int_equal(store_nodes_json(s, &j, &err), 0);
-	got = dump(j);
+	assert_int_equal(store_nodes(s, &rows, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[1].last_error_at, NOW + 1);
+	/* Not enrolled: the rows as the store holds them, without names. */
+	assert_int_equal(nodelist_merge(rows, n, NULL, &l), 0);
+	got = dump(nodelist_json(&l));
+	nodelist_done(&l);
+	free(rows);
 	chain_to_hex(a->chain[1], hex);
 	snprintf(want, sizeof(want),
 		 "[{\"code\":\"3201\",\"acked\":1,\"chain\":\"%s\",\"head\":2,\"pending\":1,"
@@ -588,7 +597,7 @@ main(void)
 		T(test_store_unknown_node_reads_as_zero),
 		T(test_store_note_error_keeps_progress),
 		T(test_store_node_reset_zeroes_cursor_and_keeps_rows),
-		T(test_store_nodes_json_lists_cursors),
+		T(test_store_nodes_lists_cursors),
 		T(test_store_conflicts_json_masks_nik_newest_first),
 		T(test_store_person_round_trip),
 		T(test_store_person_put_leaves_a_stored_nik_alone),

@@ -15,7 +15,6 @@ test_evloop_DEPS := daemon/common/evloop.c protocol/err.c
 test_sysd_DEPS := daemon/common/sysd.c protocol/err.c
 test_answer_DEPS := protocol/answer.c protocol/chain.c protocol/err.c
 test_pusher_DEPS := daemon/node/pusher.c protocol/answer.c protocol/chain.c protocol/err.c
-test_dashboard_DEPS := daemon/hub/dashboard.c protocol/nik.c protocol/err.c
 test_varint_DEPS := protocol/varint.c
 test_nik_DEPS := protocol/nik.c protocol/err.c
 test_record_DEPS := protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c tests/synth/synth.c protocol/calendar.c daemon/common/area.c daemon/common/fileio.c
@@ -35,7 +34,9 @@ HUBCORE_TEST_DEPS := protocol/progress.c protocol/csvout.c daemon/common/area.c 
 	daemon/hub/report.c daemon/common/db.c protocol/err.c protocol/record.c protocol/calendar.c protocol/varint.c \
 	protocol/nik.c protocol/chain.c protocol/hlc.c protocol/batch.c protocol/seal.c
 test_apply_DEPS := $(HUBCORE_TEST_DEPS)
-test_store_DEPS := $(HUBCORE_TEST_DEPS)
+test_dashboard_DEPS := daemon/hub/dashboard.c daemon/hub/nodelist.c daemon/hub/enroll.c $(HUBCORE_TEST_DEPS)
+test_nodelist_DEPS := daemon/hub/nodelist.c daemon/hub/enroll.c $(HUBCORE_TEST_DEPS)
+test_store_DEPS := $(HUBCORE_TEST_DEPS) daemon/hub/nodelist.c daemon/hub/enroll.c
 test_aggregate_DEPS := $(HUBCORE_TEST_DEPS)
 test_report_DEPS := $(HUBCORE_TEST_DEPS)
 test_journal_DEPS := daemon/node/journal.c protocol/progress.c daemon/common/db.c daemon/common/fileio.c protocol/record.c protocol/calendar.c protocol/varint.c \
@@ -48,7 +49,7 @@ test_conf_node_DEPS := conf/conf_node.c conf/conf.c daemon/common/fileio.c proto
 test_conf_hub_DEPS := conf/conf_hub.c conf/conf.c daemon/common/fileio.c protocol/nik.c protocol/err.c
 test_synth_DEPS := tests/synth/synth.c protocol/calendar.c protocol/record.c protocol/varint.c protocol/nik.c protocol/err.c protocol/hlc.c daemon/common/area.c daemon/common/fileio.c
 test_node_DEPS := daemon/node/node.c daemon/node/ctl_node.c daemon/node/nodereport.c daemon/node/pusher.c daemon/node/backoff.c daemon/node/netwatch.c daemon/node/journal.c daemon/node/ingest.c $(PROTO_SRCS) conf/conf.c conf/conf_node.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/evloop.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c daemon/common/sysd.c daemon/common/db.c daemon/common/area.c daemon/common/tzone.c
-test_hub_DEPS := daemon/hub/hub.c protocol/answer.c daemon/hub/nikdir.c daemon/hub/dashboard.c daemon/hub/enroll.c daemon/hub/metrics.c daemon/common/version.c daemon/hub/http.c daemon/hub/ctl_hub.c daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c daemon/hub/report.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/db.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c protocol/ctlmsg.c protocol/batch.c protocol/seal.c protocol/keytext.c protocol/record.c protocol/calendar.c protocol/nik.c protocol/varint.c protocol/chain.c protocol/hlc.c protocol/err.c conf/conf.c conf/conf_hub.c daemon/common/area.c daemon/common/tzone.c protocol/progress.c protocol/csvout.c
+test_hub_DEPS := daemon/hub/hub.c daemon/hub/nodelist.c protocol/answer.c daemon/hub/nikdir.c daemon/hub/dashboard.c daemon/hub/enroll.c daemon/hub/metrics.c daemon/common/version.c daemon/hub/http.c daemon/hub/ctl_hub.c daemon/hub/store.c daemon/hub/apply.c daemon/hub/aggregate.c daemon/hub/report.c daemon/common/ctlsock.c daemon/common/ctlio.c daemon/common/db.c daemon/common/fileio.c daemon/common/keys.c daemon/common/log.c protocol/ctlmsg.c protocol/batch.c protocol/seal.c protocol/keytext.c protocol/record.c protocol/calendar.c protocol/nik.c protocol/varint.c protocol/chain.c protocol/hlc.c protocol/err.c conf/conf.c conf/conf_hub.c daemon/common/area.c daemon/common/tzone.c protocol/progress.c protocol/csvout.c
 test_calendar_DEPS := protocol/calendar.c
 test_progress_DEPS := protocol/progress.c protocol/calendar.c
 test_nikdir_DEPS := daemon/hub/nikdir.c
