@@ -50,3 +50,4 @@ test_hub_DEPS := daemon/hub/hub.c daemon/hub/nikdir.c daemon/hub/dashboard.c dae
 test_calendar_DEPS := protocol/calendar.c
 test_progress_DEPS := protocol/progress.c protocol/calendar.c
 test_nikdir_DEPS := daemon/hub/nikdir.c
+test_node_DEPS += daemon/node/pushsm.c daemon/common/ktime.c
