@@ -23,6 +23,19 @@ pushsm_state(bool paused, bool diverged, enum node_state s)
 	return s;
 }
 
+uint64_t
+pushsm_trigger(enum pushsm_trigger t, enum node_state state, uint64_t due_ms, uint64_t now_ms)
+{
+	uint64_t at = now_ms;
+
+	if (t == PUSHSM_NEW_DATA) {
+		if (state != NODE_IDLE && state != NODE_PUSHING)
+			return due_ms;
+		at = now_ms + PUSHSM_DEBOUNCE_MS;
+	}
+	return at < due_ms ? at : due_ms;
+}
+
 bool
 pushsm_is_due(bool paused, bool diverged, uint64_t due_ms, uint64_t now_ms)
 {

@@ -22,6 +22,8 @@
 /* The hub's default max_clock_skew: past it the hub applies our versions
  * with its own clock, so status warns. */
 #define PUSHSM_CLOCK_SKEW_WARN_S	86400
+/* New data waits this long for more before an attempt (an import arrives in chunks). */
+#define PUSHSM_DEBOUNCE_MS	200
 /* The journal keeps state values up to 127 bytes; the stored reason is cut to fit. */
 #define PUSHSM_REASON_STORED_MAX	128
 #define PUSHSM_TEXT_MAX		(2 * KTP_ERR_MSG_LEN)
@@ -33,6 +35,13 @@ enum pushsm_event {
 	PUSHSM_NOTHING_PENDING,	/* nothing to send and no heartbeat needed */
 	PUSHSM_LOCAL_FAILURE,	/* the journal could not be read or sealed (in->local_msg) */
 	PUSHSM_NO_PUSHER,	/* the HTTP client could not be made (in->local_msg) */
+};
+
+/* What asks for an attempt from outside the push thread. */
+enum pushsm_trigger {
+	PUSHSM_NEW_DATA,	/* an import, put or remove committed */
+	PUSHSM_SYNC,		/* ktpctl sync */
+	PUSHSM_LINK_UP,		/* netlink: a link came up */
 };
 
 /* How the step moves the next attempt. */
@@ -131,6 +140,13 @@ bool	pushsm_marks(const struct push_answer *a, uint64_t head_seq, uint64_t head_
 void	pushsm_step(const struct pushsm_in *in, struct pushsm_step *ret);
 /* s, unless paused or diverged, which no attempt leaves. */
 enum node_state pushsm_state(bool paused, bool diverged, enum node_state s);
+/* The next attempt's time after trigger t, given the state and the time
+ * planned (UINT64_MAX = none): new data waits PUSHSM_DEBOUNCE_MS and never
+ * shortens a backoff (a hub that is down must not be hammered by every
+ * import); sync and link up mean now, even inside a backoff. Never later
+ * than due_ms. */
+uint64_t pushsm_trigger(enum pushsm_trigger t, enum node_state state, uint64_t due_ms,
+			uint64_t now_ms);
 /* Whether the attempt planned at due_ms runs at now_ms: never while paused or
  * diverged, whatever is planned. */
 bool	pushsm_is_due(bool paused, bool diverged, uint64_t due_ms, uint64_t now_ms);

@@ -591,8 +591,50 @@ run_mark_row(void **state)
 	assert_int_equal(pushsm_marks(&a, r->seq, r->ours), r->marks);
 }
 
-/* BACKOFF, OFFLINE, ERROR --next attempt--> PUSHING: the push thread runs
- * the attempt planned once its time comes, unless paused or diverged. */
+/* IDLE --interval/new data (200 ms debounce)/sync/link up--> PUSHING and
+ * BACKOFF, OFFLINE, ERROR --next attempt, sync, link up--> PUSHING. */
+struct trigger_row {
+	const char	*name;
+	enum pushsm_trigger trigger;
+	enum node_state	state;
+	uint64_t	due_ms;
+	uint64_t	want_ms;
+};
+
+static const struct trigger_row trigger_rows[] = {
+	{ "new_data_when_idle_waits_the_debounce", PUSHSM_NEW_DATA, NODE_IDLE, NOW + 60000,
+	  NOW + 200 },
+	{ "new_data_while_pushing_keeps_an_earlier_attempt", PUSHSM_NEW_DATA, NODE_PUSHING,
+	  NOW + 50, NOW + 50 },
+	{ "new_data_while_pushing_with_none_planned_waits_the_debounce", PUSHSM_NEW_DATA,
+	  NODE_PUSHING, NEVER, NOW + 200 },
+	{ "new_data_never_shortens_a_backoff", PUSHSM_NEW_DATA, NODE_BACKOFF, NOW + 30000,
+	  NOW + 30000 },
+	{ "new_data_never_shortens_an_offline_wait", PUSHSM_NEW_DATA, NODE_OFFLINE, NOW + 30000,
+	  NOW + 30000 },
+	{ "new_data_never_shortens_an_error_wait", PUSHSM_NEW_DATA, NODE_ERROR, NOW + 300000,
+	  NOW + 300000 },
+	{ "new_data_does_not_wake_a_paused_node", PUSHSM_NEW_DATA, NODE_PAUSED, NEVER, NEVER },
+	{ "new_data_does_not_wake_a_diverged_node", PUSHSM_NEW_DATA, NODE_DIVERGED, NEVER,
+	  NEVER },
+	{ "sync_shortens_a_backoff_to_now", PUSHSM_SYNC, NODE_BACKOFF, NOW + 30000, NOW },
+	{ "sync_when_idle_is_now", PUSHSM_SYNC, NODE_IDLE, NOW + 60000, NOW },
+	{ "sync_with_none_planned_is_now", PUSHSM_SYNC, NODE_ERROR, NEVER, NOW },
+	{ "link_up_shortens_an_offline_wait_to_now", PUSHSM_LINK_UP, NODE_OFFLINE, NOW + 30000,
+	  NOW },
+	{ "link_up_keeps_an_attempt_already_due", PUSHSM_LINK_UP, NODE_IDLE, NOW - 5, NOW - 5 },
+};
+
+static void
+run_trigger_row(void **state)
+{
+	const struct trigger_row *r = *state;
+
+	assert_int_equal(pushsm_trigger(r->trigger, r->state, r->due_ms, NOW), r->want_ms);
+}
+
+/* The push thread runs the attempt planned once its time comes, never while
+ * paused or diverged. */
 struct due_row {
 	const char	*name;
 	bool		paused;
@@ -664,12 +706,13 @@ main(void)
 		cmocka_unit_test(test_pushsm_failure_run_starts_at_the_first_failure),
 		cmocka_unit_test(test_pushsm_diverged_reason_keeps_a_long_detail_whole),
 	};
-	struct CMUnitTest tests[N(plain) + N(step_rows) + N(mark_rows) + N(due_rows) +
-			       N(state_rows)];
+	struct CMUnitTest tests[N(plain) + N(step_rows) + N(mark_rows) + N(trigger_rows) +
+			       N(due_rows) + N(state_rows)];
 	size_t n = 0, i;
 
 	ADD_ROWS(step_rows, run_step_row);
 	ADD_ROWS(mark_rows, run_mark_row);
+	ADD_ROWS(trigger_rows, run_trigger_row);
 	ADD_ROWS(due_rows, run_due_row);
 	ADD_ROWS(state_rows, run_state_row);
 	for (i = 0; i < N(plain); i++)
