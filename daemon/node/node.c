@@ -770,6 +770,23 @@ count_answer_locked(struct node *n, const struct push_answer *a, const struct pu
 		count_sent_locked(n, job, elapsed_ms);
 }
 
+/* The journal's part of an answer, before the decision: our head, after
+ * marking the hub's acked when pushsm_marks asks. journal_head fills seq and
+ * acked even when it fails to read the rest. */
+static void
+learn_head(struct node *n, const struct push_answer *a, struct pushsm_in *in,
+	   struct ktp_err *err)
+{
+	struct journal_head h;
+
+	read_head(n, &h, err);
+	if (pushsm_marks(a, h.seq, h.acked))
+		in->mark_r = learn_acked(n, a->acked, a->chain, &h, err);
+	in->head_seq = h.seq;
+	in->head_acked = h.acked;
+	in->mark_msg = err->msg;
+}
+
 static void
 handle_answer(struct node *n, const struct push_answer *a, const struct push_job *job,
 	      uint64_t elapsed_ms)
@@ -783,16 +800,10 @@ handle_answer(struct node *n, const struct push_answer *a, const struct push_job
 		.elapsed_ms = elapsed_ms,
 	};
 	struct pushsm_step st;
-	struct journal_head h = {0};
 	struct ktp_err err = {0};
 	uint32_t rnd = randombytes_random();
 
-	read_head(n, &h, &err);
-	if (pushsm_marks(a, h.seq, h.acked))
-		in.mark_r = learn_acked(n, a->acked, a->chain, &h, &err);
-	in.head_seq = h.seq;
-	in.head_acked = h.acked;
-	in.mark_msg = err.msg;
+	learn_head(n, a, &in, &err);
 	pthread_mutex_lock(&n->lock);
 	fill_in_locked(n, &in, rnd);
 	pushsm_step(&in, &st);
