@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* pushsm — the push machine's decisions: (state, answer or local outcome, head, now) -> next step.
- * Says the next state, when to try again, where to resume, what to probe, mark or
- * diverge on, and the texts to show; node.c applies the step (journal, locks, logs).
+ * Decides state, next attempt, resume point, probe, divergence, batch size and texts; node.c applies.
  * Pure: no clock, no randomness, no journal, no locks, no I/O, so tests pin every row. */
 #ifndef KTP_PUSHSM_H
 #define KTP_PUSHSM_H
