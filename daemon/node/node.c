@@ -641,12 +641,12 @@ fill_in_locked(struct node *n, struct pushsm_in *in, uint32_t rnd)
 {
 	in->paused = n->paused;
 	in->diverged = n->diverged;
-	in->gaps = n->gaps;
-	in->bo = n->bo;
-	in->size = n->size;
-	in->fail_run = n->fail_run;
-	in->fail_since_ms = n->fail_since_ms;
-	in->clock_warned = n->clock_warned;
+	in->mem.gaps = n->gaps;
+	in->mem.bo = n->bo;
+	in->mem.size = n->size;
+	in->mem.fail_run = n->fail_run;
+	in->mem.fail_since_ms = n->fail_since_ms;
+	in->mem.clock_warned = n->clock_warned;
 	in->interval_s = n->conf.push_interval_s;
 	in->backoff_min_s = n->conf.backoff_min_s;
 	in->backoff_max_s = n->conf.backoff_max_s;
@@ -716,16 +716,16 @@ apply_step_locked(struct node *n, const struct pushsm_step *st)
 		n->probe = 0;
 	if (st->probe != 0)
 		n->probe = st->probe;
-	n->gaps = st->gaps;
-	n->bo = st->bo;
-	n->size = st->size;
-	n->fail_run = st->fail_run;
-	n->fail_since_ms = st->fail_since_ms;
+	n->gaps = st->mem.gaps;
+	n->bo = st->mem.bo;
+	n->size = st->mem.size;
+	n->fail_run = st->mem.fail_run;
+	n->fail_since_ms = st->mem.fail_since_ms;
+	n->clock_warned = st->mem.clock_warned;
 	if (st->has_clock_offset) {
 		n->has_clock_offset = true;
 		n->clock_offset_s = st->clock_offset_s;
 	}
-	n->clock_warned = st->clock_warned;
 	if (st->has_last_ok)
 		n->last_ok = st->last_ok;
 	if (st->success)

@@ -145,7 +145,7 @@ set_answer_error(struct pushsm_step *st, const struct pushsm_in *in)
 static void
 on_retry(struct pushsm_step *st, const struct pushsm_in *in, bool offline)
 {
-	uint64_t d = backoff_next(&st->bo, in->rnd, in->answer->retry_after_ms);
+	uint64_t d = backoff_next(&st->mem.bo, in->rnd, in->answer->retry_after_ms);
 
 	set_state(st, in, offline ? NODE_OFFLINE : NODE_BACKOFF);
 	due_at(st, in->now_ms + d);
@@ -164,18 +164,18 @@ on_refused(struct pushsm_step *st, const struct pushsm_in *in)
 	add_log(st, LOG_LEVEL_ERR, "%s, retrying in %" PRIu32 " s", st->error, in->backoff_max_s);
 }
 
-/* st->size is already halved; at the smallest batch the hub refuses us. */
+/* st->mem.size is already halved; at the smallest batch the hub refuses us. */
 static void
 on_too_large(struct pushsm_step *st, const struct pushsm_in *in)
 {
 	const struct pushsm_job *job = &in->job;
 
-	if (pusher_size_is_min(&st->size) || job->first == job->last) {
+	if (pusher_size_is_min(&st->mem.size) || job->first == job->last) {
 		on_refused(st, in);
 		return;
 	}
 	add_log(st, LOG_LEVEL_WARN, "batch %" PRIu64 "..%" PRIu64 " too large for the hub, "
-		"halving to %" PRIu32 " versions", job->first, job->last, st->size.versions);
+		"halving to %" PRIu32 " versions", job->first, job->last, st->mem.size.versions);
 	due_at(st, in->now_ms);
 }
 
@@ -192,7 +192,7 @@ on_ok(struct pushsm_step *st, const struct pushsm_in *in)
 	}
 	st->clear_probe = job->probe;
 	st->count_sent = !job->heartbeat;
-	st->gaps = 0;
+	st->mem.gaps = 0;
 	if (in->mark_r < 0) {
 		set_error(st, "%s", in->mark_msg);
 		add_log(st, LOG_LEVEL_ERR, "%s", in->mark_msg);
@@ -200,7 +200,7 @@ on_ok(struct pushsm_step *st, const struct pushsm_in *in)
 		set_state(st, in, NODE_BACKOFF);
 		return;
 	}
-	backoff_reset(&st->bo);
+	backoff_reset(&st->mem.bo);
 	st->success = true;
 	st->last_ok = true;
 	/* Applied, but the hub says how (versions stamped past its clock). */
@@ -250,8 +250,8 @@ on_gap(struct pushsm_step *st, const struct pushsm_in *in)
 		st->probe = a->acked;
 	set_state(st, in, NODE_PUSHING);
 	due_at(st, in->now_ms);
-	if (++st->gaps >= PUSHSM_MAX_GAPS || a->acked + 1 == in->job.first) {
-		st->gaps = 0;
+	if (++st->mem.gaps >= PUSHSM_MAX_GAPS || a->acked + 1 == in->job.first) {
+		st->mem.gaps = 0;
 		on_retry(st, in, false);
 	}
 }
@@ -266,16 +266,16 @@ note_reachability(struct pushsm_step *st, const struct pushsm_in *in)
 	if (a->outcome == PUSH_CANCELLED)
 		return;
 	if (a->http_status == 0) {
-		if (st->fail_run++ == 0)
-			st->fail_since_ms = in->now_ms;
+		if (st->mem.fail_run++ == 0)
+			st->mem.fail_since_ms = in->now_ms;
 		return;
 	}
-	if (st->fail_run > 0) {
+	if (st->mem.fail_run > 0) {
 		st->reachable_again = true;
 		add_log(st, LOG_LEVEL_INFO, "hub reachable again after %u failures, %" PRIu64 " s",
-			st->fail_run, (in->now_ms - st->fail_since_ms) / 1000);
+			st->mem.fail_run, (in->now_ms - st->mem.fail_since_ms) / 1000);
 	}
-	st->fail_run = 0;
+	st->mem.fail_run = 0;
 }
 
 /* How far our clock is from the hub's, from the answer's Date header (whole
@@ -292,12 +292,12 @@ note_clock(struct pushsm_step *st, const struct pushsm_in *in)
 	mag = off < 0 ? -off : off;
 	st->has_clock_offset = true;
 	st->clock_offset_s = off;
-	st->clock_warn = mag > PUSHSM_CLOCK_SKEW_WARN_S && !st->clock_warned;
+	st->clock_warn = mag > PUSHSM_CLOCK_SKEW_WARN_S && !st->mem.clock_warned;
 	if (st->clock_warn)
 		add_log(st, LOG_LEVEL_WARN, "our clock is %" PRId64 " s %s the hub's; versions "
 			"stamped more than 1d ahead of the hub's clock are applied with the hub's "
 			"clock instead, check NTP", mag, off > 0 ? "ahead of" : "behind");
-	st->clock_warned = mag > PUSHSM_CLOCK_SKEW_WARN_S;
+	st->mem.clock_warned = mag > PUSHSM_CLOCK_SKEW_WARN_S;
 }
 
 static void
@@ -308,7 +308,7 @@ on_answer(struct pushsm_step *st, const struct pushsm_in *in)
 	char why[PUSHSM_TEXT_MAX];
 
 	if (!job->heartbeat)
-		pusher_size_update(&st->size, a->outcome, job->full, in->elapsed_ms,
+		pusher_size_update(&st->mem.size, a->outcome, job->full, in->elapsed_ms,
 				   (uint64_t)in->timeout_s * 1000);
 	note_reachability(st, in);
 	note_clock(st, in);
@@ -346,12 +346,7 @@ pushsm_step(const struct pushsm_in *in, struct pushsm_step *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->due = PUSHSM_DUE_KEEP;
-	ret->gaps = in->gaps;
-	ret->bo = in->bo;
-	ret->size = in->size;
-	ret->fail_run = in->fail_run;
-	ret->fail_since_ms = in->fail_since_ms;
-	ret->clock_warned = in->clock_warned;
+	ret->mem = in->mem;
 	switch (in->event) {
 	case PUSHSM_ANSWER:
 		on_answer(ret, in);
@@ -367,7 +362,7 @@ pushsm_step(const struct pushsm_in *in, struct pushsm_step *ret)
 		ret->has_last_ok = true;
 		ret->last_ok = false;
 		set_state(ret, in, NODE_BACKOFF);
-		due_at(ret, in->now_ms + backoff_next(&ret->bo, in->rnd, 0));
+		due_at(ret, in->now_ms + backoff_next(&ret->mem.bo, in->rnd, 0));
 		break;
 	case PUSHSM_NO_PUSHER:
 		set_error(ret, "%s", in->local_msg);

@@ -62,6 +62,17 @@ struct pushsm_job {
 	size_t		len;		/* sealed bytes */
 };
 
+/* What the machine carries from one attempt to the next; node.c keeps it
+ * under its lock, pushsm_step returns it moved on. */
+struct pushsm_mem {
+	unsigned	gaps;			/* gap answers in a row */
+	struct backoff	bo;
+	struct push_size size;
+	unsigned	fail_run;		/* attempts in a row without an HTTP answer */
+	uint64_t	fail_since_ms;		/* monotonic, the first of them */
+	bool		clock_warned;		/* our clock is past PUSHSM_CLOCK_SKEW_WARN_S */
+};
+
 struct pushsm_in {
 	enum pushsm_event event;
 	const struct push_answer *answer;	/* PUSHSM_ANSWER */
@@ -77,12 +88,7 @@ struct pushsm_in {
 	/* The machine between attempts. */
 	bool		paused;
 	bool		diverged;
-	unsigned	gaps;
-	struct backoff	bo;
-	struct push_size size;
-	unsigned	fail_run;		/* attempts in a row without an HTTP answer */
-	uint64_t	fail_since_ms;
-	bool		clock_warned;
+	struct pushsm_mem mem;
 	/* Config, clocks and chance. */
 	uint32_t	interval_s;
 	uint32_t	backoff_min_s;
@@ -115,15 +121,10 @@ struct pushsm_step {
 	bool		last_ok;		/* the attempt's verdict, for sync waiters */
 	bool		success;		/* the hub took it: last_success is now */
 	bool		count_sent;		/* versions and bytes of the job went through */
-	unsigned	gaps;
-	struct backoff	bo;
-	struct push_size size;
-	unsigned	fail_run;
-	uint64_t	fail_since_ms;
+	struct pushsm_mem mem;			/* in->mem moved on */
 	bool		reachable_again;	/* first answer after a run of failures (logged) */
 	bool		has_clock_offset;	/* the answer had a Date */
 	int64_t		clock_offset_s;		/* our clock minus the hub's */
-	bool		clock_warned;
 	bool		clock_warn;		/* past PUSHSM_CLOCK_SKEW_WARN_S, newly (logged) */
 	unsigned	n_logs;
 	struct pushsm_log logs[PUSHSM_LOGS_MAX];
@@ -134,8 +135,8 @@ struct pushsm_step {
  * gap only with the hub's chain and when the hub is ahead but not beyond our
  * head (that is diverged, pushsm_step says so). */
 bool	pushsm_marks(const struct push_answer *a, uint64_t head_seq, uint64_t head_acked);
-/* The step that follows in. Everything in ret is set; fields the step does
- * not move keep in's values (gaps, bo, size, fail_run, clock_warned). */
+/* The step that follows in. Everything in ret is set; ret->mem starts as
+ * in->mem. */
 void	pushsm_step(const struct pushsm_in *in, struct pushsm_step *ret);
 /* s, unless paused or diverged, which no attempt leaves. */
 enum node_state pushsm_state(bool paused, bool diverged, enum node_state s);

@@ -399,17 +399,17 @@ make_in(const struct given *g, struct push_answer *a, struct pushsm_in *in)
 	in->mark_msg = g->mark_msg ? g->mark_msg : "";
 	in->paused = g->paused;
 	in->diverged = g->diverged;
-	in->gaps = g->gaps;
-	backoff_init(&in->bo, 1000, 300000);
-	in->bo.failures = g->failures;
-	pusher_size_init(&in->size, 10000, 4u << 20);
+	in->mem.gaps = g->gaps;
+	backoff_init(&in->mem.bo, 1000, 300000);
+	in->mem.bo.failures = g->failures;
+	pusher_size_init(&in->mem.size, 10000, 4u << 20);
 	if (g->size_min) {
-		in->size.versions = 1;
-		in->size.bytes = PUSH_SIZE_MIN_BYTES;
+		in->mem.size.versions = 1;
+		in->mem.size.bytes = PUSH_SIZE_MIN_BYTES;
 	}
-	in->fail_run = g->fail_run;
-	in->fail_since_ms = g->fail_run > 0 ? NOW - g->fail_for_ms : 0;
-	in->clock_warned = g->clock_warned;
+	in->mem.fail_run = g->fail_run;
+	in->mem.fail_since_ms = g->fail_run > 0 ? NOW - g->fail_for_ms : 0;
+	in->mem.clock_warned = g->clock_warned;
 	in->interval_s = 60;
 	in->backoff_min_s = 1;
 	in->backoff_max_s = 300;
@@ -453,12 +453,12 @@ check_step(const struct row *r, const struct pushsm_step *st)
 	assert_int_equal(st->has_last_ok, !w->keeps_last_ok);
 	assert_int_equal(st->last_ok, w->last_ok);
 	assert_int_equal(st->count_sent, w->count_sent);
-	assert_int_equal(st->gaps, w->gaps);
-	assert_int_equal(st->bo.failures, w->failures);
-	assert_int_equal(st->size.versions, w->versions);
-	assert_int_equal(st->fail_run, w->fail_run);
+	assert_int_equal(st->mem.gaps, w->gaps);
+	assert_int_equal(st->mem.bo.failures, w->failures);
+	assert_int_equal(st->mem.size.versions, w->versions);
+	assert_int_equal(st->mem.fail_run, w->fail_run);
 	assert_int_equal(st->reachable_again, w->reachable_again);
-	assert_int_equal(st->clock_warned, w->clock_warned);
+	assert_int_equal(st->mem.clock_warned, w->clock_warned);
 	assert_int_equal(st->clock_warn, w->clock_warn);
 	assert_int_equal(st->n_logs, w->n_logs);
 	if (w->log != NULL) {
@@ -529,8 +529,8 @@ test_pushsm_failure_run_starts_at_the_first_failure(void **state)
 	(void)state;
 	make_in(&g, &a, &in);
 	pushsm_step(&in, &st);
-	assert_int_equal(st.fail_run, 1);
-	assert_int_equal(st.fail_since_ms, NOW);
+	assert_int_equal(st.mem.fail_run, 1);
+	assert_int_equal(st.mem.fail_since_ms, NOW);
 	assert_false(st.has_clock_offset);
 }
 
