@@ -2,7 +2,11 @@
 /*
  * The push state machine. One push thread runs it; triggers from the event
  * loop (interval, new data, link up) and from control handlers (sync, pause,
- * resume) only move `due_ms` and signal the condition variable.
+ * resume) only move `due_ms` and signal the condition variable. What each
+ * answer leads to is decided by pushsm_step (pushsm.h, pure, one unit test
+ * row per arrow below); the bracketed names of the arrows an answer takes are
+ * its functions in pushsm.c. This file applies the step: the journal first
+ * (diverged, acked, the probe's end), then the state under `lock`, then logs.
  *
  *   IDLE --interval/new data (200 ms debounce)/sync/link up--> PUSHING  [push_once]
  *   PUSHING --nothing pending: heartbeat, answered as a batch-> IDLE  [seal_heartbeat]
@@ -84,10 +88,12 @@
 #include "journal.h"
 #include "keys.h"
 #include "keytext.h"
+#include "ktime.h"
 #include "log.h"
 #include "netwatch.h"
 #include "node.h"
 #include "pusher.h"
+#include "pushsm.h"
 #include "sysd.h"
 #include "tzone.h"
 
@@ -97,12 +103,6 @@
 /* SIGTERM lets a push in flight finish for this long, then cancels it; curl
  * polls the cancel callback about once a second, so the push ends within 5 s. */
 #define STOP_GRACE_MS		3500
-/* Three gap answers in a row that do not move us forward mean the hub and we
- * disagree about something a retry will not fix soon. */
-#define MAX_GAPS		3
-/* The hub's default max_clock_skew: past it the hub applies our versions
- * with its own clock, so status warns. */
-#define CLOCK_SKEW_WARN_S	86400
 
 /* Who holds the journal's one write transaction (node_writer_lock). */
 enum writer {
@@ -585,104 +585,7 @@ readahead_take(struct readahead *ra, const struct push_plan *plan, struct push_j
 	return true;
 }
 
-/* --- the answers --------------------------------------------------------- */
-
-/* The journal keeps state values up to 127 bytes; the reason is cut to fit,
- * because the flag itself must survive a restart. */
-#define DIVERGED_REASON_MAX	128
-
-static void
-diverge(struct node *n, const char *why)
-{
-	struct ktp_err err = {0};
-	char stored[DIVERGED_REASON_MAX];
-
-	log_err("push: diverged: %s; pushing stops until an operator acts (ktpctl resume --force)",
-		why);
-	snprintf(stored, sizeof(stored), "%.*s", (int)sizeof(stored) - 1, why);
-	if (store_state(n, "diverged", stored, &err) < 0)
-		log_err("push: %s", err.msg);
-	pthread_mutex_lock(&n->lock);
-	n->diverged = true;
-	n->state = NODE_DIVERGED;
-	n->due_ms = NEVER;
-	set_error_locked(n, "diverged: %s", why);
-	pthread_mutex_unlock(&n->lock);
-}
-
-/* Under lock: the end of an attempt that leaves nothing to do now. A trigger
- * that arrived during the attempt (due_ms is NEVER while one runs) stands. */
-static void
-go_idle_locked(struct node *n)
-{
-	uint64_t next = evloop_now_ms() + (uint64_t)n->conf.push_interval_s * 1000;
-
-	set_state_locked(n, NODE_IDLE);
-	if (next < n->due_ms)
-		n->due_ms = next;
-}
-
-/* Under lock: the answer that ended job, as last_error. */
-static void
-set_answer_error_locked(struct node *n, const struct push_answer *a,
-			const struct push_job *job)
-{
-	if (job->heartbeat && a->http_status != 0)
-		set_error_locked(n, "heartbeat at seq %" PRIu64 ": hub answered %ld: %s", job->head,
-				 a->http_status, a->reason);
-	else if (job->heartbeat)
-		set_error_locked(n, "heartbeat at seq %" PRIu64 ": %s", job->head, a->reason);
-	else if (a->http_status != 0)
-		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": hub answered %ld: %s",
-				 job->first, job->last, a->http_status, a->reason);
-	else
-		set_error_locked(n, "batch %" PRIu64 "..%" PRIu64 ": %s", job->first, job->last,
-				 a->reason);
-}
-
-static void
-on_retry(struct node *n, const struct push_answer *a, const struct push_job *job)
-{
-	uint64_t d;
-
-	pthread_mutex_lock(&n->lock);
-	d = backoff_next(&n->bo, randombytes_random(), a->retry_after_ms);
-	set_state_locked(n, a->outcome == PUSH_OFFLINE ? NODE_OFFLINE : NODE_BACKOFF);
-	n->due_ms = evloop_now_ms() + d;
-	set_answer_error_locked(n, a, job);
-	log_warn("push: %s, retrying in %" PRIu64 " ms", n->last_error, d);
-	pthread_mutex_unlock(&n->lock);
-}
-
-/* The hub refused us: our key, its enrollment or our data. Slowly, so a key
- * enrolled later is picked up without a restart. */
-static void
-on_refused(struct node *n, const struct push_answer *a, const struct push_job *job)
-{
-	pthread_mutex_lock(&n->lock);
-	set_state_locked(n, NODE_ERROR);
-	n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_max_s * 1000;
-	set_answer_error_locked(n, a, job);
-	log_err("push: %s, retrying in %" PRIu32 " s", n->last_error, n->conf.backoff_max_s);
-	pthread_mutex_unlock(&n->lock);
-}
-
-static void
-on_too_large(struct node *n, const struct push_answer *a, const struct push_job *job)
-{
-	bool at_min;
-
-	pthread_mutex_lock(&n->lock);
-	at_min = pusher_size_is_min(&n->size) || job->first == job->last;
-	if (!at_min) {
-		log_warn("push: batch %" PRIu64 "..%" PRIu64 " too large for the hub, halving to %"
-			 PRIu32 " versions", job->first, job->last, n->size.versions);
-		n->due_ms = evloop_now_ms();
-	}
-	pthread_mutex_unlock(&n->lock);
-	if (at_min)
-		on_refused(n, a, job);
-}
+/* --- the answers: pushsm decides, this applies ----------------------------- */
 
 /* Marks the hub's acked as ours when the hub is ahead; -EPROTO means the
  * chains differ, i.e. diverged. */
@@ -698,31 +601,6 @@ learn_acked(struct node *n, uint64_t acked, const uint8_t chain[static KTP_HASH_
 		r = journal_head(n->jnl, ret_head, err);
 	pthread_mutex_unlock(&n->jlock);
 	return r;
-}
-
-static void
-clear_probe(struct node *n)
-{
-	struct ktp_err err = {0};
-
-	store_state(n, "exported", NULL, &err);
-	pthread_mutex_lock(&n->lock);
-	n->probe = 0;
-	pthread_mutex_unlock(&n->lock);
-}
-
-/* After learn_acked returned r: true when the chains differ and the node
- * diverged; else the probe, if job was one, has done its work. */
-static bool
-settle_learned(struct node *n, int r, const struct ktp_err *err, const struct push_job *job)
-{
-	if (r == -EPROTO) {
-		diverge(n, err->msg);
-		return true;
-	}
-	if (job->probe)
-		clear_probe(n);
-	return false;
 }
 
 static void
@@ -757,139 +635,128 @@ save_last_success(struct node *n)
 	n->last_success_saved = t;	/* the push thread's alone */
 }
 
+/* Under lock: what pushsm needs of the machine, the config and the clocks. */
 static void
-on_ok(struct node *n, const struct push_answer *a, const struct push_job *job,
-      uint64_t elapsed_ms)
+fill_in_locked(struct node *n, struct pushsm_in *in, uint32_t rnd)
 {
-	struct journal_head h;
+	in->paused = n->paused;
+	in->diverged = n->diverged;
+	in->mem.gaps = n->gaps;
+	in->mem.bo = n->bo;
+	in->mem.size = n->size;
+	in->mem.fail_run = n->fail_run;
+	in->mem.fail_since_ms = n->fail_since_ms;
+	in->mem.clock_warned = n->clock_warned;
+	in->interval_s = n->conf.push_interval_s;
+	in->backoff_min_s = n->conf.backoff_min_s;
+	in->backoff_max_s = n->conf.backoff_max_s;
+	in->timeout_s = n->conf.timeout_s;
+	in->now_ms = ktime_mono_ms();
+	in->wall_s = (int64_t)(ktime_wall_ms() / 1000);
+	in->rnd = rnd;
+}
+
+static void
+emit_logs(const struct pushsm_step *st)
+{
+	unsigned i;
+
+	for (i = 0; i < st->n_logs; i++) {
+		const struct pushsm_log *l = &st->logs[i];
+
+		switch (l->level) {
+		case LOG_LEVEL_ERR:
+			log_err("push: %s", l->text);
+			break;
+		case LOG_LEVEL_WARN:
+			log_warn("push: %s", l->text);
+			break;
+		case LOG_LEVEL_INFO:
+			log_info("push: %s", l->text);
+			break;
+		case LOG_LEVEL_DEBUG:
+			log_debug("push: %s", l->text);
+			break;
+		}
+	}
+}
+
+static void
+apply_due_locked(struct node *n, const struct pushsm_step *st)
+{
+	switch (st->due) {
+	case PUSHSM_DUE_KEEP:
+		break;
+	case PUSHSM_DUE_AT:
+		n->due_ms = st->due_ms;
+		break;
+	case PUSHSM_DUE_BY:
+		if (st->due_ms < n->due_ms)
+			n->due_ms = st->due_ms;
+		break;
+	case PUSHSM_DUE_NEVER:
+		n->due_ms = NEVER;
+		break;
+	}
+}
+
+/* Under lock: the step, as pushsm_step computed it from this lock's state.
+ * Paused and diverged set meanwhile still outrank it (set_state_locked). */
+static void
+apply_step_locked(struct node *n, const struct pushsm_step *st)
+{
+	if (st->diverge)
+		n->diverged = true;
+	if (st->has_state)
+		set_state_locked(n, st->state);
+	apply_due_locked(n, st);
+	if (st->has_resume)
+		n->resume_from = st->resume_from;
+	if (st->clear_probe)
+		n->probe = 0;
+	if (st->probe != 0)
+		n->probe = st->probe;
+	n->gaps = st->mem.gaps;
+	n->bo = st->mem.bo;
+	n->size = st->mem.size;
+	n->fail_run = st->mem.fail_run;
+	n->fail_since_ms = st->mem.fail_since_ms;
+	n->clock_warned = st->mem.clock_warned;
+	if (st->has_clock_offset) {
+		n->has_clock_offset = true;
+		n->clock_offset_s = st->clock_offset_s;
+	}
+	if (st->has_last_ok)
+		n->last_ok = st->last_ok;
+	if (st->success)
+		n->last_success = (int64_t)(ktime_wall_ms() / 1000);
+	if (st->has_error)
+		set_error_locked(n, "%s", st->error);
+}
+
+/* What the step asks of the journal before it shows: the divergence (its
+ * flag must survive a restart, the reason cut to what the journal keeps), or
+ * the end of a probe. */
+static void
+store_step(struct node *n, const struct pushsm_step *st)
+{
 	struct ktp_err err = {0};
-	int r;
+	char stored[PUSHSM_REASON_STORED_MAX];
 
-	r = learn_acked(n, a->acked, a->chain, &h, &err);
-	if (settle_learned(n, r, &err, job))
-		return;
-	pthread_mutex_lock(&n->lock);
-	count_sent_locked(n, job, elapsed_ms);
-	n->gaps = 0;
-	if (r < 0) {
-		set_error_locked(n, "%s", err.msg);
-		log_err("push: %s", err.msg);
-		n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_min_s * 1000;
-		set_state_locked(n, NODE_BACKOFF);
-		pthread_mutex_unlock(&n->lock);
-		return;
+	if (st->diverge) {
+		snprintf(stored, sizeof(stored), "%.*s", (int)sizeof(stored) - 1, st->why);
+		if (store_state(n, "diverged", stored, &err) < 0)
+			log_err("push: %s", err.msg);
+	} else if (st->clear_probe) {
+		store_state(n, "exported", NULL, &err);
 	}
-	backoff_reset(&n->bo);
-	n->last_success = wall_s();
-	n->last_ok = true;
-	/* Applied, but the hub says how (versions stamped past its clock). */
-	if (a->warning[0] != '\0') {
-		set_error_locked(n, "hub: %s", a->warning);
-		log_warn("push: %s", n->last_error);
-	}
-	/* A hub behind our acked (restored from a backup) gets the rest again. */
-	n->resume_from = a->acked < h.acked ? a->acked + 1 : 0;
-	log_debug("push: hub acked seq %" PRIu64 " (%" PRIu64 " versions, %zu bytes, %" PRIu64
-		  " ms)", a->acked, job->last - job->first + 1, job->len, elapsed_ms);
-	if ((n->resume_from != 0 ? n->resume_from : h.acked + 1) <= h.seq) {
-		set_state_locked(n, NODE_PUSHING);
-		n->due_ms = evloop_now_ms();
-	} else {
-		go_idle_locked(n);
-	}
-	pthread_mutex_unlock(&n->lock);
-	save_last_success(n);
 }
 
+/* Under lock: the counters of an answer, for status and metrics. */
 static void
-on_gap(struct node *n, const struct push_answer *a, const struct push_job *job)
+count_answer_locked(struct node *n, const struct push_answer *a, const struct push_job *job,
+		    const struct pushsm_step *st, uint64_t elapsed_ms)
 {
-	struct journal_head h;
-	struct ktp_err err = {0};
-	char why[KTP_ERR_MSG_LEN];
-	int r = 0;
-
-	read_head(n, &h, &err);
-	if (a->acked > h.seq) {
-		snprintf(why, sizeof(why), "hub acked seq %" PRIu64 " beyond our journal head %"
-			 PRIu64 " (journal restored from an old backup?)", a->acked, h.seq);
-		diverge(n, why);
-		return;
-	}
-	if (a->has_chain && a->acked > h.acked)
-		r = learn_acked(n, a->acked, a->chain, &h, &err);
-	if (settle_learned(n, r, &err, job))
-		return;
-	pthread_mutex_lock(&n->lock);
-	if (a->acked < h.acked)
-		log_warn("push: hub has seq %" PRIu64 " only, below our acked %" PRIu64
-			 " (hub restored?), sending again from there", a->acked, h.acked);
-	n->resume_from = a->acked + 1;
-	/* Without a chain we cannot check a hub that is ahead; a batch ending
-	 * exactly at its acked makes it answer 200 with the chain (a replay). */
-	if (!a->has_chain && a->acked > h.acked && a->acked == h.seq)
-		n->probe = a->acked;
-	set_state_locked(n, NODE_PUSHING);
-	n->due_ms = evloop_now_ms();
-	if (++n->gaps >= MAX_GAPS || a->acked + 1 == job->first) {
-		n->gaps = 0;
-		pthread_mutex_unlock(&n->lock);
-		struct push_answer busy = *a;
-		busy.outcome = PUSH_BUSY;
-		on_retry(n, &busy, job);
-		return;
-	}
-	pthread_mutex_unlock(&n->lock);
-}
-
-/* Under lock: the link to the hub. An attempt without an HTTP answer
- * (cannot connect, link cut, timeout) is a failure; the first answer after a
- * run of them is logged once. */
-static void
-note_reachability_locked(struct node *n, const struct push_answer *a)
-{
-	uint64_t now = evloop_now_ms();
-
-	if (a->outcome == PUSH_CANCELLED)
-		return;
-	if (a->http_status == 0) {
-		if (n->fail_run++ == 0)
-			n->fail_since_ms = now;
-		return;
-	}
-	if (n->fail_run > 0)
-		log_info("push: hub reachable again after %u failures, %" PRIu64 " s", n->fail_run,
-			 (now - n->fail_since_ms) / 1000);
-	n->fail_run = 0;
-}
-
-/* Under lock: how far our clock is from the hub's, from the answer's Date
- * header (whole seconds, so within about a second plus the round trip). */
-static void
-note_clock_locked(struct node *n, const struct push_answer *a)
-{
-	int64_t off, mag;
-
-	if (a->hub_date <= 0)
-		return;
-	off = wall_s() - a->hub_date;
-	mag = off < 0 ? -off : off;
-	n->has_clock_offset = true;
-	n->clock_offset_s = off;
-	if (mag > CLOCK_SKEW_WARN_S && !n->clock_warned)
-		log_warn("push: our clock is %" PRId64 " s %s the hub's; versions stamped more than"
-			 " 1d ahead of the hub's clock are applied with the hub's clock instead, "
-			 "check NTP", mag, off > 0 ? "ahead of" : "behind");
-	n->clock_warned = mag > CLOCK_SKEW_WARN_S;
-}
-
-static void
-handle_answer(struct node *n, const struct push_answer *a, const struct push_job *job,
-	      uint64_t elapsed_ms)
-{
-	char why[2 * KTP_ERR_MSG_LEN];
-
-	pthread_mutex_lock(&n->lock);
 	if (job->heartbeat) {
 		n->heartbeats++;
 		/* Refused as a replay: the hub took a later stamp (our clock went
@@ -898,38 +765,79 @@ handle_answer(struct node *n, const struct push_answer *a, const struct push_job
 			n->hb_last_ms = a->heartbeat_ms;
 	} else {
 		n->by_outcome[a->outcome]++;
-		pusher_size_update(&n->size, a->outcome, job->full, elapsed_ms,
-				   (uint64_t)n->conf.timeout_s * 1000);
 	}
-	note_reachability_locked(n, a);
-	note_clock_locked(n, a);
-	n->last_ok = false;
+	if (st->count_sent)
+		count_sent_locked(n, job, elapsed_ms);
+}
+
+/* The journal's part of an answer, before the decision: our head, after
+ * marking the hub's acked when pushsm_marks asks. journal_head fills seq and
+ * acked even when it fails to read the rest. */
+static void
+learn_head(struct node *n, const struct push_answer *a, struct pushsm_in *in,
+	   struct ktp_err *err)
+{
+	struct journal_head h;
+
+	read_head(n, &h, err);
+	if (pushsm_marks(a, h.seq, h.acked))
+		in->mark_r = learn_acked(n, a->acked, a->chain, &h, err);
+	in->head_seq = h.seq;
+	in->head_acked = h.acked;
+	in->mark_msg = err->msg;
+}
+
+static void
+handle_answer(struct node *n, const struct push_answer *a, const struct push_job *job,
+	      uint64_t elapsed_ms)
+{
+	struct pushsm_in in = {
+		.event = PUSHSM_ANSWER,
+		.answer = a,
+		.job = { .first = job->first, .last = job->last, .head = job->head,
+			 .probe = job->probe, .heartbeat = job->heartbeat, .full = job->full,
+			 .len = job->len },
+		.elapsed_ms = elapsed_ms,
+	};
+	struct pushsm_step st;
+	struct ktp_err err = {0};
+	uint32_t rnd = randombytes_random();
+
+	learn_head(n, a, &in, &err);
+	pthread_mutex_lock(&n->lock);
+	fill_in_locked(n, &in, rnd);
+	pushsm_step(&in, &st);
+	if (st.diverge || st.clear_probe) {
+		/* The journal first, then the state others see; decided again
+		 * after, so a pause or resume meanwhile is not overwritten. */
+		pthread_mutex_unlock(&n->lock);
+		if (st.diverge)
+			emit_logs(&st);
+		store_step(n, &st);
+		pthread_mutex_lock(&n->lock);
+		fill_in_locked(n, &in, rnd);
+		pushsm_step(&in, &st);
+	}
+	apply_step_locked(n, &st);
+	count_answer_locked(n, a, job, &st, elapsed_ms);
 	pthread_mutex_unlock(&n->lock);
-	switch (a->outcome) {
-	case PUSH_OK:
-		on_ok(n, a, job, elapsed_ms);
-		break;
-	case PUSH_GAP:
-		on_gap(n, a, job);
-		break;
-	case PUSH_DIVERGED:
-		snprintf(why, sizeof(why), "batch %" PRIu64 "..%" PRIu64
-			 ": hub answered 409 diverged at seq %" PRIu64 "%s%s", job->first, job->last,
-			 a->acked, a->detail[0] != '\0' ? ": " : "", a->detail);
-		diverge(n, why);
-		break;
-	case PUSH_REFUSED:
-		on_refused(n, a, job);
-		break;
-	case PUSH_TOO_LARGE:
-		on_too_large(n, a, job);
-		break;
-	case PUSH_CANCELLED:
-		break;
-	default:
-		on_retry(n, a, job);
-		break;
-	}
+	if (!st.diverge)
+		emit_logs(&st);
+	if (st.success)
+		save_last_success(n);
+}
+
+/* The end of an attempt that did not reach the hub (under lock). */
+static void
+local_step_locked(struct node *n, enum pushsm_event ev, const char *msg)
+{
+	struct pushsm_in in = { .event = ev, .local_msg = msg };
+	struct pushsm_step st;
+
+	fill_in_locked(n, &in, randombytes_random());
+	pushsm_step(&in, &st);
+	apply_step_locked(n, &st);
+	emit_logs(&st);
 }
 
 /* --- the push thread ----------------------------------------------------- */
@@ -941,7 +849,7 @@ cancel_transfer(void *arg)
 	bool c;
 
 	pthread_mutex_lock(&n->lock);
-	c = n->stopping && evloop_now_ms() >= n->stop_deadline_ms;
+	c = n->stopping && ktime_mono_ms() >= n->stop_deadline_ms;
 	pthread_mutex_unlock(&n->lock);
 	return c;
 }
@@ -971,24 +879,11 @@ renew_pusher_locked(struct node *n, struct ktp_err *err)
 }
 
 static void
-finish_idle(struct node *n)
+local_step(struct node *n, enum pushsm_event ev, const char *msg)
 {
 	pthread_mutex_lock(&n->lock);
-	n->last_ok = true;
-	go_idle_locked(n);
+	local_step_locked(n, ev, msg);
 	pthread_mutex_unlock(&n->lock);
-}
-
-static void
-local_failure(struct node *n, const struct ktp_err *err)
-{
-	pthread_mutex_lock(&n->lock);
-	set_error_locked(n, "%s", err->msg);
-	n->last_ok = false;
-	set_state_locked(n, NODE_BACKOFF);
-	n->due_ms = evloop_now_ms() + backoff_next(&n->bo, randombytes_random(), 0);
-	pthread_mutex_unlock(&n->lock);
-	log_err("push: %s", err->msg);
 }
 
 /* After the push that emptied the queue: the page cache the import and the
@@ -1025,7 +920,7 @@ push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 	int r;
 
 	if ((r = plan_job(n, &plan, &err)) < 0) {
-		local_failure(n, &err);
+		local_step(n, PUSHSM_LOCAL_FAILURE, err.msg);
 		goto out;
 	}
 	if (readahead_take(ra, &plan, &job)) {
@@ -1033,21 +928,21 @@ push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 		n->readahead_used++;
 		pthread_mutex_unlock(&n->lock);
 	} else if ((r = seal_job(n, b, &plan, &job, &err)) < 0) {
-		local_failure(n, &err);
+		local_step(n, PUSHSM_LOCAL_FAILURE, err.msg);
 		goto out;
 	}
 	if (!job.heartbeat && job.last < job.first) {
-		finish_idle(n);
+		local_step(n, PUSHSM_NOTHING_PENDING, NULL);
 		goto out;
 	}
 	pthread_mutex_lock(&n->lock);
 	set_state_locked(n, NODE_PUSHING);
 	pthread_mutex_unlock(&n->lock);
 	readahead_start(ra, n, &plan, &job);
-	t0 = evloop_now_ms();
+	t0 = ktime_mono_ms();
 	pusher_post(n->pusher, job.wire, job.len, &a, &err);
 	readahead_join(ra);
-	handle_answer(n, &a, &job, evloop_now_ms() - t0);
+	handle_answer(n, &a, &job, ktime_mono_ms() - t0);
 	pthread_mutex_lock(&n->lock);
 	pushing = n->state == NODE_PUSHING;
 	pthread_mutex_unlock(&n->lock);
@@ -1071,11 +966,11 @@ static bool
 wait_due_locked(struct node *n)
 {
 	struct timespec ts;
-	uint64_t now = evloop_now_ms(), until;
+	uint64_t now = ktime_mono_ms(), until;
 
 	if (n->stopping)
 		return false;
-	if (!is_blocked(n) && n->due_ms <= now)
+	if (pushsm_is_due(n->paused, n->diverged, n->due_ms, now))
 		return true;
 	n->busy_since_ms = 0;
 	if (is_blocked(n) || n->due_ms == NEVER) {
@@ -1094,12 +989,9 @@ run_attempt(struct node *n, struct batch_builder *b, struct readahead *ra)
 {
 	struct ktp_err err = {0};
 
-	n->busy_since_ms = evloop_now_ms();
+	n->busy_since_ms = ktime_mono_ms();
 	if ((n->reload || n->pusher == NULL) && renew_pusher_locked(n, &err) < 0) {
-		set_error_locked(n, "%s", err.msg);
-		set_state_locked(n, NODE_ERROR);
-		n->due_ms = evloop_now_ms() + (uint64_t)n->conf.backoff_max_s * 1000;
-		log_err("push: %s", err.msg);
+		local_step_locked(n, PUSHSM_NO_PUSHER, err.msg);
 		return;
 	}
 	n->due_ms = NEVER;
