@@ -61,10 +61,8 @@ sysd_watchdog_interval_us(void)
 }
 
 int
-sysd_loop_new(sd_event **ret, sd_event_signal_handler_t on_stop,
-	      sd_event_signal_handler_t on_reload, void *arg, struct ktp_err *err)
+sysd_block_signals(struct ktp_err *err)
 {
-	sd_event *e = NULL;
 	sigset_t set;
 	int r;
 
@@ -74,6 +72,18 @@ sysd_loop_new(sd_event **ret, sd_event_signal_handler_t on_stop,
 	sigaddset(&set, SIGHUP);
 	if ((r = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0)
 		return ktp_err_set(err, -r, "signals: %s", strerror(r));
+	return 0;
+}
+
+int
+sysd_loop_new(sd_event **ret, sd_event_signal_handler_t on_stop,
+	      sd_event_signal_handler_t on_reload, void *arg, struct ktp_err *err)
+{
+	sd_event *e = NULL;
+	int r;
+
+	if ((r = sysd_block_signals(err)) < 0)
+		return r;
 	if ((r = sd_event_new(&e)) < 0)
 		return ktp_err_set(err, r, "event loop: %s", strerror(-r));
 	/* NULL sources are floating: the loop owns them and frees them with itself. */

@@ -144,26 +144,8 @@ on_status(sd_event_source *s, uint64_t usec, void *arg)
 	return 0;
 }
 
-/* The signals are blocked before any thread exists, so that every thread the hub
- * starts inherits the mask and only the loop's signalfd sees them; one that arrives
- * during start-up waits, pending, for the loop. The loop itself is made only after
- * READY=1: sd_event_set_watchdog sends its first WATCHDOG=1 at once, and systemd
- * is told the hub is up before it hears from the watchdog. */
-static int
-block_signals(struct ktp_err *err)
-{
-	sigset_t set;
-	int r;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if ((r = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0)
-		return ktp_err_set(err, -r, "signals: %s", strerror(r));
-	return 0;
-}
-
+/* Made only after READY=1: the loop's watchdog sends its first WATCHDOG=1 at once,
+ * and systemd hears that the hub is up before it hears from the watchdog. */
 static int
 setup_loop(struct daemon *d, struct ktp_err *err)
 {
@@ -230,7 +212,9 @@ run(const char *conf_path, struct hub_conf *conf)
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = block_signals(&err)) < 0 ||
+	/* Before any thread: every thread inherits the mask, and a signal during
+	 * start-up waits, pending, for the loop. */
+	if ((r = sysd_block_signals(&err)) < 0 ||
 	    (r = hub_open(conf_path, conf, &d.hub, &err)) < 0 ||
 	    (r = hub_start(d.hub, &err)) < 0) {
 		log_err("%s", err.msg);
