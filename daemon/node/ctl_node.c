@@ -22,6 +22,8 @@
 #include "journal.h"
 #include "log.h"
 #include "node.h"
+#include "node_export.h"
+#include "node_status.h"
 #include "proto.h"
 
 static int

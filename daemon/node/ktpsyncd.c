@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: ISC */
-/* ktpsyncd — the regency daemon: options, configuration, then node.c does the rest.
- * Start-up order (config, state-dir lock, keys, journal, control socket, READY=1)
- * and the reverse teardown are node_open and node_run's. */
+/* ktpsyncd — the regency daemon: pushes its journal to the provincial hub (node.c) and
+ * answers ktpctl. main: options, configuration, init in order (state-dir lock, keys,
+ * journal: node_open; control socket, netlink watch, READY=1, push thread), the loop
+ * (signals, SIGHUP reload, link up, watchdog), then teardown in reverse. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -15,15 +20,33 @@
 #include "area.h"
 #include "conf.h"
 #include "conf_node.h"
+#include "ctl_node.h"
+#include "ctlsock.h"
 #include "db.h"
 #include "err.h"
+#include "evloop.h"
 #include "keys.h"
 #include "log.h"
+#include "netwatch.h"
 #include "node.h"
 #include "precheck.h"
+#include "sysd.h"
 #include "tzone.h"
 
 #define DEFAULT_CONF "/etc/ktpsync/ktpsyncd.conf"
+
+struct daemon {
+	const char		*conf_path;
+	struct node		*node;
+	struct evloop		*loop;
+	struct evloop_timer	*watchdog;
+	struct ctlsock		*ctl;
+	struct netwatch		*nw;
+	/* What start-up needs of the configuration node_open takes. */
+	char			*ctl_path;
+	char			*admin_group;
+	char			started[512];
+};
 
 static void
 usage(void)
@@ -87,11 +110,175 @@ check_start(const struct node_conf *c)
 	return r;
 }
 
+static void
+log_conf_errors(const struct conf_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n && i < CONF_MAX_ERRORS; i++)
+		log_err("conf: %s", e->msg[i]);
+}
+
+static void
+on_sighup(void *arg)
+{
+	struct daemon *d = arg;
+	struct conf_errors *errs = calloc(1, sizeof(*errs));
+	struct ktp_err err = {0};
+	struct node_conf c = {0};
+
+	sysd_reloading();
+	if (errs == NULL || conf_node_load(d->conf_path, &c, errs) < 0) {
+		if (errs != NULL)
+			log_conf_errors(errs);
+		log_warn("conf: %s: reload failed, keeping the running configuration",
+			 d->conf_path);
+		goto out;
+	}
+	if (node_reconfigure(d->node, &c, &err) < 0) {
+		log_warn("conf: %s: %s, keeping the running configuration", d->conf_path, err.msg);
+		conf_node_done(&c);
+		goto out;
+	}
+	log_info("conf: %s reloaded", d->conf_path);
+out:
+	free(errs);
+	sysd_ready();
+	node_notify_status(d->node);
+}
+
+static void
+on_stop_signal(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("stopping");
+	evloop_stop(d->loop);
+}
+
+static void
+on_netlink(int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	struct ktp_err err = {0};
+	bool up = false;
+
+	(void)fd, (void)events;
+	if (netwatch_read(d->nw, &up, &err) < 0)
+		log_warn("%s, ignoring", err.msg);
+	if (up) {
+		log_debug("netwatch: a link or address came up, pushing now");
+		node_push_now(d->node);
+	}
+}
+
+/* WATCHDOG=1 only while both the loop (this timer runs) and the push thread
+ * make progress. */
+static void
+on_watchdog(void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t stuck = node_push_stuck_ms(d->node);
+
+	if (stuck == 0)
+		sysd_watchdog();
+	else
+		log_err("watchdog: push thread stuck for %" PRIu64 " s", stuck / 1000);
+	evloop_timer_arm(d->watchdog, sysd_watchdog_interval_us() / 1000);
+}
+
+static int
+start_loop(struct daemon *d, struct ktp_err *err)
+{
+	int r;
+
+	if ((r = evloop_new(&d->loop, err)) < 0)
+		return r;
+	/* Signals first: blocked before any thread starts, every thread inherits the mask. */
+	if ((r = evloop_add_signal(d->loop, SIGTERM, on_stop_signal, d)) < 0 ||
+	    (r = evloop_add_signal(d->loop, SIGINT, on_stop_signal, d)) < 0 ||
+	    (r = evloop_add_signal(d->loop, SIGHUP, on_sighup, d)) < 0)
+		return ktp_err_set(err, r, "node: signals: %s", strerror(-r));
+	signal(SIGPIPE, SIG_IGN);
+	if (sysd_watchdog_interval_us() > 0) {
+		if ((r = evloop_timer_new(d->loop, on_watchdog, d, &d->watchdog)) < 0)
+			return ktp_err_set(err, r, "node: watchdog timer: %s", strerror(-r));
+		evloop_timer_arm(d->watchdog, sysd_watchdog_interval_us() / 1000);
+	}
+	return 0;
+}
+
+/* A host without rtnetlink (some containers) still pushes on the timer. */
+static void
+start_netwatch(struct daemon *d)
+{
+	struct ktp_err err = {0};
+
+	if (netwatch_open(&d->nw, &err) < 0) {
+		log_warn("%s, pushing on the timer only", err.msg);
+		return;
+	}
+	if (evloop_add_fd(d->loop, netwatch_fd(d->nw), EPOLLIN, on_netlink, d) < 0) {
+		log_warn("netwatch: cannot watch the socket, pushing on the timer only");
+		netwatch_close(d->nw);
+		d->nw = NULL;
+	}
+}
+
+static int
+start_ctl(struct daemon *d, struct ktp_err *err)
+{
+	struct ctlsock_opts o = {
+		.path = d->ctl_path,
+		.admin_group = d->admin_group,
+	};
+	const struct ctl_cmd *cmds;
+	size_t n_cmds;
+
+	cmds = ctl_node_commands(&n_cmds);
+	return ctlsock_start(&o, cmds, n_cmds, d->node, &d->ctl, err);
+}
+
+/* Stop taking input, give the push in flight its grace, then cancel it. */
+static void
+stop_all(struct daemon *d)
+{
+	if (d->node != NULL) {
+		sysd_stopping();
+		node_stop(d->node);
+	}
+	ctlsock_stop(d->ctl);
+	d->ctl = NULL;
+	node_close(d->node);
+	d->node = NULL;
+	if (d->nw != NULL)
+		evloop_del_fd(d->loop, netwatch_fd(d->nw));
+	netwatch_close(d->nw);
+	d->nw = NULL;
+	evloop_timer_free(d->watchdog);
+	d->watchdog = NULL;
+	evloop_free(d->loop);
+	d->loop = NULL;
+}
+
+/* Keeps what start-up reads of c once node_open has taken it. */
+static int
+keep_start_conf(struct daemon *d, const struct node_conf *c)
+{
+	d->ctl_path = strdup(c->control_socket);
+	d->admin_group = c->admin_group != NULL ? strdup(c->admin_group) : NULL;
+	snprintf(d->started, sizeof(d->started), "node %04u started, pushing to %s", c->id,
+		 c->hub_url);
+	if (d->ctl_path == NULL || (c->admin_group != NULL && d->admin_group == NULL))
+		return -ENOMEM;
+	return 0;
+}
+
 static int
 run(const char *path, struct node_conf *c)
 {
+	struct daemon d = { .conf_path = path };
 	struct ktp_err err = {0};
-	struct node *n = NULL;
 	int r;
 
 	/* Both initialise global state and must run before any thread starts. */
@@ -99,14 +286,29 @@ run(const char *path, struct node_conf *c)
 		log_err("cannot initialise libsodium or libcurl");
 		return 1;
 	}
-	if ((r = node_open(path, c, &n, &err)) < 0) {
-		log_err("%s", err.msg);
+	if ((r = keep_start_conf(&d, c)) < 0) {
+		log_err("ktpsyncd: out of memory");
 		goto out;
 	}
-	if ((r = node_run(n, &err)) < 0)
-		log_err("%s", err.msg);
+	if ((r = node_open(path, c, &d.node, &err)) < 0 ||
+	    (r = start_loop(&d, &err)) < 0 || (r = start_ctl(&d, &err)) < 0)
+		goto out;
+	start_netwatch(&d);
+	/* READY=1 before the push thread starts: its first attempt sends STATUS=,
+	 * and systemd (and test 065) must see READY=1 first. */
+	sysd_ready();
+	if ((r = node_start(d.node, &err)) < 0)
+		goto out;
+	node_notify_status(d.node);
+	log_info("%s", d.started);
+	if ((r = evloop_run(d.loop)) < 0)
+		ktp_err_set(&err, r, "node: event loop: %s", strerror(-r));
 out:
-	node_close(n);
+	if (r < 0 && err.msg[0] != '\0')
+		log_err("%s", err.msg);
+	stop_all(&d);
+	free(d.ctl_path);
+	free(d.admin_group);
 	curl_global_cleanup();
 	return r < 0 ? 1 : 0;
 }

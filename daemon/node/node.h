@@ -12,6 +12,8 @@
 #include <jansson.h>
 
 struct area_table;
+struct batch_builder;
+struct journal_head;
 struct ktp_err;
 struct journal;
 struct node;
@@ -44,10 +46,24 @@ int32_t	node_tz_offset(const struct node *n);
 bool	node_checks_area_codes(struct node *n);
 int	node_open(const char *conf_path, struct node_conf *conf, struct node **ret,
 		  struct ktp_err *err);
-/* Starts the control socket, netwatch and the push thread, sends READY=1 and
- * runs the loop until SIGTERM or SIGINT; then stops in reverse order. */
-int	node_run(struct node *n, struct ktp_err *err);
-void	node_close(struct node *n);			/* NULL is a no-op */
+/* Starts the push thread. */
+int	node_start(struct node *n, struct ktp_err *err);
+/* Tells the push thread and the control handlers to stop: a push in flight
+ * gets a few seconds, then its transfer is cancelled. Returns at once. */
+void	node_stop(struct node *n);
+/* Stops the push thread (node_stop, then waits for it) and frees. NULL is a no-op. */
+void	node_close(struct node *n);
+/* SIGHUP: takes c (zeroed in the caller) and pushes now; -EPERM and c left
+ * to the caller when it changes what needs a restart (id, state_dir,
+ * key_file, control_socket). */
+int	node_reconfigure(struct node *n, struct node_conf *c, struct ktp_err *err);
+/* Link up: push now, even inside a backoff. */
+void	node_push_now(struct node *n);
+/* 0, or how long the push thread has been in its current attempt when that
+ * is longer than an attempt may take (for the watchdog). */
+uint64_t node_push_stuck_ms(struct node *n);
+/* STATUS= for systemd: the state and how many versions are pending. */
+void	node_notify_status(struct node *n);
 
 /* For the control handlers, which run on ctlsock's threads. */
 
@@ -67,11 +83,6 @@ uint16_t node_id(const struct node *n);
 uint32_t node_election_date(struct node *n);
 bool	node_is_stopping(struct node *n);
 
-/* {"daemon":"ktpsyncd","state":..,...} as PROTOCOL.md section 11 lists. */
-int	node_status_json(struct node *n, json_t **ret, struct ktp_err *err);
-/* Prometheus text exposition; caller free()s. */
-int	node_metrics_text(struct node *n, char **ret, size_t *ret_len, struct ktp_err *err);
-
 int	node_pause(struct node *n, struct ktp_err *err);
 /* force also leaves DIVERGED (see README "Diverged"). */
 int	node_resume(struct node *n, bool force, struct ktp_err *err);
@@ -82,17 +93,41 @@ int	node_resume(struct node *n, bool force, struct ktp_err *err);
 int	node_sync(struct node *n, bool wait, bool (*gone)(void *arg), void *arg,
 		  uint64_t *ret_acked, struct ktp_err *err);
 
-/* ktpctl export: seals every pending version into bundle records (4-byte
- * length + batch wire, without the bundle magic) and hands each to out().
- * Versions stay pending; the next contact learns what the hub applied. */
-struct node_export {
-	uint64_t	first;
-	uint64_t	last;		/* first - 1 when nothing is pending */
-	uint64_t	batches;
-	uint64_t	bytes;
+/* For node_status.c: a copy of the push side's figures, taken under the node's lock. */
+#define NODE_OUTCOMES	9		/* enum push_outcome, PUSH_OK..PUSH_CANCELLED */
+struct node_info {
+	uint16_t	id;
+	char		*name;			/* [node] name, "" when unset */
+	char		*hub_url;
+	enum node_state	state;
+	bool		paused;
+	int64_t		next_attempt;		/* Unix seconds, 0 = none planned */
+	int64_t		last_success;		/* Unix seconds, 0 = never */
+	char		*last_error;		/* "" = none */
+	int64_t		last_error_at;
+	uint64_t	versions_sent;
+	uint64_t	bytes_sent;
+	uint32_t	batch_size;
+	uint64_t	throughput_bps;
+	bool		has_clock_offset;
+	int64_t		clock_offset_s;		/* our clock minus the hub's */
+	bool		clock_warned;		/* more than a day apart */
+	uint64_t	heartbeats;
+	uint64_t	readahead_used;
+	uint64_t	by_outcome[NODE_OUTCOMES];	/* [enum push_outcome] */
 };
-int	node_export(struct node *n, int (*out)(void *arg, const void *data, size_t len,
-						struct ktp_err *err),
-		    void *arg, struct node_export *ret, struct ktp_err *err);
+int	node_get_info(struct node *n, struct node_info *ret, struct ktp_err *err);
+void	node_info_done(struct node_info *i);
+/* The journal's head (seq, acked, oldest pending), read under the node's lock. */
+int	node_head(struct node *n, struct journal_head *ret, struct ktp_err *err);
+
+/* For node_export.c: seals versions first.. (at most the configured batch size)
+ * for the hub's current key with head as given; *ret_last < first when none is
+ * readable. The caller frees *ret_wire. */
+int	node_seal_batch(struct node *n, struct batch_builder *b, uint64_t first, uint64_t head,
+			uint8_t **ret_wire, size_t *ret_len, uint64_t *ret_last,
+			struct ktp_err *err);
+/* The next contact probes with seq alone (stored, so it survives a restart). */
+int	node_mark_exported(struct node *n, uint64_t seq, struct ktp_err *err);
 
 #endif

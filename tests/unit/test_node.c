@@ -21,6 +21,7 @@
 
 #include "batch.h"
 #include "chain.h"
+#include "conf.h"
 #include "conf_node.h"
 #include "err.h"
 #include "ingest.h"
@@ -29,6 +30,8 @@
 #include "keytext.h"
 #include "log.h"
 #include "node.h"
+#include "node_export.h"
+#include "node_status.h"
 
 #define MAX_SEQ		2000
 #define MAX_REQS	64
@@ -64,8 +67,6 @@ struct fixture {
 	char		*dir;
 	struct hub	hub;
 	struct node	*node;
-	pthread_t	thread;
-	int		run_rc;
 };
 
 struct upload {
@@ -223,16 +224,6 @@ hub_start(struct hub *h, const char *dir)
 
 /* --- the node ------------------------------------------------------------ */
 
-static void *
-run_node(void *arg)
-{
-	struct fixture *f = arg;
-	struct ktp_err err = {0};
-
-	f->run_rc = node_run(f->node, &err);
-	return NULL;
-}
-
 static void
 fill_conf(struct fixture *f, struct node_conf *c)
 {
@@ -282,6 +273,22 @@ write_conf(struct fixture *f, char *path, size_t cap)
 
 static int64_t field(struct fixture *f, const char *key);
 
+/* What ktpsyncd does on SIGHUP: the file again, handed to the running node. */
+static void
+reload(struct fixture *f)
+{
+	struct conf_errors *errs = calloc(1, sizeof(*errs));
+	struct node_conf c = {0};
+	struct ktp_err err = {0};
+	char path[PATH_MAX];
+
+	assert_non_null(errs);
+	snprintf(path, sizeof(path), "%s/node.conf", f->dir);
+	assert_int_equal(conf_node_load(path, &c, errs), 0);
+	assert_int_equal(node_reconfigure(f->node, &c, &err), 0);
+	free(errs);
+}
+
 /* The push thread's first attempt (nothing pending: a heartbeat) has run
  * once the next attempt is an interval away; only then do the tests start
  * acting, with the fake hub's request log cleared. */
@@ -320,7 +327,10 @@ setup(void **state)
 		fprintf(stderr, "node_open: %s\n", err.msg);
 		return -1;
 	}
-	pthread_create(&f->thread, NULL, run_node, f);
+	if (node_start(f->node, &err) < 0) {
+		fprintf(stderr, "node_start: %s\n", err.msg);
+		return -1;
+	}
 	*state = f;
 	wait_settled(f);
 	return 0;
@@ -332,8 +342,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 	void *dir = f->dir;
 
-	kill(getpid(), SIGTERM);
-	pthread_join(f->thread, NULL);
+	node_stop(f->node);
 	node_close(f->node);
 	if (f->hub.mhd != NULL)
 		MHD_stop_daemon(f->hub.mhd);
@@ -898,7 +907,7 @@ test_node_reload_while_sealing_keeps_pushing_as_this_node(void **state)
 	import_rows(f, 1, 1500, "r");	/* the fake hub holds MAX_SEQ */
 	assert_int_equal(node_sync(f->node, false, NULL, NULL, &acked, &err), 0);
 	for (i = 0; i < 50; i++) {
-		kill(getpid(), SIGHUP);
+		reload(f);
 		usleep(3000);
 	}
 	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
