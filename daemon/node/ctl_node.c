@@ -17,7 +17,7 @@
 #include "ctlmsg.h"
 #include "ctlsock.h"
 #include "err.h"
-#include "evloop.h"
+#include "ktime.h"
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
@@ -181,7 +181,7 @@ run_ingest(struct node *n, struct ctlconn *c, enum ingest_format fmt, const char
 
 	if (node_writer_lock(n, true, &err) < 0)
 		return reply_err(c, &err);
-	r = ingest_begin(node_journal_lock(n), node_id(n), fmt, name, evloop_wall_ms(), &in, &err);
+	r = ingest_begin(node_journal_lock(n), node_id(n), fmt, name, ktime_wall_ms(), &in, &err);
 	if (r == 0) {
 		ingest_set_areas(in, areas);
 		ingest_set_tz_offset(in, node_tz_offset(n));
@@ -255,7 +255,7 @@ ctl_remove(struct ctlconn *c, json_t *req, void *ctx)
 					   "remove: needs \"nik\" and \"reason\"");
 	if (node_writer_lock(n, false, &err) < 0)
 		return reply_err(c, &err);
-	r = ingest_remove(node_journal_lock(n), nik, reason, evloop_wall_ms(), &seq, &err);
+	r = ingest_remove(node_journal_lock(n), nik, reason, ktime_wall_ms(), &seq, &err);
 	node_journal_unlock(n);
 	node_writer_unlock(n);
 	if (r < 0)
@@ -305,7 +305,7 @@ ctl_report(struct ctlconn *c, json_t *req, void *ctx)
 
 	(void)req;
 	r = journal_report_json(node_journal_lock(n), election,
-				(int64_t)(evloop_wall_ms() / 1000), &rep, &err);
+				(int64_t)(ktime_wall_ms() / 1000), &rep, &err);
 	node_journal_unlock(n);
 	if (r < 0)
 		return reply_err(c, &err);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* ktpsyncd — the regency daemon: pushes its journal to the provincial hub (node.c) and
  * answers ktpctl. main: options, configuration, init in order (state-dir lock, keys,
- * journal: node_open; control socket, netlink watch, READY=1, push thread), the loop
- * (signals, SIGHUP reload, link up, watchdog), then teardown in reverse. */
+ * journal: node_open; control socket, netlink socket, READY=1, the sd-event loop, push
+ * thread), the loop (signals, SIGHUP reload, link up, watchdog), then teardown in reverse. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,6 @@
 #include "ctlsock.h"
 #include "db.h"
 #include "err.h"
-#include "evloop.h"
 #include "keys.h"
 #include "log.h"
 #include "netwatch.h"
@@ -38,8 +38,10 @@
 struct daemon {
 	const char		*conf_path;
 	struct node		*node;
-	struct evloop		*loop;
-	struct evloop_timer	*watchdog;
+	sd_event		*loop;
+	sd_event_source		*netlink;
+	sd_event_source		*push_check;	/* the watchdog's view of the push thread */
+	uint64_t		push_check_us;
 	struct ctlsock		*ctl;
 	struct netwatch		*nw;
 	/* What start-up needs of the configuration node_open takes. */
@@ -119,14 +121,15 @@ log_conf_errors(const struct conf_errors *e)
 		log_err("conf: %s", e->msg[i]);
 }
 
-static void
-on_sighup(void *arg)
+static int
+on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *arg)
 {
 	struct daemon *d = arg;
 	struct conf_errors *errs = calloc(1, sizeof(*errs));
 	struct ktp_err err = {0};
 	struct node_conf c = {0};
 
+	(void)s, (void)si;
 	sysd_reloading();
 	if (errs == NULL || conf_node_load(d->conf_path, &c, errs) < 0) {
 		if (errs != NULL)
@@ -145,84 +148,103 @@ out:
 	free(errs);
 	sysd_ready();
 	node_notify_status(d->node);
+	return 0;
 }
 
-static void
-on_stop_signal(void *arg)
+static int
+on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *arg)
 {
-	struct daemon *d = arg;
-
+	(void)si, (void)arg;
 	log_info("stopping");
-	evloop_stop(d->loop);
+	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-static void
-on_netlink(int fd, uint32_t events, void *arg)
+static int
+on_netlink(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
 	struct daemon *d = arg;
 	struct ktp_err err = {0};
 	bool up = false;
 
-	(void)fd, (void)events;
+	(void)s, (void)fd, (void)revents;
 	if (netwatch_read(d->nw, &up, &err) < 0)
 		log_warn("%s, ignoring", err.msg);
 	if (up) {
 		log_debug("netwatch: a link or address came up, pushing now");
 		node_push_now(d->node);
 	}
+	return 0;
 }
 
-/* WATCHDOG=1 only while both the loop (this timer runs) and the push thread
- * make progress. */
-static void
-on_watchdog(void *arg)
+/* The loop sends WATCHDOG=1 while it runs (sd_event_set_watchdog); this timer
+ * turns that off while the push thread is stuck, so systemd restarts a node
+ * whose loop is fine but which no longer pushes, and on again if it recovers. */
+static int
+on_push_check(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct daemon *d = arg;
 	uint64_t stuck = node_push_stuck_ms(d->node);
 
-	if (stuck == 0)
-		sysd_watchdog();
-	else
+	(void)usec;
+	if (stuck > 0)
 		log_err("watchdog: push thread stuck for %" PRIu64 " s", stuck / 1000);
-	evloop_timer_arm(d->watchdog, sysd_watchdog_interval_us() / 1000);
+	(void)sd_event_set_watchdog(d->loop, stuck == 0);
+	return sd_event_source_set_time_relative(s, d->push_check_us);
 }
 
+/* The signals the loop takes, blocked before any thread starts so that every
+ * thread inherits the mask; one that arrives before the loop waits for it. */
+static int
+block_signals(struct ktp_err *err)
+{
+	sigset_t set;
+	int r;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if ((r = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0)
+		return ktp_err_set(err, -r, "node: signals: %s", strerror(r));
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* After READY=1: sd-event sends the first WATCHDOG=1 as soon as the loop has
+ * a watchdog, and systemd (and test 065) must see READY=1 first. */
 static int
 start_loop(struct daemon *d, struct ktp_err *err)
 {
 	int r;
 
-	if ((r = evloop_new(&d->loop, err)) < 0)
-		return r;
-	/* Signals first: blocked before any thread starts, every thread inherits the mask. */
-	if ((r = evloop_add_signal(d->loop, SIGTERM, on_stop_signal, d)) < 0 ||
-	    (r = evloop_add_signal(d->loop, SIGINT, on_stop_signal, d)) < 0 ||
-	    (r = evloop_add_signal(d->loop, SIGHUP, on_sighup, d)) < 0)
-		return ktp_err_set(err, r, "node: signals: %s", strerror(-r));
-	signal(SIGPIPE, SIG_IGN);
-	if (sysd_watchdog_interval_us() > 0) {
-		if ((r = evloop_timer_new(d->loop, on_watchdog, d, &d->watchdog)) < 0)
-			return ktp_err_set(err, r, "node: watchdog timer: %s", strerror(-r));
-		evloop_timer_arm(d->watchdog, sysd_watchdog_interval_us() / 1000);
-	}
-	return 0;
-}
-
-/* A host without rtnetlink (some containers) still pushes on the timer. */
-static void
-start_netwatch(struct daemon *d)
-{
-	struct ktp_err err = {0};
-
-	if (netwatch_open(&d->nw, &err) < 0) {
-		log_warn("%s, pushing on the timer only", err.msg);
-		return;
-	}
-	if (evloop_add_fd(d->loop, netwatch_fd(d->nw), EPOLLIN, on_netlink, d) < 0) {
+	if ((r = sysd_loop_new(&d->loop, on_stop, on_reload, d, err)) < 0)
+		return ktp_err_prefix(err, "node");
+	if (d->nw != NULL &&
+	    sd_event_add_io(d->loop, &d->netlink, netwatch_fd(d->nw), EPOLLIN, on_netlink, d) < 0) {
 		log_warn("netwatch: cannot watch the socket, pushing on the timer only");
 		netwatch_close(d->nw);
 		d->nw = NULL;
 	}
+	d->push_check_us = sysd_watchdog_interval_us();
+	if (d->push_check_us == 0)
+		return 0;
+	/* Woken at most once a watchdog interval; a second of slack lets the
+	 * kernel batch it with other wakeups. */
+	if ((r = sd_event_add_time_relative(d->loop, &d->push_check, CLOCK_MONOTONIC,
+					    d->push_check_us, 1000000, on_push_check, d)) < 0)
+		return ktp_err_set(err, r, "node: watchdog timer: %s", strerror(-r));
+	return 0;
+}
+
+/* A host without rtnetlink (some containers) still pushes on the timer. The
+ * socket queues what the kernel says until the loop watches it. */
+static void
+open_netwatch(struct daemon *d)
+{
+	struct ktp_err err = {0};
+
+	if (netwatch_open(&d->nw, &err) < 0)
+		log_warn("%s, pushing on the timer only", err.msg);
 }
 
 static int
@@ -251,14 +273,11 @@ stop_all(struct daemon *d)
 	d->ctl = NULL;
 	node_close(d->node);
 	d->node = NULL;
-	if (d->nw != NULL)
-		evloop_del_fd(d->loop, netwatch_fd(d->nw));
+	d->netlink = sd_event_source_unref(d->netlink);
 	netwatch_close(d->nw);
 	d->nw = NULL;
-	evloop_timer_free(d->watchdog);
-	d->watchdog = NULL;
-	evloop_free(d->loop);
-	d->loop = NULL;
+	d->push_check = sd_event_source_unref(d->push_check);
+	d->loop = sd_event_unref(d->loop);
 }
 
 /* Keeps what start-up reads of c once node_open has taken it. */
@@ -290,18 +309,17 @@ run(const char *path, struct node_conf *c)
 		log_err("ktpsyncd: out of memory");
 		goto out;
 	}
-	if ((r = node_open(path, c, &d.node, &err)) < 0 ||
-	    (r = start_loop(&d, &err)) < 0 || (r = start_ctl(&d, &err)) < 0)
+	if ((r = block_signals(&err)) < 0 || (r = node_open(path, c, &d.node, &err)) < 0 ||
+	    (r = start_ctl(&d, &err)) < 0)
 		goto out;
-	start_netwatch(&d);
-	/* READY=1 before the push thread starts: its first attempt sends STATUS=,
-	 * and systemd (and test 065) must see READY=1 first. */
+	open_netwatch(&d);
 	sysd_ready();
-	if ((r = node_start(d.node, &err)) < 0)
+	/* The loop before the push thread: its first attempt sends STATUS=. */
+	if ((r = start_loop(&d, &err)) < 0 || (r = node_start(d.node, &err)) < 0)
 		goto out;
 	node_notify_status(d.node);
 	log_info("%s", d.started);
-	if ((r = evloop_run(d.loop)) < 0)
+	if ((r = sd_event_loop(d.loop)) < 0)
 		ktp_err_set(&err, r, "node: event loop: %s", strerror(-r));
 out:
 	if (r < 0 && err.msg[0] != '\0')

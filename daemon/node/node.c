@@ -75,7 +75,8 @@
 #include "conf.h"
 #include "conf_node.h"
 #include "err.h"
-#include "evloop.h"
+#include "evloop.h"		/* evloop_now_ms, in the push machine */
+#include "ktime.h"
 #include "fileio.h"
 #include "journal.h"
 #include "keys.h"
@@ -123,10 +124,6 @@ struct node {
 	pthread_cond_t		wcond;
 	enum writer		writer;			/* under wlock */
 
-	struct evloop		*loop;
-	struct evloop_timer	*watchdog;
-	struct ctlsock		*ctl;
-	struct netwatch		*nw;
 	pthread_t		thread;
 	bool			thread_started;
 
@@ -215,7 +212,7 @@ node_state_name(enum node_state s)
 static int64_t
 wall_s(void)
 {
-	return (int64_t)(evloop_wall_ms() / 1000);
+	return (int64_t)(ktime_wall_ms() / 1000);
 }
 
 /* --- locks and small accessors ------------------------------------------ */
@@ -352,7 +349,7 @@ node_data_changed(struct node *n)
 {
 	pthread_mutex_lock(&n->lock);
 	if (n->state == NODE_IDLE || n->state == NODE_PUSHING)
-		plan_locked(n, evloop_now_ms() + DEBOUNCE_MS);
+		plan_locked(n, ktime_mono_ms() + DEBOUNCE_MS);
 	pthread_mutex_unlock(&n->lock);
 }
 
@@ -361,7 +358,7 @@ void
 node_push_now(struct node *n)
 {
 	pthread_mutex_lock(&n->lock);
-	plan_locked(n, evloop_now_ms());
+	plan_locked(n, ktime_mono_ms());
 	pthread_mutex_unlock(&n->lock);
 }
 
@@ -460,7 +457,7 @@ seal_heartbeat(struct node *n, struct batch_builder *b, uint64_t head,
 	       const uint8_t hub_pk[static KTP_X25519_PK_LEN], struct push_job *job,
 	       struct ktp_err *err)
 {
-	uint64_t ms = evloop_wall_ms();
+	uint64_t ms = ktime_wall_ms();
 	int r;
 
 	if (ms <= n->hb_last_ms)	/* the clock stepped back */
@@ -1198,7 +1195,7 @@ node_resume(struct node *n, bool force, struct ktp_err *err)
 	if (!n->diverged) {
 		n->state = NODE_IDLE;
 		backoff_reset(&n->bo);
-		plan_locked(n, evloop_now_ms());
+		plan_locked(n, ktime_mono_ms());
 	}
 	pthread_mutex_unlock(&n->lock);
 	log_info("push: resumed by an operator%s", force ? " (forced)" : "");
@@ -1248,10 +1245,10 @@ node_sync(struct node *n, bool wait, bool (*gone)(void *arg), void *arg, uint64_
 	attempts0 = n->attempts;
 	r = sync_verdict_locked(n, target, acked, attempts0, err);
 	if (r == 0)
-		plan_locked(n, evloop_now_ms());
+		plan_locked(n, ktime_mono_ms());
 	while (wait && r == 0) {
 		/* Wake at least once a second to notice a ktpctl that went away. */
-		ts.tv_sec = (time_t)(evloop_now_ms() / 1000 + 1);
+		ts.tv_sec = (time_t)(ktime_mono_ms() / 1000 + 1);
 		ts.tv_nsec = 0;
 		pthread_cond_timedwait(&n->cond, &n->lock, &ts);
 		pthread_mutex_unlock(&n->lock);
@@ -1454,7 +1451,7 @@ node_stop(struct node *n)
 	pthread_mutex_lock(&n->lock);
 	if (!n->stopping) {
 		n->stopping = true;
-		n->stop_deadline_ms = evloop_now_ms() + STOP_GRACE_MS;
+		n->stop_deadline_ms = ktime_mono_ms() + STOP_GRACE_MS;
 		pthread_cond_broadcast(&n->cond);
 	}
 	pthread_mutex_unlock(&n->lock);
@@ -1480,7 +1477,7 @@ node_reconfigure(struct node *n, struct node_conf *c, struct ktp_err *err)
 	old = n->conf;
 	n->conf = *c;
 	apply_conf_locked(n);
-	plan_locked(n, evloop_now_ms());
+	plan_locked(n, ktime_mono_ms());
 	pthread_mutex_unlock(&n->lock);
 	memset(c, 0, sizeof(*c));
 	conf_node_done(&old);
@@ -1492,7 +1489,7 @@ node_reconfigure(struct node *n, struct node_conf *c, struct ktp_err *err)
 uint64_t
 node_push_stuck_ms(struct node *n)
 {
-	uint64_t busy, limit, now = evloop_now_ms();
+	uint64_t busy, limit, now = ktime_mono_ms();
 
 	pthread_mutex_lock(&n->lock);
 	busy = n->busy_since_ms;
@@ -1510,7 +1507,7 @@ _Static_assert(PUSH_CANCELLED + 1 == NODE_OUTCOMES, "NODE_OUTCOMES is enum push_
 int
 node_get_info(struct node *n, struct node_info *ret, struct ktp_err *err)
 {
-	uint64_t now = evloop_now_ms();
+	uint64_t now = ktime_mono_ms();
 	int r = 0;
 
 	memset(ret, 0, sizeof(*ret));

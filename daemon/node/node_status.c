@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "err.h"
-#include "evloop.h"
+#include "ktime.h"
 #include "journal.h"
 #include "node.h"
 #include "node_status.h"
@@ -48,8 +48,8 @@ add_journal_fields(json_t *o, const struct journal_head *h, uint16_t id, const c
 {
 	int64_t age = 0;
 
-	if (h->oldest_pending_ms > 0 && (int64_t)(evloop_wall_ms()) > h->oldest_pending_ms)
-		age = ((int64_t)evloop_wall_ms() - h->oldest_pending_ms) / 1000;
+	if (h->oldest_pending_ms > 0 && (int64_t)(ktime_wall_ms()) > h->oldest_pending_ms)
+		age = ((int64_t)ktime_wall_ms() - h->oldest_pending_ms) / 1000;
 	json_object_set_new(o, "daemon", json_string("ktpsyncd"));
 	json_object_set_new(o, "node", json_integer(id));
 	json_object_set_new(o, "name", json_string(name != NULL ? name : ""));
