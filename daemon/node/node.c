@@ -52,10 +52,20 @@
  * A second writing connection would not help: SQLite allows one writer, and
  * the journal keeps its head in memory (reports read through the journal's
  * own read connection, which sees committed rows only). One import, put or
- * remove at a time holds the writer role (`wlock`, node_writer_lock); an
- * import keeps it while its client sends, so another writer is told "busy"
- * at once rather than queued behind a stalled pipe. Lock order: wlock before
- * jlock before lock.
+ * remove at a time holds the writer role (`wlock`); an import keeps it while
+ * its client sends, so another writer is told "busy" at once rather than
+ * queued behind a stalled pipe. Lock order: wlock before jlock before lock.
+ * No lock leaves this file: the control handlers call operations
+ * (node_import_*, node_remove, node_report, node_unrecorded, node_head) that
+ * take and release them inside.
+ *
+ * Why mutexes rather than one thread that owns the journal and runs commands
+ * queued to it: an import is fed from its client's thread chunk by chunk, and
+ * the push thread, status and reports each make one short call. A journal
+ * thread would turn each of those calls into a queued command, a reply and a
+ * wait, i.e. the same serialisation plus a queue and a handshake, and the
+ * writer role (busy at once for a second import) would still be needed. With
+ * every lock private to this file the mutexes are the shorter code.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -78,6 +88,7 @@
 #include "evloop.h"		/* evloop_now_ms, in the push machine */
 #include "ktime.h"
 #include "fileio.h"
+#include "ingest.h"
 #include "journal.h"
 #include "keys.h"
 #include "keytext.h"
@@ -217,14 +228,14 @@ wall_s(void)
 
 /* --- locks and small accessors ------------------------------------------ */
 
-struct journal *
+static struct journal *
 node_journal_lock(struct node *n)
 {
 	pthread_mutex_lock(&n->jlock);
 	return n->jnl;
 }
 
-void
+static void
 node_journal_unlock(struct node *n)
 {
 	pthread_mutex_unlock(&n->jlock);
@@ -262,8 +273,8 @@ store_state(struct node *n, const char *key, const char *value, struct ktp_err *
 /* An import's transaction stays open while its client sends, which may be
  * forever (a stalled pipe): nobody queues behind it. A remove is short, so
  * it is waited for. */
-int
-node_writer_lock(struct node *n, bool stream, struct ktp_err *err)
+static int
+writer_lock(struct node *n, bool stream, struct ktp_err *err)
 {
 	pthread_mutex_lock(&n->wlock);
 	while (n->writer != WRITER_NONE) {
@@ -278,8 +289,8 @@ node_writer_lock(struct node *n, bool stream, struct ktp_err *err)
 	return 0;
 }
 
-void
-node_writer_unlock(struct node *n)
+static void
+writer_unlock(struct node *n)
 {
 	pthread_mutex_lock(&n->wlock);
 	n->writer = WRITER_NONE;
@@ -304,8 +315,8 @@ node_election_date(struct node *n)
 	return d;
 }
 
-bool
-node_is_stopping(struct node *n)
+static bool
+is_stopping(struct node *n)
 {
 	bool s;
 
@@ -1368,14 +1379,9 @@ node_areas(const struct node *n)
 	return n->areas;
 }
 
-int32_t
-node_tz_offset(const struct node *n)
-{
-	return n->tz.offset_s;
-}
-
-bool
-node_checks_area_codes(struct node *n)
+/* [import] check_area_codes: imports refuse kecamatan and desa not in areas. */
+static bool
+checks_area_codes(struct node *n)
 {
 	bool check;
 
@@ -1592,5 +1598,124 @@ node_mark_exported(struct node *n, uint64_t seq, struct ktp_err *err)
 	pthread_mutex_lock(&n->lock);
 	n->probe = seq;
 	pthread_mutex_unlock(&n->lock);
+	return r;
+}
+
+/* --- the journal's writers and readers, for ctl_node.c ------------------- */
+
+struct node_import {
+	struct node	*n;
+	struct ingest	*in;
+};
+
+int
+node_import_begin(struct node *n, enum ingest_format fmt, const char *name,
+		  struct node_import **ret, struct ktp_err *err)
+{
+	const struct area_table *areas = checks_area_codes(n) ? n->areas : NULL;
+	struct node_import *im;
+	int r;
+
+	if ((im = calloc(1, sizeof(*im))) == NULL)
+		return ktp_err_set(err, -ENOMEM, "import: out of memory");
+	im->n = n;
+	if ((r = writer_lock(n, true, err)) < 0) {
+		free(im);
+		return r;
+	}
+	pthread_mutex_lock(&n->jlock);
+	r = ingest_begin(n->jnl, n->id, fmt, name, ktime_wall_ms(), &im->in, err);
+	if (r == 0) {
+		ingest_set_areas(im->in, areas);
+		ingest_set_tz_offset(im->in, n->tz.offset_s);
+	}
+	pthread_mutex_unlock(&n->jlock);
+	if (r < 0) {
+		writer_unlock(n);
+		free(im);
+		return r;
+	}
+	*ret = im;
+	return 0;
+}
+
+/* The journal lock per chunk, so the push thread and status keep going
+ * during a long import. */
+int
+node_import_feed(struct node_import *im, const void *data, size_t len, struct ktp_err *err)
+{
+	int r;
+
+	if (is_stopping(im->n))
+		return ktp_err_set(err, -ESHUTDOWN, "import: daemon is stopping");
+	pthread_mutex_lock(&im->n->jlock);
+	r = ingest_feed(im->in, data, len, err);
+	pthread_mutex_unlock(&im->n->jlock);
+	return r;
+}
+
+int
+node_import_finish(struct node_import *im, struct ingest_result *ret, struct ktp_err *err)
+{
+	struct node *n = im->n;
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = ingest_finish(im->in, ret, err);
+	pthread_mutex_unlock(&n->jlock);
+	writer_unlock(n);
+	free(im);
+	return r;
+}
+
+void
+node_import_abort(struct node_import *im)
+{
+	if (im == NULL)
+		return;
+	pthread_mutex_lock(&im->n->jlock);
+	ingest_abort(im->in);
+	pthread_mutex_unlock(&im->n->jlock);
+	writer_unlock(im->n);
+	free(im);
+}
+
+/* A remove is short, so it waits for another remove rather than being told busy. */
+int
+node_remove(struct node *n, const char *nik, const char *reason, uint64_t *ret_seq,
+	    struct ktp_err *err)
+{
+	int r;
+
+	if ((r = writer_lock(n, false, err)) < 0)
+		return r;
+	pthread_mutex_lock(&n->jlock);
+	r = ingest_remove(n->jnl, nik, reason, ktime_wall_ms(), ret_seq, err);
+	pthread_mutex_unlock(&n->jlock);
+	writer_unlock(n);
+	return r;
+}
+
+int
+node_report(struct node *n, json_t **ret, struct ktp_err *err)
+{
+	uint32_t election = node_election_date(n);
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_report_json(n->jnl, election, (int64_t)(ktime_wall_ms() / 1000), ret, err);
+	pthread_mutex_unlock(&n->jlock);
+	return r;
+}
+
+int
+node_unrecorded(struct node *n, const struct journal_unrecorded_query *q,
+		struct journal_person **ret_rows, size_t *ret_n, struct ktp_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_unrecorded(n->jnl, q, ret_rows, ret_n, err);
+	pthread_mutex_unlock(&n->jlock);
 	return r;
 }

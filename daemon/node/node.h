@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
-/* node — ktpsyncd's core: owns the config, keys, journal, control socket, netwatch and pusher.
- * Runs the push state machine on one push thread and the event loop on the main thread.
- * Parses no options and prints nothing (ktpsyncd.c does); the control handlers are in ctl_node.c. */
+/* node — ktpsyncd's core: owns the config, keys, journal and pusher; runs the push machine.
+ * Every journal access goes through the operations below, which lock inside node.c.
+ * Runs no event loop, prints nothing (ktpsyncd.c does); no handlers or rendering here. */
 #ifndef KTP_NODE_H
 #define KTP_NODE_H
 
@@ -11,11 +11,14 @@
 
 #include <jansson.h>
 
+#include "ingest.h"		/* enum ingest_format, struct ingest_result */
+
 struct area_table;
 struct batch_builder;
 struct journal_head;
 struct ktp_err;
-struct journal;
+struct journal_person;
+struct journal_unrecorded_query;
 struct node;
 struct node_conf;
 struct tzone;
@@ -32,18 +35,14 @@ enum node_state {
 
 const char *node_state_name(enum node_state s);
 
-/* Takes the state-dir lock, loads keys, opens the journal (in that order).
- * conf is moved into the node (zeroed in the caller). */
 /* The regency's part of the code table (c->area_dir) and its time zone, as
  * start-up and `ktpsyncd -n` load them; the caller frees the table. */
 int	node_load_places(const struct node_conf *c, struct area_table **ret_areas,
 			 struct tzone *ret_tz, struct ktp_err *err);
 /* Borrowed, valid while the node is open: names of this regency's places. */
 const struct area_table *node_areas(const struct node *n);
-/* Seconds east of UTC of [node] timezone, for local times in imported files. */
-int32_t	node_tz_offset(const struct node *n);
-/* [import] check_area_codes: imports refuse kecamatan and desa not in node_areas. */
-bool	node_checks_area_codes(struct node *n);
+/* Takes the state-dir lock, loads keys, opens the journal (in that order).
+ * conf is moved into the node (zeroed in the caller). */
 int	node_open(const char *conf_path, struct node_conf *conf, struct node **ret,
 		  struct ktp_err *err);
 /* Starts the push thread. */
@@ -67,21 +66,34 @@ void	node_notify_status(struct node *n);
 
 /* For the control handlers, which run on ctlsock's threads. */
 
-/* The journal is not thread-safe: every call goes between these two. Hold
- * the lock for single calls only, never across socket I/O. */
-struct journal *node_journal_lock(struct node *n);
-void	node_journal_unlock(struct node *n);
-/* At most one import, put or remove at a time (one journal transaction).
- * stream: an import or put, which holds it while its client sends. While
- * one does, every other writer gets -EBUSY "busy: an import is running" at
- * once; a remove that holds it is waited for. */
-int	node_writer_lock(struct node *n, bool stream, struct ktp_err *err);
-void	node_writer_unlock(struct node *n);
+/* ktpctl import and put: one journal transaction, all or nothing, that holds
+ * the journal's writer role from begin to finish or abort, i.e. while its
+ * client sends. Meanwhile every other import, put or remove gets -EBUSY
+ * "busy: an import is running" at once. The journal is locked per call only,
+ * so pushing and status go on. feed refuses once the daemon stops (-ESHUTDOWN
+ * "import: daemon is stopping"). finish and abort free im. */
+struct node_import;
+int	node_import_begin(struct node *n, enum ingest_format fmt, const char *name,
+			  struct node_import **ret, struct ktp_err *err);
+int	node_import_feed(struct node_import *im, const void *data, size_t len,
+			 struct ktp_err *err);
+/* As ingest_finish: -EINVAL with the file's errors in *ret when refused. */
+int	node_import_finish(struct node_import *im, struct ingest_result *ret,
+			   struct ktp_err *err);
+void	node_import_abort(struct node_import *im);	/* NULL is a no-op */
+/* ktpctl remove, committed before it returns (ingest_remove); waits for
+ * another remove, -EBUSY while an import runs. */
+int	node_remove(struct node *n, const char *nik, const char *reason, uint64_t *ret_seq,
+		    struct ktp_err *err);
+/* ktpctl report: the journal's counts (journal_report_json) at this moment. */
+int	node_report(struct node *n, json_t **ret, struct ktp_err *err);
+/* ktpctl unrecorded: the persons q selects (journal_unrecorded); caller free()s. */
+int	node_unrecorded(struct node *n, const struct journal_unrecorded_query *q,
+			struct journal_person **ret_rows, size_t *ret_n, struct ktp_err *err);
 /* After versions were committed: push soon (debounced). */
 void	node_data_changed(struct node *n);
 uint16_t node_id(const struct node *n);
 uint32_t node_election_date(struct node *n);
-bool	node_is_stopping(struct node *n);
 
 int	node_pause(struct node *n, struct ktp_err *err);
 /* force also leaves DIVERGED (see README "Diverged"). */
@@ -93,7 +105,11 @@ int	node_resume(struct node *n, bool force, struct ktp_err *err);
 int	node_sync(struct node *n, bool wait, bool (*gone)(void *arg), void *arg,
 		  uint64_t *ret_acked, struct ktp_err *err);
 
-/* For node_status.c: a copy of the push side's figures, taken under the node's lock. */
+/* For node_status.c and node_export.c. Here rather than in a private header:
+ * they are copies and locked calls like the rest, no internals; what status
+ * and export need of the node is visible where the node is described. */
+
+/* A copy of the push side's figures, taken under the node's lock. */
 #define NODE_OUTCOMES	9		/* enum push_outcome, PUSH_OK..PUSH_CANCELLED */
 struct node_info {
 	uint16_t	id;
