@@ -184,12 +184,16 @@ on_push_check(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct daemon *d = arg;
 	uint64_t stuck = node_push_stuck_ms(d->node);
+	int r;
 
 	(void)usec;
 	if (stuck > 0)
 		log_err("watchdog: push thread stuck for %" PRIu64 " s", stuck / 1000);
 	(void)sd_event_set_watchdog(d->loop, stuck == 0);
-	return sd_event_source_set_time_relative(s, d->push_check_us);
+	/* A one-shot timer: again in an interval. */
+	if ((r = sd_event_source_set_time_relative(s, d->push_check_us)) < 0)
+		return r;
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 /* The signals the loop takes, blocked before any thread starts so that every
@@ -228,10 +232,10 @@ start_loop(struct daemon *d, struct ktp_err *err)
 	d->push_check_us = sysd_watchdog_interval_us();
 	if (d->push_check_us == 0)
 		return 0;
-	/* Woken at most once a watchdog interval; a second of slack lets the
-	 * kernel batch it with other wakeups. */
+	/* Once a watchdog interval (half WatchdogSec), with sd-event's default
+	 * accuracy (0: 250 ms) to share wakeups with its own watchdog timer. */
 	if ((r = sd_event_add_time_relative(d->loop, &d->push_check, CLOCK_MONOTONIC,
-					    d->push_check_us, 1000000, on_push_check, d)) < 0)
+					    d->push_check_us, 0, on_push_check, d)) < 0)
 		return ktp_err_set(err, r, "node: watchdog timer: %s", strerror(-r));
 	return 0;
 }

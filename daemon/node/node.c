@@ -228,6 +228,8 @@ wall_s(void)
 
 /* --- locks and small accessors ------------------------------------------ */
 
+/* The raw journal under jlock, for the push thread's release_if_idle; no
+ * lock is handed out of this file. */
 static struct journal *
 node_journal_lock(struct node *n)
 {
@@ -253,6 +255,7 @@ node_head(struct node *n, struct journal_head *ret, struct ktp_err *err)
 	return r;
 }
 
+/* node_head under the name the push machine calls. */
 static int
 read_head(struct node *n, struct journal_head *ret, struct ktp_err *err)
 {
