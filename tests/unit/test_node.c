@@ -968,6 +968,45 @@ test_node_second_writer_is_told_busy_while_an_import_runs(void **state)
 	assert_int_equal(imports_busy, 0);
 }
 
+/* SIGHUP with another [node] id: refused with the reason, the running
+ * configuration kept. */
+static void
+test_node_reconfigure_refuses_what_needs_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct node_conf c = {0};
+	struct ktp_err err = {0};
+
+	fill_conf(f, &c);
+	c.id = 3202;
+	assert_int_equal(node_reconfigure(f->node, &c, &err), -EPERM);
+	assert_string_equal(err.msg, "[node] id, state_dir, key_file or control_socket changed; "
+			    "they need a restart");
+	assert_int_equal(c.id, 3202);		/* still the caller's */
+	conf_node_done(&c);
+	assert_int_equal(node_id(f->node), 3201);
+	assert_string_equal(state_of(f), "idle");
+}
+
+/* An import fed after the daemon began to stop is refused and rolled back. */
+static void
+test_node_import_refused_once_stopping(void **state)
+{
+	struct fixture *f = *state;
+	struct node_import *im = NULL;
+	struct ktp_err err = {0};
+	struct journal_head h;
+	const char *line = "nik,name,kecamatan,on_dpt\n";
+
+	assert_int_equal(node_import_begin(f->node, INGEST_CSV, "t.csv", &im, &err), 0);
+	node_stop(f->node);
+	assert_int_equal(node_import_feed(im, line, strlen(line), &err), -ESHUTDOWN);
+	assert_string_equal(err.msg, "import: daemon is stopping");
+	node_import_abort(im);
+	assert_int_equal(node_head(f->node, &h, NULL), 0);
+	assert_int_equal(h.seq, 0);
+}
+
 /* Reloads replace the configuration while batches are sealed, by the push
  * thread and by its read-ahead thread; the node id they stamp is not read from
  * the configuration being replaced (a data race under TSan before), and every
@@ -1048,6 +1087,10 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_second_writer_is_told_busy_while_an_import_runs,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_reconfigure_refuses_what_needs_a_restart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_import_refused_once_stopping, setup,
+						teardown),
 	};
 	sigset_t set;
 
