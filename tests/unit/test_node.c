@@ -988,6 +988,22 @@ test_node_reconfigure_refuses_what_needs_a_restart(void **state)
 	assert_string_equal(state_of(f), "idle");
 }
 
+/* The watchdog's question: a push thread that waits for its next attempt,
+ * or has just pushed, is not stuck. */
+static void
+test_node_push_thread_between_attempts_is_not_stuck(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	assert_int_equal(node_push_stuck_ms(f->node), 0);
+	import_rows(f, 1, 5, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 5);
+	assert_int_equal(node_push_stuck_ms(f->node), 0);
+}
+
 /* An import fed after the daemon began to stop is refused and rolled back. */
 static void
 test_node_import_refused_once_stopping(void **state)
@@ -1091,6 +1107,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_import_refused_once_stopping, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_node_push_thread_between_attempts_is_not_stuck,
+						setup, teardown),
 	};
 	sigset_t set;
 
