@@ -17,12 +17,12 @@
 #include "ctlmsg.h"
 #include "ctlsock.h"
 #include "err.h"
-#include "evloop.h"
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
 #include "node.h"
-#include "nodereport.h"
+#include "node_export.h"
+#include "node_status.h"
 #include "proto.h"
 
 static int
@@ -105,10 +105,9 @@ parse_format(const json_t *req, enum ingest_format def, enum ingest_format *ret)
 	return 0;
 }
 
-/* Feeds the payload chunk by chunk, taking the journal lock per chunk so the
- * push thread and status keep going during a long import. */
+/* Feeds the payload chunk by chunk as it arrives. */
 static int
-feed_stream(struct node *n, struct ctlconn *c, struct ingest *in, struct ktp_err *err)
+feed_stream(struct node_import *im, struct ctlconn *c, struct ktp_err *err)
 {
 	const uint8_t *data;
 	size_t len;
@@ -119,12 +118,7 @@ feed_stream(struct node *n, struct ctlconn *c, struct ingest *in, struct ktp_err
 			return r;
 		if (len == 0)
 			return 0;
-		if (node_is_stopping(n))
-			return ktp_err_set(err, -ESHUTDOWN, "import: daemon is stopping");
-		node_journal_lock(n);
-		r = ingest_feed(in, data, len, err);
-		node_journal_unlock(n);
-		if (r < 0)
+		if ((r = node_import_feed(im, data, len, err)) < 0)
 			return r;
 	}
 }
@@ -168,36 +162,21 @@ reply_import(struct ctlconn *c, int r, const struct ingest_result *res, const st
 	return r;
 }
 
-/* Holds the writer lock for the whole file: one journal transaction at a time. */
+/* One journal transaction for the whole file (node_import_begin). */
 static int
 run_ingest(struct node *n, struct ctlconn *c, enum ingest_format fmt, const char *name)
 {
 	struct ingest_result res = {0};
-	const struct area_table *areas = node_checks_area_codes(n) ? node_areas(n) : NULL;
-	struct ingest *in = NULL;
+	struct node_import *im = NULL;
 	struct ktp_err err = {0};
 	int r;
 
-	if (node_writer_lock(n, true, &err) < 0)
+	if (node_import_begin(n, fmt, name, &im, &err) < 0)
 		return reply_err(c, &err);
-	r = ingest_begin(node_journal_lock(n), node_id(n), fmt, name, evloop_wall_ms(), &in, &err);
-	if (r == 0) {
-		ingest_set_areas(in, areas);
-		ingest_set_tz_offset(in, node_tz_offset(n));
-	}
-	node_journal_unlock(n);
-	if (r == 0 && (r = feed_stream(n, c, in, &err)) < 0) {
-		node_journal_lock(n);
-		ingest_abort(in);
-		node_journal_unlock(n);
-		in = NULL;
-	}
-	if (in != NULL) {
-		node_journal_lock(n);
-		r = ingest_finish(in, &res, &err);
-		node_journal_unlock(n);
-	}
-	node_writer_unlock(n);
+	if ((r = feed_stream(im, c, &err)) < 0)
+		node_import_abort(im);
+	else
+		r = node_import_finish(im, &res, &err);
 	if (r == 0 && res.versions > 0) {
 		log_info("import: %s: %" PRIu64 " rows, %" PRIu64 " new versions (seq %" PRIu64
 			 "..%" PRIu64 ")", name, res.rows, res.versions, res.first_seq, res.last_seq);
@@ -247,17 +226,11 @@ ctl_remove(struct ctlconn *c, json_t *req, void *ctx)
 	struct ktp_err err = {0};
 	struct node *n = ctx;
 	uint64_t seq = 0;
-	int r;
 
 	if (nik == NULL || reason == NULL)
 		return ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST,
 					   "remove: needs \"nik\" and \"reason\"");
-	if (node_writer_lock(n, false, &err) < 0)
-		return reply_err(c, &err);
-	r = ingest_remove(node_journal_lock(n), nik, reason, evloop_wall_ms(), &seq, &err);
-	node_journal_unlock(n);
-	node_writer_unlock(n);
-	if (r < 0)
+	if (node_remove(n, nik, reason, &seq, &err) < 0)
 		return reply_err(c, &err);
 	if (seq > 0)
 		node_data_changed(n);
@@ -299,14 +272,9 @@ ctl_report(struct ctlconn *c, json_t *req, void *ctx)
 	struct ktp_err err = {0};
 	struct node *n = ctx;
 	json_t *rep = NULL;
-	uint32_t election = node_election_date(n);
-	int r;
 
 	(void)req;
-	r = nodereport_json(node_journal_lock(n), election,
-			    (int64_t)(evloop_wall_ms() / 1000), &rep, &err);
-	node_journal_unlock(n);
-	if (r < 0)
+	if (node_report(n, &rep, &err) < 0)
 		return reply_err(c, &err);
 	if (json_object_set_new(rep, "daemon", json_string("ktpsyncd")) < 0 ||
 	    add_report_names(n, rep) < 0) {
@@ -543,8 +511,7 @@ ctl_unrecorded(struct ctlconn *c, json_t *req, void *ctx)
 	int r;
 
 	if ((r = parse_unrec(req, n, &u, &st, &err)) == 0) {
-		r = journal_unrecorded(node_journal_lock(n), &u.q, &rows, &n_rows, &err);
-		node_journal_unlock(n);
+		r = node_unrecorded(n, &u.q, &rows, &n_rows, &err);
 		st = CTL_STATUS_FAILED;
 	}
 	if (r == 0 && !u.json_rows)

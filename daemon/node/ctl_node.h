@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* ctl_node — ktpsyncd's control-socket commands: the dispatch table and its handlers.
  * status, sync, pause, resume, import, put, remove, report, unrecorded, export, metrics.
- * Handlers run on ctlsock's threads and reach shared state only through node.h. */
+ * Handlers run on ctlsock's threads and take no lock: node.h's operations lock inside. */
 #ifndef KTP_CTL_NODE_H
 #define KTP_CTL_NODE_H
 

@@ -56,21 +56,29 @@
  * A second writing connection would not help: SQLite allows one writer, and
  * the journal keeps its head in memory (reports read through the journal's
  * own read connection, which sees committed rows only). One import, put or
- * remove at a time holds the writer role (`wlock`, node_writer_lock); an
- * import keeps it while its client sends, so another writer is told "busy"
- * at once rather than queued behind a stalled pipe. Lock order: wlock before
- * jlock before lock.
+ * remove at a time holds the writer role (`wlock`); an import keeps it while
+ * its client sends, so another writer is told "busy" at once rather than
+ * queued behind a stalled pipe. Lock order: wlock before jlock before lock.
+ * No lock leaves this file: the control handlers call operations
+ * (node_import_*, node_remove, node_report, node_unrecorded, node_head) that
+ * take and release them inside.
+ *
+ * Why mutexes rather than one thread that owns the journal and runs commands
+ * queued to it: an import is fed from its client's thread chunk by chunk, and
+ * the push thread, status and reports each make one short call. A journal
+ * thread would turn each of those calls into a queued command, a reply and a
+ * wait, i.e. the same serialisation plus a queue and a handshake, and the
+ * writer role (busy at once for a second import) would still be needed. With
+ * every lock private to this file the mutexes are the shorter code.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -80,25 +88,23 @@
 #include "batch.h"
 #include "conf.h"
 #include "conf_node.h"
-#include "ctl_node.h"
-#include "ctlsock.h"
 #include "err.h"
-#include "evloop.h"
+#include "ktime.h"
 #include "fileio.h"
+#include "ingest.h"
 #include "journal.h"
 #include "keys.h"
 #include "keytext.h"
 #include "ktime.h"
 #include "log.h"
-#include "netwatch.h"
 #include "node.h"
+#include "nodereport.h"
 #include "pusher.h"
 #include "pushsm.h"
 #include "sysd.h"
 #include "tzone.h"
 
 #define NEVER			UINT64_MAX
-#define DEBOUNCE_MS		200
 #define CONNECT_TIMEOUT_S	15
 /* SIGTERM lets a push in flight finish for this long, then cancels it; curl
  * polls the cancel callback about once a second, so the push ends within 5 s. */
@@ -128,10 +134,6 @@ struct node {
 	pthread_cond_t		wcond;
 	enum writer		writer;			/* under wlock */
 
-	struct evloop		*loop;
-	struct evloop_timer	*watchdog;
-	struct ctlsock		*ctl;
-	struct netwatch		*nw;
 	pthread_t		thread;
 	bool			thread_started;
 
@@ -220,27 +222,29 @@ node_state_name(enum node_state s)
 static int64_t
 wall_s(void)
 {
-	return (int64_t)(evloop_wall_ms() / 1000);
+	return (int64_t)(ktime_wall_ms() / 1000);
 }
 
 /* --- locks and small accessors ------------------------------------------ */
 
-struct journal *
+/* The raw journal under jlock, for the push thread's release_if_idle; no
+ * lock is handed out of this file. */
+static struct journal *
 node_journal_lock(struct node *n)
 {
 	pthread_mutex_lock(&n->jlock);
 	return n->jnl;
 }
 
-void
+static void
 node_journal_unlock(struct node *n)
 {
 	pthread_mutex_unlock(&n->jlock);
 }
 
 /* Single journal calls under jlock. */
-static int
-read_head(struct node *n, struct journal_head *ret, struct ktp_err *err)
+int
+node_head(struct node *n, struct journal_head *ret, struct ktp_err *err)
 {
 	int r;
 
@@ -248,6 +252,13 @@ read_head(struct node *n, struct journal_head *ret, struct ktp_err *err)
 	r = journal_head(n->jnl, ret, err);
 	pthread_mutex_unlock(&n->jlock);
 	return r;
+}
+
+/* node_head under the name the push machine calls. */
+static int
+read_head(struct node *n, struct journal_head *ret, struct ktp_err *err)
+{
+	return node_head(n, ret, err);
 }
 
 static int
@@ -264,8 +275,8 @@ store_state(struct node *n, const char *key, const char *value, struct ktp_err *
 /* An import's transaction stays open while its client sends, which may be
  * forever (a stalled pipe): nobody queues behind it. A remove is short, so
  * it is waited for. */
-int
-node_writer_lock(struct node *n, bool stream, struct ktp_err *err)
+static int
+writer_lock(struct node *n, bool stream, struct ktp_err *err)
 {
 	pthread_mutex_lock(&n->wlock);
 	while (n->writer != WRITER_NONE) {
@@ -280,8 +291,8 @@ node_writer_lock(struct node *n, bool stream, struct ktp_err *err)
 	return 0;
 }
 
-void
-node_writer_unlock(struct node *n)
+static void
+writer_unlock(struct node *n)
 {
 	pthread_mutex_lock(&n->wlock);
 	n->writer = WRITER_NONE;
@@ -306,8 +317,8 @@ node_election_date(struct node *n)
 	return d;
 }
 
-bool
-node_is_stopping(struct node *n)
+static bool
+is_stopping(struct node *n)
 {
 	bool s;
 
@@ -349,18 +360,21 @@ set_state_locked(struct node *n, enum node_state s)
 void
 node_data_changed(struct node *n)
 {
+	uint64_t at;
+
 	pthread_mutex_lock(&n->lock);
-	if (n->state == NODE_IDLE || n->state == NODE_PUSHING)
-		plan_locked(n, evloop_now_ms() + DEBOUNCE_MS);
+	at = pushsm_trigger(PUSHSM_NEW_DATA, n->state, n->due_ms, ktime_mono_ms());
+	if (at != n->due_ms)
+		plan_locked(n, at);
 	pthread_mutex_unlock(&n->lock);
 }
 
 /* Sync and link up: right now, even inside a backoff. */
-static void
-push_now(struct node *n)
+void
+node_push_now(struct node *n)
 {
 	pthread_mutex_lock(&n->lock);
-	plan_locked(n, evloop_now_ms());
+	plan_locked(n, pushsm_trigger(PUSHSM_SYNC, n->state, n->due_ms, ktime_mono_ms()));
 	pthread_mutex_unlock(&n->lock);
 }
 
@@ -378,8 +392,8 @@ set_error_locked(struct node *n, const char *fmt, ...)
 	n->last_error_at = wall_s();
 }
 
-static void
-notify_status(struct node *n)
+void
+node_notify_status(struct node *n)
 {
 	enum node_state st;
 	uint64_t pending;
@@ -391,6 +405,12 @@ notify_status(struct node *n)
 	st = n->state;
 	pthread_mutex_unlock(&n->lock);
 	sysd_status("%s, %" PRIu64 " pending", node_state_name(st), pending);
+}
+
+static void
+notify_status(struct node *n)
+{
+	node_notify_status(n);
 }
 
 /* --- building a batch ---------------------------------------------------- */
@@ -453,7 +473,7 @@ seal_heartbeat(struct node *n, struct batch_builder *b, uint64_t head,
 	       const uint8_t hub_pk[static KTP_X25519_PK_LEN], struct push_job *job,
 	       struct ktp_err *err)
 {
-	uint64_t ms = evloop_wall_ms();
+	uint64_t ms = ktime_wall_ms();
 	int r;
 
 	if (ms <= n->hb_last_ms)	/* the clock stepped back */
@@ -1083,7 +1103,7 @@ node_resume(struct node *n, bool force, struct ktp_err *err)
 	if (!n->diverged) {
 		n->state = NODE_IDLE;
 		backoff_reset(&n->bo);
-		plan_locked(n, evloop_now_ms());
+		plan_locked(n, ktime_mono_ms());
 	}
 	pthread_mutex_unlock(&n->lock);
 	log_info("push: resumed by an operator%s", force ? " (forced)" : "");
@@ -1133,10 +1153,10 @@ node_sync(struct node *n, bool wait, bool (*gone)(void *arg), void *arg, uint64_
 	attempts0 = n->attempts;
 	r = sync_verdict_locked(n, target, acked, attempts0, err);
 	if (r == 0)
-		plan_locked(n, evloop_now_ms());
+		plan_locked(n, ktime_mono_ms());
 	while (wait && r == 0) {
 		/* Wake at least once a second to notice a ktpctl that went away. */
-		ts.tv_sec = (time_t)(evloop_now_ms() / 1000 + 1);
+		ts.tv_sec = (time_t)(ktime_mono_ms() / 1000 + 1);
 		ts.tv_nsec = 0;
 		pthread_cond_timedwait(&n->cond, &n->lock, &ts);
 		pthread_mutex_unlock(&n->lock);
@@ -1151,236 +1171,6 @@ node_sync(struct node *n, bool wait, bool (*gone)(void *arg), void *arg, uint64_
 		return r;
 	*ret_acked = acked;
 	return 0;
-}
-
-/* --- status and metrics -------------------------------------------------- */
-
-static json_t *
-time_or_null(int64_t t)
-{
-	return t > 0 ? json_integer(t) : json_null();
-}
-
-static void
-add_push_fields_locked(struct node *n, json_t *o)
-{
-	uint64_t now = evloop_now_ms();
-	int64_t next = 0;
-
-	if (n->due_ms != NEVER && !is_blocked(n))
-		next = wall_s() + (int64_t)((n->due_ms > now ? n->due_ms - now : 0) / 1000);
-	json_object_set_new(o, "state", json_string(node_state_name(n->state)));
-	json_object_set_new(o, "paused", json_boolean(n->paused));
-	json_object_set_new(o, "last_success", time_or_null(n->last_success));
-	json_object_set_new(o, "last_error", n->last_error[0] != '\0' ?
-			    json_string(n->last_error) : json_null());
-	json_object_set_new(o, "last_error_at", time_or_null(n->last_error_at));
-	json_object_set_new(o, "next_attempt", time_or_null(next));
-	json_object_set_new(o, "versions_sent", json_integer((json_int_t)n->versions_sent));
-	json_object_set_new(o, "bytes_sent", json_integer((json_int_t)n->bytes_sent));
-	json_object_set_new(o, "batch_size", json_integer((json_int_t)n->size.versions));
-	json_object_set_new(o, "throughput_bps", json_integer((json_int_t)n->throughput_bps));
-	json_object_set_new(o, "clock_offset_s", n->has_clock_offset ?
-			    json_integer(n->clock_offset_s) : json_null());
-	json_object_set_new(o, "clock_warning", n->clock_warned ?
-			    json_sprintf("our clock is %" PRId64 " s %s the hub's (more than 1d): "
-					 "versions stamped further ahead are applied with the hub's "
-					 "clock; check NTP", n->clock_offset_s < 0 ?
-					 -n->clock_offset_s : n->clock_offset_s,
-					 n->clock_offset_s > 0 ? "ahead of" : "behind") :
-			    json_null());
-	json_object_set_new(o, "hub", json_string(n->conf.hub_url));
-}
-
-static void
-add_journal_fields(json_t *o, const struct journal_head *h, uint16_t id, const char *name)
-{
-	int64_t age = 0;
-
-	if (h->oldest_pending_ms > 0 && (int64_t)(evloop_wall_ms()) > h->oldest_pending_ms)
-		age = ((int64_t)evloop_wall_ms() - h->oldest_pending_ms) / 1000;
-	json_object_set_new(o, "daemon", json_string("ktpsyncd"));
-	json_object_set_new(o, "node", json_integer(id));
-	json_object_set_new(o, "name", json_string(name != NULL ? name : ""));
-	json_object_set_new(o, "journal_seq", json_integer((json_int_t)h->seq));
-	json_object_set_new(o, "acked", json_integer((json_int_t)h->acked));
-	json_object_set_new(o, "pending", json_integer((json_int_t)(h->seq - h->acked)));
-	json_object_set_new(o, "oldest_pending_s", json_integer(h->seq > h->acked ? age : 0));
-}
-
-int
-node_status_json(struct node *n, json_t **ret, struct ktp_err *err)
-{
-	struct journal_head h;
-	json_t *o;
-	int r;
-
-	r = read_head(n, &h, err);
-	if (r < 0)
-		return r;
-	if ((o = json_object()) == NULL)
-		return ktp_err_set(err, -ENOMEM, "status: out of memory");
-	pthread_mutex_lock(&n->lock);
-	add_journal_fields(o, &h, n->id, n->conf.name);
-	add_push_fields_locked(n, o);
-	pthread_mutex_unlock(&n->lock);
-	*ret = o;
-	return 0;
-}
-
-static void
-metrics_push_locked(struct node *n, FILE *f)
-{
-	enum push_outcome o;
-	unsigned s;
-
-	fprintf(f, "# HELP ktpsyncd_pushes_total Push attempts by outcome.\n"
-		"# TYPE ktpsyncd_pushes_total counter\n");
-	for (o = PUSH_OK; o <= PUSH_CANCELLED; o++)
-		fprintf(f, "ktpsyncd_pushes_total{outcome=\"%s\"} %" PRIu64 "\n",
-			pusher_outcome_name(o), n->by_outcome[o]);
-	fprintf(f, "# HELP ktpsyncd_state Current push state (1 for the current one).\n"
-		"# TYPE ktpsyncd_state gauge\n");
-	for (s = 0; s < sizeof(state_names) / sizeof(state_names[0]); s++)
-		fprintf(f, "ktpsyncd_state{state=\"%s\"} %d\n", state_names[s], n->state == s);
-	fprintf(f, "# TYPE ktpsyncd_versions_sent_total counter\n"
-		"ktpsyncd_versions_sent_total %" PRIu64 "\n"
-		"# TYPE ktpsyncd_bytes_sent_total counter\n"
-		"ktpsyncd_bytes_sent_total %" PRIu64 "\n"
-		"# TYPE ktpsyncd_batch_size_versions gauge\n"
-		"ktpsyncd_batch_size_versions %" PRIu32 "\n"
-		"# TYPE ktpsyncd_last_success_seconds gauge\n"
-		"ktpsyncd_last_success_seconds %" PRId64 "\n"
-		"# HELP ktpsyncd_readahead_batches_total Batches sealed while the previous one"
-		" was on the wire.\n"
-		"# TYPE ktpsyncd_readahead_batches_total counter\n"
-		"ktpsyncd_readahead_batches_total %" PRIu64 "\n"
-		"# HELP ktpsyncd_heartbeats_total Heartbeats sent (nothing pending), answered or not.\n"
-		"# TYPE ktpsyncd_heartbeats_total counter\n"
-		"ktpsyncd_heartbeats_total %" PRIu64 "\n",
-		n->versions_sent, n->bytes_sent, n->size.versions, n->last_success,
-		n->readahead_used, n->heartbeats);
-}
-
-int
-node_metrics_text(struct node *n, char **ret, size_t *ret_len, struct ktp_err *err)
-{
-	struct journal_head h;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int r;
-
-	r = read_head(n, &h, err);
-	if (r < 0)
-		return r;
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		return ktp_err_set(err, -ENOMEM, "metrics: out of memory");
-	fprintf(f, "# TYPE ktpsyncd_journal_seq gauge\nktpsyncd_journal_seq %" PRIu64 "\n"
-		"# TYPE ktpsyncd_acked_seq gauge\nktpsyncd_acked_seq %" PRIu64 "\n"
-		"# TYPE ktpsyncd_pending_versions gauge\nktpsyncd_pending_versions %" PRIu64 "\n",
-		h.seq, h.acked, h.seq - h.acked);
-	pthread_mutex_lock(&n->lock);
-	metrics_push_locked(n, f);
-	pthread_mutex_unlock(&n->lock);
-	if (fclose(f) != 0) {
-		free(buf);
-		return ktp_err_set(err, -ENOMEM, "metrics: out of memory");
-	}
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
-
-/* --- export -------------------------------------------------------------- */
-
-static int
-emit_record(const struct push_job *job,
-	    int (*out)(void *arg, const void *data, size_t len, struct ktp_err *err),
-	    void *arg, struct ktp_err *err)
-{
-	uint8_t len4[4];
-	int r;
-
-	if (job->len > UINT32_MAX)
-		return ktp_err_set(err, -EMSGSIZE, "export: batch of %zu bytes", job->len);
-	len4[0] = (uint8_t)(job->len >> 24);
-	len4[1] = (uint8_t)(job->len >> 16);
-	len4[2] = (uint8_t)(job->len >> 8);
-	len4[3] = (uint8_t)job->len;
-	if ((r = out(arg, len4, sizeof(len4), err)) < 0)
-		return r;
-	return out(arg, job->wire, job->len, err);
-}
-
-/* Seals and emits pending versions in batches of at most the configured size;
- * the journal lock is held per batch only, so pushing and status go on. */
-static int
-export_range(struct node *n, struct batch_builder *b, const struct journal_head *h,
-	     int (*out)(void *arg, const void *data, size_t len, struct ktp_err *err),
-	     void *arg, struct node_export *ex, struct ktp_err *err)
-{
-	struct push_job job = { .head = h->seq };
-	uint8_t hub_pk[KTP_X25519_PK_LEN];
-	uint64_t first = h->acked + 1, max_bytes;
-	uint32_t max_versions;
-	int r = 0;
-
-	pthread_mutex_lock(&n->lock);
-	memcpy(hub_pk, n->hub_pk, sizeof(hub_pk));
-	max_versions = n->conf.batch_max_versions;
-	max_bytes = n->conf.batch_max_bytes;
-	pthread_mutex_unlock(&n->lock);
-	while (r == 0 && first <= h->seq) {
-		pthread_mutex_lock(&n->jlock);
-		r = seal_range(n, b, first, max_versions, max_bytes, hub_pk, &job, err);
-		pthread_mutex_unlock(&n->jlock);
-		if (r == 0 && job.last < first)
-			r = ktp_err_set(err, -EIO, "export: seq %" PRIu64 " unreadable", first);
-		if (r == 0 && (r = emit_record(&job, out, arg, err)) == 0) {
-			ex->batches++;
-			ex->bytes += job.len + 4;
-			first = job.last + 1;
-		}
-		free(job.wire);
-		job.wire = NULL;
-	}
-	return r;
-}
-
-int
-node_export(struct node *n, int (*out)(void *arg, const void *data, size_t len,
-				       struct ktp_err *err),
-	    void *arg, struct node_export *ret, struct ktp_err *err)
-{
-	struct batch_builder *b = NULL;
-	struct journal_head h;
-	struct node_export ex = {0};
-	char num[24];
-	int r;
-
-	r = read_head(n, &h, err);
-	if (r < 0)
-		return r;
-	if ((r = batch_builder_new(&b)) < 0)
-		return ktp_err_set(err, r, "export: out of memory");
-	ex.first = h.acked + 1;
-	ex.last = h.seq;
-	r = export_range(n, b, &h, out, arg, &ex, err);
-	batch_builder_free(b);
-	if (r < 0 || h.seq <= h.acked)
-		goto out;
-	/* The next contact probes with the last exported version only, so what
-	 * the bundle delivered is not sent again. */
-	snprintf(num, sizeof(num), "%" PRIu64, h.seq);
-	r = store_state(n, "exported", num, err);
-	pthread_mutex_lock(&n->lock);
-	n->probe = h.seq;
-	pthread_mutex_unlock(&n->lock);
-out:
-	if (r == 0)
-		*ret = ex;
-	return r;
 }
 
 /* --- lifecycle ----------------------------------------------------------- */
@@ -1486,14 +1276,9 @@ node_areas(const struct node *n)
 	return n->areas;
 }
 
-int32_t
-node_tz_offset(const struct node *n)
-{
-	return n->tz.offset_s;
-}
-
-bool
-node_checks_area_codes(struct node *n)
+/* [import] check_area_codes: imports refuse kecamatan and desa not in areas. */
+static bool
+checks_area_codes(struct node *n)
 {
 	bool check;
 
@@ -1536,6 +1321,9 @@ node_close(struct node *n)
 {
 	if (n == NULL)
 		return;
+	node_stop(n);
+	if (n->thread_started)
+		pthread_join(n->thread, NULL);
 	pusher_free(n->pusher);
 	journal_close(n->jnl);
 	area_table_free(n->areas);
@@ -1546,150 +1334,10 @@ node_close(struct node *n)
 	free(n);
 }
 
-/* --- the event loop side ------------------------------------------------- */
+/* --- for the daemon's shell (ktpsyncd.c) ----------------------------------- */
 
-static bool
-same_identity(const struct node_conf *a, const struct node_conf *b)
-{
-	return a->id == b->id && strcmp(a->state_dir, b->state_dir) == 0 &&
-	    strcmp(a->key_file, b->key_file) == 0 &&
-	    strcmp(a->control_socket, b->control_socket) == 0;
-}
-
-static void
-on_sighup(void *arg)
-{
-	struct node *n = arg;
-	struct conf_errors *errs = calloc(1, sizeof(*errs));
-	struct node_conf c = {0}, old;
-
-	sysd_reloading();
-	if (errs == NULL || conf_node_load(n->conf_path, &c, errs) < 0) {
-		if (errs != NULL)
-			conf_errors_log(errs, n->conf_path, log_err);
-		log_warn("conf: %s: reload failed, keeping the running configuration",
-			 n->conf_path);
-		goto out;
-	}
-	if (!same_identity(&n->conf, &c)) {
-		log_warn("conf: %s: [node] id, state_dir, key_file or control_socket changed; "
-			 "they need a restart, keeping the running configuration", n->conf_path);
-		conf_node_done(&c);
-		goto out;
-	}
-	pthread_mutex_lock(&n->lock);
-	old = n->conf;
-	n->conf = c;
-	apply_conf_locked(n);
-	plan_locked(n, evloop_now_ms());
-	pthread_mutex_unlock(&n->lock);
-	conf_node_done(&old);
-	log_info("conf: %s reloaded", n->conf_path);
-out:
-	free(errs);
-	sysd_ready();
-	notify_status(n);
-}
-
-static void
-on_stop_signal(void *arg)
-{
-	struct node *n = arg;
-
-	log_info("stopping");
-	evloop_stop(n->loop);
-}
-
-static void
-on_netlink(int fd, uint32_t events, void *arg)
-{
-	struct node *n = arg;
-	struct ktp_err err = {0};
-	bool up = false;
-
-	(void)fd, (void)events;
-	if (netwatch_read(n->nw, &up, &err) < 0)
-		log_warn("%s, ignoring", err.msg);
-	if (up) {
-		log_debug("netwatch: a link or address came up, pushing now");
-		push_now(n);
-	}
-}
-
-/* WATCHDOG=1 only while both the loop (this timer runs) and the push thread
- * make progress: a push may legitimately take the whole timeout, plus a
- * minute of waiting for the journal behind a large import. */
-static void
-on_watchdog(void *arg)
-{
-	struct node *n = arg;
-	uint64_t busy, limit;
-
-	pthread_mutex_lock(&n->lock);
-	busy = n->busy_since_ms;
-	limit = ((uint64_t)n->conf.timeout_s + 60) * 1000 + STOP_GRACE_MS;
-	pthread_mutex_unlock(&n->lock);
-	if (busy == 0 || evloop_now_ms() - busy < limit)
-		sysd_watchdog();
-	else
-		log_err("watchdog: push thread stuck for %" PRIu64 " s", (evloop_now_ms() - busy) / 1000);
-	evloop_timer_arm(n->watchdog, sysd_watchdog_interval_us() / 1000);
-}
-
-static int
-start_loop(struct node *n, struct ktp_err *err)
-{
-	int r;
-
-	if ((r = evloop_new(&n->loop, err)) < 0)
-		return r;
-	/* Signals first: blocked before any thread starts, every thread inherits the mask. */
-	if ((r = evloop_add_signal(n->loop, SIGTERM, on_stop_signal, n)) < 0 ||
-	    (r = evloop_add_signal(n->loop, SIGINT, on_stop_signal, n)) < 0 ||
-	    (r = evloop_add_signal(n->loop, SIGHUP, on_sighup, n)) < 0)
-		return ktp_err_set(err, r, "node: signals: %s", strerror(-r));
-	signal(SIGPIPE, SIG_IGN);
-	if (sysd_watchdog_interval_us() > 0) {
-		if ((r = evloop_timer_new(n->loop, on_watchdog, n, &n->watchdog)) < 0)
-			return ktp_err_set(err, r, "node: watchdog timer: %s", strerror(-r));
-		evloop_timer_arm(n->watchdog, sysd_watchdog_interval_us() / 1000);
-	}
-	return 0;
-}
-
-/* A host without rtnetlink (some containers) still pushes on the timer. */
-static void
-start_netwatch(struct node *n)
-{
-	struct ktp_err err = {0};
-
-	if (netwatch_open(&n->nw, &err) < 0) {
-		log_warn("%s, pushing on the timer only", err.msg);
-		return;
-	}
-	if (evloop_add_fd(n->loop, netwatch_fd(n->nw), EPOLLIN, on_netlink, n) < 0) {
-		log_warn("netwatch: cannot watch the socket, pushing on the timer only");
-		netwatch_close(n->nw);
-		n->nw = NULL;
-	}
-}
-
-static int
-start_ctl(struct node *n, struct ktp_err *err)
-{
-	struct ctlsock_opts o = {
-		.path = n->conf.control_socket,
-		.admin_group = n->conf.admin_group,
-	};
-	const struct ctl_cmd *cmds;
-	size_t n_cmds;
-
-	cmds = ctl_node_commands(&n_cmds);
-	return ctlsock_start(&o, cmds, n_cmds, n, &n->ctl, err);
-}
-
-static int
-start_push_thread(struct node *n, struct ktp_err *err)
+int
+node_start(struct node *n, struct ktp_err *err)
 {
 	int r;
 
@@ -1700,48 +1348,271 @@ start_push_thread(struct node *n, struct ktp_err *err)
 }
 
 /* Stop taking input, give the push in flight STOP_GRACE_MS, then cancel it. */
-static void
-stop_all(struct node *n)
+void
+node_stop(struct node *n)
 {
-	sysd_stopping();
 	pthread_mutex_lock(&n->lock);
-	n->stopping = true;
-	n->stop_deadline_ms = evloop_now_ms() + STOP_GRACE_MS;
-	pthread_cond_broadcast(&n->cond);
+	if (!n->stopping) {
+		n->stopping = true;
+		n->stop_deadline_ms = ktime_mono_ms() + STOP_GRACE_MS;
+		pthread_cond_broadcast(&n->cond);
+	}
 	pthread_mutex_unlock(&n->lock);
-	ctlsock_stop(n->ctl);
-	n->ctl = NULL;
-	if (n->thread_started)
-		pthread_join(n->thread, NULL);
-	n->thread_started = false;
-	if (n->nw != NULL)
-		evloop_del_fd(n->loop, netwatch_fd(n->nw));
-	netwatch_close(n->nw);
-	n->nw = NULL;
-	evloop_timer_free(n->watchdog);
-	n->watchdog = NULL;
-	evloop_free(n->loop);
-	n->loop = NULL;
+}
+
+static bool
+same_identity(const struct node_conf *a, const struct node_conf *b)
+{
+	return a->id == b->id && strcmp(a->state_dir, b->state_dir) == 0 &&
+	    strcmp(a->key_file, b->key_file) == 0 &&
+	    strcmp(a->control_socket, b->control_socket) == 0;
 }
 
 int
-node_run(struct node *n, struct ktp_err *err)
+node_reconfigure(struct node *n, struct node_conf *c, struct ktp_err *err)
+{
+	struct node_conf old;
+
+	if (!same_identity(&n->conf, c))
+		return ktp_err_set(err, -EPERM, "[node] id, state_dir, key_file or control_socket "
+				   "changed; they need a restart");
+	pthread_mutex_lock(&n->lock);
+	old = n->conf;
+	n->conf = *c;
+	apply_conf_locked(n);
+	plan_locked(n, ktime_mono_ms());
+	pthread_mutex_unlock(&n->lock);
+	memset(c, 0, sizeof(*c));
+	conf_node_done(&old);
+	return 0;
+}
+
+/* A push may legitimately take the whole timeout, plus a minute of waiting
+ * for the journal behind a large import. */
+uint64_t
+node_push_stuck_ms(struct node *n)
+{
+	uint64_t busy, limit, now = ktime_mono_ms();
+
+	pthread_mutex_lock(&n->lock);
+	busy = n->busy_since_ms;
+	limit = ((uint64_t)n->conf.timeout_s + 60) * 1000 + STOP_GRACE_MS;
+	pthread_mutex_unlock(&n->lock);
+	if (busy == 0 || now - busy < limit)
+		return 0;
+	return now - busy;
+}
+
+/* --- for node_status.c and node_export.c -------------------------------- */
+
+_Static_assert(PUSH_CANCELLED + 1 == NODE_OUTCOMES, "NODE_OUTCOMES is enum push_outcome's size");
+
+int
+node_get_info(struct node *n, struct node_info *ret, struct ktp_err *err)
+{
+	uint64_t now = ktime_mono_ms();
+	int r = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->id = n->id;
+	pthread_mutex_lock(&n->lock);
+	ret->state = n->state;
+	ret->paused = n->paused;
+	if (n->due_ms != NEVER && !is_blocked(n))
+		ret->next_attempt = wall_s() + (int64_t)((n->due_ms > now ? n->due_ms - now : 0) /
+							 1000);
+	ret->last_success = n->last_success;
+	ret->last_error_at = n->last_error_at;
+	ret->versions_sent = n->versions_sent;
+	ret->bytes_sent = n->bytes_sent;
+	ret->batch_size = n->size.versions;
+	ret->throughput_bps = n->throughput_bps;
+	ret->has_clock_offset = n->has_clock_offset;
+	ret->clock_offset_s = n->clock_offset_s;
+	ret->clock_warned = n->clock_warned;
+	ret->heartbeats = n->heartbeats;
+	ret->readahead_used = n->readahead_used;
+	memcpy(ret->by_outcome, n->by_outcome, sizeof(ret->by_outcome));
+	ret->name = strdup(n->conf.name != NULL ? n->conf.name : "");
+	ret->hub_url = strdup(n->conf.hub_url);
+	ret->last_error = strdup(n->last_error);
+	pthread_mutex_unlock(&n->lock);
+	if (ret->name == NULL || ret->hub_url == NULL || ret->last_error == NULL) {
+		node_info_done(ret);
+		r = ktp_err_set(err, -ENOMEM, "status: out of memory");
+	}
+	return r;
+}
+
+void
+node_info_done(struct node_info *i)
+{
+	free(i->name);
+	free(i->hub_url);
+	free(i->last_error);
+	memset(i, 0, sizeof(*i));
+}
+
+/* Under jlock per batch, so pushing and status go on during an export. */
+int
+node_seal_batch(struct node *n, struct batch_builder *b, uint64_t first, uint64_t head,
+		uint8_t **ret_wire, size_t *ret_len, uint64_t *ret_last, struct ktp_err *err)
+{
+	struct push_job job = { .head = head };
+	uint8_t hub_pk[KTP_X25519_PK_LEN];
+	uint64_t max_bytes;
+	uint32_t max_versions;
+	int r;
+
+	pthread_mutex_lock(&n->lock);
+	memcpy(hub_pk, n->hub_pk, sizeof(hub_pk));
+	max_versions = n->conf.batch_max_versions;
+	max_bytes = n->conf.batch_max_bytes;
+	pthread_mutex_unlock(&n->lock);
+	pthread_mutex_lock(&n->jlock);
+	r = seal_range(n, b, first, max_versions, max_bytes, hub_pk, &job, err);
+	pthread_mutex_unlock(&n->jlock);
+	if (r < 0) {
+		free(job.wire);
+		return r;
+	}
+	*ret_wire = job.wire;
+	*ret_len = job.len;
+	*ret_last = job.last;
+	return 0;
+}
+
+/* The next contact probes with the last exported version only, so what the
+ * bundle delivered is not sent again. */
+int
+node_mark_exported(struct node *n, uint64_t seq, struct ktp_err *err)
+{
+	char num[24];
+	int r;
+
+	snprintf(num, sizeof(num), "%" PRIu64, seq);
+	r = store_state(n, "exported", num, err);
+	pthread_mutex_lock(&n->lock);
+	n->probe = seq;
+	pthread_mutex_unlock(&n->lock);
+	return r;
+}
+
+/* --- the journal's writers and readers, for ctl_node.c ------------------- */
+
+struct node_import {
+	struct node	*n;
+	struct ingest	*in;
+};
+
+int
+node_import_begin(struct node *n, enum ingest_format fmt, const char *name,
+		  struct node_import **ret, struct ktp_err *err)
+{
+	const struct area_table *areas = checks_area_codes(n) ? n->areas : NULL;
+	struct node_import *im;
+	int r;
+
+	if ((im = calloc(1, sizeof(*im))) == NULL)
+		return ktp_err_set(err, -ENOMEM, "import: out of memory");
+	im->n = n;
+	if ((r = writer_lock(n, true, err)) < 0) {
+		free(im);
+		return r;
+	}
+	pthread_mutex_lock(&n->jlock);
+	r = ingest_begin(n->jnl, n->id, fmt, name, ktime_wall_ms(), &im->in, err);
+	if (r == 0) {
+		ingest_set_areas(im->in, areas);
+		ingest_set_tz_offset(im->in, n->tz.offset_s);
+	}
+	pthread_mutex_unlock(&n->jlock);
+	if (r < 0) {
+		writer_unlock(n);
+		free(im);
+		return r;
+	}
+	*ret = im;
+	return 0;
+}
+
+/* The journal lock per chunk, so the push thread and status keep going
+ * during a long import. */
+int
+node_import_feed(struct node_import *im, const void *data, size_t len, struct ktp_err *err)
 {
 	int r;
 
-	if ((r = start_loop(n, err)) < 0 || (r = start_ctl(n, err)) < 0)
-		goto out;
-	start_netwatch(n);
-	/* READY=1 before the push thread starts: its first attempt sends STATUS=,
-	 * and systemd (and test 065) must see READY=1 first. */
-	sysd_ready();
-	if ((r = start_push_thread(n, err)) < 0)
-		goto out;
-	notify_status(n);
-	log_info("node %04u started, pushing to %s", n->conf.id, n->conf.hub_url);
-	if ((r = evloop_run(n->loop)) < 0)
-		ktp_err_set(err, r, "node: event loop: %s", strerror(-r));
-out:
-	stop_all(n);
+	if (is_stopping(im->n))
+		return ktp_err_set(err, -ESHUTDOWN, "import: daemon is stopping");
+	pthread_mutex_lock(&im->n->jlock);
+	r = ingest_feed(im->in, data, len, err);
+	pthread_mutex_unlock(&im->n->jlock);
+	return r;
+}
+
+int
+node_import_finish(struct node_import *im, struct ingest_result *ret, struct ktp_err *err)
+{
+	struct node *n = im->n;
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = ingest_finish(im->in, ret, err);
+	pthread_mutex_unlock(&n->jlock);
+	writer_unlock(n);
+	free(im);
+	return r;
+}
+
+void
+node_import_abort(struct node_import *im)
+{
+	if (im == NULL)
+		return;
+	pthread_mutex_lock(&im->n->jlock);
+	ingest_abort(im->in);
+	pthread_mutex_unlock(&im->n->jlock);
+	writer_unlock(im->n);
+	free(im);
+}
+
+/* A remove is short, so it waits for another remove rather than being told busy. */
+int
+node_remove(struct node *n, const char *nik, const char *reason, uint64_t *ret_seq,
+	    struct ktp_err *err)
+{
+	int r;
+
+	if ((r = writer_lock(n, false, err)) < 0)
+		return r;
+	pthread_mutex_lock(&n->jlock);
+	r = ingest_remove(n->jnl, nik, reason, ktime_wall_ms(), ret_seq, err);
+	pthread_mutex_unlock(&n->jlock);
+	writer_unlock(n);
+	return r;
+}
+
+int
+node_report(struct node *n, json_t **ret, struct ktp_err *err)
+{
+	uint32_t election = node_election_date(n);
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = nodereport_json(n->jnl, election, (int64_t)(ktime_wall_ms() / 1000), ret, err);
+	pthread_mutex_unlock(&n->jlock);
+	return r;
+}
+
+int
+node_unrecorded(struct node *n, const struct journal_unrecorded_query *q,
+		struct journal_person **ret_rows, size_t *ret_n, struct ktp_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&n->jlock);
+	r = journal_unrecorded(n->jnl, q, ret_rows, ret_n, err);
+	pthread_mutex_unlock(&n->jlock);
 	return r;
 }

@@ -18,9 +18,11 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "batch.h"
 #include "chain.h"
+#include "conf.h"
 #include "conf_node.h"
 #include "err.h"
 #include "ingest.h"
@@ -29,6 +31,8 @@
 #include "keytext.h"
 #include "log.h"
 #include "node.h"
+#include "node_export.h"
+#include "node_status.h"
 
 #define MAX_SEQ		2000
 #define MAX_REQS	64
@@ -64,8 +68,6 @@ struct fixture {
 	char		*dir;
 	struct hub	hub;
 	struct node	*node;
-	pthread_t	thread;
-	int		run_rc;
 };
 
 struct upload {
@@ -223,16 +225,6 @@ hub_start(struct hub *h, const char *dir)
 
 /* --- the node ------------------------------------------------------------ */
 
-static void *
-run_node(void *arg)
-{
-	struct fixture *f = arg;
-	struct ktp_err err = {0};
-
-	f->run_rc = node_run(f->node, &err);
-	return NULL;
-}
-
 static void
 fill_conf(struct fixture *f, struct node_conf *c)
 {
@@ -282,6 +274,22 @@ write_conf(struct fixture *f, char *path, size_t cap)
 
 static int64_t field(struct fixture *f, const char *key);
 
+/* What ktpsyncd does on SIGHUP: the file again, handed to the running node. */
+static void
+reload(struct fixture *f)
+{
+	struct conf_errors *errs = calloc(1, sizeof(*errs));
+	struct node_conf c = {0};
+	struct ktp_err err = {0};
+	char path[PATH_MAX];
+
+	assert_non_null(errs);
+	snprintf(path, sizeof(path), "%s/node.conf", f->dir);
+	assert_int_equal(conf_node_load(path, &c, errs), 0);
+	assert_int_equal(node_reconfigure(f->node, &c, &err), 0);
+	free(errs);
+}
+
 /* The push thread's first attempt (nothing pending: a heartbeat) has run
  * once the next attempt is an interval away; only then do the tests start
  * acting, with the fake hub's request log cleared. */
@@ -320,7 +328,10 @@ setup(void **state)
 		fprintf(stderr, "node_open: %s\n", err.msg);
 		return -1;
 	}
-	pthread_create(&f->thread, NULL, run_node, f);
+	if (node_start(f->node, &err) < 0) {
+		fprintf(stderr, "node_start: %s\n", err.msg);
+		return -1;
+	}
 	*state = f;
 	wait_settled(f);
 	return 0;
@@ -332,8 +343,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 	void *dir = f->dir;
 
-	kill(getpid(), SIGTERM);
-	pthread_join(f->thread, NULL);
+	node_stop(f->node);
 	node_close(f->node);
 	if (f->hub.mhd != NULL)
 		MHD_stop_daemon(f->hub.mhd);
@@ -347,28 +357,49 @@ static void
 import_rows(struct fixture *f, unsigned first, unsigned n, const char *tag)
 {
 	struct ingest_result res = {0};
-	struct ingest *in = NULL;
+	struct node_import *im = NULL;
 	struct ktp_err err = {0};
 	char line[160];
 	unsigned i;
 	int r;
 
-	r = ingest_begin(node_journal_lock(f->node), 3201, INGEST_CSV, "t.csv", 1790000000000ull,
-			 &in, &err);
-	assert_int_equal(r, 0);
+	assert_int_equal(node_import_begin(f->node, INGEST_CSV, "t.csv", &im, &err), 0);
 	snprintf(line, sizeof(line), "nik,name,kecamatan,on_dpt\n");
-	assert_int_equal(ingest_feed(in, (const uint8_t *)line, strlen(line), &err), 0);
+	assert_int_equal(node_import_feed(im, line, strlen(line), &err), 0);
 	for (i = first; i < first + n; i++) {
 		snprintf(line, sizeof(line), "32010112039%05u,Warga %u %s,320101,1\n", i, i, tag);
-		assert_int_equal(ingest_feed(in, (const uint8_t *)line, strlen(line), &err), 0);
+		assert_int_equal(node_import_feed(im, line, strlen(line), &err), 0);
 	}
-	r = ingest_finish(in, &res, &err);
-	node_journal_unlock(f->node);
+	r = node_import_finish(im, &res, &err);
 	if (r < 0)
 		fprintf(stderr, "import: %s\n", err.msg);
 	assert_int_equal(r, 0);
 	assert_int_equal(res.versions, n);
 	ingest_result_done(&res);
+}
+
+/* A key of the journal's state table as the node stored it, read through a
+ * connection of our own (the node's locks are its own). */
+static int
+stored_state(struct fixture *f, const char *key, char *buf, size_t cap)
+{
+	char path[PATH_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int r = -ENOENT;
+
+	snprintf(path, sizeof(path), "%s/state/node.db", f->dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM state WHERE key = ?", -1, &st,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return r;
 }
 
 static json_t *
@@ -476,8 +507,7 @@ test_node_diverged_stops_until_forced_resume(void **state)
 	assert_string_equal(err.msg, "sync: diverged: batch 1..10: hub answered 409 diverged at "
 			    "seq 0: chain at 0");
 	assert_string_equal(state_of(f), "diverged");
-	r = journal_state_get(node_journal_lock(f->node), "diverged", buf, sizeof(buf), NULL);
-	node_journal_unlock(f->node);
+	r = stored_state(f, "diverged", buf, sizeof(buf));
 	assert_int_equal(r, 0);
 	assert_string_equal(buf, "batch 1..10: hub answered 409 diverged at seq 0: chain at 0");
 	assert_int_equal(node_resume(f->node, false, &err), -EPERM);
@@ -485,8 +515,7 @@ test_node_diverged_stops_until_forced_resume(void **state)
 	assert_int_equal(node_resume(f->node, true, &err), 0);
 	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
 	assert_int_equal(acked, 10);
-	r = journal_state_get(node_journal_lock(f->node), "diverged", buf, sizeof(buf), NULL);
-	node_journal_unlock(f->node);
+	r = stored_state(f, "diverged", buf, sizeof(buf));
 	assert_int_equal(r, -ENOENT);
 }
 
@@ -845,42 +874,153 @@ test_node_hub_warning_with_200_is_last_error(void **state)
 	json_decref(st);
 }
 
-static void *
-hold_short_writer(void *arg)
-{
-	struct node *n = arg;
+#define REMOVERS	3
+#define REMOVES		40
 
-	usleep(200 * 1000);
-	node_writer_unlock(n);
+struct remover {
+	struct node	*node;
+	unsigned	unknown;	/* removes answered "nik: unknown", i.e. let in */
+	unsigned	busy;		/* told busy: an import held the writer role */
+	unsigned	other;
+};
+
+/* Removes of a NIK the journal does not hold: each takes and gives back
+ * the writer role, and is answered -ENOENT once it got it. */
+static void *
+remove_many(void *arg)
+{
+	struct remover *rm = arg;
+	struct ktp_err err = {0};
+	uint64_t seq = 0;
+	int i, r;
+
+	for (i = 0; i < REMOVES; i++) {
+		ktp_err_clear(&err);
+		r = node_remove(rm->node, "3201011203999999", "moved", &seq, &err);
+		if (r == -ENOENT && strcmp(err.msg, "nik: unknown") == 0)
+			rm->unknown++;
+		else if (r == -EBUSY && strcmp(err.msg, "busy: an import is running") == 0)
+			rm->busy++;
+		else
+			rm->other++;
+	}
 	return NULL;
 }
 
-/* An import (stream) may hold the writer role as long as its client takes:
- * every other writer is told at once. A remove (short) is waited for. */
+static void
+start_removers(struct fixture *f, struct remover *rm, pthread_t *t)
+{
+	unsigned i;
+
+	for (i = 0; i < REMOVERS; i++) {
+		memset(&rm[i], 0, sizeof(rm[i]));
+		rm[i].node = f->node;
+		assert_int_equal(pthread_create(&t[i], NULL, remove_many, &rm[i]), 0);
+	}
+}
+
+/* An import may hold the writer role as long as its client takes: every
+ * other import, put or remove is told at once. A remove is short: other
+ * removes and an import wait for it instead of being told busy. */
 static void
 test_node_second_writer_is_told_busy_while_an_import_runs(void **state)
 {
 	struct fixture *f = *state;
+	struct remover rm[REMOVERS] = {0};
+	struct node_import *im = NULL, *im2 = NULL;
 	struct ktp_err err = {0};
-	struct timespec t0, t1;
-	pthread_t t;
+	pthread_t t[REMOVERS];
+	uint64_t seq = 0;
+	unsigned i, imports_busy = 0;
 
-	assert_int_equal(node_writer_lock(f->node, true, &err), 0);
-	assert_int_equal(node_writer_lock(f->node, false, &err), -EBUSY);
+	assert_int_equal(node_import_begin(f->node, INGEST_CSV, "a.csv", &im, &err), 0);
+	assert_int_equal(node_remove(f->node, "3201011203900001", "moved", &seq, &err), -EBUSY);
 	assert_string_equal(err.msg, "busy: an import is running");
 	ktp_err_clear(&err);
-	assert_int_equal(node_writer_lock(f->node, true, &err), -EBUSY);
+	assert_int_equal(node_import_begin(f->node, INGEST_JSONL, "stdin", &im2, &err), -EBUSY);
 	assert_string_equal(err.msg, "busy: an import is running");
-	node_writer_unlock(f->node);
+	assert_null(im2);
+	node_import_abort(im);
 
-	assert_int_equal(node_writer_lock(f->node, false, &err), 0);
-	assert_int_equal(pthread_create(&t, NULL, hold_short_writer, f->node), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(node_writer_lock(f->node, true, &err), 0);	/* waits for the remove */
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 150);
-	node_writer_unlock(f->node);
-	pthread_join(t, NULL);
+	/* Removes alone wait for each other: every one gets in. */
+	start_removers(f, rm, t);
+	for (i = 0; i < REMOVERS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(rm[i].unknown, REMOVES);
+		assert_int_equal(rm[i].busy + rm[i].other, 0);
+	}
+	/* Imports among removes wait for them: none is told busy. */
+	start_removers(f, rm, t);
+	for (i = 0; i < 20; i++) {
+		if (node_import_begin(f->node, INGEST_CSV, "b.csv", &im, &err) < 0) {
+			imports_busy++;
+			continue;
+		}
+		usleep(1000);
+		node_import_abort(im);
+		usleep(1000);
+	}
+	for (i = 0; i < REMOVERS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(rm[i].other, 0);
+		assert_int_equal(rm[i].unknown + rm[i].busy, REMOVES);
+	}
+	assert_int_equal(imports_busy, 0);
+}
+
+/* SIGHUP with another [node] id: refused with the reason, the running
+ * configuration kept. */
+static void
+test_node_reconfigure_refuses_what_needs_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct node_conf c = {0};
+	struct ktp_err err = {0};
+
+	fill_conf(f, &c);
+	c.id = 3202;
+	assert_int_equal(node_reconfigure(f->node, &c, &err), -EPERM);
+	assert_string_equal(err.msg, "[node] id, state_dir, key_file or control_socket changed; "
+			    "they need a restart");
+	assert_int_equal(c.id, 3202);		/* still the caller's */
+	conf_node_done(&c);
+	assert_int_equal(node_id(f->node), 3201);
+	assert_string_equal(state_of(f), "idle");
+}
+
+/* The watchdog's question: a push thread that waits for its next attempt,
+ * or has just pushed, is not stuck. */
+static void
+test_node_push_thread_between_attempts_is_not_stuck(void **state)
+{
+	struct fixture *f = *state;
+	struct ktp_err err = {0};
+	uint64_t acked = 0;
+
+	assert_int_equal(node_push_stuck_ms(f->node), 0);
+	import_rows(f, 1, 5, "a");
+	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
+	assert_int_equal(acked, 5);
+	assert_int_equal(node_push_stuck_ms(f->node), 0);
+}
+
+/* An import fed after the daemon began to stop is refused and rolled back. */
+static void
+test_node_import_refused_once_stopping(void **state)
+{
+	struct fixture *f = *state;
+	struct node_import *im = NULL;
+	struct ktp_err err = {0};
+	struct journal_head h;
+	const char *line = "nik,name,kecamatan,on_dpt\n";
+
+	assert_int_equal(node_import_begin(f->node, INGEST_CSV, "t.csv", &im, &err), 0);
+	node_stop(f->node);
+	assert_int_equal(node_import_feed(im, line, strlen(line), &err), -ESHUTDOWN);
+	assert_string_equal(err.msg, "import: daemon is stopping");
+	node_import_abort(im);
+	assert_int_equal(node_head(f->node, &h, NULL), 0);
+	assert_int_equal(h.seq, 0);
 }
 
 /* Reloads replace the configuration while batches are sealed, by the push
@@ -898,7 +1038,7 @@ test_node_reload_while_sealing_keeps_pushing_as_this_node(void **state)
 	import_rows(f, 1, 1500, "r");	/* the fake hub holds MAX_SEQ */
 	assert_int_equal(node_sync(f->node, false, NULL, NULL, &acked, &err), 0);
 	for (i = 0; i < 50; i++) {
-		kill(getpid(), SIGHUP);
+		reload(f);
 		usleep(3000);
 	}
 	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
@@ -963,6 +1103,12 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_second_writer_is_told_busy_while_an_import_runs,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_reconfigure_refuses_what_needs_a_restart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_import_refused_once_stopping, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_node_push_thread_between_attempts_is_not_stuck,
+						setup, teardown),
 	};
 	sigset_t set;
 
@@ -978,3 +1124,4 @@ main(void)
 	log_init("test_node", false);
 	return cmocka_run_group_tests_name("node", tests, NULL, NULL);
 }
+
