@@ -190,24 +190,6 @@ on_push_check(sd_event_source *s, uint64_t usec, void *arg)
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
-/* The signals the loop takes, blocked before any thread starts so that every
- * thread inherits the mask; one that arrives before the loop waits for it. */
-static int
-block_signals(struct ktp_err *err)
-{
-	sigset_t set;
-	int r;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if ((r = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0)
-		return ktp_err_set(err, -r, "node: signals: %s", strerror(r));
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
-
 /* After READY=1: sd-event sends the first WATCHDOG=1 as soon as the loop has
  * a watchdog, and systemd (and test 065) must see READY=1 first. */
 static int
@@ -307,7 +289,10 @@ run(const char *path, struct node_conf *c)
 		log_err("ktpsyncd: out of memory");
 		goto out;
 	}
-	if ((r = block_signals(&err)) < 0 || (r = node_open(path, c, &d.node, &err)) < 0 ||
+	/* Before any thread: every thread inherits the mask, and a signal during
+	 * start-up waits, pending, for the loop. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((r = sysd_block_signals(&err)) < 0 || (r = node_open(path, c, &d.node, &err)) < 0 ||
 	    (r = start_ctl(&d, &err)) < 0)
 		goto out;
 	open_netwatch(&d);
