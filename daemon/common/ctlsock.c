@@ -811,6 +811,23 @@ ctlconn_read_chunk(struct ctlconn *c, const uint8_t **ret_data, size_t *ret_len,
 }
 
 int
+ctlconn_read_stream(struct ctlconn *c, ctlconn_chunk_fn *fn, void *arg, struct ktp_err *err)
+{
+	const uint8_t *data;
+	size_t len;
+	int r;
+
+	for (;;) {
+		if ((r = ctlconn_read_chunk(c, &data, &len, err)) < 0)
+			return r;
+		if (len == 0)
+			return 0;
+		if ((r = fn(arg, data, len, err)) < 0)
+			return r;
+	}
+}
+
+int
 ctlconn_write_chunk(struct ctlconn *c, const void *data, size_t len, struct ktp_err *err)
 {
 	return ctlio_write_chunk(&c->io, data, len, err);

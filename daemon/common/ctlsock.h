@@ -76,6 +76,11 @@ int	ctlconn_reply_error(struct ctlconn *c, enum ctl_status status, const char *f
  * *ret_len == 0 at the end of the stream. */
 int	ctlconn_read_chunk(struct ctlconn *c, const uint8_t **ret_data, size_t *ret_len,
 			   struct ktp_err *err);
+/* The whole payload stream, chunk by chunk as it arrives, to fn; stops at the
+ * first error of either. */
+typedef int ctlconn_chunk_fn(void *arg, const uint8_t *data, size_t len, struct ktp_err *err);
+int	ctlconn_read_stream(struct ctlconn *c, ctlconn_chunk_fn *fn, void *arg,
+			    struct ktp_err *err);
 int	ctlconn_write_chunk(struct ctlconn *c, const void *data, size_t len, struct ktp_err *err);
 /* The 0 chunk; optional before the reply, which sends it if not yet sent. */
 int	ctlconn_end_stream(struct ctlconn *c, struct ktp_err *err);

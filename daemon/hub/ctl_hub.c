@@ -275,20 +275,20 @@ check_end(struct import *im)
 }
 
 static int
+feed_chunk(void *im, const uint8_t *data, size_t len, struct ktp_err *err)
+{
+	int r = feed(im, data, len);
+
+	return r < 0 ? ktp_err_set(err, r, "import-bundle: out of memory") : 0;
+}
+
+static int
 read_stream(struct ctlconn *c, struct import *im, struct ktp_err *err)
 {
-	const uint8_t *data;
-	size_t len;
 	int r;
 
-	for (;;) {
-		if ((r = ctlconn_read_chunk(c, &data, &len, err)) < 0)
-			return r;
-		if (len == 0)
-			break;
-		if ((r = feed(im, data, len)) < 0)
-			return ktp_err_set(err, r, "import-bundle: out of memory");
-	}
+	if ((r = ctlconn_read_stream(c, feed_chunk, im, err)) < 0)
+		return r;
 	if (im->error[0] == '\0')
 		check_end(im);
 	return 0;

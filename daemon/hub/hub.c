@@ -1136,8 +1136,34 @@ http_nodes(void *ctx, struct http_reply *ret)
 		http_reply_json(ret, 200, j);
 }
 
+/* What the report says of regency code, for the per-regency gauges: its
+ * name (borrowed from the view), voters left and when they would be done. */
+static void
+metrics_from_report(const struct hub *h, const struct report_view *rv, struct metrics_node *m)
+{
+	size_t i;
+
+	for (i = 0; rv != NULL && i < rv->province.n_sub; i++) {
+		const struct report_area *a = &rv->province.sub[i];
+
+		if (atoi(a->code) != m->code)
+			continue;
+		m->name = a->name;
+		if (!a->has_data || !a->dpt_unrecorded.known)
+			return;
+		m->dpt_unrecorded = a->dpt_unrecorded.v;
+		if (a->projected != 0)
+			m->projected_completion = calendar_days(a->projected) * 86400 -
+						  h->tz.offset_s;
+		else if (a->dpt_unrecorded.v > 0)
+			m->projected_completion = METRICS_NEVER;
+		return;
+	}
+}
+
 static int
-metrics_nodes(struct hub *h, struct metrics_node **ret, size_t *ret_n)
+metrics_nodes(struct hub *h, const struct report_view *rv, struct metrics_node **ret,
+	      size_t *ret_n)
 {
 	struct metrics_node *v;
 	struct store_node sn;
@@ -1162,6 +1188,7 @@ metrics_nodes(struct hub *h, struct metrics_node **ret, size_t *ret_n)
 			v[i].last_contact = sn.last_seen;
 			v[i].last_data = sn.last_push;
 		}
+		metrics_from_report(h, rv, &v[i]);
 	}
 	pthread_mutex_unlock(&h->store_lock);
 	pthread_rwlock_unlock(&h->enroll_lock);
@@ -1173,21 +1200,29 @@ metrics_nodes(struct hub *h, struct metrics_node **ret, size_t *ret_n)
 static void
 http_metrics(void *ctx, struct http_reply *ret)
 {
+	const struct hub_report_query q = {0};
 	struct hub *h = ctx;
+	struct report_view *rv = NULL;
 	struct metrics_node *nodes = NULL;
+	struct ktp_err err = {0};
 	char *text = NULL;
 	size_t n = 0, len = 0;
-
 	struct metrics_hub mh = {
 		.election = calendar_days(h->conf.election_date) * 86400 - h->tz.offset_s,
 	};
 
-	if (metrics_nodes(h, &nodes, &n) < 0 ||
+	if (hub_report_view(h, &q, &rv, &err) < 0) {
+		http_reply_error(ret, 500, "metrics: %s", err.msg);
+		return;
+	}
+	if (metrics_nodes(h, rv, &nodes, &n) < 0 ||
 	    metrics_render(h->metrics, &mh, nodes, n, &text, &len) < 0) {
 		free(nodes);
+		report_view_free(rv);
 		http_reply_error(ret, 500, "metrics: out of memory");
 		return;
 	}
 	free(nodes);
+	report_view_free(rv);
 	http_reply_take(ret, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }

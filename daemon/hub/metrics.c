@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,27 +214,12 @@ render_latency(FILE *f, const struct counts *m)
 	fprintf(f, "\nktphubd_apply_seconds_count %" PRIu64 "\n", m->latency_count);
 }
 
-/* One gauge per node from a Unix time in struct metrics_node at offset off. */
+/* One gauge per node from the int64_t at offset off in struct metrics_node.
+ * With known_only, -1 (unknown) has no sample, so an alert on it fires only
+ * on what is known; times print 0 for never, as they always have. */
 static void
-node_time(FILE *f, const char *name, const char *help, const struct metrics_node *nodes,
-	  size_t n, size_t off)
-{
-	size_t i;
-
-	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	for (i = 0; i < n; i++) {
-		int64_t t;
-
-		memcpy(&t, (const char *)&nodes[i] + off, sizeof(t));
-		fprintf(f, "%s{node=\"%04u\"} %" PRId64 "\n", name, nodes[i].code, t);
-	}
-}
-
-/* One gauge per node from an int64_t at offset off; -1 (unknown) has no sample,
- * so an alert on it fires only on what is known. */
-static void
-node_known(FILE *f, const char *name, const char *help, const struct metrics_node *nodes,
-	   size_t n, size_t off)
+node_gauge(FILE *f, const char *name, const char *help, const struct metrics_node *nodes,
+	   size_t n, size_t off, bool known_only)
 {
 	size_t i;
 
@@ -242,7 +228,7 @@ node_known(FILE *f, const char *name, const char *help, const struct metrics_nod
 		int64_t v;
 
 		memcpy(&v, (const char *)&nodes[i] + off, sizeof(v));
-		if (v >= 0)
+		if (v >= 0 || !known_only)
 			fprintf(f, "%s{node=\"%04u\"} %" PRId64 "\n", name, nodes[i].code, v);
 	}
 }
@@ -317,22 +303,22 @@ render_nodes(FILE *f, const struct metrics_node *nodes, size_t n)
 	for (i = 0; i < n; i++)
 		fprintf(f, "ktphubd_node_acked{node=\"%04u\"} %" PRIu64 "\n",
 			nodes[i].code, nodes[i].acked);
-	node_known(f, "ktphubd_node_pending_versions",
+	node_gauge(f, "ktphubd_node_pending_versions",
 		   "Versions the node held that the hub had not applied, at its last contact.",
-		   nodes, n, offsetof(struct metrics_node, pending));
-	node_known(f, "ktphubd_node_dpt_unrecorded",
+		   nodes, n, offsetof(struct metrics_node, pending), true);
+	node_gauge(f, "ktphubd_node_dpt_unrecorded",
 		   "Voters on the roll without a recorded e-KTP, per regency with data.",
-		   nodes, n, offsetof(struct metrics_node, dpt_unrecorded));
+		   nodes, n, offsetof(struct metrics_node, dpt_unrecorded), true);
 	node_projection(f, nodes, n);
-	node_time(f, "ktphubd_node_last_push_timestamp_seconds",
-		  "Unix time of the last applied push, per node (0 = never).",
-		  nodes, n, offsetof(struct metrics_node, last_push));
-	node_time(f, "ktphubd_node_last_contact_timestamp_seconds",
-		  "Unix time of the last authenticated push or heartbeat, per node (0 = never).",
-		  nodes, n, offsetof(struct metrics_node, last_contact));
-	node_time(f, "ktphubd_node_last_data_timestamp_seconds",
-		  "Unix time of the last push that applied versions, per node (0 = never).",
-		  nodes, n, offsetof(struct metrics_node, last_data));
+	node_gauge(f, "ktphubd_node_last_push_timestamp_seconds",
+		   "Unix time of the last applied push, per node (0 = never).",
+		   nodes, n, offsetof(struct metrics_node, last_push), false);
+	node_gauge(f, "ktphubd_node_last_contact_timestamp_seconds",
+		   "Unix time of the last authenticated push or heartbeat, per node (0 = never).",
+		   nodes, n, offsetof(struct metrics_node, last_contact), false);
+	node_gauge(f, "ktphubd_node_last_data_timestamp_seconds",
+		   "Unix time of the last push that applied versions, per node (0 = never).",
+		   nodes, n, offsetof(struct metrics_node, last_data), false);
 }
 
 int

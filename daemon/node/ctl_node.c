@@ -107,20 +107,9 @@ parse_format(const json_t *req, enum ingest_format def, enum ingest_format *ret)
 
 /* Feeds the payload chunk by chunk as it arrives. */
 static int
-feed_stream(struct node_import *im, struct ctlconn *c, struct ktp_err *err)
+feed_chunk(void *im, const uint8_t *data, size_t len, struct ktp_err *err)
 {
-	const uint8_t *data;
-	size_t len;
-	int r;
-
-	for (;;) {
-		if ((r = ctlconn_read_chunk(c, &data, &len, err)) < 0)
-			return r;
-		if (len == 0)
-			return 0;
-		if ((r = node_import_feed(im, data, len, err)) < 0)
-			return r;
-	}
+	return node_import_feed(im, data, len, err);
 }
 
 static json_t *
@@ -173,7 +162,7 @@ run_ingest(struct node *n, struct ctlconn *c, enum ingest_format fmt, const char
 
 	if (node_import_begin(n, fmt, name, &im, &err) < 0)
 		return reply_err(c, &err);
-	if ((r = feed_stream(im, c, &err)) < 0)
+	if ((r = ctlconn_read_stream(c, feed_chunk, im, &err)) < 0)
 		node_import_abort(im);
 	else
 		r = node_import_finish(im, &res, &err);

@@ -851,18 +851,18 @@ journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static K
 
 /* ---- counts for the local report, and the unrecorded list ---- */
 
-static int
-grow_counts(struct journal_counts **rows, size_t n, size_t *cap, struct ktp_err *err)
+/* arr with room for one more row (n used of *cap, each size bytes); NULL
+ * when out of memory, arr then unchanged. */
+static void *
+grow(void *arr, size_t n, size_t *cap, size_t size)
 {
-	struct journal_counts *tmp;
+	void *p;
 
 	if (n < *cap)
-		return 0;
-	*cap = *cap ? *cap * 2 : 64;
-	if ((tmp = realloc(*rows, *cap * sizeof(**rows))) == NULL)
-		return ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
-	*rows = tmp;
-	return 0;
+		return arr;
+	if ((p = realloc(arr, (2 * *cap + 64) * size)) != NULL)
+		*cap = 2 * *cap + 64;
+	return p;
 }
 
 /* The columns of one row of journal_counts' query, in its order. */
@@ -883,13 +883,16 @@ static int
 collect_counts(struct journal *j, sqlite3_stmt *s, struct journal_counts **ret_rows,
 	       size_t *ret_n, struct ktp_err *err)
 {
-	struct journal_counts *rows = NULL;
+	struct journal_counts *rows = NULL, *tmp;
 	size_t n = 0, cap = 0;
 	int rc, r;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((r = grow_counts(&rows, n, &cap, err)) < 0)
+		if ((tmp = grow(rows, n, &cap, sizeof(*rows))) == NULL) {
+			r = ktp_err_set(err, -ENOMEM, "journal: report: out of memory");
 			goto fail;
+		}
+		rows = tmp;
 		read_counts(s, &rows[n++]);
 	}
 	if (rc != SQLITE_DONE) {
@@ -1035,24 +1038,10 @@ wanted(const struct journal_unrecorded_query *q, const struct record *rec)
 }
 
 static int
-grow_rows(struct journal_person **rows, size_t n, size_t *cap, struct ktp_err *err)
-{
-	struct journal_person *tmp;
-
-	if (n < *cap)
-		return 0;
-	*cap = *cap ? *cap * 2 : 256;
-	if ((tmp = realloc(*rows, *cap * sizeof(**rows))) == NULL)
-		return ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
-	*rows = tmp;
-	return 0;
-}
-
-static int
 collect_unrecorded(struct journal *j, sqlite3_stmt *s, const struct journal_unrecorded_query *q,
 		   struct journal_person **ret_rows, size_t *ret_n, struct ktp_err *err)
 {
-	struct journal_person *rows = NULL;
+	struct journal_person *rows = NULL, *tmp;
 	struct record rec;
 	size_t n = 0, cap = 0;
 	int r = 0, rc;
@@ -1064,8 +1053,11 @@ collect_unrecorded(struct journal *j, sqlite3_stmt *s, const struct journal_unre
 			goto fail;
 		if (!wanted(q, &rec))
 			continue;
-		if ((r = grow_rows(&rows, n, &cap, err)) < 0)
+		if ((tmp = grow(rows, n, &cap, sizeof(*rows))) == NULL) {
+			r = ktp_err_set(err, -ENOMEM, "journal: unrecorded: out of memory");
 			goto fail;
+		}
+		rows = tmp;
 		rows[n].kecamatan = rec.kecamatan;
 		rows[n].desa = rec.desa;
 		rows[n].birth_date = rec.birth_date;

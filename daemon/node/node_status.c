@@ -10,6 +10,7 @@
 #include "node.h"
 #include "node_status.h"
 #include "pusher.h"
+#include "version.h"
 
 static json_t *
 time_or_null(int64_t t)
@@ -80,6 +81,8 @@ node_status_json(struct node *n, json_t **ret, struct ktp_err *err)
 	return 0;
 }
 
+/* Every metric with HELP and TYPE, as promtool wants; Unix times end in
+ * _timestamp_seconds and label values have no spaces. */
 static void
 metrics_push(const struct node_info *i, FILE *f)
 {
@@ -95,14 +98,19 @@ metrics_push(const struct node_info *i, FILE *f)
 		"# TYPE ktpsyncd_state gauge\n");
 	for (s = NODE_IDLE; s <= NODE_ERROR; s++)
 		fprintf(f, "ktpsyncd_state{state=\"%s\"} %d\n", node_state_name(s), i->state == s);
-	fprintf(f, "# TYPE ktpsyncd_versions_sent_total counter\n"
+	fprintf(f, "# HELP ktpsyncd_versions_sent_total Versions in batches the hub took.\n"
+		"# TYPE ktpsyncd_versions_sent_total counter\n"
 		"ktpsyncd_versions_sent_total %" PRIu64 "\n"
+		"# HELP ktpsyncd_bytes_sent_total Sealed batch bytes sent (heartbeats not counted).\n"
 		"# TYPE ktpsyncd_bytes_sent_total counter\n"
 		"ktpsyncd_bytes_sent_total %" PRIu64 "\n"
+		"# HELP ktpsyncd_batch_size_versions Versions per batch the next push may send.\n"
 		"# TYPE ktpsyncd_batch_size_versions gauge\n"
 		"ktpsyncd_batch_size_versions %" PRIu32 "\n"
-		"# TYPE ktpsyncd_last_success_seconds gauge\n"
-		"ktpsyncd_last_success_seconds %" PRId64 "\n"
+		"# HELP ktpsyncd_last_success_timestamp_seconds Unix time of the last attempt the "
+		"hub answered 200 (0 = never).\n"
+		"# TYPE ktpsyncd_last_success_timestamp_seconds gauge\n"
+		"ktpsyncd_last_success_timestamp_seconds %" PRId64 "\n"
 		"# HELP ktpsyncd_readahead_batches_total Batches sealed while the previous one"
 		" was on the wire.\n"
 		"# TYPE ktpsyncd_readahead_batches_total counter\n"
@@ -130,10 +138,16 @@ node_metrics_text(struct node *n, char **ret, size_t *ret_len, struct ktp_err *e
 		node_info_done(&i);
 		return ktp_err_set(err, -ENOMEM, "metrics: out of memory");
 	}
-	fprintf(f, "# TYPE ktpsyncd_journal_seq gauge\nktpsyncd_journal_seq %" PRIu64 "\n"
+	fprintf(f, "# HELP ktpsyncd_build_info The running ktpsyncd's version.\n"
+		"# TYPE ktpsyncd_build_info gauge\n"
+		"ktpsyncd_build_info{version=\"%s\"} 1\n"
+		"# HELP ktpsyncd_journal_seq The journal's last seq.\n"
+		"# TYPE ktpsyncd_journal_seq gauge\nktpsyncd_journal_seq %" PRIu64 "\n"
+		"# HELP ktpsyncd_acked_seq The last seq the hub applied, as last learned.\n"
 		"# TYPE ktpsyncd_acked_seq gauge\nktpsyncd_acked_seq %" PRIu64 "\n"
+		"# HELP ktpsyncd_pending_versions Versions the hub has not applied yet.\n"
 		"# TYPE ktpsyncd_pending_versions gauge\nktpsyncd_pending_versions %" PRIu64 "\n",
-		h.seq, h.acked, h.seq - h.acked);
+		ktp_version(), h.seq, h.acked, h.seq - h.acked);
 	metrics_push(&i, f);
 	node_info_done(&i);
 	if (fclose(f) != 0) {

@@ -33,7 +33,7 @@ pusher_outcome_name(enum push_outcome o)
 {
 	static const char *const names[] = {
 		[PUSH_OK] = "ok", [PUSH_GAP] = "gap", [PUSH_DIVERGED] = "diverged",
-		[PUSH_REFUSED] = "refused", [PUSH_TOO_LARGE] = "too large",
+		[PUSH_REFUSED] = "refused", [PUSH_TOO_LARGE] = "too_large",
 		[PUSH_BUSY] = "busy", [PUSH_TIMEOUT] = "timeout", [PUSH_OFFLINE] = "offline",
 		[PUSH_CANCELLED] = "cancelled",
 	};

@@ -34,20 +34,23 @@ static struct {
 	uint8_t		statuses;	/* bit i % 8: batch i answered 403 */
 } want;
 
+/* The stream cut at random boundaries, as a client's writes may arrive. */
 int
-ctlconn_read_chunk(struct ctlconn *c, const uint8_t **ret_data, size_t *ret_len,
-		   struct ktp_err *err)
+ctlconn_read_stream(struct ctlconn *c, ctlconn_chunk_fn *fn, void *arg, struct ktp_err *err)
 {
-	size_t n;
+	int r;
 
-	(void)err;
-	c->rng = c->rng * 1103515245u + 12345u;
-	n = 1 + (c->rng >> 8) % c->chunk_max;
-	if (n > c->len - c->off)
-		n = c->len - c->off;
-	*ret_data = c->stream + c->off;
-	*ret_len = n;
-	c->off += n;
+	while (c->off < c->len) {
+		size_t n;
+
+		c->rng = c->rng * 1103515245u + 12345u;
+		n = 1 + (c->rng >> 8) % c->chunk_max;
+		if (n > c->len - c->off)
+			n = c->len - c->off;
+		if ((r = fn(arg, c->stream + c->off, n, err)) < 0)
+			return r;
+		c->off += n;
+	}
 	return 0;
 }
 

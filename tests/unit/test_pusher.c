@@ -225,7 +225,7 @@ test_pusher_outcome_names(void **state)
 	(void)state;
 	assert_string_equal(pusher_outcome_name(PUSH_OK), "ok");
 	assert_string_equal(pusher_outcome_name(PUSH_DIVERGED), "diverged");
-	assert_string_equal(pusher_outcome_name(PUSH_TOO_LARGE), "too large");
+	assert_string_equal(pusher_outcome_name(PUSH_TOO_LARGE), "too_large");
 	assert_string_equal(pusher_outcome_name((enum push_outcome)99), "?");
 }
 

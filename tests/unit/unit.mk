@@ -53,4 +53,4 @@ test_calendar_DEPS := protocol/calendar.c
 test_progress_DEPS := protocol/progress.c protocol/calendar.c
 test_nikdir_DEPS := daemon/hub/nikdir.c
 test_pushsm_DEPS := daemon/node/pushsm.c daemon/node/pusher.c protocol/answer.c daemon/node/backoff.c protocol/chain.c protocol/err.c
-test_node_DEPS += daemon/node/pushsm.c daemon/common/ktime.c
+test_node_DEPS += daemon/node/pushsm.c daemon/common/ktime.c daemon/common/version.c
