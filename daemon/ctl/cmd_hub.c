@@ -208,7 +208,7 @@ void
 cmd_hub_print_status(FILE *out, const json_t *reply)
 {
 	static const char *const keys[] = {
-		"daemon", "listen", "province", "nodes", "persons", "versions", "pushes_ok",
+		"daemon", "version", "listen", "province", "nodes", "persons", "versions", "pushes_ok",
 		"last_apply", "last_apply_node", "started",
 	};
 	char up[64];

@@ -127,6 +127,7 @@ print_node_status(FILE *out, const json_t *r)
 	snprintf(buf, sizeof(buf), "%04" PRId64 " %s", ctlclient_int(r, "node"),
 		 ctlclient_str(r, "name", ""));
 	line(out, "node:", buf);
+	line(out, "version:", ctlclient_str(r, "version", "-"));
 	line(out, "hub:", ctlclient_str(r, "hub", "-"));
 	fprintf(out, "%-17s %" PRId64 "\n", "journal seq:", ctlclient_int(r, "journal_seq"));
 	fprintf(out, "%-17s %" PRId64 "\n", "acked:", ctlclient_int(r, "acked"));

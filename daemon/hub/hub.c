@@ -32,6 +32,7 @@
 #include "report.h"
 #include "store.h"
 #include "tzone.h"
+#include "version.h"
 
 /*
  * Locks, always taken in this order and never the other way round:
@@ -876,8 +877,8 @@ hub_status_json(struct hub *h, json_t **ret, struct ktp_err *err)
 	persons = store_persons(h->store);
 	pthread_mutex_unlock(&h->store_lock);
 	snprintf(listen, sizeof(listen), "%s:%u", h->conf.listen_host, hub_http_port(h));
-	j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "daemon", "ktphubd",
-		      "listen", listen, "province", (json_int_t)h->conf.province,
+	j = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "daemon", "ktphubd",
+		      "version", ktp_version(), "listen", listen, "province", (json_int_t)h->conf.province,
 		      "nodes", (json_int_t)nodes.n,
 		      "persons", (json_int_t)persons,
 		      "last_apply", store_json_time(last),

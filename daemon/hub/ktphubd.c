@@ -17,6 +17,7 @@
 #include <systemd/sd-event.h>
 
 #include "area.h"
+#include "cmdline.h"
 #include "conf.h"
 #include "conf_hub.h"
 #include "err.h"
@@ -26,53 +27,17 @@
 #include "precheck.h"
 #include "sysd.h"
 #include "tzone.h"
+#include "version.h"
 
 #define DEFAULT_CONF	"/etc/ktpsync/ktphubd.conf"
 #define STATUS_EVERY_US	(10 * 1000 * 1000)
 
-struct opts {
-	const char	*conf;
-	bool		check;
-	bool		debug;
-};
 
 struct daemon {
 	sd_event		*loop;
 	sd_event_source		*status;
 	struct hub		*hub;
 };
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: ktphubd [-dn] [-f file]\n");
-	exit(2);
-}
-
-static void
-parse_opts(int argc, char **argv, struct opts *o)
-{
-	int ch;
-
-	o->conf = DEFAULT_CONF;
-	while ((ch = getopt(argc, argv, "df:nh")) != -1) {
-		switch (ch) {
-		case 'd':
-			o->debug = true;
-			break;
-		case 'f':
-			o->conf = optarg;
-			break;
-		case 'n':
-			o->check = true;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-}
 
 /* Prints every error of the file, each once, as "conf: FILE:LINE: ...". */
 static int
@@ -221,7 +186,7 @@ run(const char *conf_path, struct hub_conf *conf)
 		goto out;
 	}
 	hub_status_line(d.hub, line, sizeof(line));
-	log_info("listening on port %u, %s", hub_http_port(d.hub), line);
+	log_info("ktphubd %s listening on port %u, %s", ktp_version(), hub_http_port(d.hub), line);
 	sysd_ready();
 	send_status(&d);
 	if ((r = setup_loop(&d, &err)) < 0) {
@@ -243,11 +208,11 @@ int
 main(int argc, char **argv)
 {
 	struct hub_conf conf = {0};
-	struct opts o = {0};
+	struct cmdline o = {0};
 	char warning[512];
 	int r;
 
-	parse_opts(argc, argv, &o);
+	cmdline_parse(argc, argv, "ktphubd", DEFAULT_CONF, &o);
 	log_init("ktphubd", o.debug);
 	if (load_conf(o.conf, &conf) < 0) {
 		conf_hub_done(&conf);

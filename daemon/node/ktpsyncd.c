@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "area.h"
+#include "cmdline.h"
 #include "conf.h"
 #include "conf_node.h"
 #include "ctl_node.h"
@@ -32,6 +33,7 @@
 #include "precheck.h"
 #include "sysd.h"
 #include "tzone.h"
+#include "version.h"
 
 #define DEFAULT_CONF "/etc/ktpsync/ktpsyncd.conf"
 
@@ -49,13 +51,6 @@ struct daemon {
 	char			*admin_group;
 	char			started[512];
 };
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: ktpsyncd [-dn] [-f file]\n");
-	exit(2);
-}
 
 /* Prints every error of the file, as check mode and a failed start both do. */
 static int
@@ -266,8 +261,8 @@ keep_start_conf(struct daemon *d, const struct node_conf *c)
 {
 	d->ctl_path = strdup(c->control_socket);
 	d->admin_group = c->admin_group != NULL ? strdup(c->admin_group) : NULL;
-	snprintf(d->started, sizeof(d->started), "node %04u started, pushing to %s", c->id,
-		 c->hub_url);
+	snprintf(d->started, sizeof(d->started), "ktpsyncd %s: node %04u started, pushing to %s",
+		 ktp_version(), c->id, c->hub_url);
 	if (d->ctl_path == NULL || (c->admin_group != NULL && d->admin_group == NULL))
 		return -ENOMEM;
 	return 0;
@@ -331,33 +326,15 @@ tune_malloc(void)
 int
 main(int argc, char **argv)
 {
-	const char *path = DEFAULT_CONF;
+	struct cmdline o = {0};
 	struct node_conf c = {0};
-	bool check = false, debug = false;
-	int ch;
 
-	while ((ch = getopt(argc, argv, "df:n")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = true;
-			break;
-		case 'f':
-			path = optarg;
-			break;
-		case 'n':
-			check = true;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	log_init("ktpsyncd", debug);
+	cmdline_parse(argc, argv, "ktpsyncd", DEFAULT_CONF, &o);
+	log_init("ktpsyncd", o.debug);
 	tune_malloc();
-	if (load_conf(path, &c) < 0)
+	if (load_conf(o.conf, &c) < 0)
 		return 1;
-	if (check) {
+	if (o.check) {
 		if (check_places(&c) < 0 || check_start(&c) < 0) {
 			conf_node_done(&c);
 			return 1;
@@ -367,5 +344,5 @@ main(int argc, char **argv)
 		conf_node_done(&c);
 		return 0;
 	}
-	return run(path, &c);
+	return run(o.conf, &c);
 }

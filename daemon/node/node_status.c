@@ -52,6 +52,7 @@ add_journal_fields(json_t *o, const struct journal_head *h, uint16_t id, const c
 	if (h->oldest_pending_ms > 0 && (int64_t)(ktime_wall_ms()) > h->oldest_pending_ms)
 		age = ((int64_t)ktime_wall_ms() - h->oldest_pending_ms) / 1000;
 	json_object_set_new(o, "daemon", json_string("ktpsyncd"));
+	json_object_set_new(o, "version", json_string(ktp_version()));
 	json_object_set_new(o, "node", json_integer(id));
 	json_object_set_new(o, "name", json_string(name != NULL ? name : ""));
 	json_object_set_new(o, "journal_seq", json_integer((json_int_t)h->seq));
