@@ -836,6 +836,7 @@ test_report_view_holds_what_the_json_says(void **state)
 	expect_view_is_json(c->s, &o);
 	o.election_date = 20261101;		/* passed: nothing on track */
 	expect_view_is_json(c->s, &o);
+	area_table_free((struct area_table *)o.areas);
 }
 
 static void
@@ -847,6 +848,7 @@ test_report_view_lists_desa_as_the_json_does(void **state)
 
 	load_desa_fixture(c->s);
 	expect_view_is_json(c->s, &o);
+	area_table_free((struct area_table *)o.areas);
 }
 
 int
