@@ -182,3 +182,16 @@ ctlmsg_chunk_parse(const uint8_t in[static 4], uint32_t *ret_len, struct ktp_err
 	*ret_len = len;
 	return 0;
 }
+
+const char *
+ctlmsg_status_name(int status)
+{
+	static const char *const names[] = {
+		[CTL_STATUS_OK] = "ok", [CTL_STATUS_FAILED] = "failed",
+		[CTL_STATUS_BAD_REQUEST] = "bad_request", [CTL_STATUS_DENIED] = "denied",
+		[CTL_STATUS_VERSION] = "version", [CTL_STATUS_UNKNOWN_CMD] = "unknown_cmd",
+		[CTL_STATUS_BUSY] = "busy",
+	};
+
+	return status >= 0 && (size_t)status < sizeof(names) / sizeof(names[0]) ? names[status] : "?";
+}

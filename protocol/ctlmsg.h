@@ -23,6 +23,10 @@ enum ctl_status {
 	CTL_STATUS_BUSY = 6,		/* connection cap reached, try again */
 };
 
+/* "ok", "failed", "bad_request", "denied", "version", "unknown_cmd", "busy";
+ * "?" for a number not in the list. */
+const char *ctlmsg_status_name(int status);
+
 #define CTLMSG_CHUNK_MAX (1u << 20)	/* largest payload chunk */
 /* A request line is capped at KTP_CTL_MAX_LINE (proto.h); replies carry
  * reports and node lists, so ktpctl accepts longer lines from a daemon. */

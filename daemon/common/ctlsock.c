@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ctlio.h"
+#include "ctlmsg.h"
 #include "ctlsock.h"
 #include "err.h"
 #include "log.h"
@@ -52,6 +53,7 @@ struct ctlconn {
 	pthread_t	thread;
 	bool		done;		/* the thread returned; join it */
 	unsigned	n_replies;	/* replies sent for the current request */
+	const struct ctl_cmd *cmd;	/* the request being answered, NULL before */
 	bool		stream_open;	/* a CTL_STREAM payload not read to its end */
 	bool		out_ended;	/* the reply's stream was ended by the handler */
 	struct ctlconn	*next;
@@ -210,6 +212,24 @@ reply_denied(struct ctlconn *c, const char *name)
 
 /* --- one connection --- */
 
+/* `log debug|info`: the daemon's log level, for both daemons alike. */
+static int
+builtin_log(struct ctlconn *c, json_t *req, void *ctx)
+{
+	const char *level = json_string_value(json_object_get(req, "level"));
+
+	(void)ctx;
+	if (level == NULL || (strcmp(level, "debug") != 0 && strcmp(level, "info") != 0))
+		return ctlconn_reply_error(c, CTL_STATUS_BAD_REQUEST,
+					   "log: level must be debug or info");
+	log_set_debug(strcmp(level, "debug") == 0);
+	return ctlconn_reply_ok(c, json_pack("{s:s}", "level", level));
+}
+
+static const struct ctl_cmd builtins[] = {
+	{ "log", builtin_log, CTL_RW },
+};
+
 static const struct ctl_cmd *
 find_cmd(const struct ctlsock *s, const char *name)
 {
@@ -218,7 +238,54 @@ find_cmd(const struct ctlsock *s, const char *name)
 	for (i = 0; i < s->n_cmds; i++)
 		if (strcmp(s->cmds[i].name, name) == 0)
 			return &s->cmds[i];
+	for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		if (strcmp(builtins[i].name, name) == 0)
+			return &builtins[i];
 	return NULL;
+}
+
+/* The peer's user name for the audit line, or "?" when it has none. */
+static void
+peer_user(const struct ctlconn *c, char *buf, size_t cap)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+
+	if (getpwuid_r(c->uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
+		snprintf(buf, cap, "%s", pw.pw_name);
+	else
+		snprintf(buf, cap, "?");
+}
+
+/* Every CTL_RW command and every list of persons by name is logged with who
+ * asked (SO_PEERCRED) and what it did: the reply's status and its counts (its
+ * integer and boolean members), never a string of it, which could name a
+ * person. */
+static void
+audit(const struct ctlconn *c, const json_t *reply)
+{
+	char user[64], what[512], fields[256];
+	const char *key, *status;
+	json_t *v;
+	size_t n = 0;
+
+	peer_user(c, user, sizeof(user));
+	what[0] = '\0';
+	json_object_foreach((json_t *)reply, key, v) {
+		if (n >= sizeof(what) - 1 || strcmp(key, "status") == 0 || strcmp(key, "v") == 0)
+			continue;
+		if (json_is_integer(v))
+			n += (size_t)snprintf(what + n, sizeof(what) - n, " %s=%" JSON_INTEGER_FORMAT,
+					      key, json_integer_value(v));
+		else if (json_is_boolean(v))
+			n += (size_t)snprintf(what + n, sizeof(what) - n, " %s=%s", key,
+					      json_is_true(v) ? "true" : "false");
+	}
+	status = ctlmsg_status_name((int)json_integer_value(json_object_get(reply, "status")));
+	snprintf(fields, sizeof(fields), "KTP_CMD=%s\nKTP_UID=%u\nKTP_USER=%s\nKTP_STATUS=%s",
+		 c->cmd->name, (unsigned)c->uid, user, status);
+	log_fields(LOG_LEVEL_INFO, fields, "ctl: %s by uid %u (%s): %s%s", c->cmd->name,
+		   (unsigned)c->uid, user, status, what);
 }
 
 /* Reads the payload stream of a request whose command takes none, or that
@@ -264,7 +331,9 @@ run_cmd(struct ctlconn *c, const struct ctl_cmd *cmd, json_t *req)
 		return false;
 	}
 	c->stream_open = (cmd->flags & CTL_STREAM) != 0;
+	c->cmd = cmd;
 	r = cmd->fn(c, req, c->s->ctx);
+	c->cmd = NULL;
 	if (r < 0)
 		log_debug("ctl: '%s' from uid %u: %s", cmd->name, (unsigned)c->uid, strerror(-r));
 	if (c->n_replies == 0) {
@@ -764,6 +833,8 @@ ctlconn_reply(struct ctlconn *c, json_t *reply)
 
 	if (reply == NULL)
 		return -ENOMEM;
+	if (c->cmd != NULL && (c->cmd->flags & (CTL_RW | CTL_NAMES)) && c->n_replies == 0)
+		audit(c, reply);
 	c->n_replies++;
 	r = ctlio_write_reply(&c->io, reply, c->out_ended, NULL);
 	c->out_ended = true;

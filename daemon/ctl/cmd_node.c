@@ -324,6 +324,23 @@ cmd_resume(const struct ctl_opts *o, int argc, char **argv)
 	return ctlclient_simple(o, "resume", force ? json_pack("{s:b}", "force", 1) : NULL, NULL);
 }
 
+/* Either daemon: its log level from now until the next start or `log`. */
+int
+cmd_log(const struct ctl_opts *o, int argc, char **argv)
+{
+	json_t *reply = NULL;
+	int r;
+
+	if (argc != 2 || (strcmp(argv[1], "debug") != 0 && strcmp(argv[1], "info") != 0))
+		return usage("log debug|info");
+	r = ctlclient_simple(o, "log", json_pack("{s:s}", "level", argv[1]), &reply);
+	if (r != 0 || reply == NULL)
+		return r;
+	printf("log: %s\n", ctlclient_str(reply, "level", "?"));
+	json_decref(reply);
+	return 0;
+}
+
 int
 cmd_remove(const struct ctl_opts *o, int argc, char **argv)
 {

@@ -14,6 +14,7 @@ int	cmd_pause(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_resume(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_import(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_put(const struct ctl_opts *o, int argc, char **argv);
+int	cmd_log(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_remove(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_unrecorded(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_export(const struct ctl_opts *o, int argc, char **argv);

@@ -45,6 +45,8 @@ static const struct subcommand subcommands[] = {
 	  "voters on the roll (or first-time voters) not yet recorded, by name (node)" },
 	{ "export",	   cmd_export,	      "export FILE",
 	  "write pending versions to an offline bundle (node)" },
+	{ "log",	   cmd_log,	      "log debug|info",
+	  "the daemon's log level until it restarts (admin)" },
 	{ "metrics",	   cmd_metrics,	      "metrics [--textfile FILE]",
 	  "Prometheus text, or FILE replaced atomically for node_exporter (node)" },
 	{ "nodes",	   cmd_nodes,	      "nodes",

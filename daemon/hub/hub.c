@@ -584,18 +584,24 @@ note_refusal(struct hub *h, const struct hub_push_result *ret)
 	pthread_mutex_unlock(&h->store_lock);
 }
 
+/* With the node and the batch as journal fields (journalctl KTP_NODE=3201). */
 static void
 log_push(const struct hub_push_result *r, size_t len, uint64_t us)
 {
+	char f[160];
+
+	snprintf(f, sizeof(f), "KTP_NODE=%04u\nKTP_SEQ_FIRST=%" PRIu64 "\nKTP_SEQ_LAST=%" PRIu64
+		 "\nKTP_HTTP_STATUS=%u", r->node, r->first, r->last, r->http_status);
 	if (r->http_status == 200 && r->heartbeat)
-		log_debug("push: node %04u: heartbeat at head %" PRIu64 ", acked %" PRIu64,
-			  r->node, r->last, r->acked);
+		log_fields(LOG_LEVEL_DEBUG, f, "push: node %04u: heartbeat at head %" PRIu64
+			   ", acked %" PRIu64, r->node, r->last, r->acked);
 	else if (r->http_status == 200)
-		log_info("push: node %04u: batch %" PRIu64 "..%" PRIu64 ": %" PRIu64
-			 " applied, acked %" PRIu64 " (%zu bytes, %" PRIu64 " ms)", r->node,
-			 r->first, r->last, r->applied, r->acked, len, us / 1000);
+		log_fields(LOG_LEVEL_INFO, f, "push: node %04u: batch %" PRIu64 "..%" PRIu64 ": %"
+			   PRIu64 " applied, acked %" PRIu64 " (%zu bytes, %" PRIu64 " ms)", r->node,
+			   r->first, r->last, r->applied, r->acked, len, us / 1000);
 	else if (r->node != 0)
-		log_warn("push: node %04u: %u %s", r->node, r->http_status, r->error);
+		log_fields(LOG_LEVEL_WARN, f, "push: node %04u: %u %s", r->node, r->http_status,
+			   r->error);
 	else
 		log_warn("push: %u %s", r->http_status, r->error);
 }

@@ -676,29 +676,21 @@ fill_in_locked(struct node *n, struct pushsm_in *in, uint32_t rnd)
 	in->rnd = rnd;
 }
 
+/* The step's lines, each with the node and the batch as journal fields
+ * (journalctl KTP_NODE=3201 KTP_SEQ_FIRST=...). */
 static void
-emit_logs(const struct pushsm_step *st)
+emit_logs(const struct node *n, const struct pushsm_in *in, const struct pushsm_step *st)
 {
+	char fields[128];
 	unsigned i;
 
-	for (i = 0; i < st->n_logs; i++) {
-		const struct pushsm_log *l = &st->logs[i];
-
-		switch (l->level) {
-		case LOG_LEVEL_ERR:
-			log_err("push: %s", l->text);
-			break;
-		case LOG_LEVEL_WARN:
-			log_warn("push: %s", l->text);
-			break;
-		case LOG_LEVEL_INFO:
-			log_info("push: %s", l->text);
-			break;
-		case LOG_LEVEL_DEBUG:
-			log_debug("push: %s", l->text);
-			break;
-		}
-	}
+	if (in->job.last >= in->job.first && in->job.last > 0)
+		snprintf(fields, sizeof(fields), "KTP_NODE=%04u\nKTP_SEQ_FIRST=%" PRIu64
+			 "\nKTP_SEQ_LAST=%" PRIu64, n->id, in->job.first, in->job.last);
+	else
+		snprintf(fields, sizeof(fields), "KTP_NODE=%04u", n->id);
+	for (i = 0; i < st->n_logs; i++)
+		log_fields(st->logs[i].level, fields, "push: %s", st->logs[i].text);
 }
 
 static void
@@ -832,7 +824,7 @@ handle_answer(struct node *n, const struct push_answer *a, const struct push_job
 		 * after, so a pause or resume meanwhile is not overwritten. */
 		pthread_mutex_unlock(&n->lock);
 		if (st.diverge)
-			emit_logs(&st);
+			emit_logs(n, &in, &st);
 		store_step(n, &st);
 		pthread_mutex_lock(&n->lock);
 		fill_in_locked(n, &in, rnd);
@@ -842,7 +834,7 @@ handle_answer(struct node *n, const struct push_answer *a, const struct push_job
 	count_answer_locked(n, a, job, &st, elapsed_ms);
 	pthread_mutex_unlock(&n->lock);
 	if (!st.diverge)
-		emit_logs(&st);
+		emit_logs(n, &in, &st);
 	if (st.success)
 		save_last_success(n);
 }
@@ -857,7 +849,7 @@ local_step_locked(struct node *n, enum pushsm_event ev, const char *msg)
 	fill_in_locked(n, &in, randombytes_random());
 	pushsm_step(&in, &st);
 	apply_step_locked(n, &st);
-	emit_logs(&st);
+	emit_logs(n, &in, &st);
 }
 
 /* --- the push thread ----------------------------------------------------- */
