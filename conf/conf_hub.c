@@ -54,6 +54,7 @@ static const struct conf_key hub_keys[] = {
 	  64 * 1024, 64ull << 30, 0 },
 	{ "hub", "session_lifetime", conf_parse_duration, OFF(session_lifetime_s),
 	  60, 30 * 86400, 0 },
+	{ "hub", "min_free_disk", conf_parse_size, OFF(min_free_disk), 0, 1ull << 40, 0 },
 	{ "ctl", "admin_group", conf_parse_group, OFF(admin_group), 0, 0, 0 },
 	{ "node *", "name", conf_parse_string, NODE_OFF(name), 0, KTP_NAME_MAX, CONF_REQUIRED },
 	{ "node *", "public_key", conf_parse_key32, NODE_OFF(public_key), 0, 0, CONF_REQUIRED },
@@ -134,6 +135,7 @@ set_defaults(void *base)
 	c->request_timeout_s = 120;
 	c->max_buffer_per_ip = 16u << 20;
 	c->max_buffer_total = 256u << 20;
+	c->min_free_disk = 64u << 20;
 	c->session_lifetime_s = 12 * 3600;
 	if (conf_set_string(&c->listen_host, "127.0.0.1") < 0 ||
 	    conf_set_string(&c->state_dir, "/var/lib/ktpsync") < 0 ||
@@ -292,7 +294,9 @@ conf_hub_print(const struct hub_conf *c, FILE *out)
 	conf_format_size(c->max_buffer_total, buf, sizeof(buf));
 	fprintf(out, "max_buffer_total = %s\n", buf);
 	conf_format_duration(c->session_lifetime_s, buf, sizeof(buf));
-	fprintf(out, "session_lifetime = %s\n\n[ctl]\n", buf);
+	fprintf(out, "session_lifetime = %s\n", buf);
+	conf_format_size(c->min_free_disk, buf, sizeof(buf));
+	fprintf(out, "min_free_disk = %s\n\n[ctl]\n", buf);
 	conf_print_opt(out, "admin_group", c->admin_group, "root and the daemon's user only");
 	print_nodes(c, out);
 }

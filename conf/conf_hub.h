@@ -44,6 +44,7 @@ struct hub_conf {
 	uint32_t	request_timeout_s;	/* headers and body, default 120 */
 	uint64_t	max_buffer_per_ip;	/* push bodies held for one address, default 16M */
 	uint64_t	max_buffer_total;	/* for all addresses, default 256M */
+	uint64_t	min_free_disk;		/* /healthz: 503 below this in state_dir, 64M */
 	uint32_t	session_lifetime_s;	/* dashboard login, default 12 h */
 	/* [ctl] */
 	char		*admin_group;

@@ -1012,7 +1012,10 @@ begin_get(struct http_server *s, struct MHD_Connection *conn, struct request *re
 	struct http_reply r = {0};
 
 	if (req->route == ROUTE_HEALTHZ) {
-		http_reply_json(&r, 200, json_pack("{s:s}", "status", "ok"));
+		if (s->h.health != NULL)
+			s->h.health(s->h.ctx, &r);
+		else
+			http_reply_json(&r, 200, json_pack("{s:s}", "status", "ok"));
 		return send_reply(conn, &r);
 	}
 	if (!token_is_valid(s, conn))

@@ -44,6 +44,9 @@ struct http_handlers {
 			      struct http_reply *ret);
 	void	(*nodes)(void *ctx, struct http_reply *ret);
 	void	(*metrics)(void *ctx, struct http_reply *ret);
+	/* GET /healthz, open to all and answered at once: it must not wait.
+	 * NULL = always 200 {"status":"ok"}. */
+	void	(*health)(void *ctx, struct http_reply *ret);
 	/* The dashboard: path is "/" or "/regency/CODE"; lang is ?lang= or NULL. */
 	void	(*page)(void *ctx, const char *path, const char *lang, struct http_reply *ret);
 	void	*ctx;

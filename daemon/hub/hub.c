@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -212,6 +213,7 @@ static void http_report_csv(void *ctx, const char *regency, const char *level,
 			    const char *lang, struct http_reply *ret);
 static void http_nodes(void *ctx, struct http_reply *ret);
 static void http_metrics(void *ctx, struct http_reply *ret);
+static void http_health(void *ctx, struct http_reply *ret);
 static void http_page(void *ctx, const char *path, const char *lang, struct http_reply *ret);
 
 static int
@@ -220,7 +222,7 @@ start_http(struct hub *h, struct ktp_err *err)
 	const struct http_handlers hh = {
 		.push = http_push, .push_header = http_push_header,
 		.report = http_report, .report_csv = http_report_csv,
-		.nodes = http_nodes, .metrics = http_metrics, .page = http_page, .ctx = h,
+		.nodes = http_nodes, .metrics = http_metrics, .health = http_health, .page = http_page, .ctx = h,
 	};
 	struct http_opts o = {
 		.host = h->conf.listen_host, .port = h->conf.listen_port,
@@ -1202,6 +1204,36 @@ metrics_nodes(struct hub *h, const struct report_view *rv, struct metrics_node *
 	*ret = v;
 	*ret_n = n;
 	return 0;
+}
+
+/* GET /healthz: 200 while state_dir has min_free_disk and the store answers a
+ * read; else 503 naming what fails, so a load balancer or monitor sends nodes
+ * elsewhere. It never waits: a store busy applying is a store that answers. */
+static void
+http_health(void *ctx, struct http_reply *ret)
+{
+	struct hub *h = ctx;
+	struct ktp_err err = {0};
+	struct statvfs st;
+	char why[KTP_ERR_MSG_LEN + 64] = "";
+
+	if (statvfs(h->conf.state_dir, &st) < 0)
+		snprintf(why, sizeof(why), "disk: %s: %s", h->conf.state_dir, strerror(errno));
+	else if ((uint64_t)st.f_bavail * st.f_frsize < h->conf.min_free_disk)
+		snprintf(why, sizeof(why), "disk: %s has %llu bytes free, less than "
+			 "hub.min_free_disk (%llu)", h->conf.state_dir,
+			 (unsigned long long)st.f_bavail * st.f_frsize,
+			 (unsigned long long)h->conf.min_free_disk);
+	else if (pthread_mutex_trylock(&h->store_lock) == 0) {
+		if (store_ping(h->store, &err) < 0)
+			snprintf(why, sizeof(why), "store: %s", err.msg);
+		pthread_mutex_unlock(&h->store_lock);
+	}
+	if (why[0] == '\0')
+		http_reply_json(ret, 200, json_pack("{s:s}", "status", "ok"));
+	else
+		http_reply_json(ret, 503, json_pack("{s:s,s:s}", "status", "unavailable",
+						    "error", why));
 }
 
 static void

@@ -340,6 +340,12 @@ store_persons(const struct store *s)
 	return nikdir_count(s->dir);
 }
 
+int
+store_ping(struct store *s, struct ktp_err *err)
+{
+	return db_exec(s->db, "SELECT election_date FROM settings", err);
+}
+
 sqlite3 *
 store_db(struct store *s)
 {

@@ -40,6 +40,8 @@ int	store_open(const char *state_dir, struct store **ret, struct ktp_err *err);
 size_t	store_persons(const struct store *s);
 void	store_close(struct store *s);			/* NULL is a no-op */
 sqlite3	*store_db(struct store *s);			/* borrowed */
+/* A read of the database, for /healthz: 0 while it answers. */
+int	store_ping(struct store *s, struct ktp_err *err);
 /* A node that never pushed reads as acked 0 with a zero chain. */
 int	store_node_get(struct store *s, uint16_t code, struct store_node *ret, struct ktp_err *err);
 /* Records a refused push (time and reason) without touching progress; also

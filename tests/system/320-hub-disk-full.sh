@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hub's state_dir on a small tmpfs: when the disk fills, a push answers
-# 503 with Retry-After and changes nothing; once space is freed the same
-# batches apply and the final state is exact.
+# 503 with Retry-After and changes nothing, and /healthz answers 503 naming
+# the disk; once space is freed /healthz is 200 again, the same batches apply
+# and the final state is exact.
 . "$(dirname "$0")/test.common"
 
 [ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs (run as root to test disk full)"
@@ -12,7 +13,10 @@ unmount_state() { umount "$HUB_STATE" 2>/dev/null || umount -l "$HUB_STATE"; }
 on_exit unmount_state
 
 enroll 3201
+HUB_EXTRA=("min_free_disk = 1M")
 start_hub
+http_get /healthz
+expect_eq "healthz with room" "$HTTP_CODE $HTTP_BODY" '200 {"status":"ok"}'
 P=(-p 3000)
 mkbatch_for 3201 -f 1 -l 100 "${P[@]}" -o "$TEST_DIR/first" || fail "mkbatch"
 mkbatch_for 3201 -f 101 -l 3100 "${P[@]}" -b 500 -o "$TEST_DIR/b" || fail "mkbatch"
@@ -40,7 +44,10 @@ json .error | grep -q 'disk full' || fail "503 reason: $HTTP_BODY"
 expect_eq "totals after the 503" "$(report_totals)" "$before"
 acked=$(node_acked 3201)
 http_get /healthz
-expect_eq "healthz on a full disk" "$HTTP_CODE" 200
+expect_eq "healthz on a full disk" "$HTTP_CODE" 503
+expect_eq "healthz status" "$(json .status)" unavailable
+[[ $(json .error) =~ ^disk:\ $HUB_STATE\ has\ [0-9]+\ bytes\ free,\ less\ than\ hub\.min_free_disk\ \(1048576\)$ ]] ||
+	fail "healthz reason: $HTTP_BODY"
 
 info "freeing space: the same batches now apply"
 rm -f "$HUB_STATE/filler"
@@ -53,6 +60,8 @@ for k in 1 2 3 4 5 6; do
 	expect_eq "batch $k after freeing space" "$HTTP_CODE" 200
 done
 expect_eq "acked" "$(node_acked 3201)" 3100
+http_get /healthz
+expect_eq "healthz after freeing space" "$HTTP_CODE $HTTP_BODY" '200 {"status":"ok"}'
 http_get /v1/nodes
 expect_eq "versions applied once each" "$(json '.[0].versions')" 3100
 expect_eq "totals" "$(report_totals)" "$(expected_totals 3201 3100 "${P[@]}")"

@@ -95,6 +95,7 @@ test_conf_hub_defaults_match_the_header(void **state)
 	assert_int_equal(c.max_buffer_per_ip, 16 * 1024 * 1024);
 	assert_int_equal(c.max_buffer_total, 256 * 1024 * 1024);
 	assert_int_equal(c.session_lifetime_s, 12 * 3600);
+	assert_int_equal(c.min_free_disk, 64 * 1024 * 1024);
 	assert_null(c.admin_group);
 	assert_int_equal(c.n_nodes, 0);
 	assert_null(c.nodes);
@@ -229,7 +230,8 @@ test_conf_hub_print_hides_the_token(void **state)
 		"tls_cert = /srv/ktphub/hub.crt\ntls_key = /srv/ktphub/hub.pem\n"
 		"report_token = (set)\nmax_connections = 512\nmax_connections_per_ip = 8\n"
 		"connection_timeout = 1m\nmax_clock_skew = 1d\nrequest_timeout = 2m\n"
-		"max_buffer_per_ip = 16M\nmax_buffer_total = 256M\nsession_lifetime = 12h\n\n"
+		"max_buffer_per_ip = 16M\nmax_buffer_total = 256M\nsession_lifetime = 12h\n"
+		"min_free_disk = 64M\n\n"
 		"[ctl]\nadmin_group = dukcapil\n\n"
 		"[node 3201]\nname = Kabupaten Bogor\npublic_key = " KEY_3201 "\n\n"
 		"[node 3273]\nname = Kota Bandung\npublic_key = " KEY_3273 "\n");
