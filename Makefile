@@ -204,7 +204,7 @@ FUZZ_INCLUDED := daemon/hub/ctl_hub.c
 build/fuzz/fuzz_ctl: daemon/common/ctlio.c
 build/fuzz/fuzz_conf: $(CONF_SRCS) daemon/common/fileio.c
 build/fuzz/fuzz_answer: daemon/node/pusher.c
-build/fuzz/fuzz_bundle: daemon/hub/ctl_hub.c
+build/fuzz/fuzz_bundle: daemon/hub/ctl_hub.c daemon/common/version.c
 build/fuzz/fuzz_dashboard: daemon/hub/dashboard.c
 # fuzz_http runs the hub's HTTP server in its process, on 127.0.0.1.
 build/fuzz/fuzz_http: daemon/hub/http.c daemon/hub/dashboard.c daemon/common/log.c

@@ -31,4 +31,9 @@
 #define KTP_CTL_VERSION		2	/* "v" of every control request; 2: every message has a stream */
 #define KTP_CTL_MAX_LINE	(64u * 1024)
 
+/* A regency's freshness by its last authenticated contact, as the dashboard
+ * colours it and `ktpctl nodes` names it: late past an hour, silent past a day. */
+#define KTP_FRESH_LATE_S	3600
+#define KTP_FRESH_SILENT_S	86400
+
 #endif

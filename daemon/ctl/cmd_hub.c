@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cmd_hub.h"
+#include "cmd_node.h"
 #include "ctlclient.h"
 #include "ctlmsg.h"
 #include "err.h"
@@ -26,26 +28,76 @@ usage(const char *text)
 
 /* --- nodes, conflicts ------------------------------------------------------ */
 
+/* Like `chronyc sources`: one line per regency, its state and the ages of
+ * its last contact and last data; --json keeps the absolute times. */
 static const char *const node_cols[] = {
-	"code", "name", "acked", "pending", "last_contact", "last_data", "versions", "bytes",
-	"last_error",
+	"code", "name", "state", "last_contact", "last_data", "acked", "pending", "versions",
+	"bytes", "last_error",
 };
+
+/* The reply's rows with the times as ages and the state beside them. */
+static json_t *
+node_rows(const json_t *nodes, int64_t now, unsigned counts[5])
+{
+	static const char *const states[] = { "ok", "late", "silent", "never", "error" };
+	json_t *rows = json_array(), *row;
+	const json_t *n;
+	size_t i, k;
+	char age[64];
+
+	json_array_foreach(nodes, i, n) {
+		int64_t contact = output_parse_time(json_string_value(json_object_get(n,
+							"last_contact")));
+		int64_t err_at = output_parse_time(json_string_value(json_object_get(n,
+							"last_error_at")));
+		const char *state = output_node_state(contact, err_at, now);
+
+		if (rows == NULL || (row = json_deep_copy(n)) == NULL)
+			break;
+		json_object_set_new(row, "state", json_string(state));
+		output_age(age, sizeof(age), contact, now);
+		json_object_set_new(row, "last_contact", json_string(age));
+		output_age(age, sizeof(age), output_parse_time(json_string_value(
+						json_object_get(n, "last_data"))), now);
+		json_object_set_new(row, "last_data", json_string(age));
+		json_array_append_new(rows, row);
+		for (k = 0; k < 5; k++)
+			if (strcmp(state, states[k]) == 0)
+				counts[k]++;
+	}
+	return rows;
+}
+
+static int
+show_nodes(void *arg)
+{
+	const struct ctl_opts *o = arg;
+	unsigned c[5] = {0};
+	json_t *reply = NULL, *rows;
+	int r;
+
+	if ((r = ctlclient_simple(o, "nodes", NULL, &reply)) != 0 || reply == NULL)
+		return r;
+	rows = node_rows(json_object_get(reply, "nodes"), (int64_t)time(NULL), c);
+	printf("%s %s: %zu regencies: %u ok, %u late, %u silent, %u never, %u error\n",
+	       ctlclient_str(reply, "daemon", "ktphubd"), ctlclient_str(reply, "version", "?"),
+	       json_array_size(rows), c[0], c[1], c[2], c[3], c[4]);
+	output_table(stdout, rows, node_cols, sizeof(node_cols) / sizeof(node_cols[0]));
+	json_decref(rows);
+	json_decref(reply);
+	return 0;
+}
 
 int
 cmd_nodes(const struct ctl_opts *o, int argc, char **argv)
 {
-	json_t *reply = NULL;
-	int r;
+	unsigned every;
 
-	(void)argv;
-	if (argc != 1)
-		return usage("nodes");
-	if ((r = ctlclient_simple(o, "nodes", NULL, &reply)) != 0 || reply == NULL)
-		return r;
-	output_table(stdout, json_object_get(reply, "nodes"), node_cols,
-		     sizeof(node_cols) / sizeof(node_cols[0]));
-	json_decref(reply);
-	return 0;
+	if (cmd_watch_seconds(argc, argv, &every) < 0)
+		return usage("nodes [--watch [SECONDS]]  (SECONDS in 1..3600, default 2)");
+	if (every == 0)
+		return show_nodes((void *)o);
+	return output_watch(stdout, every, show_nodes, (void *)o);
 }
 
 static const char *const conflict_cols[] = {

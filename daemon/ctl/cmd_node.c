@@ -118,6 +118,28 @@ print_clock(FILE *out, const json_t *r)
 		fprintf(out, "%-17s %s\n", "warning:", warn);
 }
 
+/* "catch-up: 42.5% of 1000000 versions, 1m 10s left at 8000 versions/s" */
+static void
+print_catchup(FILE *out, const json_t *r)
+{
+	const json_t *c = json_object_get(r, "catchup");
+	const json_t *eta = json_object_get(c, "eta_s");
+	char left[64];
+
+	if (!json_is_object(c))
+		return;
+	if (json_is_integer(eta))
+		output_duration(left, sizeof(left), json_integer_value(eta));
+	fprintf(out, "%-17s %.1f%% of %" PRId64 " versions, ", "catch-up:",
+		json_real_value(json_object_get(c, "percent")),
+		ctlclient_int(c, "to") - ctlclient_int(c, "from"));
+	if (json_is_integer(eta))
+		fprintf(out, "%s left at %" PRId64 " versions/s\n", left,
+			ctlclient_int(r, "push_rate_vps"));
+	else
+		fprintf(out, "time left unknown yet\n");
+}
+
 static void
 print_node_status(FILE *out, const json_t *r)
 {
@@ -139,18 +161,17 @@ print_node_status(FILE *out, const json_t *r)
 	fprintf(out, "%-17s %" PRId64 " versions\n", "batch size:", ctlclient_int(r, "batch_size"));
 	output_bytes(b, sizeof(b), (uint64_t)ctlclient_int(r, "throughput_bps") / 8);
 	fprintf(out, "%-17s %s/s\n", "throughput:", b);
+	print_catchup(out, r);
 	print_clock(out, r);
 }
 
-int
-cmd_status(const struct ctl_opts *o, int argc, char **argv)
+static int
+show_status(void *arg)
 {
+	const struct ctl_opts *o = arg;
 	json_t *reply = NULL;
 	int r;
 
-	(void)argv;
-	if (argc > 1)
-		return usage("status");
 	if ((r = ctlclient_simple(o, "status", NULL, &reply)) != 0 || reply == NULL)
 		return r;
 	if (is_daemon(reply, "ktphubd"))
@@ -159,6 +180,40 @@ cmd_status(const struct ctl_opts *o, int argc, char **argv)
 		print_node_status(stdout, reply);
 	json_decref(reply);
 	return 0;
+}
+
+/* [--watch [SECONDS]]: *ret_seconds 0 without it, 2 by default; -1 on a usage error. */
+int
+cmd_watch_seconds(int argc, char **argv, unsigned *ret_seconds)
+{
+	char *end;
+	long v;
+
+	*ret_seconds = 0;
+	if (argc == 1)
+		return 0;
+	if (strcmp(argv[1], "--watch") != 0 || argc > 3)
+		return -1;
+	*ret_seconds = 2;
+	if (argc == 3) {
+		v = strtol(argv[2], &end, 10);
+		if (*end != '\0' || v < 1 || v > 3600)
+			return -1;
+		*ret_seconds = (unsigned)v;
+	}
+	return 0;
+}
+
+int
+cmd_status(const struct ctl_opts *o, int argc, char **argv)
+{
+	unsigned every;
+
+	if (cmd_watch_seconds(argc, argv, &every) < 0)
+		return usage("status [--watch [SECONDS]]  (SECONDS in 1..3600, default 2)");
+	if (every == 0)
+		return show_status((void *)o);
+	return output_watch(stdout, every, show_status, (void *)o);
 }
 
 /* --- report -------------------------------------------------------------- */
@@ -416,16 +471,68 @@ print_import(const struct ctl_opts *o, struct ctlclient *c, const json_t *reply,
 	return r;
 }
 
+/* An import's progress on a terminal: rows (lines) and bytes sent, the rate
+ * and the time left from the file's size, redrawn at most twice a second. */
+struct progress {
+	uint64_t	total;		/* the file's size, 0 = unknown (a pipe) */
+	uint64_t	bytes;
+	uint64_t	rows;
+	uint64_t	t0_ms;
+	uint64_t	shown_ms;
+	bool		drawn;
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+show_progress(void *arg, const uint8_t *chunk, size_t len)
+{
+	struct progress *p = arg;
+	const uint8_t *q = chunk, *end = chunk + len;
+	uint64_t now = mono_ms();
+	char line[160];
+
+	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+		p->rows++;
+		q++;
+	}
+	p->bytes += len;
+	if (now - p->shown_ms < 500 && p->bytes < p->total)
+		return;
+	p->shown_ms = now;
+	output_progress(line, sizeof(line), p->rows, p->bytes, p->total, now - p->t0_ms);
+	fprintf(stderr, "\r\033[Kimport: %s", line);
+	p->drawn = true;
+}
+
 static int
-stream_fd(const struct ctl_opts *o, json_t *req, int fd, const char *name)
+stream_fd(const struct ctl_opts *o, json_t *req, int fd, const char *name, bool progress)
 {
 	struct ctlclient *c = NULL;
 	struct ktp_err err = {0};
+	struct progress p = { .t0_ms = mono_ms() };
+	struct stat st;
 	json_t *reply = NULL;
 	int status = 0, r;
 
-	if ((r = ctlclient_connect(o, &c, &err)) < 0 ||
-	    (r = ctlclient_call_with_fd(c, req, fd, &reply, &status, &err)) < 0)
+	if ((r = ctlclient_connect(o, &c, &err)) < 0)
+		goto fail;
+	if (progress && isatty(STDERR_FILENO)) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			p.total = (uint64_t)st.st_size;
+		ctlclient_set_progress(c, show_progress, &p);
+	}
+	r = ctlclient_call_with_fd(c, req, fd, &reply, &status, &err);
+	if (p.drawn)
+		fputs("\r\033[K", stderr);	/* the final line takes its place */
+	if (r < 0)
 		goto fail;
 	r = print_import(o, c, reply, status, name);
 	json_decref(reply);
@@ -451,24 +558,29 @@ format_of(const char *path, const char *forced)
 	return NULL;
 }
 
+#define IMPORT_USAGE "import FILE.csv|FILE.jsonl [--format csv|jsonl] [--quiet]"
+
 int
 cmd_import(const struct ctl_opts *o, int argc, char **argv)
 {
 	const char *path = NULL, *forced = NULL, *fmt;
 	char copy[PATH_MAX];
+	bool quiet = false;
 	json_t *req;
 	int i, fd, r;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
 			forced = argv[++i];
+		else if (strcmp(argv[i], "--quiet") == 0)
+			quiet = true;
 		else if (path == NULL && argv[i][0] != '-')
 			path = argv[i];
 		else
-			return usage("import FILE.csv|FILE.jsonl [--format csv|jsonl]");
+			return usage(IMPORT_USAGE);
 	}
 	if (path == NULL || (fmt = format_of(path, forced)) == NULL)
-		return usage("import FILE.csv|FILE.jsonl [--format csv|jsonl]");
+		return usage(IMPORT_USAGE);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "ktpctl: %s: %s\n", path, strerror(errno));
 		return 1;
@@ -479,7 +591,7 @@ cmd_import(const struct ctl_opts *o, int argc, char **argv)
 	    json_object_set_new(req, "format", json_string(fmt)) < 0)
 		r = ctlclient_out_of_memory();
 	else
-		r = stream_fd(o, req, fd, basename(copy));
+		r = stream_fd(o, req, fd, basename(copy), !quiet && !o->json);
 	json_decref(req);
 	close(fd);
 	return r;
@@ -498,7 +610,7 @@ cmd_put(const struct ctl_opts *o, int argc, char **argv)
 	if (req == NULL || json_object_set_new(req, "name", json_string("stdin")) < 0)
 		r = ctlclient_out_of_memory();
 	else
-		r = stream_fd(o, req, STDIN_FILENO, "stdin");
+		r = stream_fd(o, req, STDIN_FILENO, "stdin", false);
 	json_decref(req);
 	return r;
 }

@@ -14,6 +14,8 @@ int	cmd_pause(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_resume(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_import(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_put(const struct ctl_opts *o, int argc, char **argv);
+/* Reads [--watch [SECONDS]] (status, nodes): *ret_seconds 0 without it. */
+int	cmd_watch_seconds(int argc, char **argv, unsigned *ret_seconds);
 int	cmd_log(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_remove(const struct ctl_opts *o, int argc, char **argv);
 int	cmd_unrecorded(const struct ctl_opts *o, int argc, char **argv);

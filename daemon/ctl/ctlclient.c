@@ -25,6 +25,8 @@ struct ctlclient {
 	size_t		last_len;
 	char		cmd[CMD_NAME_MAX + 1];	/* of the last request, for messages */
 	bool		reply_stream_done;	/* the reply's end chunk was read */
+	ctlclient_progress_fn *progress;	/* after each chunk ctlclient_send_fd sent */
+	void		*progress_arg;
 };
 
 /* The node's socket is tried first: a regency server runs ktpsyncd, and a
@@ -263,9 +265,18 @@ ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err)
 		}
 		if ((r = ctlio_write_chunk(&c->io, buf, (size_t)n, err)) < 0)
 			break;
+		if (c->progress != NULL)
+			c->progress(c->progress_arg, buf, (size_t)n);
 	}
 	free(buf);
 	return r;
+}
+
+void
+ctlclient_set_progress(struct ctlclient *c, ctlclient_progress_fn *fn, void *arg)
+{
+	c->progress = fn;
+	c->progress_arg = arg;
 }
 
 int

@@ -48,6 +48,9 @@ int	ctlclient_end_stream(struct ctlclient *c, struct ktp_err *err);
  * reading fd fails, shuts down the sending side instead of ending the stream,
  * so the daemon discards what it got and replies; read that reply next. */
 int	ctlclient_send_fd(struct ctlclient *c, int fd, struct ktp_err *err);
+/* Called with each chunk ctlclient_send_fd sent, for a progress line. */
+typedef void ctlclient_progress_fn(void *arg, const uint8_t *chunk, size_t len);
+void	ctlclient_set_progress(struct ctlclient *c, ctlclient_progress_fn *fn, void *arg);
 /* Sends req, then the whole fd as its payload stream, then reads the reply,
  * also when the daemon refused the stream early (the reply says why; if
  * there is none, err holds the sending error). */

@@ -34,7 +34,7 @@ static const struct subcommand subcommands[] = {
 	  "stop pushing until resume, across restarts (node)" },
 	{ "resume",	   cmd_resume,	      "resume [--force]",
 	  "push again after pause (node)" },
-	{ "import",	   cmd_import,	      "import FILE.csv|FILE.jsonl [--format csv|jsonl]",
+	{ "import",	   cmd_import,	      "import FILE.csv|FILE.jsonl [--format csv|jsonl] [--quiet]",
 	  "import a file, all rows or none (node)" },
 	{ "put",	   cmd_put,	      "put",
 	  "import JSON lines from standard input (node)" },

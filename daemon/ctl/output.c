@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "output.h"
+#include "proto.h"
 
 #define CELL_MAX	256	/* longer values are cut; a table stays readable */
 
@@ -238,4 +240,75 @@ output_age(char *buf, size_t cap, int64_t unix_s, int64_t now_s)
 	}
 	output_duration(d, sizeof(d), now_s - unix_s);
 	snprintf(buf, cap, "%s ago", d);
+}
+
+const char *
+output_node_state(int64_t last_contact, int64_t last_error_at, int64_t now_s)
+{
+	if (last_contact <= 0)
+		return last_error_at > 0 ? "error" : "never";
+	if (last_error_at >= last_contact)
+		return "error";
+	if (now_s - last_contact > KTP_FRESH_SILENT_S)
+		return "silent";
+	if (now_s - last_contact > KTP_FRESH_LATE_S)
+		return "late";
+	return "ok";
+}
+
+int64_t
+output_parse_time(const char *iso)
+{
+	struct tm tm = {0};
+	const char *end;
+
+	if (iso == NULL || (end = strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
+	    *end != '\0')
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+int
+output_watch(FILE *out, unsigned seconds, int (*show)(void *arg), void *arg)
+{
+	bool tty = isatty(fileno(out));
+	char now[64];
+	int r;
+
+	for (unsigned i = 0;; i++) {
+		if (tty) {
+			output_time(now, sizeof(now), (int64_t)time(NULL));
+			fprintf(out, "\033[H\033[2JEvery %us: ktpctl    %s\n\n", seconds, now);
+		} else if (i > 0) {
+			fputc('\n', out);
+		}
+		if ((r = show(arg)) != 0)
+			return r;
+		fflush(out);
+		sleep(seconds);
+	}
+}
+
+void
+output_progress(char *buf, size_t cap, uint64_t rows, uint64_t bytes, uint64_t total,
+		uint64_t elapsed_ms)
+{
+	char done[32], all[32], left[32];
+	size_t n;
+
+	output_bytes(done, sizeof(done), bytes);
+	n = (size_t)snprintf(buf, cap, "%" PRIu64 " rows, %s", rows, done);
+	if (total > 0 && n < cap) {
+		output_bytes(all, sizeof(all), total);
+		n += (size_t)snprintf(buf + n, cap - n, " of %s (%" PRIu64 "%%)", all,
+				      bytes >= total ? 100 : bytes * 100 / total);
+	}
+	if (elapsed_ms == 0 || n >= cap)
+		return;
+	n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " rows/s", rows * 1000 / elapsed_ms);
+	if (total > bytes && bytes > 0 && n < cap) {
+		output_duration(left, sizeof(left),
+				(int64_t)((total - bytes) * elapsed_ms / bytes / 1000));
+		snprintf(buf + n, cap - n, ", %s left", left);
+	}
 }

@@ -14,6 +14,7 @@
 #include "hub.h"
 #include "log.h"
 #include "proto.h"
+#include "version.h"
 
 /* Per-batch outcomes listed in an import-bundle reply; the totals count all. */
 #define IMPORT_LIST_MAX 10000
@@ -39,7 +40,8 @@ ctl_nodes(struct ctlconn *c, json_t *req, void *ctx)
 	(void)req;
 	if (hub_nodes_json(ctx, &j, &err) < 0)
 		return ctlconn_reply_error(c, CTL_STATUS_FAILED, "nodes: %s", err.msg);
-	return ctlconn_reply_ok(c, json_pack("{s:o}", "nodes", j));
+	return ctlconn_reply_ok(c, json_pack("{s:s,s:s,s:o}", "daemon", "ktphubd", "version",
+					     ktp_version(), "nodes", j));
 }
 
 /* A regency code under key, "3201" or 3201; absent or null gives 0. */

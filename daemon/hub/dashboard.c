@@ -10,13 +10,14 @@
 #include "err.h"
 #include "nik.h"
 #include "nodelist.h"
+#include "proto.h"
 #include "report.h"
 
 /* Freshness thresholds from the provincial staff's point of view: a node
  * silent for more than an hour is worth a look (amber), more than a day is
  * stale (red). Data may be older than contact: an idle node has nothing new. */
-#define FRESH_AMBER_S	3600
-#define FRESH_RED_S	86400
+#define FRESH_AMBER_S	KTP_FRESH_LATE_S
+#define FRESH_RED_S	KTP_FRESH_SILENT_S
 #define DAY_S		86400
 
 enum label {

@@ -173,6 +173,11 @@ struct node {
 	uint64_t		versions_sent;
 	uint64_t		bytes_sent;
 	uint64_t		throughput_bps;
+	/* A catch-up: from the first full batch until nothing is pending (a
+	 * heartbeat); status shows how far through it the node is. */
+	bool			catching_up;
+	uint64_t		catchup_from;		/* acked when it began */
+	double			rate_vps;		/* versions/s, recent batches */
 	uint64_t		by_outcome[PUSH_CANCELLED + 1];
 	uint64_t		readahead_used;		/* batches sealed during the previous post */
 };
@@ -628,9 +633,14 @@ count_sent_locked(struct node *n, const struct push_job *job, uint64_t elapsed_m
 {
 	if (job->heartbeat)
 		return;
+	double rate = (double)(job->last - job->first + 1) * 1000.0 /
+		      (double)(elapsed_ms > 0 ? elapsed_ms : 1);
+
 	n->versions_sent += job->last - job->first + 1;
 	n->bytes_sent += job->len;
 	n->throughput_bps = job->len * 8000 / (elapsed_ms > 0 ? elapsed_ms : 1);
+	/* Weighted toward the last few batches: a link's speed changes. */
+	n->rate_vps = n->rate_vps > 0 ? 0.7 * n->rate_vps + 0.3 * rate : rate;
 }
 
 /* Keeps last_success in the journal, so status after a restart still says
@@ -949,6 +959,12 @@ push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 	}
 	pthread_mutex_lock(&n->lock);
 	set_state_locked(n, NODE_PUSHING);
+	if (job.heartbeat) {
+		n->catching_up = false;
+	} else if (job.full && !n->catching_up) {
+		n->catching_up = true;
+		n->catchup_from = job.first - 1;
+	}
 	pthread_mutex_unlock(&n->lock);
 	readahead_start(ra, n, &plan, &job);
 	t0 = ktime_mono_ms();
@@ -1419,6 +1435,9 @@ node_get_info(struct node *n, struct node_info *ret, struct ktp_err *err)
 	ret->bytes_sent = n->bytes_sent;
 	ret->batch_size = n->size.versions;
 	ret->throughput_bps = n->throughput_bps;
+	ret->catching_up = n->catching_up;
+	ret->catchup_from = n->catchup_from;
+	ret->rate_vps = n->rate_vps;
 	ret->has_clock_offset = n->has_clock_offset;
 	ret->clock_offset_s = n->clock_offset_s;
 	ret->clock_warned = n->clock_warned;

@@ -125,6 +125,9 @@ struct node_info {
 	uint64_t	bytes_sent;
 	uint32_t	batch_size;
 	uint64_t	throughput_bps;
+	bool		catching_up;		/* since a full batch, until nothing is pending */
+	uint64_t	catchup_from;		/* acked when the catch-up began */
+	double		rate_vps;		/* versions/s over the last few batches */
 	bool		has_clock_offset;
 	int64_t		clock_offset_s;		/* our clock minus the hub's */
 	bool		clock_warned;		/* more than a day apart */

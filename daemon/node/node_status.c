@@ -44,6 +44,26 @@ add_push_fields(const struct node_info *i, json_t *o)
 	json_object_set_new(o, "hub", json_string(i->hub_url));
 }
 
+/* How far through a catch-up the node is: the versions acked since it began
+ * over all pending then or since, and the time left at the recent push rate;
+ * null when there is no catch-up. */
+static json_t *
+catchup_json(const struct node_info *i, const struct journal_head *h)
+{
+	uint64_t total, done;
+
+	if (!i->catching_up || h->seq <= h->acked || h->seq <= i->catchup_from)
+		return json_null();
+	total = h->seq - i->catchup_from;
+	done = h->acked > i->catchup_from ? h->acked - i->catchup_from : 0;
+	return json_pack("{s:I,s:I,s:f,s:o}", "from", (json_int_t)i->catchup_from,
+			 "to", (json_int_t)h->seq, "percent",
+			 (double)(done * 1000 / total) / 10.0, "eta_s",
+			 i->rate_vps >= 1.0 ?
+			 json_integer((json_int_t)((double)(h->seq - h->acked) / i->rate_vps + 0.5)) :
+			 json_null());
+}
+
 static void
 add_journal_fields(json_t *o, const struct journal_head *h, uint16_t id, const char *name)
 {
@@ -77,6 +97,8 @@ node_status_json(struct node *n, json_t **ret, struct ktp_err *err)
 	}
 	add_journal_fields(o, &h, i.id, i.name);
 	add_push_fields(&i, o);
+	json_object_set_new(o, "push_rate_vps", json_integer((json_int_t)(i.rate_vps + 0.5)));
+	json_object_set_new(o, "catchup", catchup_json(&i, &h));
 	node_info_done(&i);
 	*ret = o;
 	return 0;

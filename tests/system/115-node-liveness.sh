@@ -51,10 +51,16 @@ info "the same in ktpctl nodes, the report and the metrics"
 contact=$(node_row last_contact)
 ctl_ok --json nodes | jq -e ".nodes[0] | .last_contact != null and .last_data == \"$last_data\"" \
 	>/dev/null || fail "ktpctl --json nodes: $(ctl --json nodes)"
-hdr=$(ctl_ok nodes | head -n 1)
-grep -q 'last_contact' <<< "$hdr" && grep -q 'last_data' <<< "$hdr" ||
-	fail "ktpctl nodes header: $hdr"
-ctl_ok nodes | grep -q "$last_data" || fail "ktpctl nodes lacks last_data $last_data"
+# Like chronyc sources: a summary, then one line per regency with its state
+# and the ages of its last contact and last data.
+out=$(ctl_ok nodes)
+grep -qx "ktphubd $("$KTPCTL" -V | cut -d' ' -f2): 1 regencies: 1 ok, 0 late, 0 silent, 0 never, 0 error" \
+	<<< "$(head -n 1 <<< "$out")" || fail "ktpctl nodes summary: $out"
+grep -Eq '^code +name +state +last_contact +last_data +acked +pending ' <<< "$(sed -n 2p <<< "$out")" ||
+	fail "ktpctl nodes header: $out"
+data_age=$(( $(date +%s) - $(epoch "$last_data") ))
+grep -Eq "^$NODE_CODE +Kabupaten $NODE_CODE +ok +[0-3]s ago +($((data_age - 1))|$data_age|$((data_age + 1)))s ago +50 +0 +50 " \
+	<<< "$(sed -n 3p <<< "$out")" || fail "ktpctl nodes row (last data ${data_age}s ago): $out"
 http_get /v1/report
 rc=$(json ".province.regencies[] | select(.code == \"$NODE_CODE\") | .last_contact")
 [ $(( $(epoch "$rc") - $(epoch "$last_data") )) -ge $((3 * INTERVAL)) ] ||

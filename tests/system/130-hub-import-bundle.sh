@@ -58,7 +58,7 @@ out=$(ctl import-bundle "$TEST_DIR/does-not-exist" 2>&1) && fail "missing file: 
 
 info "ktpctl nodes and status read the same state"
 out=$(ctl_ok nodes)
-grep -Eq '^3201 +Kabupaten 3201 +600 ' <<< "$out" || fail "ktpctl nodes: $out"
+grep -Eq '^3201 +Kabupaten 3201 +ok +[0-9]+s ago +[0-9]+s ago +600 ' <<< "$out" || fail "ktpctl nodes: $out"
 j=$(ctl --json nodes) || fail "ktpctl --json nodes"
 expect_eq "nodes --json acked of 3204" "$(json '.nodes[] | select(.code=="3204") | .acked' "$j")" 75
 ctl_ok status | grep -q '^daemon: *ktphubd' || fail "ktpctl status: $(ctl status)"

@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include "output.h"
+#include "proto.h"
 
 /* Prints rows_json as a table into a memory stream; the caller frees the text. */
 static char *
@@ -171,6 +172,87 @@ test_output_time_and_age(void **state)
 	assert_string_equal(buf, "never");
 }
 
+static void
+test_output_node_state_by_contact_age_and_refusals(void **state)
+{
+	static const struct {
+		int64_t contact, error_at;
+		const char *want;
+	} rows[] = {
+		{ 0, 0, "never" },
+		{ 0, 199000, "error" },				/* refused, never taken */
+		{ 200000, 0, "ok" },				/* just now */
+		{ 200000 - KTP_FRESH_LATE_S, 0, "ok" },		/* exactly an hour: not yet late */
+		{ 200000 - KTP_FRESH_LATE_S - 1, 0, "late" },
+		{ 200000 - KTP_FRESH_SILENT_S, 0, "late" },
+		{ 200000 - KTP_FRESH_SILENT_S - 1, 0, "silent" },
+		{ 199000, 199500, "error" },			/* the last word was a refusal */
+		{ 199000, 199000, "error" },
+		{ 199500, 199000, "ok" },				/* taken again since */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_string_equal(output_node_state(rows[i].contact, rows[i].error_at, 200000),
+				    rows[i].want);
+}
+
+static void
+test_output_parse_time_reads_the_hubs_iso_times_only(void **state)
+{
+	(void)state;
+	assert_int_equal(output_parse_time("2026-11-22T13:25:00Z"), 1795353900);
+	assert_int_equal(output_parse_time("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(output_parse_time(NULL), 0);
+	assert_int_equal(output_parse_time(""), 0);
+	assert_int_equal(output_parse_time("2026-11-22 13:25:00"), 0);
+	assert_int_equal(output_parse_time("2026-11-22T13:25:00Z junk"), 0);
+}
+
+static void
+test_output_progress_line(void **state)
+{
+	char buf[160];
+
+	(void)state;
+	output_progress(buf, sizeof(buf), 12000, 1258291, 5033164, 2000);
+	assert_string_equal(buf, "12000 rows, 1.2 MiB of 4.8 MiB (25%), 6000 rows/s, 6s left");
+	output_progress(buf, sizeof(buf), 12000, 1258291, 0, 2000);	/* a pipe */
+	assert_string_equal(buf, "12000 rows, 1.2 MiB, 6000 rows/s");
+	output_progress(buf, sizeof(buf), 301, 30000, 30000, 0);	/* at once */
+	assert_string_equal(buf, "301 rows, 29.3 KiB of 29.3 KiB (100%)");
+	output_progress(buf, 12, 12000, 1258291, 5033164, 2000);	/* cut, not overrun */
+	assert_string_equal(buf, "12000 rows,");
+}
+
+static int shown;
+
+static int
+show_three_times(void *arg)
+{
+	fprintf(arg, "run %d\n", shown);
+	return ++shown < 3 ? 0 : 7;
+}
+
+/* Not a terminal: the runs follow each other, an empty line between, and the
+ * first failure ends the watch with its code. */
+static void
+test_output_watch_repeats_until_show_fails(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	shown = 0;
+	assert_int_equal(output_watch(f, 1, show_three_times, f), 7);
+	fclose(f);
+	assert_string_equal(buf, "run 0\n\nrun 1\n\nrun 2\n");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -183,6 +265,10 @@ main(void)
 		cmocka_unit_test(test_output_duration_uses_two_units_at_most),
 		cmocka_unit_test(test_output_bytes_in_binary_units),
 		cmocka_unit_test(test_output_time_and_age),
+		cmocka_unit_test(test_output_node_state_by_contact_age_and_refusals),
+		cmocka_unit_test(test_output_parse_time_reads_the_hubs_iso_times_only),
+		cmocka_unit_test(test_output_watch_repeats_until_show_fails),
+		cmocka_unit_test(test_output_progress_line),
 	};
 
 	return cmocka_run_group_tests_name("output", tests, NULL, NULL);
