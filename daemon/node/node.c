@@ -930,6 +930,18 @@ release_if_idle(struct node *n)
 	malloc_trim(0);
 }
 
+/* A full batch begins a catch-up; a heartbeat (nothing pending) ends it. */
+static void
+note_catchup_locked(struct node *n, const struct push_job *job)
+{
+	if (job->heartbeat) {
+		n->catching_up = false;
+	} else if (job->full && !n->catching_up) {
+		n->catching_up = true;
+		n->catchup_from = job->first - 1;
+	}
+}
+
 static void
 push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 {
@@ -959,12 +971,7 @@ push_once(struct node *n, struct batch_builder *b, struct readahead *ra)
 	}
 	pthread_mutex_lock(&n->lock);
 	set_state_locked(n, NODE_PUSHING);
-	if (job.heartbeat) {
-		n->catching_up = false;
-	} else if (job.full && !n->catching_up) {
-		n->catching_up = true;
-		n->catchup_from = job.first - 1;
-	}
+	note_catchup_locked(n, &job);
 	pthread_mutex_unlock(&n->lock);
 	readahead_start(ra, n, &plan, &job);
 	t0 = ktime_mono_ms();
