@@ -459,7 +459,15 @@ test_batch_open_parsed_opens_as_batch_open_does(void **state)
 	assert_int_equal(plain_len, h.plain_len);
 	assert_int_equal(plain_len, plain_len2);
 	assert_memory_equal(plain, plain2, plain_len);
-	assert_memory_equal(&h, &h2, sizeof(h));
+	/* Field by field: the padding between them is nobody's. */
+	assert_int_equal(h.node_id, h2.node_id);
+	assert_int_equal(h.hub_key_id, h2.hub_key_id);
+	assert_int_equal(h.first, h2.first);
+	assert_int_equal(h.last, h2.last);
+	assert_int_equal(h.count, h2.count);
+	assert_int_equal(h.plain_len, h2.plain_len);
+	assert_int_equal(h.head, h2.head);
+	assert_memory_equal(h.prev_chain, h2.prev_chain, sizeof(h.prev_chain));
 	free(plain);
 	free(plain2);
 	plain = NULL;
