@@ -476,7 +476,8 @@ print_import(const struct ctl_opts *o, struct ctlclient *c, const json_t *reply,
 struct progress {
 	uint64_t	total;		/* the file's size, 0 = unknown (a pipe) */
 	uint64_t	bytes;
-	uint64_t	rows;
+	uint64_t	lines;
+	uint64_t	header;		/* 1 for a CSV: its first line is no row */
 	uint64_t	t0_ms;
 	uint64_t	shown_ms;
 	bool		drawn;
@@ -500,14 +501,15 @@ show_progress(void *arg, const uint8_t *chunk, size_t len)
 	char line[160];
 
 	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
-		p->rows++;
+		p->lines++;
 		q++;
 	}
 	p->bytes += len;
 	if (now - p->shown_ms < 500 && p->bytes < p->total)
 		return;
 	p->shown_ms = now;
-	output_progress(line, sizeof(line), p->rows, p->bytes, p->total, now - p->t0_ms);
+	output_progress(line, sizeof(line), p->lines > p->header ? p->lines - p->header : 0,
+			p->bytes, p->total, now - p->t0_ms);
 	fprintf(stderr, "\r\033[Kimport: %s", line);
 	p->drawn = true;
 }
@@ -515,9 +517,11 @@ show_progress(void *arg, const uint8_t *chunk, size_t len)
 static int
 stream_fd(const struct ctl_opts *o, json_t *req, int fd, const char *name, bool progress)
 {
+	const char *fmt = json_string_value(json_object_get(req, "format"));
 	struct ctlclient *c = NULL;
 	struct ktp_err err = {0};
-	struct progress p = { .t0_ms = mono_ms() };
+	struct progress p = { .t0_ms = mono_ms(),
+			      .header = fmt != NULL && strcmp(fmt, "csv") == 0 };
 	struct stat st;
 	json_t *reply = NULL;
 	int status = 0, r;
@@ -755,7 +759,11 @@ export_to(const struct ctl_opts *o, const char *path, int fd, const char *tmp)
 		json_decref(reply);
 		return 1;
 	}
-	if (ctlclient_print_reply(o, c, reply, status) == 0 && !o->json)
+	if (ctlclient_print_reply(o, c, reply, status) != 0 || o->json)
+		;
+	else if (ctlclient_int(reply, "versions") == 0)
+		printf("export: %s: nothing pending, an empty bundle\n", path);
+	else
 		printf("export: %s: seq %" PRId64 "..%" PRId64 ", %" PRId64 " versions in %" PRId64
 		       " batches\n", path, ctlclient_int(reply, "first"),
 		       ctlclient_int(reply, "last"), ctlclient_int(reply, "versions"),

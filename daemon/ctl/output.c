@@ -303,7 +303,9 @@ output_progress(char *buf, size_t cap, uint64_t rows, uint64_t bytes, uint64_t t
 		n += (size_t)snprintf(buf + n, cap - n, " of %s (%" PRIu64 "%%)", all,
 				      bytes >= total ? 100 : bytes * 100 / total);
 	}
-	if (elapsed_ms == 0 || n >= cap)
+	/* A rate over less than a second says more about the first chunk
+	 * than about the import. */
+	if (elapsed_ms < 1000 || n >= cap)
 		return;
 	n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " rows/s", rows * 1000 / elapsed_ms);
 	if (total > bytes && bytes > 0 && n < cap) {

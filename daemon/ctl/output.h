@@ -34,8 +34,8 @@ const char *output_node_state(int64_t last_contact, int64_t last_error_at, int64
 /* "2026-12-03T15:00:00Z" as Unix seconds; 0 for NULL or anything else. */
 int64_t	output_parse_time(const char *iso);
 /* An import's progress line: "12000 rows, 1.2 MiB of 4.8 MiB (25%), 6000 rows/s,
- * 6s left"; without total (0) no share and no time left, and no rate before
- * elapsed_ms reaches 1. */
+ * 6s left"; without total (0) no share and no time left, and no rate nor time
+ * left in the first second. */
 void	output_progress(char *buf, size_t cap, uint64_t rows, uint64_t bytes, uint64_t total,
 			uint64_t elapsed_ms);
 /* Runs show(arg) every seconds until it fails or ktpctl is interrupted: on a

@@ -39,6 +39,7 @@ expect_eq "hub versions applied" "$(hub_sql "SELECT versions FROM nodes WHERE co
 info "an export with nothing pending is an empty bundle"
 out=$(nctl_ok export "$TEST_DIR/empty.bundle")
 expect_eq "empty bundle size" "$(stat -c %s "$TEST_DIR/empty.bundle")" 8
+expect_eq "empty export output" "$out" "export: $TEST_DIR/empty.bundle: nothing pending, an empty bundle"
 
 info "a failed export leaves no file"
 nctl export "$TEST_DIR/no/such/dir/x.bundle" >/dev/null 2>&1 && fail "export into a missing dir"

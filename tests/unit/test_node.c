@@ -699,11 +699,15 @@ test_node_export_then_probe_sends_one_version(void **state)
 	assert_int_equal(node_resume(f->node, false, &err), 0);
 	assert_int_equal(node_sync(f->node, true, NULL, NULL, &acked, &err), 0);
 	assert_int_equal(acked, 230);
-	/* The fake hub's thread writes these; read them under its lock. */
+	/* The fake hub's thread writes these; read them under its lock. The
+	 * resume and the sync may each start an attempt: the second then finds
+	 * nothing pending and sends a heartbeat (no versions), never data. */
 	pthread_mutex_lock(&f->hub.lock);
-	assert_int_equal(f->hub.n_reqs, 1);
+	assert_in_range(f->hub.n_reqs, 1, 2);
 	assert_int_equal(f->hub.req_first[0], 230);
 	assert_int_equal(f->hub.req_count[0], 1);
+	if (f->hub.n_reqs == 2)
+		assert_int_equal(f->hub.req_count[1], 0);
 	assert_int_equal(f->hub.applied, 230);
 	pthread_mutex_unlock(&f->hub.lock);
 	free(u.buf);
