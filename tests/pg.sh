@@ -45,6 +45,14 @@
 # (`pg_start "$D" || fail "..."`). PG_EXTRA_OPTS adds server options
 # ("-c name=value ...") to every start.
 
+# No variable of libpq, pg_ctl or Debian's wrappers in the caller's environment
+# (PGHOST, PGPORT, PGSERVICE, PGDATA, PGOPTIONS, PGCLUSTER...) may steer psql,
+# pg_ctl or pg_basebackup elsewhere. Ours are PG_* and stay.
+for _pg_v in $(compgen -e); do
+	case $_pg_v in PG_*) ;; PG*) unset "$_pg_v" ;; esac
+done
+unset _pg_v
+
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_DB=ktpsync
 PG_ROLE=ktpsync
@@ -60,13 +68,6 @@ if [ "$(id -u)" = 0 ]; then
 else
 	PG_OS_USER=$(id -un)
 fi
-
-# No PG* variable of the caller's environment (PGHOST, PGPORT, PGSERVICE,
-# PGDATA, PGOPTIONS...) may steer psql, pg_ctl or pg_basebackup elsewhere.
-for _pg_v in $(compgen -e); do
-	case $_pg_v in PG*) unset "$_pg_v" ;; esac
-done
-unset _pg_v
 
 declare -F wait_for >/dev/null || . "$ROOT/tests/lib.sh"
 
