@@ -106,9 +106,9 @@ _pg_user() {
 }
 
 # _pg_reach DIR: $PG_OS_USER must be able to enter every directory above DIR.
-# A test's TEST_DIR (mktemp -d: 0700, root's) is not: it gets o+x (0711), so
-# that user can pass through to the cluster directory it owns, but can still
-# not list TEST_DIR or open a file there it does not know the name of. Only
+# A test's TEST_DIR (mktemp -d: 0700, root's) is not: it gets go+x (0711), so
+# that user can pass through to the cluster directory it owns but cannot list
+# TEST_DIR; the files there keep their own modes (the keys are 0600). Only
 # directories under $TMPDIR (or /tmp) are relaxed; anything else is an error.
 _pg_reach() {
 	local d=$1 tmp
@@ -184,7 +184,7 @@ pg_start() {
 }
 
 pg_conninfo() {
-	local d a hosts= ports=
+	local d a hosts='' ports=''
 	for d; do
 		a=$(_pg_abs "$d") && [ -e "$a/port" ] ||
 			_pg_err pg_conninfo "$d is not a cluster directory" || return 1
@@ -239,7 +239,7 @@ pg_stop() {
 
 _pg_none() { ! pg_procs "$1" >/dev/null; }
 
-pg_app_name() { basename "$1" | tr -c 'a-zA-Z0-9_\n' _ | tr 'A-Z' 'a-z'; }
+pg_app_name() { basename "$1" | tr -c 'a-zA-Z0-9_\n' _ | tr '[:upper:]' '[:lower:]'; }
 
 # _pg_streaming DIR NAME: DIR's walsender to NAME is streaming.
 _pg_streaming() {

@@ -76,8 +76,9 @@ expect_eq "standby socket only" \
 	"$(pg_psql_admin "$S" "SELECT current_setting('listen_addresses'), current_setting('unix_socket_directories')")" "|$S"
 SQ=$(pg_conninfo "$S") || fail "pg_conninfo $S"
 expect_eq "standby conninfo" "$SQ" "host=$S port=15432 dbname=ktpsync user=ktpsync"
-wait_for 10 eval '[ "$(PG_CONNINFO=$SQ pg_psql "SELECT count(*) FROM persons")" = 100001 ]' ||
-	fail "standby: $(PG_CONNINFO=$SQ pg_psql "SELECT count(*) FROM persons" 2>&1) rows, want 100001"
+standby_rows() { PG_CONNINFO=$SQ pg_psql "SELECT count(*) FROM persons"; }
+standby_has() { [ "$(standby_rows)" = "$1" ]; }
+wait_for 10 standby_has 100001 || fail "standby: $(standby_rows 2>&1) rows, want 100001"
 out=$(PG_CONNINFO=$SQ pg_psql "INSERT INTO persons VALUES (1, 1, 1, 1, 1, 'x')" 2>&1)
 expect_eq "write on the standby" "$?" 1
 case "$out" in *"ERROR:  cannot execute INSERT in a read-only transaction"*) ;;
@@ -87,7 +88,8 @@ info "synchronous commit, immediate stop of the primary, promotion"
 pg_psql_admin "$P" "ALTER SYSTEM SET synchronous_standby_names = 'standby'" \
 	"SELECT pg_reload_conf()" > /dev/null || fail "synchronous_standby_names"
 sync_state() { pg_psql_admin "$P" "SELECT application_name, state, sync_state FROM pg_stat_replication"; }
-wait_for 10 eval '[ "$(sync_state)" = "standby|streaming|sync" ]' || fail "replication: $(sync_state)"
+sync_is() { [ "$(sync_state)" = "$1" ]; }
+wait_for 10 sync_is "standby|streaming|sync" || fail "replication: $(sync_state)"
 out=$(pg_psql "SET synchronous_commit = on" "SHOW synchronous_commit" \
 	"INSERT INTO persons VALUES (3201000000300000, 2, 3201, 320102, 0, 'SINKRON') RETURNING name") ||
 	fail "synchronous insert: $out"
