@@ -33,13 +33,16 @@ PKGS      := libcurl sqlite3 libsodium libmicrohttpd libzstd jansson inih libsys
 TEST_PKGS := cmocka
 
 # Each library as pkg-config knows it, with the Debian package that brings it.
+# libpq is installed for the PostgreSQL store but not in PKGS: nothing links it yet.
 DEB_LIBS  := libcurl:libcurl4-openssl-dev sqlite3:libsqlite3-dev libsodium:libsodium-dev \
 	     cmocka:libcmocka-dev libmicrohttpd:libmicrohttpd-dev libzstd:libzstd-dev \
-	     jansson:libjansson-dev inih:libinih-dev libsystemd:libsystemd-dev
-# What the tests, tools and the demo use besides the libraries.
+	     jansson:libjansson-dev inih:libinih-dev libsystemd:libsystemd-dev libpq:libpq-dev
+# What the tests, tools and the demo use besides the libraries. postgresql-15
+# brings the server binaries (/usr/lib/postgresql/15/bin) the tests run their
+# own clusters with (tests/pg.sh); the tests never use the package's own cluster.
 DEB_TESTS := curl sqlite3 faketime clang libclang-rt-14-dev valgrind iproute2 procps \
 	     systemd tzdata e2fsprogs man-db jq openssl chromium fonts-dejavu-core prometheus \
-	     dpkg-dev debhelper lintian fakeroot mandoc
+	     dpkg-dev debhelper lintian fakeroot mandoc postgresql-15
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san

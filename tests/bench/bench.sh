@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: every figure as one line `bench: NAME VALUE UNIT`.
 # Runs each compiled benchmark (build/bench/*), then each scripted one
-# (tests/bench/bench-*.sh, which drive the real daemons). Never fails on a time.
+# (tests/bench/bench-*.sh, which drive the real daemons or, bench-pg.sh, a
+# throw-away PostgreSQL cluster). Never fails on a time.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 B=${KTP_BUILD:-build}
