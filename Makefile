@@ -210,8 +210,8 @@ build/fuzz/fuzz_answer: daemon/node/pusher.c
 build/fuzz/fuzz_bundle: daemon/hub/ctl_hub.c daemon/common/version.c
 build/fuzz/fuzz_dashboard: daemon/hub/dashboard.c
 # fuzz_http runs the hub's HTTP server in its process, on 127.0.0.1.
-build/fuzz/fuzz_http: daemon/hub/http.c daemon/hub/dashboard.c daemon/common/log.c
-fuzz_http_PKGS := libmicrohttpd
+build/fuzz/fuzz_http: daemon/hub/http.c daemon/hub/dashboard.c daemon/common/log.c daemon/common/ktime.c
+fuzz_http_PKGS := libmicrohttpd libsystemd
 # fuzz_ingest drives the node's import against a real journal (SQLite).
 build/fuzz/fuzz_ingest: daemon/node/ingest.c daemon/node/journal.c daemon/common/db.c \
 			daemon/common/area.c daemon/common/fileio.c

@@ -24,6 +24,7 @@
 #include "ctlmsg.h"
 #include "err.h"
 #include "fileio.h"
+#include "ktime.h"
 #include "output.h"
 
 static int
@@ -483,21 +484,12 @@ struct progress {
 	bool		drawn;
 };
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 show_progress(void *arg, const uint8_t *chunk, size_t len)
 {
 	struct progress *p = arg;
 	const uint8_t *q = chunk, *end = chunk + len;
-	uint64_t now = mono_ms();
+	uint64_t now = ktime_mono_ms();
 	char line[160];
 
 	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
@@ -520,7 +512,7 @@ stream_fd(const struct ctl_opts *o, json_t *req, int fd, const char *name, bool 
 	const char *fmt = json_string_value(json_object_get(req, "format"));
 	struct ctlclient *c = NULL;
 	struct ktp_err err = {0};
-	struct progress p = { .t0_ms = mono_ms(),
+	struct progress p = { .t0_ms = ktime_mono_ms(),
 			      .header = fmt != NULL && strcmp(fmt, "csv") == 0 };
 	struct stat st;
 	json_t *reply = NULL;

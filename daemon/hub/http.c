@@ -21,6 +21,7 @@
 #include "dashboard.h"
 #include "err.h"
 #include "http.h"
+#include "ktime.h"
 #include "log.h"
 #include "proto.h"
 
@@ -466,15 +467,6 @@ token_is_valid(struct http_server *s, struct MHD_Connection *conn)
 
 #define REAP_EVERY_MS	250
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
 	      enum MHD_ConnectionNotificationCode toe)
@@ -489,7 +481,7 @@ on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
 		if (ci != NULL && (c = calloc(1, sizeof(*c))) != NULL) {
 			c->s = s;
 			c->fd = ci->connect_fd;
-			c->since_ms = mono_ms();
+			c->since_ms = ktime_mono_ms();
 			c->receiving = true;
 			c->next = s->conns;
 			if (s->conns != NULL)
@@ -526,7 +518,7 @@ mark_conn(struct MHD_Connection *mc, bool receiving)
 	pthread_mutex_lock(&c->s->conn_lock);
 	c->receiving = receiving;
 	if (receiving)
-		c->since_ms = mono_ms();
+		c->since_ms = ktime_mono_ms();
 	pthread_mutex_unlock(&c->s->conn_lock);
 }
 
@@ -556,7 +548,7 @@ run_reaper(void *arg)
 
 	pthread_mutex_lock(&s->conn_lock);
 	while (!s->reaper_stop) {
-		if ((n = cut_late(s, mono_ms())) > 0) {
+		if ((n = cut_late(s, ktime_mono_ms())) > 0) {
 			pthread_mutex_unlock(&s->conn_lock);
 			log_warn("http: %u request%s not received within %llu s (request_timeout), "
 				 "connection%s closed", n, n == 1 ? "" : "s",

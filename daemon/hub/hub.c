@@ -27,6 +27,7 @@
 #include "http.h"
 #include "hub.h"
 #include "keys.h"
+#include "ktime.h"
 #include "log.h"
 #include "metrics.h"
 #include "nodelist.h"
@@ -80,15 +81,6 @@ static int64_t
 now_s(void)
 {
 	return (int64_t)time(NULL);
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static uint64_t
@@ -540,7 +532,7 @@ apply_locked(struct hub *h, const struct batch_header *hdr, const uint8_t *plain
 {
 	struct apply_result a = {0};
 	struct ktp_err err = {0};
-	uint64_t now_ms = wall_ms();
+	uint64_t now_ms = ktime_wall_ms();
 	int64_t now = (int64_t)(now_ms / 1000);
 	int r;
 
