@@ -84,4 +84,14 @@ grep -q "300 applied" "$HUB_LOG" && fail "the hub wrote a journal line to its st
 expect_eq "hub log info" "$(ctl_ok log info)" "log: info"
 entry "ctl: log by uid $uid ($user): ok" "KTP_CMD=log" "KTP_UID=$uid" "KTP_USER=$user" \
 	"KTP_STATUS=ok" "PRIORITY=6" "SYSLOG_IDENTIFIER=ktphubd"
+
+info "export at the node, import-bundle and reset-node at the hub"
+nctl_ok export "$TEST_DIR/empty.bundle" >/dev/null
+grep -q "ctl: export by uid $uid ($user): ok first=301 last=300 versions=0 batches=0" "$NODE_LOG" ||
+	fail "no export audit line: $(grep 'ctl: export' "$NODE_LOG")"
+ctl_ok import-bundle "$TEST_DIR/empty.bundle" >/dev/null
+entry "ctl: import-bundle by uid $uid ($user): ok" "KTP_CMD=import-bundle" "KTP_UID=$uid" \
+	"KTP_STATUS=ok"
+ctl_ok reset-node "$NODE_CODE" --yes >/dev/null
+entry "ctl: reset-node by uid $uid ($user): ok" "KTP_CMD=reset-node" "KTP_STATUS=ok"
 pass
