@@ -16,8 +16,6 @@
 /* Freshness thresholds from the provincial staff's point of view: a node
  * silent for more than an hour is worth a look (amber), more than a day is
  * stale (red). Data may be older than contact: an idle node has nothing new. */
-#define FRESH_AMBER_S	KTP_FRESH_LATE_S
-#define FRESH_RED_S	KTP_FRESH_SILENT_S
 #define DAY_S		86400
 
 enum label {
@@ -331,7 +329,8 @@ put_freshness(FILE *f, const struct dashboard_view *v, const struct report_area 
 	}
 	age = v->now > t ? v->now - t : 0;
 	fprintf(f, "<td class=\"%s\" data-age=\"%" PRId64 "\">",
-		age > FRESH_RED_S ? "stale-red" : age > FRESH_AMBER_S ? "stale-amber" : "fresh", age);
+		age > KTP_FRESH_SILENT_S ? "stale-red" :
+		age > KTP_FRESH_LATE_S ? "stale-amber" : "fresh", age);
 	put_age(f, v, age);
 	put_data_note(f, v, row);
 	fputs("</td>", f);

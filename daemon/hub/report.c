@@ -11,6 +11,7 @@
 #include "csvout.h"
 #include "db.h"
 #include "err.h"
+#include "grow.h"
 #include "progress.h"
 #include "report.h"
 #include "store.h"
@@ -193,20 +194,6 @@ read_counts(sqlite3_stmt *st, struct aggregate_counts *c)
 	c->recorded = sqlite3_column_int64(st, 4);
 	c->dpt_unrecorded = sqlite3_column_int64(st, 5);
 	c->pemula_unrecorded = sqlite3_column_int64(st, 6);
-}
-
-/* arr with room for one more row (n used of *cap, each size bytes); NULL
- * when out of memory, arr then unchanged. */
-static void *
-grow(void *arr, size_t n, size_t *cap, size_t size)
-{
-	void *p;
-
-	if (n < *cap)
-		return arr;
-	if ((p = realloc(arr, (2 * *cap + 64) * size)) != NULL)
-		*cap = 2 * *cap + 64;
-	return p;
 }
 
 static int

@@ -41,6 +41,7 @@
 #include "chain.h"
 #include "db.h"
 #include "err.h"
+#include "grow.h"
 #include "hlc.h"
 #include "journal.h"
 #include "progress.h"
@@ -850,20 +851,6 @@ journal_mark_acked(struct journal *j, uint64_t seq, const uint8_t chain[static K
 }
 
 /* ---- counts for the local report, and the unrecorded list ---- */
-
-/* arr with room for one more row (n used of *cap, each size bytes); NULL
- * when out of memory, arr then unchanged. */
-static void *
-grow(void *arr, size_t n, size_t *cap, size_t size)
-{
-	void *p;
-
-	if (n < *cap)
-		return arr;
-	if ((p = realloc(arr, (2 * *cap + 64) * size)) != NULL)
-		*cap = 2 * *cap + 64;
-	return p;
-}
 
 /* The columns of one row of journal_counts' query, in its order. */
 static void
